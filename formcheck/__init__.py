@@ -1,0 +1,3 @@
+"""formcheck: camera-based form checking for back-pain exercises."""
+
+__version__ = "0.1.0"
