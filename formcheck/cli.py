@@ -1,0 +1,108 @@
+"""Command line: `formcheck [analyze|models|bench|exercises|app] ...`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from formcheck import __version__
+
+log = logging.getLogger("formcheck")
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_videos"
+DEFAULT_SAMPLE = SAMPLE_DIR / "squat_good.mp4"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="formcheck", description=__doc__)
+    p.add_argument("--version", action="version", version=f"formcheck {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="more log output")
+    sub = p.add_subparsers(dest="command")
+
+    a = sub.add_parser("analyze", help="analyse a video file and write a report")
+    a.add_argument("video", type=Path, nargs="?", default=DEFAULT_SAMPLE,
+                   help="video file (default: the bundled squat sample)")
+    a.add_argument("--exercise", default=None, help="exercise id (see `formcheck exercises`)")
+    a.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out/)")
+    a.add_argument("--annotated", action="store_true", help="also write annotated.mp4")
+    a.add_argument("--no-smoothing", action="store_true", help="use raw landmarks")
+    a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    m = sub.add_parser("models", help="download or build the pose model(s)")
+    m.add_argument("variants", nargs="*", help="lite, full, heavy (default: full)")
+    m.add_argument("--force", action="store_true", help="provision again even if present")
+
+    b = sub.add_parser("bench", help="pose model alone vs full pipeline throughput")
+    b.add_argument("video", type=Path, nargs="?", default=DEFAULT_SAMPLE)
+    b.add_argument("--repeats", type=int, default=3)
+    b.add_argument("--frames", type=int, default=300, help="frames per run")
+    b.add_argument("--exercise", default=None, help="include this exercise's tracker")
+    b.add_argument("--annotate", action="store_true", help="include drawing the overlay")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "analyze":
+            return _analyze(args)
+        if args.command == "models":
+            from formcheck.pipeline.model_store import run_models_command
+
+            return run_models_command(args.variants or None, args.force)
+        if args.command == "bench":
+            return _bench(args)
+        _parser().print_help()
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except _user_errors() as exc:
+        print(f"formcheck: {exc}", file=sys.stderr)
+        return 2
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message is written for the user: print it, no traceback."""
+    from formcheck.pipeline.frames import FrameSourceError
+    from formcheck.pipeline.model_store import ModelError
+    from formcheck.pipeline.pose import PoseError
+
+    return (FrameSourceError, ModelError, PoseError, OSError)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from formcheck.core.smoothing import SmoothingConfig
+    from formcheck.pipeline.analyze import analyze_video, summary_text
+
+    result = analyze_video(
+        args.video,
+        args.out,
+        exercise=args.exercise,
+        annotated=args.annotated,
+        smoothing=SmoothingConfig(enabled=not args.no_smoothing),
+        progress=not args.no_progress,
+    )
+    print(summary_text(result.report))
+    written = [p for p in (result.report_path, result.landmarks_path, result.video_path) if p]
+    print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from formcheck.pipeline.bench import run_bench
+
+    result = run_bench(args.video, repeats=args.repeats, limit=args.frames, draw=args.annotate)
+    print(f"{args.video}")
+    print(result.text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

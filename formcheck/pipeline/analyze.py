@@ -1,0 +1,175 @@
+"""`formcheck analyze`: run the pipeline over a video file and write landmarks, report and video."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+from tqdm import tqdm
+
+from formcheck import __version__
+from formcheck.core.smoothing import PoseSmoother, SmoothingConfig
+from formcheck.pipeline.annotate import annotate
+from formcheck.pipeline.frames import VideoFileSource, prefetch
+from formcheck.pipeline.pose import PoseEstimator
+from formcheck.pipeline.runner import FramePipeline, TrackerStage
+from formcheck.pipeline.track import LandmarkTrack
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    report: dict[str, Any]
+    report_path: Path | None
+    landmarks_path: Path | None
+    video_path: Path | None
+
+
+def analyze_video(
+    video: Path,
+    out_dir: Path | None = None,
+    *,
+    exercise: str | None = None,
+    tracker: TrackerStage | None = None,
+    annotated: bool = False,
+    smoothing: SmoothingConfig | None = None,
+    progress: bool = True,
+    estimator: PoseEstimator | None = None,
+) -> AnalysisResult:
+    """Analyse ``video``; with ``out_dir`` write report.json, landmarks.npz (and annotated.mp4)."""
+    source = VideoFileSource(video)
+    own_estimator = estimator is None
+    estimator = estimator or PoseEstimator(mode="video")
+    pipeline = FramePipeline(estimator, PoseSmoother(smoothing), tracker)
+    track = LandmarkTrack()
+    writer: cv2.VideoWriter | None = None
+    video_path: Path | None = None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if annotated:
+            video_path = out_dir / "annotated.mp4"
+            # mp4v is the MP4 codec every OpenCV wheel can write (pip builds ship no H.264 encoder).
+            writer = cv2.VideoWriter(
+                str(video_path),
+                cv2.VideoWriter_fourcc(*"mp4v"),
+                source.info.fps,
+                (source.info.width, source.info.height),
+            )
+    info = source.info
+    start = time.perf_counter()
+    try:
+        bar = tqdm(
+            total=info.frame_count, unit="frame", desc=info.name, disable=None if progress else True
+        )
+        with bar:
+            for frame in prefetch(iter(source)):
+                out = pipeline.step(frame)
+                track.append(out.raw, out.pose)
+                if writer is not None:
+                    writer.write(annotate(frame.image, out.pose, out.overlay))
+                bar.update(1)
+    finally:
+        elapsed = time.perf_counter() - start
+        source.close()
+        if writer is not None:
+            writer.release()
+        if own_estimator:
+            estimator.close()
+
+    report = build_report(
+        source_name=str(video),
+        exercise=exercise,
+        frames=len(track),
+        fps=info.fps,
+        width=info.width,
+        height=info.height,
+        model=estimator.model_name,
+        frames_with_pose=track.frames_with_pose,
+        view=pipeline.views.verdict(),
+        elapsed_s=elapsed,
+        tracker=tracker,
+    )
+    report_path = landmarks_path = None
+    if out_dir is not None:
+        landmarks_path = out_dir / "landmarks.npz"
+        track.save(landmarks_path, info.width, info.height, info.fps)
+        report_path = out_dir / "report.json"
+        report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return AnalysisResult(report, report_path, landmarks_path, video_path)
+
+
+def build_report(
+    *,
+    source_name: str,
+    exercise: str | None,
+    frames: int,
+    fps: float,
+    width: int,
+    height: int,
+    model: str,
+    frames_with_pose: int,
+    view: tuple[str | None, float],
+    elapsed_s: float,
+    tracker: TrackerStage | None,
+) -> dict[str, Any]:
+    """The report.json document (keys are a stable interface; extend, don't rename)."""
+    results = tracker.results() if tracker is not None and hasattr(tracker, "results") else {}
+    reps = results.get("reps", [])
+    holds = results.get("holds", [])
+    throughput = frames / elapsed_s if elapsed_s > 0 else 0.0
+    report: dict[str, Any] = {
+        "formcheck_version": __version__,
+        "source": source_name,
+        "exercise": exercise,
+        "video": {
+            "frames": frames,
+            "fps": round(fps, 3),
+            "width": width,
+            "height": height,
+            "duration_s": round(frames / fps, 3) if fps else 0.0,
+        },
+        "pose": {
+            "model": model,
+            "frames_with_pose": frames_with_pose,
+            "coverage": round(frames_with_pose / frames, 4) if frames else 0.0,
+        },
+        "view": {"label": view[0], "confidence": view[1]},
+        "reps": reps,
+        "holds": holds,
+        "summary": {
+            "reps": len(reps),
+            "reps_flagged": sum(1 for r in reps if r.get("faults")),
+            "hold_s": round(sum(h.get("duration_s", 0.0) for h in holds), 2),
+        },
+        "timing": {
+            "fps": round(throughput, 1),
+            "realtime_factor": round(throughput / fps, 2) if fps else 0.0,
+        },
+    }
+    for key, value in results.items():
+        report.setdefault(key, value)
+    return report
+
+
+def summary_text(report: dict[str, Any]) -> str:
+    """A few lines for the terminal."""
+    v, p, s, t = report["video"], report["pose"], report["summary"], report["timing"]
+    lines = [
+        f"{report['source']}: {v['frames']} frames, {v['duration_s']:.1f} s at {v['fps']:.0f} fps, "
+        f"{v['width']}x{v['height']}",
+        f"pose found in {p['frames_with_pose']}/{v['frames']} frames ({100 * p['coverage']:.1f} %), "
+        f"view {report['view']['label']} (confidence {report['view']['confidence']:.2f})",
+        f"throughput {t['fps']:.1f} fps = {t['realtime_factor']:.2f}x real time",
+    ]
+    if report["exercise"]:
+        lines.append(
+            f"{report['exercise']}: {s['reps']} reps ({s['reps_flagged']} flagged), "
+            f"held {s['hold_s']:.1f} s"
+        )
+    return "\n".join(lines)

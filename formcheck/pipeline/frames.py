@@ -1,0 +1,319 @@
+"""Frame sources: a webcam, a video file or a folder of images, all yielding ``Frame``s.
+
+Every source gives monotonic integer timestamps in milliseconds. Files use their frame rate
+(frame index × 1000 / fps) so a replay gives identical timestamps every time; a camera uses the
+monotonic clock at capture. Failures raise ``FrameSourceError`` whose message is one sentence
+saying what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from formcheck.core.frame import Frame
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+DEFAULT_FPS = 30.0
+
+
+class FrameSourceError(RuntimeError):
+    """A source could not deliver frames; the message tells the user what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    name: str
+    fps: float
+    width: int
+    height: int
+    frame_count: int | None  # None for a live camera
+    is_live: bool
+
+
+class FrameSource(Protocol):
+    info: SourceInfo
+
+    def __iter__(self) -> Iterator[Frame]: ...
+
+    def close(self) -> None: ...
+
+
+class VideoFileSource:
+    """Frames of a video file, decoded with OpenCV."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FrameSourceError(f"Video file not found: {self.path} — check the path.")
+        if not self.path.is_file():
+            raise FrameSourceError(f"{self.path} is not a file — give a video file such as an .mp4.")
+        self._cap = cv2.VideoCapture(str(self.path))
+        if not self._cap.isOpened():
+            raise FrameSourceError(
+                f"Could not open {self.path.name} as a video — it may be corrupt or in an "
+                "unsupported format; try re-exporting it as MP4 (H.264)."
+            )
+        ok, first = self._cap.read()
+        if not ok or first is None or first.size == 0:
+            self._cap.release()
+            raise FrameSourceError(
+                f"{self.path.name} contains no readable frames — it is empty or corrupt; "
+                "record or export it again."
+            )
+        self._first: np.ndarray | None = first
+        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        if not 1.0 <= fps <= 240.0:
+            log.warning("%s reports %.2f fps; assuming %.0f", self.path.name, fps, DEFAULT_FPS)
+            fps = DEFAULT_FPS
+        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.info = SourceInfo(
+            name=self.path.name,
+            fps=fps,
+            width=int(first.shape[1]),
+            height=int(first.shape[0]),
+            frame_count=count if count > 0 else None,
+            is_live=False,
+        )
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        image = self._first
+        self._first = None
+        while image is not None:
+            yield Frame(index, round(index * 1000.0 / self.info.fps), image)
+            index += 1
+            ok, image = self._cap.read()
+            if not ok:
+                image = None
+        if self.info.frame_count and index < self.info.frame_count - 1:
+            # Containers often over-report by a frame; more than that means a truncated file.
+            log.warning(
+                "%s ended after %d of %d frames (truncated or damaged file)",
+                self.info.name,
+                index,
+                self.info.frame_count,
+            )
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+class ImageFolderSource:
+    """A folder of still images played as a clip at a fixed frame rate (sorted by file name)."""
+
+    def __init__(self, path: str | Path, fps: float = DEFAULT_FPS) -> None:
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise FrameSourceError(f"Image folder not found: {self.path} — check the path.")
+        self._files = sorted(
+            p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+        )
+        if not self._files:
+            raise FrameSourceError(
+                f"{self.path} has no images ({', '.join(IMAGE_SUFFIXES)}) — choose a folder of frames."
+            )
+        first = cv2.imread(str(self._files[0]))
+        if first is None:
+            raise FrameSourceError(
+                f"Could not read {self._files[0].name} — the image is corrupt; remove or replace it."
+            )
+        self.info = SourceInfo(
+            self.path.name, fps, int(first.shape[1]), int(first.shape[0]), len(self._files), False
+        )
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        for file in self._files:
+            image = cv2.imread(str(file))
+            if image is None:
+                log.warning("skipping unreadable image %s", file.name)
+                continue
+            if image.shape[:2] != (self.info.height, self.info.width):
+                image = cv2.resize(image, (self.info.width, self.info.height))
+            yield Frame(index, round(index * 1000.0 / self.info.fps), image)
+            index += 1
+
+    def close(self) -> None:
+        pass
+
+
+CaptureFactory = Callable[[int | str], Any]
+
+
+class CameraSource:
+    """A webcam (index such as 0, or a device path such as /dev/video2).
+
+    Reading runs on a small thread so a camera that stops delivering (unplugged, taken by another
+    app) is noticed after ``stall_timeout_s`` instead of blocking the caller for ever.
+    ``capture_factory`` exists for tests: it replaces ``cv2.VideoCapture`` (the hardware edge).
+    """
+
+    def __init__(
+        self,
+        device: int | str = 0,
+        width: int | None = 640,
+        height: int | None = 480,
+        fps: float | None = 30.0,
+        stall_timeout_s: float = 3.0,
+        capture_factory: CaptureFactory = cv2.VideoCapture,
+        clock_ms: Callable[[], int] = lambda: time.monotonic_ns() // 1_000_000,
+    ) -> None:
+        self.device = device
+        self.stall_timeout_s = stall_timeout_s
+        self._clock_ms = clock_ms
+        self._cap = capture_factory(device)
+        if self._cap is None or not self._cap.isOpened():
+            raise FrameSourceError(
+                f"Could not open camera {device} — check it is connected and not in use by another "
+                "app, or pick another camera (or a video file)."
+            )
+        if width and height:
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        if fps:
+            self._cap.set(cv2.CAP_PROP_FPS, fps)
+        self._slot: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        first = self._read_once()
+        real_fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.info = SourceInfo(
+            f"camera {device}",
+            real_fps if 1.0 <= real_fps <= 240.0 else (fps or DEFAULT_FPS),
+            int(first.shape[1]),
+            int(first.shape[0]),
+            None,
+            True,
+        )
+        self._first: np.ndarray | None = first
+        self._thread = threading.Thread(target=self._reader, name="camera-reader", daemon=True)
+        self._thread.start()
+
+    def _read_once(self) -> np.ndarray:
+        ok, image = self._cap.read()
+        if not ok or image is None:
+            self._cap.release()
+            raise FrameSourceError(
+                f"Camera {self.device} opened but gives no picture — close other apps using it, "
+                "reconnect it, or pick another camera."
+            )
+        return image
+
+    def _reader(self) -> None:
+        while not self._stop.is_set():
+            ok, image = self._cap.read()
+            if not ok or image is None:
+                self._put(None)
+                return
+            self._put(image)
+
+    def _put(self, image: np.ndarray | None) -> None:
+        # Keep only the newest frame: a slow consumer gets fresh frames, never a backlog.
+        try:
+            self._slot.get_nowait()
+        except queue.Empty:
+            pass
+        self._slot.put(image)
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        last_t = -1
+        t0 = self._clock_ms()  # timestamps count from the session's first frame
+        image = self._first
+        self._first = None
+        while not self._stop.is_set():
+            if image is None:
+                try:
+                    image = self._slot.get(timeout=self.stall_timeout_s)
+                except queue.Empty:
+                    raise FrameSourceError(
+                        f"Camera {self.device} stopped sending frames — check the cable or "
+                        "whether another app took it, then restart the session."
+                    ) from None
+                if image is None:
+                    raise FrameSourceError(
+                        f"Camera {self.device} was disconnected — reconnect it and restart the session."
+                    )
+            t = max(self._clock_ms() - t0, last_t + 1)  # strictly increasing even on clock ties
+            last_t = t
+            yield Frame(index, t, image)
+            index += 1
+            image = None
+
+    def close(self) -> None:
+        self._stop.set()
+        self._cap.release()
+
+
+def paced(frames: Iterator[Frame], speed: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> Iterator[Frame]:
+    """Release file frames no faster than real time, so a file can stand in for a camera."""
+    start: float | None = None
+    for frame in frames:
+        now = time.monotonic()
+        if start is None:
+            start = now - frame.t_ms / 1000.0 / speed
+        wait = start + frame.t_ms / 1000.0 / speed - now
+        if wait > 0:
+            sleep(wait)
+        yield frame
+
+
+def open_source(spec: str | int | Path) -> FrameSource:
+    """Open a source from a user's words: a camera index/device (0, /dev/video0), a video or a folder."""
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+        return CameraSource(int(spec))
+    path = Path(spec)
+    if str(spec).startswith("/dev/video"):
+        return CameraSource(str(spec))
+    if path.is_dir():
+        return ImageFolderSource(path)
+    return VideoFileSource(path)
+
+
+def prefetch(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+    """Decode ahead on a thread so decoding overlaps inference (OpenCV releases the GIL).
+
+    Errors raised by the source are re-raised in the consumer.
+    """
+    slot: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        slot.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slot.put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, not swallowed
+            slot.put(exc)
+
+    thread = threading.Thread(target=produce, name="frame-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = slot.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=1.0)

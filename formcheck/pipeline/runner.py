@@ -1,0 +1,108 @@
+"""One pipeline, three shells: the per-frame step shared by `analyze`, the live app and replay.
+
+Frame → pose (MediaPipe) → smoothing → kinematics → exercise tracker → overlay.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from formcheck.core.frame import Frame
+from formcheck.core.kinematics import Side, ViewEstimate, body_angles, classify_view, facing_side
+from formcheck.core.landmarks import PoseResult
+from formcheck.core.overlay import Overlay
+from formcheck.core.smoothing import PoseSmoother
+
+
+class PoseStage(Protocol):
+    model_name: str
+
+    def process(self, frame: Frame) -> PoseResult: ...
+
+
+class TrackerStage(Protocol):
+    """The exercise engine as the pipeline sees it (see ``formcheck.core.engine``)."""
+
+    def update(self, result: PoseResult, view: ViewEstimate | None) -> object: ...
+
+    def overlay(self) -> Overlay: ...
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FrameOutput:
+    """Everything known about one frame after the pipeline ran."""
+
+    frame: Frame
+    raw: PoseResult
+    pose: PoseResult  # smoothed
+    view: ViewEstimate | None
+    side: Side | None
+    angles: dict[str, float]
+    evaluation: object | None
+    overlay: Overlay
+
+
+@dataclass
+class ViewTally:
+    """Counts per-frame view labels, weighted by confidence, for a clip-level verdict."""
+
+    weights: Counter[str] = field(default_factory=Counter)
+    frames: int = 0
+
+    def add(self, view: ViewEstimate) -> None:
+        self.weights[view.label] += view.confidence
+        self.frames += 1
+
+    def verdict(self) -> tuple[str | None, float]:
+        if not self.weights:
+            return None, 0.0
+        label, weight = self.weights.most_common(1)[0]
+        total = sum(self.weights.values())
+        return label, round(weight / total, 3) if total > 0 else 0.0
+
+
+class FramePipeline:
+    """Runs the stages for one frame at a time; holds the per-session state."""
+
+    def __init__(
+        self,
+        pose: PoseStage,
+        smoother: PoseSmoother | None = None,
+        tracker: TrackerStage | None = None,
+    ) -> None:
+        self.pose_stage = pose
+        self.smoother = smoother or PoseSmoother()
+        self.tracker = tracker
+        self.views = ViewTally()
+
+    def step(self, frame: Frame) -> FrameOutput:
+        raw = self.pose_stage.process(frame)
+        smoothed = self.smoother.update(raw)
+        view: ViewEstimate | None = None
+        side: Side | None = None
+        angles: dict[str, float] = {}
+        if smoothed.pose is not None:
+            view = classify_view(smoothed.pose)
+            self.views.add(view)
+            side = facing_side(smoothed.pose)
+            angles = body_angles(smoothed.pose, side)
+        evaluation = self.tracker.update(smoothed, view) if self.tracker else None
+        overlay = self.tracker.overlay() if self.tracker else _plain_overlay(view, side, angles)
+        return FrameOutput(frame, raw, smoothed, view, side, angles, evaluation, overlay)
+
+
+def _plain_overlay(view: ViewEstimate | None, side: Side | None, angles: dict[str, float]) -> Overlay:
+    """Overlay when no exercise is chosen: the view and the main angles of the visible side."""
+    if view is None:
+        return Overlay(cue="No person in view", cue_level="setup")
+    shown = ("knee", "hip", "elbow")
+    # OpenCV's Hershey fonts have no degree sign, hence "deg".
+    values = "  ".join(
+        f"{k} {angles[k]:.0f} deg"
+        for k in shown
+        if k in angles and not math.isnan(angles[k])
+    )
+    return Overlay(title=f"{view.label} ({side} side)", lines=(values,) if values else ())
