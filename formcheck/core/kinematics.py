@@ -164,6 +164,6 @@ def _classify_posture(pose: Pose, torso: float) -> tuple[Posture, float]:
     # wrists and the hips a thigh's length above the knees; lying, they don't.
     wrist_drop = p("wrist")[1] - p("shoulder")[1]
     knee_drop = p("knee")[1] - p("hip")[1]
-    if wrist_drop > 0.6 * torso and knee_drop > 0.5 * torso:
-        return "hands_knees", _clamp01(min(wrist_drop / torso - 0.6, knee_drop / torso - 0.5) * 3)
+    if wrist_drop > 0.5 * torso and knee_drop > 0.5 * torso:
+        return "hands_knees", _clamp01((min(wrist_drop, knee_drop) / torso - 0.5) * 3)
     return "lying", _clamp01((torso_tilt - 40) / 25)
