@@ -256,11 +256,16 @@ class CameraSource:
         self._cap.release()
 
 
-def paced(frames: Iterator[Frame], speed: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> Iterator[Frame]:
+def paced(
+    frames: Iterator[Frame],
+    speed: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[Frame]:
     """Release file frames no faster than real time, so a file can stand in for a camera."""
     start: float | None = None
     for frame in frames:
-        now = time.monotonic()
+        now = clock()
         if start is None:
             start = now - frame.t_ms / 1000.0 / speed
         wait = start + frame.t_ms / 1000.0 / speed - now
