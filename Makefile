@@ -1,0 +1,34 @@
+# Two entry points (see README): `make run` and `make test`. Both install everything first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MODEL  := models/pose_landmarker_full.task
+SAMPLE ?= sample_videos/squat_good.mp4
+
+.PHONY: install run test bench clean
+
+$(STAMP): pyproject.toml tools/install_system_deps.sh
+	bash tools/install_system_deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(MODEL): $(STAMP)
+	$(BIN)/formcheck models
+
+install: $(STAMP) $(MODEL)
+
+run: install
+	$(BIN)/formcheck analyze $(SAMPLE) --out out/ --annotated
+
+# pytest exits 5 when no test was collected; that is not a failure of the code under test.
+test: install
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+bench: install
+	$(BIN)/formcheck bench $(SAMPLE)
+
+clean:
+	rm -rf $(VENV) out build *.egg-info
