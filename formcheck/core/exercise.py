@@ -1,0 +1,147 @@
+"""Typed exercise definitions, as loaded from the TOML library (``formcheck.exercises``).
+
+Rule kinds (code) and their fields; thresholds live only in the exercise files:
+
+* ``range`` — a measure stays within [min, max] during ``phase`` (joint angle in range, segment
+  inclination, point above/below a line, alignment of three points: the measure's kind decides).
+* ``symmetry`` — |left − right| of a measure ≤ max during ``phase``.
+* ``stability`` — a point moves at most ``max`` torso lengths from where it was when the phase
+  began.
+* ``peak`` — at the end of a rep, the furthest value the rep's measure reached lies in [min, max].
+* ``tempo`` — at the end of a rep, the duration of ``rep_phase`` (up/top/down) lies in
+  [min_s, max_s].
+* ``hold_time`` — a hold (or a rep's top) lasted at least ``min_s``.
+* ``pairing`` — in the ``top`` phase the limb pair moving is contralateral: the raised arm and
+  the raised leg belong to opposite sides (measures ``arm`` and ``leg`` evaluated per side).
+* ``visibility`` — listed landmarks seen with at least the given confidence (part of set-up).
+
+Phases: ``always``, ``rest``, ``moving`` (leaving or returning to rest), ``top`` (at the target),
+``hold`` (in the held position).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from formcheck.core.kinematics import Posture, View
+from formcheck.core.measures import Measure
+
+Phase = Literal["always", "rest", "moving", "top", "hold"]
+RuleKind = Literal["range", "symmetry", "stability", "peak", "tempo", "hold_time", "pairing"]
+RepPhase = Literal["up", "top", "down"]
+Group = Literal["core", "mobility", "functional", "timer"]
+
+# Severity: higher wins when two cues compete. Setup problems outrank form faults because form
+# cannot be judged until the person is seen properly.
+SEVERITY_INFO, SEVERITY_FAULT, SEVERITY_SETUP, SEVERITY_SAFETY = 1, 2, 3, 4
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    sets: int
+    reps: int | None = None
+    hold_s: float | None = None
+    per_side: bool = False
+    rest_s: float = 30.0
+
+    def text(self) -> str:
+        each = " per side" if self.per_side else ""
+        if self.reps:
+            return f"{self.sets} × {self.reps} reps{each}"
+        if self.hold_s:
+            return f"{self.sets} × {self.hold_s:g} s hold{each}"
+        return f"{self.sets} sets"
+
+
+@dataclass(frozen=True, slots=True)
+class SetupDef:
+    views: tuple[View, ...]
+    postures: tuple[Posture, ...]
+    landmarks: tuple[str, ...]
+    min_visibility: float = 0.5
+    position_cue: str = "Get into the starting position"
+
+
+@dataclass(frozen=True, slots=True)
+class RepDef:
+    """A rep: ``measure`` leaves the rest side of ``start``, reaches ``target``, comes back."""
+
+    measure: str
+    start: float
+    target: float
+    hysteresis: float = 4.0
+    min_phase_s: float = 0.2
+    min_rest_s: float = 0.4
+    alternating: bool = False
+
+    @property
+    def rising(self) -> bool:
+        return self.target > self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    measure: str
+    min: float | None = None
+    max: float | None = None
+
+    def holds(self, value: float) -> bool:
+        if value != value:  # nan: not measurable
+            return False
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldDef:
+    """A timed hold: time accumulates while all ``position`` conditions hold and form is clean."""
+
+    position: tuple[Condition, ...]
+    target_s: float
+    grace_s: float = 1.0
+    min_record_s: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDef:
+    code: str
+    kind: RuleKind
+    cue: str
+    severity: int = SEVERITY_FAULT
+    phase: Phase = "always"
+    measure: str | None = None
+    min: float | None = None
+    max: float | None = None
+    rep_phase: RepPhase | None = None
+    min_s: float | None = None
+    max_s: float | None = None
+    point: str | None = None
+    arm: str | None = None
+    leg: str | None = None
+    # A frame-level fault must last this long before it counts (filters single-frame noise).
+    persist_s: float = 0.3
+
+    def in_range(self, value: float) -> bool:
+        return Condition(self.measure or "", self.min, self.max).holds(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseDef:
+    id: str
+    name: str
+    group: Group
+    instructions: str
+    camera: str
+    dose: Dose
+    setup: SetupDef | None
+    measures: dict[str, Measure] = field(default_factory=dict)
+    rep: RepDef | None = None
+    hold: HoldDef | None = None
+    rules: tuple[RuleDef, ...] = ()
+    safety: tuple[str, ...] = ()
+    positive_cue: str = "Good rep"
+    source: str = ""
+
+    @property
+    def timer_only(self) -> bool:
+        return self.rep is None and self.hold is None

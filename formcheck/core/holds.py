@@ -1,0 +1,71 @@
+"""Hold timing: time accumulates while the person is in position with clean form.
+
+A hold starts when the position is first reached, pauses while form breaks (the time is not
+counted, the fault is kept), survives short slips out of position (``grace_s``), and ends when the
+position is lost for longer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from formcheck.core.exercise import HoldDef
+
+# Gaps between samples longer than this are not counted (dropped frames, person out of view).
+MAX_STEP_MS = 250
+
+
+@dataclass(slots=True)
+class HoldRecord:
+    start_ms: int
+    end_ms: int
+    held_ms: int = 0
+    side: str | None = None
+    faults: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def add_fault(self, code: str, message: str, t_ms: int) -> None:
+        self.faults.setdefault(code, (message, t_ms))
+
+
+class HoldTimer:
+    def __init__(self, hold: HoldDef) -> None:
+        self.hold = hold
+        self.current: HoldRecord | None = None
+        self._last_ms: int | None = None
+        self._last_in_position_ms: int | None = None
+
+    def reset(self) -> HoldRecord | None:
+        """End any hold in progress (e.g. the person left); returns it if long enough to keep."""
+        done = self._close()
+        self._last_ms = None
+        return done
+
+    @property
+    def held_s(self) -> float:
+        return self.current.held_ms / 1000.0 if self.current else 0.0
+
+    def update(self, t_ms: int, in_position: bool, form_ok: bool, side: str | None = None) -> HoldRecord | None:
+        """Advance one frame; returns a finished hold when one ends."""
+        step = 0 if self._last_ms is None else min(t_ms - self._last_ms, MAX_STEP_MS)
+        self._last_ms = t_ms
+        if in_position:
+            if self.current is None:
+                self.current = HoldRecord(t_ms, t_ms, side=side)
+            elif form_ok:
+                self.current.held_ms += max(0, step)
+            self.current.end_ms = t_ms
+            self._last_in_position_ms = t_ms
+            return None
+        if (
+            self.current is not None
+            and self._last_in_position_ms is not None
+            and t_ms - self._last_in_position_ms > self.hold.grace_s * 1000
+        ):
+            return self._close()
+        return None
+
+    def _close(self) -> HoldRecord | None:
+        done, self.current = self.current, None
+        if done is not None and done.held_ms >= self.hold.min_record_s * 1000:
+            return done
+        return None

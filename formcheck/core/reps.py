@@ -1,0 +1,163 @@
+"""Rep counting: a state machine on one measure, with hysteresis and minimum phase durations.
+
+    unready ──(at rest for min_rest_s)──► rest ──(past start)──► up ──(target)──► top
+       ▲                                   ▲  ◄──(back to rest: an *attempt*)── up      │
+       │                                   └──────(back to rest: a *rep*)── down ◄──────┘
+       └── reset() (person lost, set-up broken)
+
+A movement that leaves rest but comes back without reaching the target is an attempt, not a rep.
+Nothing can start until the person has been still at rest, so getting into position never counts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from formcheck.core.exercise import RepDef
+
+State = Literal["unready", "rest", "up", "top", "down"]
+
+
+@dataclass(slots=True)
+class RepRecord:
+    """One rep or attempt as it happens; ``reached`` tells which it was."""
+
+    side: str | None
+    start_ms: int
+    reached: bool = False
+    top_start_ms: int | None = None
+    top_end_ms: int | None = None
+    end_ms: int | None = None
+    peak: float = math.nan
+    low: float = math.nan
+    faults: dict[str, tuple[str, int]] = field(default_factory=dict)  # code -> (message, t_ms)
+    samples: list[tuple[int, float]] = field(default_factory=list)
+
+    def add_fault(self, code: str, message: str, t_ms: int) -> None:
+        self.faults.setdefault(code, (message, t_ms))
+
+    def settle_phases(self, hysteresis: float) -> None:
+        """Time the phases from the samples once the rep is over.
+
+        The top is the time spent near the rep's own peak (within 15 % of its range, at least the
+        hysteresis), so a slow lowering is not mistaken for time at the top.
+        """
+        if not self.reached or not self.samples:
+            return
+        band = max(hysteresis, 0.15 * abs(self.peak - self.low))
+        near = [t for t, v in self.samples if abs(v - self.peak) <= band]
+        self.top_start_ms, self.top_end_ms = near[0], near[-1]
+
+    def phase_s(self, phase: str) -> float | None:
+        """Duration of the up, top or down phase in seconds (None when it didn't happen)."""
+        bounds = {
+            "up": (self.start_ms, self.top_start_ms),
+            "top": (self.top_start_ms, self.top_end_ms),
+            "down": (self.top_end_ms, self.end_ms),
+        }[phase]
+        if bounds[0] is None or bounds[1] is None:
+            return None
+        return (bounds[1] - bounds[0]) / 1000.0
+
+
+class RepCounter:
+    def __init__(self, rep: RepDef, side: str | None = None) -> None:
+        self.rep = rep
+        self.side = side
+        self.state: State = "unready"
+        self.current: RepRecord | None = None
+        self._since_ms: int | None = None  # when the value entered the region of a pending move
+        self._sign = 1.0 if rep.rising else -1.0
+
+    def reset(self) -> None:
+        """Forget any movement in progress (the person left, or set-up broke)."""
+        self.state = "unready"
+        self.current = None
+        self._since_ms = None
+
+    def _past(self, value: float, threshold: float, margin: float) -> bool:
+        """True when value is beyond threshold + margin in the rep's direction."""
+        return self._sign * (value - threshold) > margin
+
+    def update(self, t_ms: int, value: float) -> RepRecord | None:
+        """Advance with one sample; returns a finished rep or attempt, else None."""
+        if math.isnan(value):
+            return None
+        r = self.rep
+        at_rest = not self._past(value, r.start, -r.hysteresis)  # at or behind start - hyst
+        if self.current is not None:
+            self._track_extremes(value)
+            self.current.samples.append((t_ms, value))
+
+        if self.state == "unready":
+            if at_rest:
+                self._since_ms = self._since_ms if self._since_ms is not None else t_ms
+                if t_ms - self._since_ms >= r.min_rest_s * 1000:
+                    self.state, self._since_ms = "rest", None
+            else:
+                self._since_ms = None
+            return None
+
+        if self.state == "rest":
+            if self._past(value, r.start, r.hysteresis):
+                # Debounce: the move must last min_phase_s before it counts as started.
+                self._since_ms = self._since_ms if self._since_ms is not None else t_ms
+                if t_ms - self._since_ms >= r.min_phase_s * 1000:
+                    self.state = "up"
+                    self.current = RepRecord(self.side, self._since_ms, peak=value, low=value)
+                    self._since_ms = None
+                    self._reach_check(t_ms, value)
+            else:
+                self._since_ms = None
+            return None
+
+        assert self.current is not None
+        if self.state == "up":
+            if self._reach_check(t_ms, value):
+                return None
+            if at_rest:
+                return self._finish(t_ms)
+            return None
+        if self.state == "top":
+            if not self._past(value, r.target, -r.hysteresis):
+                self.state = "down"
+                self.current.top_end_ms = t_ms
+            return None
+        # down
+        if self._past(value, r.target, 0.0):
+            self.state = "top"  # went back up to the target: still the same rep
+            self.current.top_end_ms = None
+            return None
+        if at_rest:
+            return self._finish(t_ms)
+        return None
+
+    def _reach_check(self, t_ms: int, value: float) -> bool:
+        assert self.current is not None
+        if self._past(value, self.rep.target, 0.0):
+            self.state = "top"
+            self.current.reached = True
+            self.current.top_start_ms = t_ms
+            return True
+        return False
+
+    def _track_extremes(self, value: float) -> None:
+        cur = self.current
+        assert cur is not None
+        if self.rep.rising:
+            cur.peak = max(cur.peak, value)
+            cur.low = min(cur.low, value)
+        else:
+            cur.peak = min(cur.peak, value)
+            cur.low = max(cur.low, value)
+
+    def _finish(self, t_ms: int) -> RepRecord:
+        assert self.current is not None
+        done = self.current
+        done.end_ms = t_ms
+        done.settle_phases(self.rep.hysteresis)
+        self.current = None
+        self.state = "rest"
+        return done

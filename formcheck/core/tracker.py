@@ -1,0 +1,373 @@
+"""The exercise engine: one ``ExerciseTracker`` per exercise, fed one pose per frame.
+
+``update(result, view)`` gates on set-up, measures, runs the rep counter(s) or the hold timer,
+judges the form rules, and schedules cues; ``results()`` gives reps, attempts and holds for the
+report; ``overlay()`` what to draw. Nothing here reads the clock: time comes with each pose.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from formcheck.core.cues import Cue, CueCandidate, CueConfig, CueScheduler
+from formcheck.core.exercise import SEVERITY_INFO, ExerciseDef, RuleDef
+from formcheck.core.gating import SetupIssue, ViewVote, setup_issue
+from formcheck.core.holds import HoldRecord, HoldTimer
+from formcheck.core.kinematics import Side, ViewEstimate, facing_side, landmark_index, point
+from formcheck.core.landmarks import PoseResult
+from formcheck.core.overlay import Overlay, Status
+from formcheck.core.reps import RepCounter, RepRecord
+from formcheck.core.rules import FRAME_KINDS, REP_KINDS, FrameContext, frame_fault, rep_fault
+
+# A set-up problem that lasts longer than this abandons the rep or hold in progress.
+GATE_GRACE_MS = 1000
+SIDE_VOTE_FRAMES = 15
+
+
+@dataclass(frozen=True, slots=True)
+class FrameEvaluation:
+    t_ms: int
+    setup: SetupIssue | None
+    side: Side | None
+    phase: str  # setup | unready | rest | moving | top | hold
+    values: dict[str, float]
+    faults: tuple[str, ...]  # fault codes active (persisted) this frame
+    reps: dict[str, int]  # completed reps per side ("all" when not alternating)
+    hold_s: float
+    cue: Cue | None  # cue on display
+    new_cue: Cue | None  # cue that appeared this frame (to speak)
+
+
+class ExerciseTracker:
+    def __init__(self, exercise: ExerciseDef, cue_config: CueConfig | None = None) -> None:
+        self.exercise = exercise
+        self.cues = CueScheduler(cue_config)
+        self._frame_rules = tuple(r for r in exercise.rules if r.kind in FRAME_KINDS)
+        self._rep_rules = tuple(r for r in exercise.rules if r.kind in REP_KINDS)
+        self.reset()
+
+    # ---- state -------------------------------------------------------------------------------
+    def reset(self) -> None:
+        ex = self.exercise
+        self.counters: dict[str, RepCounter] = {}
+        if ex.rep is not None:
+            sides = ("left", "right") if ex.rep.alternating else ("all",)
+            self.counters = {s: RepCounter(ex.rep, None if s == "all" else s) for s in sides}
+        self.hold_timer = HoldTimer(ex.hold) if ex.hold is not None else None
+        self.reps: list[RepRecord] = []
+        self.attempts: list[RepRecord] = []
+        self.holds: list[HoldRecord] = []
+        self.cues.reset()
+        self._views = ViewVote()
+        self._sides: deque[Side] = deque(maxlen=SIDE_VOTE_FRAMES)
+        self._violating_since: dict[str, int] = {}
+        self._anchors: dict[str, np.ndarray] = {}
+        self._gated_since: int | None = None
+        self._last: FrameEvaluation | None = None
+        self._rule_status: dict[str, bool | None] = {}
+
+    # ---- per frame ---------------------------------------------------------------------------
+    def update(self, result: PoseResult, view: ViewEstimate | None) -> FrameEvaluation:
+        t = result.t_ms
+        voted_view = self._views.add(t, view)
+        side = self._track_side(result)
+        issue = setup_issue(result, voted_view, self.exercise.setup, side)
+        events: list[CueCandidate] = []
+        conditions: list[CueCandidate] = []
+        values: dict[str, float] = {}
+        active: list[str] = []
+
+        if issue is not None or result.pose is None:
+            self._gated(t, events)
+            if issue is not None:
+                conditions.append(CueCandidate(issue.key, issue.text, 3, "setup"))
+            self._violating_since.clear()
+            self._rule_status = {}
+            phase = "setup"
+        else:
+            self._gated_since = None
+            ctx = FrameContext(
+                result.pose, side, self.exercise.measures, self._min_conf(), self._anchors
+            )
+            values = {n: ctx.value(n) for n in self.exercise.measures}
+            phase = self._advance(t, ctx, events)
+            ctx = FrameContext(
+                result.pose, side, self.exercise.measures, self._min_conf(), self._anchors,
+                self._active_side(),
+            )
+            active = self._judge_frame_rules(t, ctx, phase, conditions)
+            self._attach_faults(t, active)
+            self._advance_hold(t, ctx, phase, active, events)
+            if phase == "hold" and self.hold_timer and self.hold_timer.current is None:
+                phase = "rest"
+
+        new_cue = self.cues.update(t, conditions, events)
+        self._last = FrameEvaluation(
+            t, issue, side if result.pose is not None else None, phase, values, tuple(active),
+            self.rep_counts(), self.hold_timer.held_s if self.hold_timer else 0.0,
+            self.cues.current, new_cue,
+        )
+        return self._last
+
+    def _min_conf(self) -> float:
+        return self.exercise.setup.min_visibility if self.exercise.setup else 0.5
+
+    def _track_side(self, result: PoseResult) -> Side:
+        # The near side, voted over recent frames and kept while a rep is under way so a noisy
+        # frame can't switch which leg is measured mid-movement.
+        if result.pose is not None and not self._in_rep():
+            self._sides.append(facing_side(result.pose))
+        if not self._sides:
+            return "left"
+        return Counter(self._sides).most_common(1)[0][0]
+
+    def _in_rep(self) -> bool:
+        return any(c.current is not None for c in self.counters.values())
+
+    def _active_side(self) -> Side | None:
+        for name, c in self.counters.items():
+            if c.current is not None and name in ("left", "right"):
+                return name  # type: ignore[return-value]
+        return None
+
+    def _gated(self, t: int, events: list[CueCandidate]) -> None:
+        if self._gated_since is None:
+            self._gated_since = t
+        if t - self._gated_since >= GATE_GRACE_MS:
+            for c in self.counters.values():
+                c.reset()
+            if self.hold_timer is not None:
+                done = self.hold_timer.reset()
+                if done is not None:
+                    self.holds.append(done)
+
+    # ---- reps --------------------------------------------------------------------------------
+    def _advance(self, t: int, ctx: FrameContext, events: list[CueCandidate]) -> str:
+        rep = self.exercise.rep
+        if rep is None:
+            return "hold" if self.hold_timer is not None else "rest"
+        busy = self._active_side()
+        for name, counter in self.counters.items():
+            if rep.alternating and busy is not None and name != busy:
+                continue  # one side at a time
+            value = ctx.value(rep.measure, None if name == "all" else name)  # type: ignore[arg-type]
+            was_resting = counter.current is None
+            done = counter.update(t, value)
+            if was_resting and counter.current is not None:
+                self._set_anchors(ctx)
+            if done is not None:
+                self._finish_rep(done, events)
+        states = [c.state for c in self.counters.values()]
+        for state, phase in (("top", "top"), ("up", "moving"), ("down", "moving")):
+            if state in states:
+                return phase
+        return "rest" if "rest" in states else "unready"
+
+    def _set_anchors(self, ctx: FrameContext) -> None:
+        self._anchors.clear()
+        for r in self._frame_rules:
+            if r.kind == "stability" and r.point:
+                self._anchors[r.point] = point(ctx.pose, r.point, ctx.side).copy()
+
+    def _finish_rep(self, rec: RepRecord, events: list[CueCandidate]) -> None:
+        t = rec.end_ms or rec.start_ms
+        first_fault: RuleDef | None = None
+        for rule in self._rep_rules:
+            if rule.kind != "peak" and not rec.reached:
+                continue
+            if rep_fault(rule, rec):
+                rec.add_fault(rule.code, rule.cue, t)
+                first_fault = first_fault or rule
+        if first_fault is not None:
+            events.append(CueCandidate(first_fault.code, first_fault.cue, first_fault.severity, "fault"))
+        if not rec.reached:
+            self.attempts.append(rec)
+            return
+        self.reps.append(rec)
+        if not rec.faults:
+            events.append(
+                CueCandidate(f"positive:{len(self.reps)}", self.exercise.positive_cue, SEVERITY_INFO, "positive")
+            )
+        events.extend(self._rep_milestones(rec))
+
+    def _rep_milestones(self, rec: RepRecord) -> list[CueCandidate]:
+        dose = self.exercise.dose
+        if not dose.reps:
+            return []
+        done = sum(1 for r in self.reps if not dose.per_side or r.side == rec.side)
+        left = dose.reps - done
+        text = {5: "5 more", 1: "Last one", 0: "That's the set — well done"}.get(left)
+        if text is None:
+            return []
+        # Milestones outrank "Good rep" so the count is never drowned out.
+        return [CueCandidate(f"milestone:{rec.side}:{left}", text, SEVERITY_INFO + 1, "milestone")]
+
+    def rep_counts(self) -> dict[str, int]:
+        counts = {name: 0 for name in self.counters}
+        for r in self.reps:
+            counts[r.side or "all"] += 1
+        return counts
+
+    # ---- rules -------------------------------------------------------------------------------
+    def _judge_frame_rules(
+        self, t: int, ctx: FrameContext, phase: str, conditions: list[CueCandidate]
+    ) -> list[str]:
+        active: list[str] = []
+        self._rule_status = {}
+        for rule in self._frame_rules:
+            if rule.phase not in ("always", phase):
+                self._violating_since.pop(rule.code, None)
+                continue
+            fault = frame_fault(rule, ctx)
+            self._rule_status[rule.code] = fault
+            if not fault:
+                self._violating_since.pop(rule.code, None)
+                continue
+            since = self._violating_since.setdefault(rule.code, t)
+            if t - since >= rule.persist_s * 1000:
+                active.append(rule.code)
+                conditions.append(CueCandidate(rule.code, rule.cue, rule.severity, "fault"))
+        return active
+
+    def _attach_faults(self, t: int, active: list[str]) -> None:
+        rules = {r.code: r for r in self._frame_rules}
+        targets: list[RepRecord | HoldRecord] = [
+            c.current for c in self.counters.values() if c.current is not None
+        ]
+        if self.hold_timer is not None and self.hold_timer.current is not None:
+            targets.append(self.hold_timer.current)
+        for code in active:
+            since = self._violating_since.get(code, t)
+            for target in targets:
+                target.add_fault(code, rules[code].cue, since)
+
+    # ---- holds -------------------------------------------------------------------------------
+    def _advance_hold(
+        self, t: int, ctx: FrameContext, phase: str, active: list[str], events: list[CueCandidate]
+    ) -> None:
+        timer, hold = self.hold_timer, self.exercise.hold
+        if timer is None or hold is None:
+            return
+        in_position = all(c.holds(ctx.value(c.measure)) for c in hold.position)
+        form_ok = not active
+        before = timer.held_s
+        done = timer.update(t, in_position, form_ok, ctx.side)
+        if done is not None:
+            self.holds.append(done)
+        if timer.current is not None:
+            if not timer.current.faults and before == 0 and timer.held_s == 0:
+                self._set_anchors(ctx)
+            events.extend(self._hold_milestones(before, timer.held_s, hold.target_s))
+
+    @staticmethod
+    def _hold_milestones(before: float, now: float, target: float) -> list[CueCandidate]:
+        out = []
+        if target > 15 and before < target - 10 <= now:
+            out.append(CueCandidate("milestone:10s", "10 seconds left", SEVERITY_INFO + 1, "milestone"))
+        if before < target <= now:
+            out.append(CueCandidate("milestone:hold", "Well held — you can rest", SEVERITY_INFO + 1, "milestone"))
+        return out
+
+    # ---- output ------------------------------------------------------------------------------
+    def finish(self) -> None:
+        """Close a hold still running at the end of the clip."""
+        if self.hold_timer is not None:
+            done = self.hold_timer.reset()
+            if done is not None:
+                self.holds.append(done)
+
+    def results(self) -> dict[str, Any]:
+        """Reps, attempts and holds in report.json form (times in seconds)."""
+        self.finish()
+
+        def faults(f: dict[str, tuple[str, int]]) -> list[dict[str, Any]]:
+            return [{"code": c, "message": m, "t_s": round(t / 1000, 2)} for c, (m, t) in f.items()]
+
+        def rep_json(i: int, r: RepRecord) -> dict[str, Any]:
+            metrics = {
+                "peak_deg": _r(r.peak),
+                "range_deg": _r(abs(r.peak - r.low)),
+                "up_s": r.phase_s("up"),
+                "top_s": r.phase_s("top"),
+                "down_s": r.phase_s("down"),
+            }
+            return {
+                "index": i,
+                "side": r.side,
+                "start_s": round(r.start_ms / 1000, 2),
+                "end_s": round((r.end_ms or r.start_ms) / 1000, 2),
+                "faults": faults(r.faults),
+                "metrics": {k: v for k, v in metrics.items() if v is not None},
+            }
+
+        return {
+            "reps": [rep_json(i + 1, r) for i, r in enumerate(self.reps)],
+            "attempts": [rep_json(i + 1, r) for i, r in enumerate(self.attempts)],
+            "holds": [
+                {
+                    "start_s": round(h.start_ms / 1000, 2),
+                    "end_s": round(h.end_ms / 1000, 2),
+                    "duration_s": round(h.held_ms / 1000, 2),
+                    "side": h.side,
+                    "faults": faults(h.faults),
+                }
+                for h in self.holds
+            ],
+        }
+
+    def overlay(self) -> Overlay:
+        ev = self._last
+        ex = self.exercise
+        if ev is None:
+            return Overlay(title=ex.name)
+        lines: list[str] = []
+        if ex.rep is not None:
+            target = f"/{ex.dose.reps}" if ex.dose.reps else ""
+            if ex.rep.alternating:
+                lines.append(f"Left {ev.reps.get('left', 0)}{target}   Right {ev.reps.get('right', 0)}{target}")
+            else:
+                lines.append(f"Reps {ev.reps.get('all', 0)}{target}")
+            v = ev.values.get(ex.rep.measure, math.nan)
+            if not math.isnan(v):
+                lines.append(f"{ex.rep.measure} {v:.0f} deg")
+        progress = None
+        if ex.hold is not None:
+            lines.append(f"Hold {ev.hold_s:.0f}/{ex.hold.target_s:.0f} s")
+            progress = min(1.0, ev.hold_s / ex.hold.target_s) if ex.hold.target_s else None
+        cue = ev.cue
+        level = "info"
+        if cue is not None:
+            level = {"setup": "setup", "fault": "fault", "positive": "good", "milestone": "good"}[cue.kind]
+        return Overlay(
+            title=ex.name,
+            lines=tuple(lines),
+            cue=cue.text if cue else "",
+            cue_level=level,  # type: ignore[arg-type]
+            segment_status=self._segment_status(ev),
+            progress=progress,
+        )
+
+    def _segment_status(self, ev: FrameEvaluation) -> dict[tuple[int, int], Status]:
+        status: dict[tuple[int, int], Status] = {}
+        if ev.side is None:
+            return status
+        for rule in self._frame_rules:
+            verdict = self._rule_status.get(rule.code)
+            if verdict is None or rule.measure is None:
+                continue
+            m = self.exercise.measures[rule.measure]
+            idx = [landmark_index(p, m.side or ev.side)[0] for p in m.points]
+            s: Status = "fault" if rule.code in ev.faults else "ok"
+            for a, b in zip(idx, idx[1:]):
+                if status.get((a, b)) != "fault":
+                    status[(a, b)] = s
+        return status
+
+
+def _r(x: float) -> float | None:
+    return None if math.isnan(x) else round(float(x), 1)

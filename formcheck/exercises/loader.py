@@ -1,0 +1,293 @@
+"""Load and validate the exercise library: one commented TOML file per exercise.
+
+Every problem is reported as ``ExerciseFileError`` naming the file, the key and what is wrong,
+e.g. ``glute_bridge.toml: rep.target: must be a number, got "high"``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, get_args
+
+from formcheck.core.exercise import (
+    Condition,
+    Dose,
+    ExerciseDef,
+    Group,
+    HoldDef,
+    Phase,
+    RepDef,
+    RepPhase,
+    RuleDef,
+    RuleKind,
+    SetupDef,
+)
+from formcheck.core.kinematics import Posture, View, landmark_index
+from formcheck.core.measures import POINT_COUNT, Measure
+
+LIBRARY_DIR = Path(__file__).resolve().parent
+
+
+class ExerciseFileError(ValueError):
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        super().__init__(f"{file}: {key}: {problem}")
+        self.file, self.key, self.problem = file, key, problem
+
+
+class _Reader:
+    """Typed access to one TOML table, remembering the key path for error messages."""
+
+    def __init__(self, file: str, table: dict[str, Any], prefix: str = "") -> None:
+        self.file, self.table, self.prefix = file, table, prefix
+        self.used: set[str] = set()
+
+    def err(self, key: str, problem: str) -> ExerciseFileError:
+        return ExerciseFileError(self.file, f"{self.prefix}{key}" if key else self.prefix.rstrip("."), problem)
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., check: Callable[[Any], str | None] | None = None) -> Any:
+        self.used.add(key)
+        if key not in self.table:
+            if default is ...:
+                raise self.err(key, "is required")
+            return default
+        value = self.table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = " or ".join(_type_name(k) for k in kinds)
+            raise self.err(key, f"must be {names}, got {value!r}")
+        if check is not None:
+            problem = check(value)
+            if problem:
+                raise self.err(key, problem)
+        return value
+
+    def choice(self, key: str, options: tuple[str, ...], default: Any = ...) -> Any:
+        return self.get(key, str, default, lambda v: None if v in options else f"must be one of {', '.join(options)}, got {v!r}")
+
+    def choices(self, key: str, options: tuple[str, ...], default: Any = ...) -> tuple[str, ...]:
+        values = self.get(key, list, default)
+        for v in values:
+            if v not in options:
+                raise self.err(key, f"{v!r} is not one of {', '.join(options)}")
+        return tuple(values)
+
+    def sub(self, key: str, default: Any = ...) -> _Reader | None:
+        table = self.get(key, dict, default)
+        return None if table is None else _Reader(self.file, table, f"{self.prefix}{key}.")
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            raise self.err(unknown[0], "unknown key (a typo?)")
+
+
+def _type_name(k: type) -> str:
+    return {float: "a number", int: "a whole number", str: "text", bool: "true or false", list: "a list", dict: "a table"}.get(k, k.__name__)
+
+
+def _positive(v: float) -> str | None:
+    return None if v > 0 else "must be greater than 0"
+
+
+def _joint_ok(name: str) -> bool:
+    try:
+        landmark_index(name, "left")
+    except (KeyError, ValueError):
+        return False
+    return True
+
+
+def load_exercise(path: Path) -> ExerciseDef:
+    """Parse and validate one exercise file."""
+    file = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ExerciseFileError(file, "(syntax)", str(exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExerciseFileError(file, "(file)", f"cannot be read: {exc}") from exc
+    r = _Reader(file, data)
+    ex_id = r.get("id", str)
+    if ex_id != path.stem:
+        raise r.err("id", f"must match the file name {path.stem!r}, got {ex_id!r}")
+
+    measures = _measures(r.sub("measures", {}) or _Reader(file, {}))
+    dose = _dose(r.sub("dose"))
+    setup_r = r.sub("setup", None)
+    setup = _setup(setup_r) if setup_r else None
+    rep_r = r.sub("rep", None)
+    rep = _rep(rep_r, measures) if rep_r else None
+    hold_r = r.sub("hold", None)
+    hold = _hold(hold_r, measures) if hold_r else None
+    rules = tuple(
+        _rule(_Reader(file, t, f"rules[{i}]."), measures)
+        for i, t in enumerate(r.get("rules", list, []))
+    )
+    codes = [x.code for x in rules]
+    if len(set(codes)) != len(codes):
+        raise r.err("rules", "two rules share a code")
+    if (rep or hold) and setup is None:
+        raise r.err("setup", "is required for an exercise that counts reps or holds")
+    ex = ExerciseDef(
+        id=ex_id,
+        name=r.get("name", str),
+        group=r.choice("group", get_args(Group)),
+        instructions=r.get("instructions", str).strip(),
+        camera=r.get("camera", str),
+        dose=dose,
+        setup=setup,
+        measures=measures,
+        rep=rep,
+        hold=hold,
+        rules=rules,
+        safety=tuple(r.get("safety", list, [])),
+        positive_cue=r.get("positive_cue", str, "Good rep"),
+        source=r.get("source", str, ""),
+    )
+    r.finish()
+    return ex
+
+
+def _measures(r: _Reader) -> dict[str, Measure]:
+    out: dict[str, Measure] = {}
+    for name in list(r.table):
+        m = r.sub(name)
+        assert m is not None
+        kind = m.choice("kind", tuple(POINT_COUNT))
+        points = m.get("points", list)
+        if len(points) != POINT_COUNT[kind]:
+            raise m.err("points", f"a {kind} measure needs {POINT_COUNT[kind]} points, got {len(points)}")
+        for p in points:
+            if not isinstance(p, str) or not _joint_ok(p):
+                raise m.err("points", f"unknown joint {p!r}")
+        out[name] = Measure(
+            name, kind, tuple(points), m.get("signed", bool, False), m.choice("side", ("left", "right"), None)
+        )
+        m.finish()
+    r.finish()
+    return out
+
+
+def _dose(r: _Reader | None) -> Dose:
+    assert r is not None
+    d = Dose(
+        sets=r.get("sets", int, 1, lambda v: None if v >= 1 else "must be at least 1"),
+        reps=r.get("reps", int, None, lambda v: None if v >= 1 else "must be at least 1"),
+        hold_s=r.get("hold_s", float, None, _positive),
+        per_side=r.get("per_side", bool, False),
+        rest_s=r.get("rest_s", float, 30.0, lambda v: None if v >= 0 else "must not be negative"),
+    )
+    r.finish()
+    return d
+
+
+def _setup(r: _Reader) -> SetupDef:
+    landmarks = r.get("landmarks", list)
+    for j in landmarks:
+        if not isinstance(j, str) or not _joint_ok(j):
+            raise r.err("landmarks", f"unknown joint {j!r}")
+    s = SetupDef(
+        views=r.choices("views", get_args(View)),  # type: ignore[arg-type]
+        postures=r.choices("postures", get_args(Posture), []),  # type: ignore[arg-type]
+        landmarks=tuple(landmarks),
+        min_visibility=r.get("min_visibility", float, 0.5, lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
+        position_cue=r.get("position_cue", str, "Get into the starting position"),
+    )
+    r.finish()
+    return s
+
+
+def _known_measure(r: _Reader, key: str, measures: dict[str, Measure], default: Any = ...) -> Any:
+    return r.get(key, str, default, lambda v: None if v in measures else f"no measure named {v!r} in [measures]")
+
+
+def _rep(r: _Reader, measures: dict[str, Measure]) -> RepDef:
+    rep = RepDef(
+        measure=_known_measure(r, "measure", measures),
+        start=r.get("start", float),
+        target=r.get("target", float),
+        hysteresis=r.get("hysteresis", float, 4.0),
+        min_phase_s=r.get("min_phase_s", float, 0.2),
+        min_rest_s=r.get("min_rest_s", float, 0.4),
+        alternating=r.get("alternating", bool, False),
+    )
+    if abs(rep.target - rep.start) <= 2 * rep.hysteresis:
+        raise r.err("target", "must differ from start by more than twice the hysteresis")
+    r.finish()
+    return rep
+
+
+def _hold(r: _Reader, measures: dict[str, Measure]) -> HoldDef:
+    conditions = []
+    for i, t in enumerate(r.get("position", list)):
+        c = _Reader(r.file, t, f"{r.prefix}position[{i}].")
+        conditions.append(Condition(_known_measure(c, "measure", measures), c.get("min", float, None), c.get("max", float, None)))
+        c.finish()
+    h = HoldDef(
+        position=tuple(conditions),
+        target_s=r.get("target_s", float, check=_positive),
+        grace_s=r.get("grace_s", float, 1.0),
+        min_record_s=r.get("min_record_s", float, 1.0),
+    )
+    r.finish()
+    return h
+
+
+_RULE_NEEDS: dict[str, tuple[str, ...]] = {
+    "range": ("measure",),
+    "symmetry": ("measure", "max"),
+    "stability": ("point", "max"),
+    "peak": (),  # judged on the rep measure's furthest value
+    "tempo": ("rep_phase",),
+    "hold_time": ("min_s",),
+    "pairing": ("leg",),
+}
+
+
+def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
+    kind = r.choice("kind", get_args(RuleKind))
+    rule = RuleDef(
+        code=r.get("code", str, check=lambda v: None if v.replace("_", "").isalnum() else "use letters, digits and _"),
+        kind=kind,
+        cue=r.get("cue", str),
+        severity=r.get("severity", int, 2, lambda v: None if 1 <= v <= 4 else "must be 1–4"),
+        phase=r.choice("phase", get_args(Phase), "always"),
+        measure=_known_measure(r, "measure", measures, None),
+        min=r.get("min", float, None),
+        max=r.get("max", float, None),
+        rep_phase=r.choice("rep_phase", get_args(RepPhase), None),
+        min_s=r.get("min_s", float, None),
+        max_s=r.get("max_s", float, None),
+        point=r.get("point", str, None, lambda v: None if _joint_ok(v) else f"unknown joint {v!r}"),
+        arm=_known_measure(r, "arm", measures, None),
+        leg=_known_measure(r, "leg", measures, None),
+        persist_s=r.get("persist_s", float, 0.3),
+    )
+    for need in _RULE_NEEDS[kind]:
+        if getattr(rule, need) is None:
+            raise r.err(need, f"is required for a {kind} rule")
+    if kind in ("range", "peak", "pairing") and rule.min is None and rule.max is None:
+        raise r.err("min", f"a {kind} rule needs min and/or max")
+    if kind == "tempo" and rule.min_s is None and rule.max_s is None:
+        raise r.err("min_s", "a tempo rule needs min_s and/or max_s")
+    r.finish()
+    return rule
+
+
+def load_library(directory: Path = LIBRARY_DIR) -> dict[str, ExerciseDef]:
+    """All exercises in ``directory`` by id (raises on the first invalid file)."""
+    return {p.stem: load_exercise(p) for p in sorted(directory.glob("*.toml"))}
+
+
+def load_by_id(exercise_id: str, directory: Path = LIBRARY_DIR) -> ExerciseDef:
+    path = directory / f"{exercise_id}.toml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in directory.glob("*.toml")))
+        raise ExerciseFileError(f"{exercise_id}.toml", "id", f"no such exercise; known: {known}")
+    return load_exercise(path)
+
+
