@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--frames", type=int, default=300, help="frames per run")
     b.add_argument("--exercise", default=None, help="include this exercise's tracker")
     b.add_argument("--annotate", action="store_true", help="include drawing the overlay")
+
+    sub.add_parser("exercises", help="list the exercise library")
     return p
 
 
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_models_command(args.variants or None, args.force)
         if args.command == "bench":
             return _bench(args)
+        if args.command == "exercises":
+            return _exercises()
         _parser().print_help()
         return 0
     except KeyboardInterrupt:
@@ -70,21 +74,29 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
+    from formcheck.exercises.loader import ExerciseFileError
     from formcheck.pipeline.frames import FrameSourceError
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError
 
-    return (FrameSourceError, ModelError, PoseError, OSError)
+    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, OSError)
 
 
 def _analyze(args: argparse.Namespace) -> int:
     from formcheck.core.smoothing import SmoothingConfig
     from formcheck.pipeline.analyze import analyze_video, summary_text
 
+    tracker = None
+    if args.exercise:
+        from formcheck.core.tracker import ExerciseTracker
+        from formcheck.exercises.loader import load_by_id
+
+        tracker = ExerciseTracker(load_by_id(args.exercise))
     result = analyze_video(
         args.video,
         args.out,
         exercise=args.exercise,
+        tracker=tracker,
         annotated=args.annotated,
         smoothing=SmoothingConfig(enabled=not args.no_smoothing),
         progress=not args.no_progress,
@@ -98,9 +110,38 @@ def _analyze(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from formcheck.pipeline.bench import run_bench
 
-    result = run_bench(args.video, repeats=args.repeats, limit=args.frames, draw=args.annotate)
+    factory = None
+    if args.exercise:
+        from functools import partial
+
+        from formcheck.core.tracker import ExerciseTracker
+        from formcheck.exercises.loader import load_by_id
+
+        factory = partial(ExerciseTracker, load_by_id(args.exercise))
+    result = run_bench(
+        args.video, repeats=args.repeats, limit=args.frames, draw=args.annotate,
+        tracker_factory=factory,
+    )
     print(f"{args.video}")
     print(result.text())
+    return 0
+
+
+def _exercises() -> int:
+    from formcheck.exercises.loader import load_library
+
+    library = load_library()
+    by_group: dict[str, list] = {}
+    for ex in library.values():
+        by_group.setdefault(ex.group, []).append(ex)
+    for group in ("core", "mobility", "functional", "timer"):
+        if group not in by_group:
+            continue
+        print(f"{group}:")
+        for ex in sorted(by_group[group], key=lambda e: e.id):
+            views = "/".join(ex.setup.views) if ex.setup else "any"
+            kind = "timer" if ex.timer_only else ("hold" if ex.hold else "reps")
+            print(f"  {ex.id:22s} {ex.name:32s} {views:11s} {kind:5s} {ex.dose.text()}")
     return 0
 
 

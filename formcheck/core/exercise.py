@@ -118,6 +118,9 @@ class RuleDef:
     point: str | None = None
     arm: str | None = None
     leg: str | None = None
+    # Which body side the measure is read on: the side nearer the camera, or (alternating
+    # exercises) the side of the limb working / the opposite one.
+    side: Literal["near", "active", "opposite"] = "near"
     # A frame-level fault must last this long before it counts (filters single-frame noise).
     persist_s: float = 0.3
 

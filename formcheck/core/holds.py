@@ -66,6 +66,8 @@ class HoldTimer:
 
     def _close(self) -> HoldRecord | None:
         done, self.current = self.current, None
-        if done is not None and done.held_ms >= self.hold.min_record_s * 1000:
+        # Keep any real attempt at the position, even one whose form never allowed the timer to
+        # run: the faults are what the therapist needs to see.
+        if done is not None and done.end_ms - done.start_ms >= self.hold.min_record_s * 1000:
             return done
         return None

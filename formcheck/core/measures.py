@@ -14,6 +14,9 @@ Kinds (units):
 * ``alignment`` — how far three points are from a straight line: 180° − angle, 0 = aligned.
 * ``distance`` — distance between two points in torso lengths.
 * ``height`` — how far the first point is above the second on screen, in torso lengths.
+* ``ahead`` — how far the first point is in front of the second, horizontally, in torso lengths;
+  "in front" is the way the toes point (heel → foot index on the same side), so it works whichever
+  way the person faces.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from formcheck.core.kinematics import Side, landmark_index, point
 from formcheck.core.landmarks import Pose
 
 MeasureKind = Literal[
-    "angle", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height"
+    "angle", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead"
 ]
 POINT_COUNT: dict[str, int] = {
     "angle": 3,
@@ -38,6 +41,7 @@ POINT_COUNT: dict[str, int] = {
     "alignment": 3,
     "distance": 2,
     "height": 2,
+    "ahead": 2,
 }
 
 
@@ -53,7 +57,8 @@ class Measure:
     def landmarks(self, side: Side) -> list[int]:
         """Landmark indices this measure depends on (for visibility checks)."""
         out: list[int] = []
-        for p in self.points:
+        points = self.points + (("heel", "foot_index") if self.kind == "ahead" else ())
+        for p in points:
             out.extend(landmark_index(p, self.side or side))
         return out
 
@@ -79,6 +84,11 @@ class Measure:
             return g.distance(pts[0], pts[1]) / torso
         if self.kind == "height":
             return float(pts[1][1] - pts[0][1]) / torso
+        if self.kind == "ahead":
+            facing = point(pose, "foot_index", s)[0] - point(pose, "heel", s)[0]
+            if facing == 0:
+                return math.nan
+            return float(pts[0][0] - pts[1][0]) * math.copysign(1.0, facing) / torso
         raise ValueError(f"unknown measure kind {self.kind!r}")
 
 

@@ -47,10 +47,22 @@ def _other(side: Side) -> Side:
     return "right" if side == "left" else "left"
 
 
+def rule_side(rule: RuleDef, ctx: FrameContext) -> Side | None:
+    """The body side a rule reads its measure on (None: the limb it needs isn't moving)."""
+    if rule.side == "near":
+        return ctx.side
+    if ctx.active_side is None:
+        return None
+    return ctx.active_side if rule.side == "active" else _other(ctx.active_side)
+
+
 def frame_fault(rule: RuleDef, ctx: FrameContext) -> bool | None:
     """Judge a frame rule: True = fault, False = fine, None = can't tell."""
     if rule.kind == "range":
-        v = ctx.value(rule.measure or "")
+        side = rule_side(rule, ctx)
+        if side is None:
+            return None
+        v = ctx.value(rule.measure or "", side)
         return None if math.isnan(v) else not rule.in_range(v)
     if rule.kind == "symmetry":
         left, right = ctx.value(rule.measure or "", "left"), ctx.value(rule.measure or "", "right")

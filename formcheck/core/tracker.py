@@ -70,6 +70,7 @@ class ExerciseTracker:
         self._gated_since: int | None = None
         self._last: FrameEvaluation | None = None
         self._rule_status: dict[str, bool | None] = {}
+        self._in_position = False
 
     # ---- per frame ---------------------------------------------------------------------------
     def update(self, result: PoseResult, view: ViewEstimate | None) -> FrameEvaluation:
@@ -102,9 +103,7 @@ class ExerciseTracker:
             )
             active = self._judge_frame_rules(t, ctx, phase, conditions)
             self._attach_faults(t, active)
-            self._advance_hold(t, ctx, phase, active, events)
-            if phase == "hold" and self.hold_timer and self.hold_timer.current is None:
-                phase = "rest"
+            self._advance_hold(t, ctx, active, events)
 
         new_cue = self.cues.update(t, conditions, events)
         self._last = FrameEvaluation(
@@ -148,9 +147,12 @@ class ExerciseTracker:
 
     # ---- reps --------------------------------------------------------------------------------
     def _advance(self, t: int, ctx: FrameContext, events: list[CueCandidate]) -> str:
-        rep = self.exercise.rep
+        rep, hold = self.exercise.rep, self.exercise.hold
         if rep is None:
-            return "hold" if self.hold_timer is not None else "rest"
+            if hold is None:
+                return "rest"
+            self._in_position = all(c.holds(ctx.value(c.measure)) for c in hold.position)
+            return "hold" if self._in_position else "rest"
         busy = self._active_side()
         for name, counter in self.counters.items():
             if rep.alternating and busy is not None and name != busy:
@@ -248,20 +250,19 @@ class ExerciseTracker:
 
     # ---- holds -------------------------------------------------------------------------------
     def _advance_hold(
-        self, t: int, ctx: FrameContext, phase: str, active: list[str], events: list[CueCandidate]
+        self, t: int, ctx: FrameContext, active: list[str], events: list[CueCandidate]
     ) -> None:
         timer, hold = self.hold_timer, self.exercise.hold
         if timer is None or hold is None:
             return
-        in_position = all(c.holds(ctx.value(c.measure)) for c in hold.position)
-        form_ok = not active
         before = timer.held_s
-        done = timer.update(t, in_position, form_ok, ctx.side)
+        starting = timer.current is None
+        done = timer.update(t, self._in_position, not active, ctx.side)
         if done is not None:
             self.holds.append(done)
         if timer.current is not None:
-            if not timer.current.faults and before == 0 and timer.held_s == 0:
-                self._set_anchors(ctx)
+            if starting:
+                self._set_anchors(ctx)  # stability rules measure drift from the hold's start
             events.extend(self._hold_milestones(before, timer.held_s, hold.target_s))
 
     @staticmethod

@@ -265,6 +265,7 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         point=r.get("point", str, None, lambda v: None if _joint_ok(v) else f"unknown joint {v!r}"),
         arm=_known_measure(r, "arm", measures, None),
         leg=_known_measure(r, "leg", measures, None),
+        side=r.choice("side", ("near", "active", "opposite"), "near"),
         persist_s=r.get("persist_s", float, 0.3),
     )
     for need in _RULE_NEEDS[kind]:

@@ -119,7 +119,7 @@ def build_report(
     tracker: TrackerStage | None,
 ) -> dict[str, Any]:
     """The report.json document (keys are a stable interface; extend, don't rename)."""
-    results = tracker.results() if tracker is not None and hasattr(tracker, "results") else {}
+    results = tracker.results() if tracker is not None else {}
     reps = results.get("reps", [])
     holds = results.get("holds", [])
     throughput = frames / elapsed_s if elapsed_s > 0 else 0.0

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from formcheck.core.frame import Frame
 from formcheck.core.smoothing import PoseSmoother
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.frames import VideoFileSource, prefetch
@@ -44,7 +46,7 @@ class BenchResult:
         )
 
 
-def _model_alone(frames: list, model_path: Path | None) -> float:
+def _model_alone(frames: list[Frame], model_path: Path | None) -> float:
     with PoseEstimator(model_path) as est:
         start = time.perf_counter()
         for frame in frames:
@@ -53,7 +55,11 @@ def _model_alone(frames: list, model_path: Path | None) -> float:
 
 
 def _pipeline(
-    video: Path, limit: int, model_path: Path | None, tracker_factory, draw: bool
+    video: Path,
+    limit: int,
+    model_path: Path | None,
+    tracker_factory: Callable[[], TrackerStage] | None,
+    draw: bool,
 ) -> float:
     source = VideoFileSource(video)
     with PoseEstimator(model_path) as est:
@@ -78,11 +84,11 @@ def run_bench(
     repeats: int = 3,
     limit: int = 300,
     model_path: Path | None = None,
-    tracker_factory: type[TrackerStage] | None = None,
+    tracker_factory: Callable[[], TrackerStage] | None = None,
     draw: bool = False,
 ) -> BenchResult:
     source = VideoFileSource(video)
-    frames = []
+    frames: list[Frame] = []
     for frame in source:
         frames.append(frame)
         if len(frames) >= limit:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from formcheck.core.frame import Frame
 from formcheck.core.kinematics import Side, ViewEstimate, body_angles, classify_view, facing_side
@@ -29,6 +29,8 @@ class TrackerStage(Protocol):
     def update(self, result: PoseResult, view: ViewEstimate | None) -> object: ...
 
     def overlay(self) -> Overlay: ...
+
+    def results(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True, eq=False)
