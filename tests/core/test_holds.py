@@ -1,0 +1,50 @@
+import pytest
+
+from formcheck.core.exercise import Condition, HoldDef
+from formcheck.core.holds import HoldTimer
+
+pytestmark = pytest.mark.unit
+
+HOLD = HoldDef(position=(Condition("m", 160, None),), target_s=10, grace_s=1.0, min_record_s=1.0)
+
+
+def test_time_accumulates_only_with_clean_form():
+    h = HoldTimer(HOLD)
+    for i in range(0, 301):  # 10 s at 30 fps: first 5 s clean, next 5 s form broken
+        h.update(i * 33, in_position=True, form_ok=i < 150)
+    assert h.held_s == pytest.approx(150 * 0.033, abs=0.05)
+
+
+def test_short_slip_is_forgiven_long_one_ends_the_hold():
+    h = HoldTimer(HOLD)
+    t = 0
+    for _ in range(90):
+        h.update(t, True, True)
+        t += 33
+    for _ in range(15):  # 0.5 s out of position: within grace
+        assert h.update(t, False, True) is None
+        t += 33
+    for _ in range(60):
+        h.update(t, True, True)
+        t += 33
+    done = None
+    for _ in range(40):  # 1.3 s out: over
+        done = done or h.update(t, False, True)
+        t += 33
+    assert done is not None
+    assert done.held_ms / 1000 == pytest.approx(149 * 0.033, abs=0.05)
+    assert h.current is None
+
+
+def test_gaps_between_frames_are_not_counted():
+    h = HoldTimer(HOLD)
+    h.update(0, True, True)
+    h.update(5000, True, True)  # 5 s without frames (person out of view)
+    assert h.held_s == pytest.approx(0.25)
+
+
+def test_too_short_to_record():
+    h = HoldTimer(HOLD)
+    h.update(0, True, True)
+    h.update(300, True, True)
+    assert h.reset() is None

@@ -1,0 +1,89 @@
+import math
+
+import pytest
+
+from formcheck.core.exercise import RepDef
+from formcheck.core.reps import RepCounter
+
+pytestmark = pytest.mark.unit
+
+RISING = RepDef(measure="m", start=140, target=160, hysteresis=3, min_phase_s=0.2, min_rest_s=0.4)
+FALLING = RepDef(measure="m", start=160, target=120, hysteresis=4, min_phase_s=0.2, min_rest_s=0.4)
+
+
+def feed(counter, values, dt=33, t0=0):
+    out = []
+    for i, v in enumerate(values):
+        done = counter.update(t0 + i * dt, v)
+        if done is not None:
+            out.append(done)
+    return out
+
+
+def rep_values(rest, peak, n_up=20, n_top=60, n_down=30, n_rest=20):
+    up = [rest + (peak - rest) * i / n_up for i in range(n_up)]
+    down = [peak + (rest - peak) * i / n_down for i in range(n_down)]
+    return up + [peak] * n_top + down + [rest] * n_rest
+
+
+def test_counts_full_reps_and_times_phases():
+    c = RepCounter(RISING)
+    done = feed(c, [130] * 20 + rep_values(130, 178) * 3)
+    assert [d.reached for d in done] == [True, True, True]
+    first = done[0]
+    assert first.peak == pytest.approx(178)
+    # Top = time near the peak: the 60 held frames (~2 s) plus the last steps of the ramps.
+    assert 1.9 <= first.phase_s("top") <= 2.4
+    assert first.phase_s("up") < 1.0 and first.phase_s("down") < 1.0
+
+
+def test_movement_short_of_target_is_an_attempt():
+    c = RepCounter(RISING)
+    done = feed(c, [130] * 20 + rep_values(130, 152))
+    assert len(done) == 1 and not done[0].reached
+    assert done[0].peak == pytest.approx(152)
+    assert done[0].phase_s("top") is None
+
+
+def test_nothing_counts_without_first_resting():
+    # Starts at the target (e.g. standing while setting up for a bridge) and goes to rest:
+    # getting into position is not a rep.
+    c = RepCounter(RISING)
+    done = feed(c, [178] * 30 + [130] * 5)
+    assert done == [] and c.state == "unready"
+    feed(c, [130] * 20, t0=2000)
+    assert c.state == "rest"
+
+
+def test_hysteresis_ignores_jitter_around_thresholds():
+    c = RepCounter(RISING)
+    jitter = [130] * 20 + [141, 139, 142, 138] * 20  # hovering at start ± 3
+    assert feed(c, jitter) == []
+    assert c.current is None
+
+
+def test_brief_spike_is_debounced():
+    c = RepCounter(RISING)
+    assert feed(c, [130] * 20 + [170] * 3 + [130] * 20) == []  # 0.1 s < min_phase_s
+
+
+def test_falling_measure_counts_down_reps():
+    c = RepCounter(FALLING)
+    done = feed(c, [175] * 20 + rep_values(175, 95) * 2)
+    assert len(done) == 2 and all(d.reached for d in done)
+    assert done[0].peak == pytest.approx(95)
+
+
+def test_bounce_at_the_top_is_one_rep():
+    c = RepCounter(RISING)
+    bounce = [130] * 20 + [150] * 10 + [170] * 20 + [150] * 10 + [170] * 20 + [130] * 20
+    done = feed(c, bounce)
+    assert len(done) == 1 and done[0].reached
+
+
+def test_nan_values_are_skipped_and_reset_forgets():
+    c = RepCounter(RISING)
+    feed(c, [130] * 20 + [math.nan] * 5 + [150, 160] + [170] * 10)
+    assert c.current is not None
+    c.reset()
+    assert c.current is None and c.state == "unready"
