@@ -19,41 +19,43 @@ All functions return ``nan`` when a point is missing (nan) or a segment has zero
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-import numpy as np
-
-ArrayLike = np.ndarray | tuple[float, float]
-
-
-def _v(p: ArrayLike) -> np.ndarray:
-    return np.asarray(p, dtype=np.float64)[:2]
+# Points are anything indexable as p[0], p[1]: numpy rows or tuples. Plain float maths is used
+# because these run many times per frame on 2-vectors, where numpy's call overhead dominates.
+Point = Sequence[float]
 
 
-def joint_angle(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> float:
+def _xy(p: Point) -> tuple[float, float]:
+    return float(p[0]), float(p[1])
+
+
+def joint_angle(a: Point, b: Point, c: Point) -> float:
     """Unsigned angle at ``b`` (degrees, 0–180)."""
-    ba, bc = _v(a) - _v(b), _v(c) - _v(b)
-    na, nc = np.linalg.norm(ba), np.linalg.norm(bc)
-    if not (na > 0 and nc > 0):
+    (ax, ay), (bx, by), (cx, cy) = _xy(a), _xy(b), _xy(c)
+    ux, uy, vx, vy = ax - bx, ay - by, cx - bx, cy - by
+    nu, nv = math.hypot(ux, uy), math.hypot(vx, vy)
+    if not (nu > 0 and nv > 0):
         return math.nan
-    cos = float(np.dot(ba, bc) / (na * nc))
+    cos = (ux * vx + uy * vy) / (nu * nv)
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 
-def side_of_line(a: ArrayLike, c: ArrayLike, b: ArrayLike) -> float:
+def side_of_line(a: Point, c: Point, b: Point) -> float:
     """Signed pixel distance of ``b`` from the line through a and c; positive = above on screen."""
-    a2, c2, b2 = _v(a), _v(c), _v(b)
-    d = c2 - a2
-    n = float(np.linalg.norm(d))
+    (ax, ay), (cx, cy), (bx, by) = _xy(a), _xy(c), _xy(b)
+    dx, dy = cx - ax, cy - ay
+    n = math.hypot(dx, dy)
     if not n > 0:
         return math.nan
     # Normal pointing "up" on screen (negative y), independent of the a→c direction.
-    normal = np.array([d[1], -d[0]]) / n
-    if normal[1] > 0 or (normal[1] == 0 and normal[0] < 0):
-        normal = -normal
-    return float(np.dot(b2 - a2, normal))
+    nx, ny = dy / n, -dx / n
+    if ny > 0 or (ny == 0 and nx < 0):
+        nx, ny = -nx, -ny
+    return (bx - ax) * nx + (by - ay) * ny
 
 
-def signed_joint_angle(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> float:
+def signed_joint_angle(a: Point, b: Point, c: Point) -> float:
     """Angle at ``b`` in 0–360°, above 180° when ``b`` is above the line a–c on screen."""
     ang = joint_angle(a, b, c)
     side = side_of_line(a, c, b)
@@ -62,28 +64,33 @@ def signed_joint_angle(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> float:
     return 360.0 - ang if side > 0 else ang
 
 
-def inclination(a: ArrayLike, b: ArrayLike) -> float:
+def _delta(a: Point, b: Point) -> tuple[float, float] | None:
+    (ax, ay), (bx, by) = _xy(a), _xy(b)
+    dx, dy = bx - ax, by - ay
+    if (dx == 0 and dy == 0) or math.isnan(dx) or math.isnan(dy):
+        return None
+    return dx, dy
+
+
+def inclination(a: Point, b: Point) -> float:
     """Angle of segment a–b to the horizontal, 0–90°."""
-    d = _v(b) - _v(a)
-    if not np.any(d) or np.any(np.isnan(d)):
-        return math.nan
-    return math.degrees(math.atan2(abs(d[1]), abs(d[0])))
+    d = _delta(a, b)
+    return math.nan if d is None else math.degrees(math.atan2(abs(d[1]), abs(d[0])))
 
 
-def tilt_from_vertical(a: ArrayLike, b: ArrayLike) -> float:
+def tilt_from_vertical(a: Point, b: Point) -> float:
     """Angle of segment a–b to the vertical, 0–90°."""
     inc = inclination(a, b)
     return math.nan if math.isnan(inc) else 90.0 - inc
 
 
-def elevation(a: ArrayLike, b: ArrayLike) -> float:
+def elevation(a: Point, b: Point) -> float:
     """Signed angle of a→b above the horizontal (−90…90°); positive when b is higher on screen."""
-    d = _v(b) - _v(a)
-    if not np.any(d) or np.any(np.isnan(d)):
-        return math.nan
-    return math.degrees(math.atan2(-d[1], abs(d[0])))
+    d = _delta(a, b)
+    return math.nan if d is None else math.degrees(math.atan2(-d[1], abs(d[0])))
 
 
-def distance(a: ArrayLike, b: ArrayLike) -> float:
+def distance(a: Point, b: Point) -> float:
     """Euclidean pixel distance."""
-    return float(np.linalg.norm(_v(a) - _v(b)))
+    (ax, ay), (bx, by) = _xy(a), _xy(b)
+    return math.hypot(bx - ax, by - ay)

@@ -90,7 +90,8 @@ class FramePipeline:
             view = classify_view(smoothed.pose)
             self.views.add(view)
             side = facing_side(smoothed.pose)
-            angles = body_angles(smoothed.pose, side)
+            if self.tracker is None:  # the tracker measures what its exercise needs itself
+                angles = body_angles(smoothed.pose, side)
         evaluation = self.tracker.update(smoothed, view) if self.tracker else None
         overlay = self.tracker.overlay() if self.tracker else _plain_overlay(view, side, angles)
         return FrameOutput(frame, raw, smoothed, view, side, angles, evaluation, overlay)
