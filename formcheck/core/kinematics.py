@@ -161,9 +161,19 @@ def _classify_posture(pose: Pose, torso: float) -> tuple[Posture, float]:
     if torso_tilt < 40 and thigh_incl < 35:
         return "sitting", _clamp01((40 - torso_tilt) / 20)
     # Torso roughly horizontal: on hands and knees the shoulders sit an arm's length above the
-    # wrists and the hips a thigh's length above the knees; lying, they don't.
-    wrist_drop = p("wrist")[1] - p("shoulder")[1]
-    knee_drop = p("knee")[1] - p("hip")[1]
+    # wrists and the hips a thigh's length above the knees; lying, they don't. Either side may be
+    # the support (in a bird dog the near arm and leg are lifted), so take the larger drop.
+    wrist_drop = max(_drop(pose, "shoulder", "wrist", s) for s in ("left", "right"))
+    knee_drop = max(_drop(pose, "hip", "knee", s) for s in ("left", "right"))
     if wrist_drop > 0.5 * torso and knee_drop > 0.5 * torso:
         return "hands_knees", _clamp01((min(wrist_drop, knee_drop) / torso - 0.5) * 3)
     return "lying", _clamp01((torso_tilt - 40) / 25)
+
+
+def _drop(pose: Pose, upper: str, lower: str, side: Side) -> float:
+    """How far ``lower`` sits below ``upper`` on screen (pixels); -inf when either is unsure."""
+    a, b = point(pose, upper, side), point(pose, lower, side)
+    idx = landmark_index(upper, side) + landmark_index(lower, side)
+    if min(pose.confidence(i) for i in idx) < 0.3:
+        return -math.inf
+    return float(b[1] - a[1])
