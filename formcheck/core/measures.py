@@ -17,6 +17,9 @@ Kinds (units):
 * ``ahead`` — how far the first point is in front of the second, horizontally, in torso lengths;
   "in front" is the way the toes point (heel → foot index on the same side), so it works whichever
   way the person faces.
+* ``twist`` — rotation of the shoulder line against the hip line about the vertical, from the 3-D
+  world landmarks (degrees, 0 = square); takes no points. World depth is noisy (8–30° on
+  angles), so rules on it use generous thresholds.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from formcheck.core.kinematics import Side, landmark_index, point
 from formcheck.core.landmarks import Pose
 
 MeasureKind = Literal[
-    "angle", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead"
+    "angle", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead", "twist"
 ]
 POINT_COUNT: dict[str, int] = {
     "angle": 3,
@@ -42,6 +45,7 @@ POINT_COUNT: dict[str, int] = {
     "distance": 2,
     "height": 2,
     "ahead": 2,
+    "twist": 0,
 }
 
 
@@ -57,7 +61,8 @@ class Measure:
     def landmarks(self, side: Side) -> list[int]:
         """Landmark indices this measure depends on (for visibility checks)."""
         out: list[int] = []
-        points = self.points + (("heel", "foot_index") if self.kind == "ahead" else ())
+        extra = {"ahead": ("heel", "foot_index"), "twist": ("left_shoulder", "right_shoulder", "left_hip", "right_hip")}
+        points = self.points + extra.get(self.kind, ())
         for p in points:
             out.extend(landmark_index(p, self.side or side))
         return out
@@ -75,6 +80,8 @@ class Measure:
             return g.elevation(*pts)
         if self.kind == "alignment":
             return 180.0 - g.joint_angle(*pts)
+        if self.kind == "twist":
+            return shoulder_hip_twist(pose)
         torso = torso_length(pose)
         if not torso > 0:
             return math.nan
@@ -95,3 +102,13 @@ class Measure:
 def torso_length(pose: Pose) -> float:
     """Shoulder-midpoint to hip-midpoint distance in pixels: the body's own ruler."""
     return g.distance(point(pose, "mid_shoulder"), point(pose, "mid_hip"))
+
+
+def shoulder_hip_twist(pose: Pose) -> float:
+    """Angle between the shoulder line and the hip line seen from above (world x–z plane)."""
+    w = pose.world
+    sx, sz = w[11, 0] - w[12, 0], w[11, 2] - w[12, 2]
+    hx, hz = w[23, 0] - w[24, 0], w[23, 2] - w[24, 2]
+    a = math.degrees(math.atan2(sz, sx) - math.atan2(hz, hx))
+    a = (a + 180.0) % 360.0 - 180.0
+    return abs(a)

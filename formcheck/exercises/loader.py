@@ -158,7 +158,7 @@ def _measures(r: _Reader) -> dict[str, Measure]:
         m = r.sub(name)
         assert m is not None
         kind = m.choice("kind", tuple(POINT_COUNT))
-        points = m.get("points", list)
+        points = m.get("points", list, [])
         if len(points) != POINT_COUNT[kind]:
             raise m.err("points", f"a {kind} measure needs {POINT_COUNT[kind]} points, got {len(points)}")
         for p in points:
