@@ -12,6 +12,7 @@ Nothing can start until the person has been still at rest, so getting into posit
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -70,12 +71,16 @@ class RepCounter:
         self.current: RepRecord | None = None
         self._since_ms: int | None = None  # when the value entered the region of a pending move
         self._sign = 1.0 if rep.rising else -1.0
+        # Recent samples while resting, to date a rep's start back to when the movement began
+        # (the start threshold is crossed part-way through it).
+        self._history: deque[tuple[int, float]] = deque(maxlen=90)
 
     def reset(self) -> None:
         """Forget any movement in progress (the person left, or set-up broke)."""
         self.state = "unready"
         self.current = None
         self._since_ms = None
+        self._history.clear()
 
     def _past(self, value: float, threshold: float, margin: float) -> bool:
         """True when value is beyond threshold + margin in the rep's direction."""
@@ -101,12 +106,16 @@ class RepCounter:
             return None
 
         if self.state == "rest":
+            self._history.append((t_ms, value))
             if self._past(value, r.start, r.hysteresis):
                 # Debounce: the move must last min_phase_s before it counts as started.
                 self._since_ms = self._since_ms if self._since_ms is not None else t_ms
                 if t_ms - self._since_ms >= r.min_phase_s * 1000:
                     self.state = "up"
-                    self.current = RepRecord(self.side, self._since_ms, peak=value, low=value)
+                    start_ms, low = self._movement_start()
+                    self.current = RepRecord(self.side, start_ms, peak=value, low=low)
+                    self.current.samples = [(t, v) for t, v in self._history if t >= start_ms]
+                    self._history.clear()
                     self._since_ms = None
                     self._reach_check(t_ms, value)
             else:
@@ -133,6 +142,16 @@ class RepCounter:
         if at_rest:
             return self._finish(t_ms)
         return None
+
+    def _movement_start(self) -> tuple[int, float]:
+        """When the movement began: the last moment the value was still at its resting level
+        (within half the hysteresis of the most rest-ward value seen while resting)."""
+        samples = list(self._history)
+        rest_level = min(self._sign * v for _, v in samples)
+        for t, v in reversed(samples):
+            if self._sign * v - rest_level <= self.rep.hysteresis / 2:
+                return t, v
+        return samples[0]
 
     def _reach_check(self, t_ms: int, value: float) -> bool:
         assert self.current is not None

@@ -87,3 +87,13 @@ def test_nan_values_are_skipped_and_reset_forgets():
     assert c.current is not None
     c.reset()
     assert c.current is None and c.state == "unready"
+
+
+def test_rep_start_is_dated_back_to_when_the_movement_began():
+    c = RepCounter(RISING)
+    # 30 frames still at 130, then a 45-frame (1.5 s) rise to 178: the start threshold (143) is
+    # crossed about a quarter of the way up, but the rep began when the rise did.
+    done = feed(c, [130] * 30 + rep_values(130, 178, n_up=45))
+    assert len(done) == 1
+    assert done[0].start_ms == 29 * 33
+    assert done[0].phase_s("up") == pytest.approx(1.5, abs=0.25)
