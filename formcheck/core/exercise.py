@@ -100,6 +100,9 @@ class HoldDef:
     target_s: float
     grace_s: float = 1.0
     min_record_s: float = 1.0
+    # Form is judged only once the position has been held this long: getting into a plank
+    # passes through a sag on the way up, which is not a fault.
+    settle_s: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

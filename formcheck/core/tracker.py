@@ -34,7 +34,7 @@ class FrameEvaluation:
     t_ms: int
     setup: SetupIssue | None
     side: Side | None
-    phase: str  # setup | unready | rest | moving | top | hold
+    phase: str  # setup | unready | rest | moving | top | settling | hold
     values: dict[str, float]
     faults: tuple[str, ...]  # fault codes active (persisted) this frame
     reps: dict[str, int]  # completed reps per side ("all" when not alternating)
@@ -152,7 +152,12 @@ class ExerciseTracker:
             if hold is None:
                 return "rest"
             self._in_position = all(c.holds(ctx.value(c.measure)) for c in hold.position)
-            return "hold" if self._in_position else "rest"
+            if not self._in_position:
+                return "rest"
+            current = self.hold_timer.current if self.hold_timer else None
+            if current is None or t - current.start_ms < hold.settle_s * 1000:
+                return "settling"  # in position, but form is judged once settled
+            return "hold"
         busy = self._active_side()
         for name, counter in self.counters.items():
             if rep.alternating and busy is not None and name != busy:

@@ -232,6 +232,7 @@ def _hold(r: _Reader, measures: dict[str, Measure]) -> HoldDef:
         target_s=r.get("target_s", float, check=_positive),
         grace_s=r.get("grace_s", float, 1.0),
         min_record_s=r.get("min_record_s", float, 1.0),
+        settle_s=r.get("settle_s", float, 1.0),
     )
     r.finish()
     return h
