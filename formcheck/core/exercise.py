@@ -103,6 +103,9 @@ class HoldDef:
     # Form is judged only once the position has been held this long: getting into a plank
     # passes through a sag on the way up, which is not a fault.
     settle_s: float = 1.0
+    # Likewise, lowering out of the position passes through a sag: faults that start this close
+    # to the end of the hold are part of leaving it and are dropped.
+    exit_s: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,8 @@ class HoldTimer:
         done, self.current = self.current, None
         # Keep any real attempt at the position, even one whose form never allowed the timer to
         # run: the faults are what the therapist needs to see.
-        if done is not None and done.end_ms - done.start_ms >= self.hold.min_record_s * 1000:
-            return done
-        return None
+        if done is None or done.end_ms - done.start_ms < self.hold.min_record_s * 1000:
+            return None
+        exit_from = done.end_ms - self.hold.exit_s * 1000
+        done.faults = {c: (m, t) for c, (m, t) in done.faults.items() if t < exit_from}
+        return done

@@ -233,6 +233,7 @@ def _hold(r: _Reader, measures: dict[str, Measure]) -> HoldDef:
         grace_s=r.get("grace_s", float, 1.0),
         min_record_s=r.get("min_record_s", float, 1.0),
         settle_s=r.get("settle_s", float, 1.0),
+        exit_s=r.get("exit_s", float, 0.8),
     )
     r.finish()
     return h

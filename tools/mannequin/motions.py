@@ -119,9 +119,18 @@ def _bridge_points(hip_y: float) -> tuple[np.ndarray, np.ndarray]:
     return h, k
 
 
+def _signed_hip(hip_y: float) -> float:
+    """Shoulder–hip–knee angle, above 180 when the hip rises over the shoulder–knee line."""
+    h, k = _bridge_points(hip_y)
+    s = BRIDGE_SHOULDER
+    angle = _angle(s, h, k)
+    line_y = s[1] + (k[1] - s[1]) * (h[0] - s[0]) / (k[0] - s[0])
+    return 360.0 - angle if h[1] > line_y else angle
+
+
 def bridge_body(hip_angle: float) -> Body:
     """Lying on the back, head to the left; ``hip_angle`` = shoulder–hip–knee in degrees."""
-    hip_y = _bisect(lambda y: _angle(BRIDGE_SHOULDER, *_bridge_points(y)), hip_angle, 0.10, 0.40)
+    hip_y = _bisect(_signed_hip, hip_angle, 0.10, 0.45)
     h, k = _bridge_points(hip_y)
     s, a = BRIDGE_SHOULDER, BRIDGE_ANKLE
     el = s + np.array([0.26, -0.045])
@@ -155,7 +164,7 @@ def glute_bridge_good() -> Clip:
 
 
 def glute_bridge_low() -> Clip:
-    return _bridge_clip("glute_bridge_low", 145.0, "Three bridges that stop low (shoulder–hip–knee ≈ 145°).",
+    return _bridge_clip("glute_bridge_low", 157.0, "Three bridges that stop low (shoulder–hip–knee ≈ 157°).",
                         "bridge_not_high_enough")
 
 
