@@ -13,11 +13,13 @@ def make_pose(
     visibility: float = 0.99,
     hidden: tuple[str, ...] = (),
     z: dict[str, float] | None = None,
+    lateral_z: float = 0.0,
 ) -> Pose:
     """A Pose whose named joints ("left_knee", "nose", ...) sit at the given pixel positions.
 
     Unnamed landmarks are placed at the nose (or the first joint given); ``hidden`` joints get
-    low visibility.
+    low visibility. World landmarks are the pixels scaled to metres, with the body's left and
+    right ``lateral_z`` metres apart in depth (≈0.35 side-on, 0 square to the camera).
     """
     image = np.zeros((NUM_LANDMARKS, 3), np.float32)
     vis = np.full(NUM_LANDMARKS, visibility, np.float32)
@@ -33,6 +35,8 @@ def make_pose(
         for idx in _indices(name):
             vis[idx] = 0.05
     world = image / 500.0
+    for i in range(11, NUM_LANDMARKS):
+        world[i, 2] = lateral_z / 2 if i % 2 == 1 else -lateral_z / 2
     return Pose(image, world, vis, np.ones(NUM_LANDMARKS, np.float32))
 
 
@@ -92,7 +96,7 @@ def figure(
     joints["nose"] = head
     joints["left_ear"] = joints["right_ear"] = head
     far = "right" if near == "left" else "left"
-    pose = make_pose(joints)
+    pose = make_pose(joints, lateral_z=0.35 if spread == 0 else 0.0)
     vis = pose.visibility.copy()
     for name in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "foot_index", "index"):
         vis[_indices(f"{far}_{name}")[0]] = far_visibility

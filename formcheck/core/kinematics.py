@@ -110,6 +110,10 @@ def _clamp01(x: float) -> float:
     return max(0.0, min(1.0, x))
 
 
+def _clamp(x: float) -> float:
+    return max(-1.0, min(1.0, x))
+
+
 def classify_view(pose: Pose) -> ViewEstimate:
     """Classify the camera view (side/front/back) and posture from one pose.
 
@@ -123,10 +127,21 @@ def classify_view(pose: Pose) -> ViewEstimate:
     torso = g.distance(mid_s, mid_h)
     if not torso > 1e-6:
         return ViewEstimate("front", "standing", 0.0)
-    width_ratio = (g.distance(ls, rs) + g.distance(lh, rh)) / (2 * torso)
-    # Measured: ~0.1–0.3 side-on, ~0.6–0.9 square to the camera; 0.42 splits them.
-    side_margin = (width_ratio - 0.42) / 0.2
-    if width_ratio < 0.42:
+    # Two cues, averaged so either can overrule a weak verdict of the other:
+    # 1. in the picture, side-on shoulders and hips overlap (only the part of those lines across
+    #    the spine counts; measured ~0.05–0.3 side-on, ~0.5–0.9 square on);
+    # 2. in MediaPipe's 3-D estimate, side-on the shoulder and hip lines point at the camera
+    #    (depth share ~0.9–1.0 side-on, ~0.0–0.2 square on). Depth is too noisy for angles but
+    #    its direction here is a strong hint, and it rescues side-lying poses where the 2-D
+    #    widths collapse.
+    axis = (mid_s - mid_h) / torso
+    width_ratio = (_across(ls - rs, axis) + _across(lh - rh, axis)) / (2 * torso)
+    w = pose.world
+    lateral = float(np.linalg.norm(w[11] - w[12]) + np.linalg.norm(w[23] - w[24]))
+    depth_share = (abs(w[11, 2] - w[12, 2]) + abs(w[23, 2] - w[24, 2])) / lateral if lateral > 0 else 0.5
+    sideness = 0.5 * _clamp((0.42 - width_ratio) / 0.3) + 0.5 * _clamp((depth_share - 0.5) / 0.4)
+    side_margin = -sideness
+    if sideness > 0:
         view: View = "side"
     else:
         up = mid_s - mid_h
@@ -135,12 +150,17 @@ def classify_view(pose: Pose) -> ViewEstimate:
         # Facing the camera, the person's left shoulder is on screen-right of their spine: the
         # 2D cross product (body up × left-right) is positive in y-down pixel coordinates.
         view = "front" if cross > 0 else "back"
-    view_conf = _clamp01(abs(side_margin))
+    view_conf = _clamp01(2 * abs(side_margin))
     posture, posture_conf = _classify_posture(pose, torso)
     seen = np.mean(
         [min(pose.confidence(i), 1.0) for i in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)]
     )
     return ViewEstimate(view, posture, round(float(min(view_conf, posture_conf) * seen), 3))
+
+
+def _across(v: np.ndarray, axis: np.ndarray) -> float:
+    """Length of ``v``'s component perpendicular to the unit vector ``axis``."""
+    return abs(float(v[0] * axis[1] - v[1] * axis[0]))
 
 
 def _classify_posture(pose: Pose, torso: float) -> tuple[Posture, float]:

@@ -15,7 +15,7 @@ def side_figure(joints: dict[str, tuple[float, float]], near: str = "left", dx: 
         full[f"{far}_{name}"] = (xy[0] + dx, xy[1] - dx / 2)
     full["nose"] = (joints["shoulder"][0] + 40, joints["shoulder"][1] - 50)
     hidden = tuple(f"{far}_{n}" for n in joints)
-    return make_pose(full, hidden=hidden)
+    return make_pose(full, hidden=hidden, lateral_z=0.35)
 
 
 STANDING = {"shoulder": (300, 100), "elbow": (300, 180), "wrist": (300, 250), "hip": (300, 250),
