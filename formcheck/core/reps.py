@@ -52,7 +52,12 @@ class RepRecord:
         self.top_start_ms, self.top_end_ms = near[0], near[-1]
 
     def phase_s(self, phase: str) -> float | None:
-        """Duration of the up, top or down phase in seconds (None when it didn't happen)."""
+        """Duration of the up, top or down phase in seconds (None when it didn't happen).
+
+        The rep ends as soon as the value passes back over the start threshold, part-way down;
+        the down phase is scaled to the whole return (peak → starting level) at the speed seen,
+        so tempo thresholds can be the ones a therapist would time with a watch.
+        """
         bounds = {
             "up": (self.start_ms, self.top_start_ms),
             "top": (self.top_start_ms, self.top_end_ms),
@@ -60,7 +65,12 @@ class RepRecord:
         }[phase]
         if bounds[0] is None or bounds[1] is None:
             return None
-        return (bounds[1] - bounds[0]) / 1000.0
+        seconds = (bounds[1] - bounds[0]) / 1000.0
+        if phase == "down" and self.samples:
+            covered = abs(self.peak - self.samples[-1][1])
+            if covered > 0:
+                seconds *= min(abs(self.peak - self.low) / covered, 3.0)
+        return seconds
 
 
 class RepCounter:
