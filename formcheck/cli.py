@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--annotate", action="store_true", help="include drawing the overlay")
 
     sub.add_parser("exercises", help="list the exercise library")
+
+    ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
+    ap.add_argument("--video", type=Path, help="start on this video file")
+    ap.add_argument("--camera", help="start on this camera (index or device path)")
+    ap.add_argument("--exercise", help="start this exercise")
     return p
 
 
@@ -62,8 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             return _bench(args)
         if args.command == "exercises":
             return _exercises()
-        _parser().print_help()
-        return 0
+        return _app(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -125,6 +129,12 @@ def _bench(args: argparse.Namespace) -> int:
     print(f"{args.video}")
     print(result.text())
     return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    from formcheck.ui.app import run_app
+
+    return run_app(getattr(args, "video", None), getattr(args, "camera", None), getattr(args, "exercise", None))
 
 
 def _exercises() -> int:

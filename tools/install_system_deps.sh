@@ -7,6 +7,9 @@ set -euo pipefail
 packages=(
   libgl1 libegl1 libglib2.0-0      # OpenCV (non-headless wheel) and MediaPipe
   libxkbcommon0 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0  # Qt
+  libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
+  libxcb-xinerama0 libxcb-xkb1                                                     # Qt on X11
+  espeak-ng                                                                         # voice cues
 )
 
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can do here

@@ -256,6 +256,31 @@ class CameraSource:
         self._cap.release()
 
 
+class LoopingSource:
+    """Plays a file source again and again with timestamps that keep increasing (a demo camera)."""
+
+    def __init__(self, factory: Callable[[], FrameSource]) -> None:
+        self._factory = factory
+        self._source = factory()
+        self.info = self._source.info
+
+    def __iter__(self) -> Iterator[Frame]:
+        offset, index = 0, 0
+        step = round(1000 / self.info.fps)
+        while True:
+            last = 0
+            for frame in self._source:
+                yield Frame(index, frame.t_ms + offset, frame.image)
+                index += 1
+                last = frame.t_ms
+            self._source.close()
+            offset += last + step
+            self._source = self._factory()
+
+    def close(self) -> None:
+        self._source.close()
+
+
 def paced(
     frames: Iterator[Frame],
     speed: float = 1.0,

@@ -195,9 +195,9 @@ class SessionController(QObject):
         self.speaker.poll()
 
     def _on_failed(self, message: str) -> None:
-        self.error.emit(message)
         if self.flow is not None and self.flow.state == "counting":
             self._end_set("stop")  # keep what was counted
+        self.error.emit(message)  # last, so the message stays on screen
 
     def shutdown(self) -> None:
         self.close_source()

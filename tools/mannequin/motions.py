@@ -109,7 +109,7 @@ def squat_good() -> Clip:
 
 # ---- glute bridge ------------------------------------------------------------------------------
 BRIDGE_SHOULDER = np.array([-0.50, 0.10])
-BRIDGE_ANKLE = np.array([0.42, 0.07])
+BRIDGE_ANKLE = np.array([0.57, 0.07])
 
 
 def _bridge_points(hip_y: float) -> tuple[np.ndarray, np.ndarray]:
@@ -326,8 +326,8 @@ def side_plank_good() -> Clip:
 
 
 def side_plank_sag() -> Clip:
-    return _hold_clip("side_plank_sag", "side_plank", "front", side_plank_body, 150.0,
-                      "Side plank with the hips sagging (shoulder–hip–ankle ≈ 150°).",
+    return _hold_clip("side_plank_sag", "side_plank", "front", side_plank_body, 157.0,
+                      "Side plank with the hips sagging (shoulder–hip–ankle ≈ 157°).",
                       Camera(np.array([0.0, 0.42, 2.3])), "hips_sagging")
 
 

@@ -1,0 +1,46 @@
+"""Start the desktop app: `formcheck` or `formcheck app [--video PATH] [--camera DEV]`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QApplication
+
+from formcheck.exercises.loader import load_library
+from formcheck.pipeline.pose import PoseEstimator
+from formcheck.ui.main_window import MainWindow
+from formcheck.ui.session_controller import SessionController
+
+
+def settings_path() -> Path:
+    env = os.environ.get("FORMCHECK_CONFIG_DIR")
+    base = Path(env) if env else Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation))
+    return base / "formcheck.ini"
+
+
+def build_window(settings: QSettings | None = None) -> MainWindow:
+    """The window with real parts: the exercise library, the MediaPipe model and the voice."""
+    controller = SessionController(lambda: PoseEstimator(mode="live"))
+    settings = settings or QSettings(str(settings_path()), QSettings.Format.IniFormat)
+    return MainWindow(load_library(), controller, settings)
+
+
+def run_app(video: Path | None = None, camera: str | None = None, exercise: str | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("formcheck")
+    window = build_window()
+    window.show()
+    if exercise:
+        window.picker.select(exercise)
+        window.start_exercise(exercise)
+    if video is not None:
+        window.open_video(video)
+    elif camera is not None:
+        i = window.camera_box.findText(camera)
+        if i >= 0:
+            window.camera_box.setCurrentIndex(i)
+        window.use_camera()
+    return app.exec()

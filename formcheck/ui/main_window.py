@@ -1,0 +1,278 @@
+"""The main window: wires the picker, the video view, the cue banner and the coaching panel to a
+``SessionController``. It holds no pipeline logic of its own."""
+
+from __future__ import annotations
+
+import glob
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QToolBar,
+    QVBoxLayout, QWidget,
+)
+
+from formcheck.core.exercise import ExerciseDef
+from formcheck.core.session_flow import FlowStatus, SetResult
+from formcheck.pipeline.frames import CameraSource, FrameSource, LoopingSource, VideoFileSource
+from formcheck.ui.exercise_picker import ExercisePicker
+from formcheck.ui.session_controller import ExerciseSummary, SessionController
+from formcheck.ui.widgets import CoachPanel, CueBanner, VideoView
+from formcheck.ui.worker import LivePacket
+
+log = logging.getLogger(__name__)
+
+SAMPLE_VIDEO = Path(__file__).resolve().parents[2] / "sample_videos" / "squat_good.mp4"
+VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm);;All files (*)"
+REPAINT_MS = 33
+
+
+def find_cameras() -> list[str]:
+    """Camera devices present (Linux: /dev/video*; elsewhere index 0 is offered)."""
+    if sys.platform.startswith("linux"):
+        return sorted(glob.glob("/dev/video*"))
+    return ["0"]
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        library: dict[str, ExerciseDef],
+        controller: SessionController,
+        settings: QSettings,
+        camera_factory: Callable[[str], FrameSource] = lambda d: CameraSource(int(d) if d.isdigit() else d),
+        cameras: Callable[[], list[str]] = find_cameras,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("formcheck — exercise coach")
+        self.library = library
+        self.controller = controller
+        self.settings = settings
+        self.camera_factory = camera_factory
+        self._cameras_fn = cameras
+        self._latest: LivePacket | None = None
+        self._source_name = ""
+
+        self.picker = ExercisePicker(library)
+        self.view = VideoView()
+        self.banner = CueBanner()
+        self.panel = CoachPanel()
+        self.pain_button = QPushButton("STOP — it hurts  (Esc)")
+        self.pain_button.setStyleSheet(
+            "QPushButton { background: #b3261e; color: white; font-size: 18px; font-weight: bold; padding: 12px; }"
+        )
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.no_camera = QWidget()
+        self._build_no_camera()
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.panel, 1)
+        rl.addWidget(self.summary)
+        rl.addWidget(self.pain_button)
+        centre = QWidget()
+        cl = QVBoxLayout(centre)
+        cl.addWidget(self.no_camera)
+        cl.addWidget(self.view, 1)
+        cl.addWidget(self.banner)
+        split = QSplitter()
+        split.addWidget(self.picker)
+        split.addWidget(centre)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        self.setCentralWidget(split)
+        self._build_toolbar()
+        self.setAcceptDrops(True)
+
+        self.picker.start_requested.connect(self.start_exercise)
+        self.pain_button.clicked.connect(self.pain_stop)
+        controller.frame.connect(self._on_frame)
+        controller.status.connect(self._on_status)
+        controller.error.connect(self._on_error)
+        controller.set_finished.connect(self._on_set_finished)
+        controller.exercise_finished.connect(self._on_exercise_finished)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._repaint)
+        self._timer.start(REPAINT_MS)
+        self._restore()
+
+    # ---- layout ------------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.camera_box = QComboBox()
+        self.camera_box.setAccessibleName("Camera")
+        self.refresh_cameras()
+        self.act_camera = QAction("Use camera", self, shortcut=QKeySequence("Ctrl+K"), triggered=self.use_camera)
+        self.act_open = QAction("Open video…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_video_dialog)
+        self.act_sample = QAction("Play sample video", self, triggered=self.play_sample)
+        self.act_pause = QAction("Pause", self, shortcut=QKeySequence("Space"), checkable=True, toggled=self.set_paused)
+        self.act_stop = QAction("End set", self, shortcut=QKeySequence("Ctrl+E"), triggered=self.controller.stop_exercise)
+        self.act_skip = QAction("Skip rest", self, shortcut=QKeySequence("N"), triggered=self.controller.skip_rest)
+        self.act_voice = QAction("Voice", self, shortcut=QKeySequence("M"), checkable=True, toggled=self.set_voice)
+        self.act_pain = QAction("Stop — it hurts", self, shortcut=QKeySequence("Esc"), triggered=self.pain_stop)
+        self.act_start = QAction("Start exercise", self, shortcut=QKeySequence("Return"),
+                                 triggered=lambda: self.picker.selected and self.start_exercise(self.picker.selected))
+        bar.addWidget(QLabel(" Camera: "))
+        bar.addWidget(self.camera_box)
+        for act in (self.act_camera, self.act_open, self.act_sample, self.act_pause, self.act_stop,
+                    self.act_skip, self.act_voice):
+            bar.addAction(act)
+        self.addAction(self.act_pain)
+        self.addAction(self.act_start)
+
+    def _build_no_camera(self) -> None:
+        lay = QHBoxLayout(self.no_camera)
+        self.no_camera_label = QLabel("No camera found. Connect one, open a video file, or try the sample video.")
+        self.no_camera_label.setWordWrap(True)
+        sample = QPushButton("Play the sample video")
+        sample.clicked.connect(self.play_sample)
+        lay.addWidget(self.no_camera_label, 1)
+        lay.addWidget(sample)
+        self.no_camera.setStyleSheet("background: #fff3e0; border-radius: 6px;")
+        self.no_camera.hide()
+
+    def refresh_cameras(self) -> None:
+        self.camera_box.clear()
+        cams = self._cameras_fn()
+        self.camera_box.addItems(cams)
+        self.camera_box.setEnabled(bool(cams))
+
+    # ---- sources -----------------------------------------------------------------------------
+    def use_camera(self) -> None:
+        device = self.camera_box.currentText()
+        if not device:
+            self.no_camera.show()
+            self.statusBar().showMessage("No camera found — open a video file or play the sample video.")
+            return
+        self.settings.setValue("camera", device)
+        self._open(lambda: self.camera_factory(device), f"camera {device}")
+
+    def open_video_dialog(self) -> None:
+        start = str(self.settings.value("last_video_dir", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video", start, VIDEO_FILTER)
+        if path:
+            self.open_video(Path(path))
+
+    def open_video(self, path: Path) -> None:
+        self.settings.setValue("last_video_dir", str(path.parent))
+        self._open(lambda: VideoFileSource(path), path.name)
+
+    def play_sample(self) -> None:
+        # The sample loops so it can stand in for a camera for a whole set.
+        self._open(lambda: LoopingSource(lambda: VideoFileSource(SAMPLE_VIDEO)), "the sample video")
+
+    def _open(self, factory: Callable[[], FrameSource], name: str) -> None:
+        self.no_camera.hide()
+        self._source_name = name
+        self.view.placeholder = f"Starting {name}…"
+        self.view.set_frame(None)
+        self.controller.open_source(factory)
+        self.statusBar().showMessage(f"Showing {name}")
+
+    # ---- exercise ----------------------------------------------------------------------------
+    def start_exercise(self, exercise_id: str) -> None:
+        ex = self.library[exercise_id]
+        self.settings.setValue("exercise", exercise_id)
+        self.summary.setText("")
+        self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.hold.target_s if ex.hold else 0.0)
+        self.controller.start_exercise(ex)
+        if not self.controller.running:
+            self.statusBar().showMessage("Choose a camera or a video to start.")
+
+    def pain_stop(self) -> None:
+        self.controller.pain_stop()
+        self.banner.show_cue("Stopped — rest now", "setup")
+        self.statusBar().showMessage("Stopped for pain and recorded. Rest; if it persists, talk to your therapist.")
+
+    def set_paused(self, paused: bool) -> None:
+        self.controller.set_paused(paused)
+        self.act_pause.setText("Resume" if paused else "Pause")
+
+    def set_voice(self, on: bool) -> None:
+        self.controller.speaker.set_enabled(on)
+        self.settings.setValue("voice", on)
+        self.act_voice.setText("Voice on" if on else "Voice off")
+
+    # ---- updates -----------------------------------------------------------------------------
+    def _on_frame(self, packet: LivePacket) -> None:
+        self._latest = packet  # painted by the timer: never more than one repaint per tick
+
+    def _repaint(self) -> None:
+        packet, self._latest = self._latest, None
+        if packet is None:
+            return
+        self.view.set_frame(packet.image)
+        self.panel.show_performance(packet.fps, packet.latency_ms, packet.dropped)
+        ev = packet.output.evaluation
+        ex = self.controller.exercise
+        flow = self.controller.flow
+        if flow is not None and flow.state == "done":
+            pain = bool(flow.pain_stops)
+            self.banner.show_cue("Stopped — rest now" if pain else "Exercise finished — well done",
+                                 "setup" if pain else "positive")
+        elif flow is not None and flow.state == "rest":
+            self.banner.show_cue("Rest", "milestone")
+        elif ex is not None and ev is not None and hasattr(ev, "reps"):
+            self.panel.show_evaluation(ev, ex.dose.reps, ex.rep.measure if ex.rep else None)
+            cue = ev.cue
+            self.banner.show_cue(cue.text if cue else "", cue.kind if cue else "info")
+        elif ex is None:
+            self.banner.show_cue("Pick an exercise on the left and press Start", "info")
+
+    def _on_status(self, status: FlowStatus) -> None:
+        self.panel.show_status(status)
+
+    def _on_error(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+        self.banner.show_cue(message, "setup")
+        self.view.placeholder = message
+        self.view.set_frame(None)
+
+    def _on_set_finished(self, result: SetResult) -> None:
+        self.statusBar().showMessage(f"Set {result.number} finished")
+
+    def _on_exercise_finished(self, summary: ExerciseSummary) -> None:
+        self.summary.setText(summary.text())
+
+    # ---- drag and drop, settings, close --------------------------------------------------------
+    def dragEnterEvent(self, event: object) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():  # type: ignore[attr-defined]
+            event.acceptProposedAction()  # type: ignore[attr-defined]
+
+    def dropEvent(self, event: object) -> None:  # noqa: N802
+        urls = event.mimeData().urls()  # type: ignore[attr-defined]
+        if urls:
+            self.open_video(Path(urls[0].toLocalFile()))
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        camera = self.settings.value("camera")
+        if camera:
+            i = self.camera_box.findText(str(camera))
+            if i >= 0:
+                self.camera_box.setCurrentIndex(i)
+        voice = str(self.settings.value("voice", "true")).lower() != "false"
+        self.act_voice.setChecked(voice)
+        self.set_voice(voice)
+        exercise = self.settings.value("exercise")
+        if exercise and str(exercise) in self.library:
+            self.picker.select(str(exercise))
+        if not self.camera_box.count():
+            self.no_camera.show()
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.sync()
+        self.controller.shutdown()
+        super().closeEvent(event)  # type: ignore[arg-type]

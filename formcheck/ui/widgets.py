@@ -1,0 +1,144 @@
+"""Small display widgets: the video view, the cue banner and the coaching panel."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from formcheck.core.session_flow import FlowStatus
+from formcheck.core.tracker import FrameEvaluation
+
+CUE_STYLES = {
+    "setup": ("#b35900", "white"),
+    "fault": ("#b3261e", "white"),
+    "positive": ("#2e7d32", "white"),
+    "milestone": ("#1565c0", "white"),
+    "info": ("#37474f", "white"),
+}
+
+
+class VideoView(QWidget):
+    """Paints the latest annotated frame, scaled to fit with its aspect ratio kept."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self.placeholder = "No video yet — choose a camera or open a video file."
+        self.setMinimumSize(480, 360)
+        self.setAccessibleName("Camera view")
+
+    def set_frame(self, bgr: np.ndarray | None) -> None:
+        if bgr is None:
+            self._image = None
+        else:
+            rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+            h, w = rgb.shape[:2]
+            # copy(): QImage must own its pixels, the numpy buffer goes away.
+            self._image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        self.update()
+
+    @property
+    def has_frame(self) -> bool:
+        return self._image is not None
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#20252b"))
+        if self._image is None:
+            p.setPen(QColor("#cfd8dc"))
+            f = p.font()
+            f.setPointSize(14)
+            p.setFont(f)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            return
+        img = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x, y = (self.width() - img.width()) // 2, (self.height() - img.height()) // 2
+        p.drawImage(QRect(x, y, img.width(), img.height()), self._image)
+
+
+class CueBanner(QLabel):
+    """The current cue in large type, readable from a mat 2–3 m away."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        f = QFont()
+        f.setPointSize(30)
+        f.setBold(True)
+        self.setFont(f)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setMinimumHeight(84)
+        self.show_cue("", "info")
+
+    def show_cue(self, text: str, kind: str) -> None:
+        bg, fg = CUE_STYLES.get(kind, CUE_STYLES["info"])
+        self.setText(text)
+        self.setStyleSheet(
+            f"QLabel {{ background: {bg if text else '#263238'}; color: {fg}; border-radius: 10px; padding: 8px; }}"
+        )
+
+
+class CoachPanel(QFrame):
+    """Exercise, set, rep counter, hold timer, primary angle, and FPS/latency."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setMinimumWidth(260)
+        lay = QVBoxLayout(self)
+        self.exercise = QLabel("No exercise chosen")
+        self.exercise.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.exercise.setWordWrap(True)
+        self.state = QLabel("")
+        self.state.setWordWrap(True)
+        self.state.setStyleSheet("font-size: 16px;")
+        self.counter = QLabel("–")
+        self.counter.setStyleSheet("font-size: 44px; font-weight: bold;")
+        self.counter.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hold = QProgressBar()
+        self.hold.setFormat("Hold %v / %m s")
+        self.hold.setTextVisible(True)
+        self.hold.setMinimumHeight(28)
+        self.hold.hide()
+        self.angle = QLabel("")
+        self.angle.setStyleSheet("font-size: 16px;")
+        self.perf = QLabel("")
+        self.perf.setStyleSheet("color: #607d8b;")
+        for w in (self.exercise, self.state, self.counter, self.hold, self.angle):
+            lay.addWidget(w)
+        lay.addStretch(1)
+        lay.addWidget(self.perf)
+
+    def set_exercise(self, name: str, dose: str, is_hold: bool, target_s: float = 0.0) -> None:
+        self.exercise.setText(f"{name}\n{dose}")
+        self.counter.setText("0" if not is_hold else "")
+        self.counter.setVisible(not is_hold)
+        self.hold.setVisible(is_hold)
+        self.hold.setRange(0, max(1, round(target_s)))
+        self.hold.setValue(0)
+
+    def show_status(self, status: FlowStatus) -> None:
+        text = {
+            "setup": "Getting set up — " + (status.setup_message or "hold still, starting…"),
+            "counting": f"Set {status.set_number} of {status.sets_total}",
+            "rest": f"Rest {status.rest_left_s:.0f} s — next: set {status.set_number} of {status.sets_total}",
+            "paused": "Paused",
+            "done": "Exercise finished",
+        }[status.state]
+        self.state.setText(text)
+
+    def show_evaluation(self, ev: FrameEvaluation, reps_target: int | None, primary: str | None) -> None:
+        if "left" in ev.reps:
+            tgt = f"/{reps_target}" if reps_target else ""
+            self.counter.setText(f"L {ev.reps['left']}{tgt}  R {ev.reps['right']}{tgt}")
+        elif "all" in ev.reps:
+            self.counter.setText(f"{ev.reps['all']}" + (f" / {reps_target}" if reps_target else ""))
+        if self.hold.isVisible():
+            self.hold.setValue(min(self.hold.maximum(), int(ev.hold_s)))
+        value = ev.values.get(primary or "", float("nan"))
+        self.angle.setText(f"{primary}: {value:.0f}" if primary and value == value else "")
+
+    def show_performance(self, fps: float, latency_ms: float, dropped: int) -> None:
+        self.perf.setText(f"{fps:.0f} fps · latency {latency_ms:.0f} ms · dropped {dropped}")

@@ -1,0 +1,142 @@
+"""The desktop app under pytest-qt (offscreen): real widgets, real model, a fake camera device."""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import pytest
+from PySide6.QtCore import QSettings
+
+from formcheck.exercises.loader import load_library
+from formcheck.pipeline.frames import CameraSource
+from formcheck.pipeline.pose import PoseEstimator
+from formcheck.ui.main_window import MainWindow
+from formcheck.ui.session_controller import SessionController
+from formcheck.ui.speech import Speaker
+from tests.conftest import sample
+
+pytestmark = pytest.mark.gui
+
+
+class FakeCameraDevice:
+    """Stands in for cv2.VideoCapture on a webcam: plays a clip at its frame rate, after holding
+    its first frame for ``lead_s`` (the person standing still in view), then stops delivering
+    (unplugged) after ``fail_after`` frames or at the end of the clip."""
+
+    def __init__(self, path, lead_s: float = 1.5, fail_after: int | None = None):
+        self.cap = cv2.VideoCapture(str(path))
+        self.fps = self.cap.get(cv2.CAP_PROP_FPS) or 30.0
+        ok, self.first = self.cap.read()
+        self.lead = int(lead_s * self.fps)
+        self.fail_after = fail_after
+        self.n = 0
+        self.next_t = time.monotonic()
+
+    def isOpened(self):  # noqa: N802 - cv2's API
+        return True
+
+    def set(self, *_):
+        return True
+
+    def get(self, prop):
+        return self.fps if prop == cv2.CAP_PROP_FPS else 0.0
+
+    def read(self):
+        self.next_t += 1.0 / self.fps
+        time.sleep(max(0.0, self.next_t - time.monotonic()))
+        self.n += 1
+        if self.fail_after is not None and self.n > self.fail_after:
+            return False, None
+        if self.n <= self.lead:
+            return True, self.first.copy()
+        return self.cap.read()
+
+    def release(self):
+        self.cap.release()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, model_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    speaker = Speaker(command=["true"])  # a real process per cue, silent
+    controller = SessionController(lambda: PoseEstimator(model_path, mode="live"), speaker)
+    devices = {}
+
+    def camera_factory(device):
+        return CameraSource(device, capture_factory=lambda _d: devices[device](), stall_timeout_s=2.0)
+
+    w = MainWindow(load_library(), controller, settings, camera_factory=camera_factory, cameras=lambda: ["/dev/video0"])
+    w.devices = devices
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    controller.shutdown()
+
+
+def test_window_opens_with_library_and_remembers_settings(qtbot, tmp_path, model_path):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    c = SessionController(lambda: PoseEstimator(model_path), Speaker(command=["true"]))
+    w = MainWindow(load_library(), c, settings, cameras=lambda: [])
+    qtbot.addWidget(w)
+    assert w.picker.tree.topLevelItemCount() == 4  # core, mobility, functional, timers
+    assert not w.no_camera.isHidden()  # no camera: a clear message and a one-click sample
+    w.picker.select("glute_bridge")
+    w.start_exercise("glute_bridge")
+    w.set_voice(False)
+    w.close()
+    again = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    assert again.value("exercise") == "glute_bridge"
+    assert str(again.value("voice")).lower() == "false"
+    assert again.value("geometry") is not None
+
+
+def test_fake_camera_drives_counter_and_cues(qtbot, window):
+    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"))
+    window.start_exercise("squat")
+    window.use_camera()
+    c = window.controller
+    qtbot.waitUntil(lambda: c.flow.state == "counting", timeout=15000)
+    # The clip has three squats; then the device stops, which must not lose the count.
+    qtbot.waitUntil(lambda: c.flow.state == "done" or (c.tracker and c.tracker.rep_counts()["all"] == 3), timeout=30000)
+    qtbot.waitUntil(lambda: bool(window.statusBar().currentMessage().startswith("Camera")), timeout=15000)
+    assert "disconnected" in window.statusBar().currentMessage()
+    assert c.flow.sets[-1].reps["all"] == 3
+    assert "Good squat" in c.speaker.spoken and "Go — set 1" in c.speaker.spoken
+    assert window.view.has_frame or "disconnected" in window.view.placeholder
+
+
+def test_camera_failing_mid_session_keeps_app_usable(qtbot, window):
+    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"), fail_after=40)
+    window.start_exercise("squat")
+    window.use_camera()
+    qtbot.waitUntil(lambda: "disconnected" in window.statusBar().currentMessage(), timeout=20000)
+    assert "reconnect" in window.banner.text()
+    # Still usable: another source plays.
+    window.open_video(sample("plank_good.mp4"))
+    qtbot.waitUntil(lambda: window.controller.latest is not None and window.controller.latest.output.frame.index > 10, timeout=20000)
+
+
+def test_switching_exercise_resets_counters(qtbot, window):
+    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"))
+    window.start_exercise("squat")
+    window.use_camera()
+    c = window.controller
+    qtbot.waitUntil(lambda: c.tracker is not None and c.tracker.rep_counts()["all"] >= 1, timeout=30000)
+    window.start_exercise("glute_bridge")
+    assert c.exercise.id == "glute_bridge" and c.flow.state == "setup"
+    assert c.tracker.rep_counts() == {"all": 0}
+    assert window.panel.counter.text() == "0"
+
+
+def test_pain_stop_ends_the_set_and_is_recorded(qtbot, window):
+    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"))
+    window.start_exercise("squat")
+    window.use_camera()
+    c = window.controller
+    qtbot.waitUntil(lambda: c.flow.state == "counting", timeout=15000)
+    window.act_pain.trigger()
+    assert c.flow.state == "done"
+    assert len(c.flow.pain_stops) == 1 and c.flow.sets[-1].ended_by == "pain"
+    assert "stopped for pain" in window.summary.text()
+    assert c.speaker.spoken[-1].startswith("Stopped")
