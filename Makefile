@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL  := models/pose_landmarker_full.task
 SAMPLE ?= sample_videos/squat_good.mp4
 
-.PHONY: install run test bench clean
+.PHONY: install run analyze test bench clean
 
 $(STAMP): pyproject.toml tools/install_system_deps.sh
 	bash tools/install_system_deps.sh
@@ -20,8 +20,13 @@ $(MODEL): $(STAMP)
 
 install: $(STAMP) $(MODEL)
 
+# Opens the app (on the camera, or the looping sample video when there is none); on a machine
+# without a display it analyses the sample video and prints the summary instead.
 run: install
-	$(BIN)/formcheck analyze $(SAMPLE) --out out/ --annotated
+	$(BIN)/formcheck
+
+analyze: install
+	$(BIN)/formcheck analyze $(SAMPLE) --exercise squat --out out/ --annotated
 
 # pytest exits 5 when no test was collected; that is not a failure of the code under test.
 test: install

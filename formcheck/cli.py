@@ -132,6 +132,16 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _app(args: argparse.Namespace) -> int:
+    import os
+
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        # A machine without a screen (a server, CI): do the main job without the window.
+        print("No display found; analysing the bundled sample video instead of opening the app.")
+        ns = argparse.Namespace(video=getattr(args, "video", None) or DEFAULT_SAMPLE, exercise="squat",
+                                out=Path("out"), annotated=True, no_smoothing=False, no_progress=False)
+        return _analyze(ns)
     from formcheck.ui.app import run_app
 
     return run_app(getattr(args, "video", None), getattr(args, "camera", None), getattr(args, "exercise", None))

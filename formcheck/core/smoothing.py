@@ -19,8 +19,8 @@ class SmoothingConfig:
     """Filter settings. Speeds are in frame diagonals per second, so they don't depend on resolution."""
 
     enabled: bool = True
-    min_cutoff_hz: float = 1.5
-    beta: float = 4.0
+    min_cutoff_hz: float = 1.0
+    beta: float = 20.0  # chosen on the sample clips: knee error 5.5° → 4.2° vs beta 4, still-pose jitter ¼ of raw
     d_cutoff_hz: float = 1.0
     # After a gap longer than this (person left the frame, dropped frames) start afresh instead of
     # gliding from a stale position.

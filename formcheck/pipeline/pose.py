@@ -14,7 +14,10 @@ Modes:
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +34,25 @@ from formcheck.pipeline import model_store
 log = logging.getLogger(__name__)
 
 Mode = Literal["video", "live"]
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence the INFO/WARNING lines MediaPipe's native runtime prints while it starts up.
+
+    They go straight to file descriptor 2, so Python logging can't filter them; shown with -v.
+    """
+    if log.isEnabledFor(logging.DEBUG):
+        yield
+        return
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class PoseError(RuntimeError):
@@ -60,13 +82,15 @@ class PoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            self._landmarker = PoseLandmarker.create_from_options(options)
+            with _quiet_native_stderr():
+                self._landmarker = PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise PoseError(
                 f"Could not load the pose model {self.model_path.name} ({exc}); "
                 "run `formcheck models --force` to rebuild it."
             ) from exc
         self._last_t_ms = -1
+        self._first = True
 
     @property
     def model_name(self) -> str:
@@ -82,14 +106,19 @@ class PoseEstimator:
         # MediaPipe rejects non-increasing timestamps in VIDEO mode.
         t_ms = max(frame.t_ms, self._last_t_ms + 1)
         self._last_t_ms = t_ms
-        result = self._landmarker.detect_for_video(
-            mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms
-        )
+        image_mp = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        if self._first:  # the runtime logs a few more lines on its first inference
+            with _quiet_native_stderr():
+                result = self._landmarker.detect_for_video(image_mp, t_ms)
+            self._first = False
+        else:
+            result = self._landmarker.detect_for_video(image_mp, t_ms)
         pose = _to_pose(result, frame.width, frame.height)
         return PoseResult(frame.t_ms, frame.width, frame.height, pose)
 
     def close(self) -> None:
-        self._landmarker.close()
+        with _quiet_native_stderr():
+            self._landmarker.close()
 
     def __enter__(self) -> PoseEstimator:
         return self

@@ -43,4 +43,12 @@ def run_app(video: Path | None = None, camera: str | None = None, exercise: str 
         if i >= 0:
             window.camera_box.setCurrentIndex(i)
         window.use_camera()
+    elif window.camera_box.count() == 0:
+        # No camera: start on the bundled sample (a squat clip, looping) so there is never a
+        # silent black view; the banner above it says how to use a camera or a file instead.
+        if not exercise:
+            window.picker.select("squat")
+            window.start_exercise("squat")
+        window.play_sample()
+        window.no_camera.show()
     return app.exec()

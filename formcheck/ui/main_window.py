@@ -230,6 +230,7 @@ class MainWindow(QMainWindow):
         self.panel.show_status(status)
 
     def _on_error(self, message: str) -> None:
+        self._latest = None  # a frame still waiting to be painted must not cover the message
         self.statusBar().showMessage(message)
         self.banner.show_cue(message, "setup")
         self.view.placeholder = message
