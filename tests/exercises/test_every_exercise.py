@@ -89,7 +89,7 @@ ALTERNATING = {
             "bird_dog_back_tilt": dict(top={"back": 25}),
             "bird_dog_same_side": dict(top={"leg:{a}": 0, "leg:{o}": -45}),
             "bird_dog_short_hold": dict(timing={"top_s": 1.2}),
-            "bird_dog_fast": dict(timing={"up": 0.3}),
+            "bird_dog_fast": dict(timing={"up": 0.2}),
         },
     ),
     "dead_bug": dict(
