@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 SAMPLE_VIDEO = Path(__file__).resolve().parents[2] / "sample_videos" / "squat_good.mp4"
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm);;All files (*)"
 REPAINT_MS = 33
+# The pose model works on a 256 px crop, so more pixels mostly cost time: 640×480 is the default.
+RESOLUTIONS = ((640, 480), (1280, 720), (320, 240))
 
 
 def find_cameras() -> list[str]:
@@ -44,7 +46,9 @@ class MainWindow(QMainWindow):
         library: dict[str, ExerciseDef],
         controller: SessionController,
         settings: QSettings,
-        camera_factory: Callable[[str], FrameSource] = lambda d: CameraSource(int(d) if d.isdigit() else d),
+        camera_factory: Callable[[str, tuple[int, int]], FrameSource] = lambda d, size: CameraSource(
+            int(d) if d.isdigit() else d, width=size[0], height=size[1]
+        ),
         cameras: Callable[[], list[str]] = find_cameras,
     ) -> None:
         super().__init__()
@@ -109,6 +113,10 @@ class MainWindow(QMainWindow):
         self.camera_box = QComboBox()
         self.camera_box.setAccessibleName("Camera")
         self.refresh_cameras()
+        self.resolution_box = QComboBox()
+        self.resolution_box.setAccessibleName("Camera resolution")
+        for w, h in RESOLUTIONS:
+            self.resolution_box.addItem(f"{w}×{h}", (w, h))
         self.act_camera = QAction("Use camera", self, shortcut=QKeySequence("Ctrl+K"), triggered=self.use_camera)
         self.act_open = QAction("Open video…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_video_dialog)
         self.act_sample = QAction("Play sample video", self, triggered=self.play_sample)
@@ -121,6 +129,7 @@ class MainWindow(QMainWindow):
                                  triggered=lambda: self.picker.selected and self.start_exercise(self.picker.selected))
         bar.addWidget(QLabel(" Camera: "))
         bar.addWidget(self.camera_box)
+        bar.addWidget(self.resolution_box)
         for act in (self.act_camera, self.act_open, self.act_sample, self.act_pause, self.act_stop,
                     self.act_skip, self.act_voice):
             bar.addAction(act)
@@ -151,8 +160,10 @@ class MainWindow(QMainWindow):
             self.no_camera.show()
             self.statusBar().showMessage("No camera found — open a video file or play the sample video.")
             return
+        size = self.resolution_box.currentData()
         self.settings.setValue("camera", device)
-        self._open(lambda: self.camera_factory(device), f"camera {device}")
+        self.settings.setValue("resolution", self.resolution_box.currentText())
+        self._open(lambda: self.camera_factory(device, size), f"camera {device}")
 
     def open_video_dialog(self) -> None:
         start = str(self.settings.value("last_video_dir", str(Path.home())))
@@ -263,6 +274,11 @@ class MainWindow(QMainWindow):
             i = self.camera_box.findText(str(camera))
             if i >= 0:
                 self.camera_box.setCurrentIndex(i)
+        resolution = self.settings.value("resolution")
+        if resolution:
+            i = self.resolution_box.findText(str(resolution))
+            if i >= 0:
+                self.resolution_box.setCurrentIndex(i)
         voice = str(self.settings.value("voice", "true")).lower() != "false"
         self.act_voice.setChecked(voice)
         self.set_voice(voice)

@@ -63,8 +63,8 @@ def window(qtbot, tmp_path, model_path):
     controller = SessionController(lambda: PoseEstimator(model_path, mode="live"), speaker)
     devices = {}
 
-    def camera_factory(device):
-        return CameraSource(device, capture_factory=lambda _d: devices[device](), stall_timeout_s=2.0)
+    def camera_factory(device, size):
+        return CameraSource(device, *size, capture_factory=lambda _d: devices[device](), stall_timeout_s=2.0)
 
     w = MainWindow(load_library(), controller, settings, camera_factory=camera_factory, cameras=lambda: ["/dev/video0"])
     w.devices = devices
