@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.camera_factory = camera_factory
         self._cameras_fn = cameras
         self._latest: LivePacket | None = None
+        self._status: FlowStatus | None = None
         self._source_name = ""
 
         self.picker = ExercisePicker(library)
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         controller.error.connect(self._on_error)
         controller.set_finished.connect(self._on_set_finished)
         controller.exercise_finished.connect(self._on_exercise_finished)
+        self.banner.show_cue("Pick an exercise on the left, then choose a camera or a video", "info")
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._repaint)
         self._timer.start(REPAINT_MS)
@@ -233,11 +235,17 @@ class MainWindow(QMainWindow):
         elif ex is not None and ev is not None and hasattr(ev, "reps"):
             self.panel.show_evaluation(ev, ex.dose.reps, ex.rep.measure if ex.rep else None)
             cue = ev.cue
-            self.banner.show_cue(cue.text if cue else "", cue.kind if cue else "info")
+            if cue is None and flow is not None and flow.state == "setup":
+                # While setting up there is always something to say: what to fix, or "hold still".
+                message = self._status.setup_message if self._status else ""
+                self.banner.show_cue(message or "Hold still — checking your set-up", "setup")
+            else:
+                self.banner.show_cue(cue.text if cue else "", cue.kind if cue else "info")
         elif ex is None:
             self.banner.show_cue("Pick an exercise on the left and press Start", "info")
 
     def _on_status(self, status: FlowStatus) -> None:
+        self._status = status
         self.panel.show_status(status)
 
     def _on_error(self, message: str) -> None:
