@@ -74,6 +74,14 @@ def window(qtbot, tmp_path, model_path):
     controller.shutdown()
 
 
+def squat_on_fake_camera(window, **device_args) -> SessionController:
+    """Start the squat on the fake camera playing the squat clip; returns the controller."""
+    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"), **device_args)
+    window.start_exercise("squat")
+    window.use_camera()
+    return window.controller
+
+
 def test_window_opens_with_library_and_remembers_settings(qtbot, tmp_path, model_path):
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     c = SessionController(lambda: PoseEstimator(model_path), Speaker(command=["true"]))
@@ -92,10 +100,7 @@ def test_window_opens_with_library_and_remembers_settings(qtbot, tmp_path, model
 
 
 def test_fake_camera_drives_counter_and_cues(qtbot, window):
-    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"))
-    window.start_exercise("squat")
-    window.use_camera()
-    c = window.controller
+    c = squat_on_fake_camera(window)
     qtbot.waitUntil(lambda: c.flow.state == "counting", timeout=15000)
     # The clip has three squats; then the device stops, which must not lose the count.
     qtbot.waitUntil(lambda: c.flow.state == "done" or (c.tracker and c.tracker.rep_counts()["all"] == 3), timeout=30000)
@@ -107,9 +112,7 @@ def test_fake_camera_drives_counter_and_cues(qtbot, window):
 
 
 def test_camera_failing_mid_session_keeps_app_usable(qtbot, window):
-    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"), fail_after=40)
-    window.start_exercise("squat")
-    window.use_camera()
+    squat_on_fake_camera(window, fail_after=40)
     qtbot.waitUntil(lambda: "disconnected" in window.statusBar().currentMessage(), timeout=20000)
     assert "reconnect" in window.banner.text()
     # Still usable: another source plays.
@@ -118,10 +121,7 @@ def test_camera_failing_mid_session_keeps_app_usable(qtbot, window):
 
 
 def test_switching_exercise_resets_counters(qtbot, window):
-    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"))
-    window.start_exercise("squat")
-    window.use_camera()
-    c = window.controller
+    c = squat_on_fake_camera(window)
     qtbot.waitUntil(lambda: c.tracker is not None and c.tracker.rep_counts()["all"] >= 1, timeout=30000)
     window.start_exercise("glute_bridge")
     assert c.exercise.id == "glute_bridge" and c.flow.state == "setup"
@@ -130,10 +130,7 @@ def test_switching_exercise_resets_counters(qtbot, window):
 
 
 def test_pain_stop_ends_the_set_and_is_recorded(qtbot, window):
-    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"))
-    window.start_exercise("squat")
-    window.use_camera()
-    c = window.controller
+    c = squat_on_fake_camera(window)
     qtbot.waitUntil(lambda: c.flow.state == "counting", timeout=15000)
     window.act_pain.trigger()
     assert c.flow.state == "done"
