@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--annotated", action="store_true", help="also write annotated.mp4")
     a.add_argument("--no-smoothing", action="store_true", help="use raw landmarks")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    a.add_argument("--record", action="store_true", help="save the session in the session database")
+    a.add_argument("--person", default="me", help="whose session it is (with --record)")
 
     m = sub.add_parser("models", help="download or build the pose model(s)")
     m.add_argument("variants", nargs="*", help="lite, full, heavy (default: full)")
@@ -82,8 +84,9 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from formcheck.pipeline.frames import FrameSourceError
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError
+    from formcheck.pipeline.store import StoreError
 
-    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, OSError)
+    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, StoreError, OSError)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -96,11 +99,19 @@ def _analyze(args: argparse.Namespace) -> int:
         from formcheck.exercises.loader import load_by_id
 
         tracker = ExerciseTracker(load_by_id(args.exercise))
+    recorder = store = None
+    if getattr(args, "record", False):
+        from formcheck.pipeline.recorder import SessionRecorder
+        from formcheck.pipeline.store import Store
+
+        store = Store()
+        recorder = SessionRecorder(store, args.person, str(args.video), "file")
     result = analyze_video(
         args.video,
         args.out,
         exercise=args.exercise,
         tracker=tracker,
+        recorder=recorder,
         annotated=args.annotated,
         smoothing=SmoothingConfig(enabled=not args.no_smoothing),
         progress=not args.no_progress,
@@ -108,6 +119,9 @@ def _analyze(args: argparse.Namespace) -> int:
     print(summary_text(result.report))
     written = [p for p in (result.report_path, result.landmarks_path, result.video_path) if p]
     print("wrote " + ", ".join(str(p) for p in written))
+    if recorder is not None and store is not None:
+        print(f"recorded as session {recorder.session_id} in {store.path}")
+        store.close()
     return 0
 
 

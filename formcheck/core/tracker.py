@@ -287,9 +287,14 @@ class ExerciseTracker:
             if done is not None:
                 self.holds.append(done)
 
-    def results(self) -> dict[str, Any]:
-        """Reps, attempts and holds in report.json form (times in seconds)."""
-        self.finish()
+    def results(self, final: bool = True) -> dict[str, Any]:
+        """Reps, attempts and holds in report.json form (times in seconds).
+
+        ``final`` closes a hold still running (end of the clip); a recorder taking snapshots
+        while the session goes on passes False.
+        """
+        if final:
+            self.finish()
 
         def faults(f: dict[str, tuple[str, int]]) -> list[dict[str, Any]]:
             return [{"code": c, "message": m, "t_s": round(t / 1000, 2)} for c, (m, t) in f.items()]

@@ -17,6 +17,7 @@ from formcheck.core.smoothing import PoseSmoother, SmoothingConfig
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.frames import VideoFileSource, prefetch
 from formcheck.pipeline.pose import PoseEstimator
+from formcheck.pipeline.recorder import SessionRecorder
 from formcheck.pipeline.runner import FramePipeline, TrackerStage
 from formcheck.pipeline.track import LandmarkTrack
 
@@ -41,6 +42,7 @@ def analyze_video(
     smoothing: SmoothingConfig | None = None,
     progress: bool = True,
     estimator: PoseEstimator | None = None,
+    recorder: SessionRecorder | None = None,
 ) -> AnalysisResult:
     """Analyse ``video``; with ``out_dir`` write report.json, landmarks.npz (and annotated.mp4)."""
     source = VideoFileSource(video)
@@ -62,6 +64,10 @@ def analyze_video(
                 (source.info.width, source.info.height),
             )
     info = source.info
+    if recorder is not None and tracker is not None and exercise:
+        from formcheck.exercises.loader import load_by_id
+
+        recorder.start_set(load_by_id(exercise), 1, 0, tracker)
     start = time.perf_counter()
     try:
         bar = tqdm(
@@ -73,6 +79,8 @@ def analyze_video(
                 track.append(out.raw, out.pose)
                 if writer is not None:
                     writer.write(annotate(frame.image, out.pose, out.overlay))
+                if recorder is not None:
+                    recorder.on_frame(out)
                 bar.update(1)
     finally:
         elapsed = time.perf_counter() - start
@@ -81,6 +89,8 @@ def analyze_video(
             writer.release()
         if own_estimator:
             estimator.close()
+        if recorder is not None:
+            recorder.finish(round(len(track) * 1000 / info.fps))
 
     report = build_report(
         source_name=str(video),

@@ -1,0 +1,140 @@
+"""Session database: round trip, migration, verdicts and notes, crash consistency, bad folders."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from formcheck.core.tracker import ExerciseTracker
+from formcheck.exercises.loader import load_by_id
+from formcheck.pipeline.analyze import analyze_video
+from formcheck.pipeline.pose import PoseEstimator
+from formcheck.pipeline.recorder import SessionRecorder, read_track
+from formcheck.pipeline.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from tests.conftest import ROOT, sample
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "data" / "formcheck.db")
+    yield s
+    s.close()
+
+
+def test_recorded_analysis_round_trips(store, model_path):
+    recorder = SessionRecorder(store, "Ann <script>", "glute_bridge_low.mp4", "file")
+    with PoseEstimator(model_path) as est:
+        report = analyze_video(sample("glute_bridge_low.mp4"), None, exercise="glute_bridge",
+                               tracker=ExerciseTracker(load_by_id("glute_bridge")), progress=False,
+                               estimator=est, recorder=recorder).report
+    detail = store.session_detail(recorder.session_id)
+    assert detail["person"] == "Ann <script>" and detail["status"] == "complete"
+    reps = detail["sets"][0]["reps"]
+    assert [(r["index"], r["start_s"], r["end_s"]) for r in reps] == [
+        (r["index"], r["start_s"], r["end_s"]) for r in report["reps"]]
+    assert [[f["code"] for f in r["faults"]] for r in reps] == [[f["code"] for f in r["faults"]] for r in report["reps"]]
+    track = read_track(store.session(recorder.session_id).folder)
+    assert len(track) == report["video"]["frames"]
+    assert (track[:, 1] == 1).mean() >= 0.95  # detected
+
+
+def test_migration_from_version_1_keeps_data(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            old.execute(statement)
+    old.execute("PRAGMA user_version=1")
+    old.execute("INSERT INTO people(name, created) VALUES ('Bob', 'x')")
+    old.execute("INSERT INTO sessions(person_id, started, source, kind, folder, status) VALUES (1, 't', 'v.mp4', 'file', '/f', 'complete')")
+    old.commit()
+    old.close()
+    store = Store(path)
+    assert store.version == SCHEMA_VERSION == 2
+    assert store.sessions("Bob")[0].source == "v.mp4"
+    store.add_note(1, "new in v2")
+    assert store.session_detail(1)["notes"] == ["new in v2"]
+    store.close()
+
+
+def test_verdicts_and_notes_persist(store, tmp_path):
+    sid, _ = store.start_session("Cy", "cam", "live")
+    with store.transaction():
+        set_id = store.add_set(sid, "squat", 1, "2 × 10 reps", 0.0)
+        rid = store.add_rep(set_id, {"index": 1, "side": None, "start_s": 1.0, "end_s": 3.0, "metrics": {},
+                                     "faults": [{"code": "squat_chest_down", "message": "Keep your chest tall", "t_s": 2.0}]})
+    fault_id = store.session_detail(sid)["sets"][0]["reps"][0]["faults"][0]["id"]
+    store.set_verdict(fault_id, agree=False)
+    store.set_verdict(fault_id, agree=True)  # changing one's mind replaces the verdict
+    store.add_note(sid, "Chest fine, camera angle", rep_id=rid)
+    store.close()
+    again = Store(tmp_path / "data" / "formcheck.db")
+    rep = again.session_detail(sid)["sets"][0]["reps"][0]
+    assert rep["faults"][0]["agree"] == 1 and rep["notes"] == ["Chest fine, camera angle"]
+    again.close()
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from formcheck.core.tracker import ExerciseTracker
+    from formcheck.exercises.loader import load_by_id
+    from formcheck.pipeline.frames import VideoFileSource, paced
+    from formcheck.pipeline.pose import PoseEstimator
+    from formcheck.pipeline.recorder import SessionRecorder
+    from formcheck.pipeline.runner import FramePipeline
+    from formcheck.pipeline.store import Store
+
+    class Reporting(SessionRecorder):
+        def flush(self, t_ms=None):
+            super().flush(t_ms)
+            print(f"flushed {self._last_flush_ms}", flush=True)
+
+    store = Store(Path(sys.argv[1]))
+    tracker = ExerciseTracker(load_by_id("squat"))
+    rec = Reporting(store, "Dee", "squat_good.mp4", "live")
+    rec.start_set(load_by_id("squat"), 1, 0, tracker)
+    pipe = FramePipeline(PoseEstimator(), None, tracker)
+    for frame in paced(iter(VideoFileSource(sys.argv[2]))):   # real time, like a camera
+        rec.on_frame(pipe.step(frame))
+""")
+
+
+def test_kill_9_mid_session_loses_at_most_the_last_second(tmp_path, model_path):
+    db = tmp_path / "data" / "formcheck.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), FORMCHECK_MODELS_DIR=str(model_path.parent))
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(sample("squat_good.mp4"))],
+                             stdout=subprocess.PIPE, text=True, env=env)
+    last_flushed = 0
+    for line in child.stdout:  # the child reports each flush; kill once reps have happened
+        last_flushed = int(line.split()[1])
+        if last_flushed >= 6000:
+            break
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+
+    store = Store(db)
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    session = store.sessions("Dee")[0]
+    assert session.status == "recording"
+    assert store.mark_interrupted() == 1 and store.session(session.id).status == "interrupted"
+    track = read_track(session.folder)
+    # Everything flushed before the kill is there: nothing older than one flush is lost.
+    assert track[-1, 0] >= last_flushed - 1000
+    reps = store.session_detail(session.id)["sets"][0]["reps"]
+    assert len(reps) >= 1 and all(r["end_s"] * 1000 <= track[-1, 0] + 1000 for r in reps)
+    store.close()
+
+
+def test_unwritable_data_folder_gives_one_clear_message(tmp_path):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    with pytest.raises(StoreError) as err:
+        Store(blocked / "formcheck.db")
+    assert "FORMCHECK_DATA_DIR" in str(err.value) and "\n" not in str(err.value)
