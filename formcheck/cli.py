@@ -45,6 +45,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("exercises", help="list the exercise library")
 
+    r = sub.add_parser("report", help="report of recorded sessions (html, csv or json)")
+    r.add_argument("session", type=int, nargs="?", help="session number (see `formcheck sessions`)")
+    r.add_argument("--person", help="all sessions of this person, with progress")
+    r.add_argument("--format", choices=("html", "csv", "json"), default="html")
+    r.add_argument("--out", type=Path, help="file to write (default: print)")
+
+    ss = sub.add_parser("sessions", help="list recorded sessions")
+    ss.add_argument("--person", help="only this person's sessions")
+
     ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
     ap.add_argument("--video", type=Path, help="start on this video file")
     ap.add_argument("--camera", help="start on this camera (index or device path)")
@@ -69,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
             return _bench(args)
         if args.command == "exercises":
             return _exercises()
+        if args.command == "report":
+            return _report(args)
+        if args.command == "sessions":
+            return _sessions(args)
         return _app(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -159,6 +172,47 @@ def _app(args: argparse.Namespace) -> int:
     from formcheck.ui.app import run_app
 
     return run_app(getattr(args, "video", None), getattr(args, "camera", None), getattr(args, "exercise", None))
+
+
+def _report(args: argparse.Namespace) -> int:
+    from formcheck.pipeline.reports import write_report
+    from formcheck.pipeline.store import Store, StoreError
+
+    store = Store()
+    try:
+        if args.person:
+            ids = [s.id for s in store.sessions(args.person)]
+            if not ids:
+                raise StoreError(f"No sessions recorded for {args.person!r}; `formcheck sessions` lists who has some.")
+        elif args.session is not None:
+            ids = [store.session(args.session).id]
+        else:
+            raise StoreError("Give a session number or --person NAME; `formcheck sessions` lists them.")
+        text = write_report(store, ids, args.format, args.out)
+    finally:
+        store.close()
+    print(f"wrote {args.out}" if args.out else text, end="\n" if args.out else "")
+    return 0
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    from formcheck.pipeline.store import Store
+
+    store = Store()
+    try:
+        rows = store.sessions(args.person)
+        for s in rows:
+            detail = store.session_detail(s.id)
+            exercises = ", ".join(sorted({st["exercise"] for st in detail["sets"]})) or "-"
+            reps = sum(1 for st in detail["sets"] for r in st["reps"] if not r["attempt"])
+            flagged = sum(1 for st in detail["sets"] for r in st["reps"] if r["faults"])
+            print(f"{s.id:5d}  {s.started}  {s.person:16s} {exercises:24s} {reps:3d} reps  {flagged:3d} flagged  "
+                  f"{len(detail['pain_stops'])} pain stops  {s.status}")
+        if not rows:
+            print("no sessions recorded yet")
+    finally:
+        store.close()
+    return 0
 
 
 def _exercises() -> int:

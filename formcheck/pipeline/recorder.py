@@ -112,7 +112,7 @@ class SessionRecorder:
 
     def finish(self, t_ms: int, status: str = "complete") -> None:
         if self._set_id is not None:
-            self.end_set(t_ms, "stop")
+            self.end_set(t_ms, "end of recording")
         self.flush()
         self._track.close()
         self.store.end_session(self.session_id, status)

@@ -1,0 +1,207 @@
+"""Reports of recorded sessions: JSON, CSV of reps and faults, and a self-contained HTML page.
+
+The HTML embeds its images (PNG as data: URIs) so it can be mailed or archived as one file; every
+piece of user text (names, notes, sources) is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import cv2
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
+from formcheck.pipeline.recorder import read_track  # noqa: E402
+from formcheck.pipeline.store import Store  # noqa: E402
+
+CSV_FIELDS = ("session", "person", "started", "exercise", "set", "rep", "side", "attempt", "start_s",
+              "end_s", "peak_deg", "range_deg", "fault_code", "fault_message", "fault_t_s", "therapist_agrees", "notes")
+
+
+def report_json(store: Store, session_ids: list[int]) -> str:
+    return json.dumps([store.session_detail(s) for s in session_ids], indent=2, ensure_ascii=False) + "\n"
+
+
+def report_csv(store: Store, session_ids: list[int]) -> str:
+    """One row per rep (or attempt) and fault; a rep without faults has one row with empty fault."""
+    out = io.StringIO()
+    w = csv.DictWriter(out, CSV_FIELDS)
+    w.writeheader()
+    for sid in session_ids:
+        d = store.session_detail(sid)
+        for st in d["sets"]:
+            for r in st["reps"]:
+                base = {"session": sid, "person": d["person"], "started": d["started"], "exercise": st["exercise"],
+                        "set": st["number"], "rep": r["index"], "side": r["side"] or "", "attempt": int(r["attempt"]),
+                        "start_s": r["start_s"], "end_s": r["end_s"], "peak_deg": r["metrics"].get("peak_deg", ""),
+                        "range_deg": r["metrics"].get("range_deg", ""), "notes": " | ".join(r["notes"])}
+                for f in r["faults"] or [None]:
+                    row = dict(base)
+                    if f:
+                        agree = "" if f["agree"] is None else ("yes" if f["agree"] else "no")
+                        row |= {"fault_code": f["code"], "fault_message": f["message"], "fault_t_s": f["t_s"],
+                                "therapist_agrees": agree}
+                    w.writerow(row)
+    return out.getvalue()
+
+
+def _png(fig: plt.Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _thresholds(exercise: str) -> tuple[str | None, list[tuple[float, str]]]:
+    """The primary measure and the lines worth drawing on its curve (rep start/target, limits)."""
+    try:
+        ex = load_by_id(exercise)
+    except ExerciseFileError:
+        return None, []
+    if ex.rep is None:
+        return None, []
+    lines = [(ex.rep.start, "rep starts"), (ex.rep.target, "counts as a rep")]
+    for rule in ex.rules:
+        if rule.kind == "peak":
+            lines += [(v, f"{rule.code}") for v in (rule.min, rule.max) if v is not None]
+    return ex.rep.measure, lines
+
+
+def _angle_plot(track: np.ndarray, st: dict[str, Any], measure: str, lines: list[tuple[float, str]]) -> str:
+    t = track[:, 0] / 1000
+    in_set = (t >= st["started_s"]) & (t <= (st["ended_s"] if st["ended_s"] is not None else math.inf))
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    ax.plot(t[in_set], track[in_set, 2], color="#1565c0", lw=1.5, label=measure)
+    for r in st["reps"]:
+        flagged = bool(r["faults"])
+        ax.axvspan(r["start_s"], r["end_s"], color="#e57373" if flagged else "#81c784", alpha=0.25)
+        ax.text((r["start_s"] + r["end_s"]) / 2, ax.get_ylim()[1], f"{r['index']}{'!' if flagged else ''}",
+                ha="center", va="bottom", fontsize=8)
+    for value, label in lines:
+        ax.axhline(value, color="#607d8b", ls="--", lw=0.8)
+        ax.text(ax.get_xlim()[0], value, f" {label} ({value:g})", fontsize=7, va="bottom", color="#455a64")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(f"{measure} (°)")
+    ax.set_title("Green: clean reps · red: flagged reps · dashed: thresholds", fontsize=9)
+    return _png(fig)
+
+
+def _thumbnail(source: str, t_s: float) -> str | None:
+    """A frame of the session's video at ``t_s`` (None when the video is not available)."""
+    if not Path(source).is_file():
+        return None
+    cap = cv2.VideoCapture(source)
+    cap.set(cv2.CAP_PROP_POS_MSEC, t_s * 1000)
+    ok, image = cap.read()
+    cap.release()
+    if not ok:
+        return None
+    image = cv2.resize(image, (240, int(240 * image.shape[0] / image.shape[1])))
+    ok, png = cv2.imencode(".png", image)
+    return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode() if ok else None
+
+
+def _progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
+    points = []
+    for d in details:
+        reps = [r for st in d["sets"] if st["exercise"] == exercise for r in st["reps"] if not r["attempt"]]
+        holds = [h for st in d["sets"] if st["exercise"] == exercise for h in st["holds"]]
+        if not reps and not holds:
+            continue
+        flagged = sum(1 for r in reps if r["faults"])
+        rom = [r["metrics"].get("range_deg") for r in reps if r["metrics"].get("range_deg") is not None]
+        points.append((d["started"][:10] + f" #{d['id']}", len(reps), 100 * flagged / len(reps) if reps else 0,
+                       float(np.mean(rom)) if rom else math.nan, sum(h["duration_s"] for h in holds)))
+    if len(points) < 2:
+        return None
+    labels = [p[0] for p in points]
+    panels = [(1, "reps per session"), (2, "flagged reps (%)"), (3, "range of motion (°)"), (4, "hold time (s)")]
+    # Only what this exercise has: rep panels for rep exercises, hold time for holds.
+    panels = [(i, t) for i, t in panels if any(p[i] for p in points if not math.isnan(p[i]))]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 2.6), squeeze=False)
+    for ax, (idx, title) in zip(axes[0], panels):
+        ax.plot(range(len(points)), [p[idx] for p in points], marker="o")
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks(range(len(points)), labels, rotation=45, ha="right", fontsize=7)
+    return _png(fig)
+
+
+def report_html(store: Store, session_ids: list[int]) -> str:
+    e = html.escape
+    details = [store.session_detail(s) for s in session_ids]
+    people = sorted({d["person"] for d in details})
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>formcheck report</title><style>",
+        "body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#263238}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #cfd8dc;padding:4px 8px;text-align:left}"
+        ".flag{color:#b3261e}.ok{color:#2e7d32}.card{display:inline-block;width:250px;vertical-align:top;margin:4px;"
+        "border:1px solid #cfd8dc;padding:4px;font-size:13px}h2{border-bottom:2px solid #1565c0}",
+        "</style></head><body>",
+        f"<h1>Exercise report — {e(', '.join(people))}</h1>",
+        f"<p>{len(details)} session(s). Reps flagged by the app are shown with the therapist's verdict "
+        "(agree / disagree) where one was given.</p>",
+    ]
+    exercises = sorted({st["exercise"] for d in details for st in d["sets"]})
+    for ex in exercises:
+        img = _progress_plot(details, ex)
+        if img:
+            parts.append(f"<h2>Progress: {e(ex)}</h2><img alt='progress of {e(ex)}' src='{img}'>")
+    for d in details:
+        parts.append(f"<h2>Session {d['id']} — {e(d['started'])} — {e(d['person'])}</h2>")
+        parts.append(f"<p>Source: {e(d['source'])} ({e(d['kind'])}), status {e(d['status'])}.")
+        if d["pain_stops"]:
+            parts.append(f" <b class='flag'>Stopped for pain {len(d['pain_stops'])}×.</b>")
+        parts.append("</p>")
+        parts.append("<table><tr><th>exercise</th><th>set</th><th>done</th><th>prescribed</th><th>flagged</th><th>ended</th></tr>")
+        for st in d["sets"]:
+            reps = [r for r in st["reps"] if not r["attempt"]]
+            held = sum(h["duration_s"] for h in st["holds"])
+            done = f"{len(reps)} reps" if reps or not st["holds"] else f"{held:.0f} s held"
+            flagged = sum(1 for r in reps if r["faults"]) + sum(1 for h in st["holds"] if h["faults"])
+            parts.append(f"<tr><td>{e(st['exercise'])}</td><td>{st['number']}</td><td>{e(done)}</td>"
+                         f"<td>{e(st['prescribed'])}</td><td>{flagged}</td><td>{e(st['ended_by'] or '')}</td></tr>")
+        parts.append("</table>")
+        track = read_track(Path(d["folder"]))
+        for st in d["sets"]:
+            measure, lines = _thresholds(st["exercise"])
+            if measure and len(track) and np.isfinite(track[:, 2]).any():
+                parts.append(f"<h3>{e(st['exercise'])}, set {st['number']}: {e(measure)} over time</h3>")
+                parts.append(f"<img alt='angle curve' src='{_angle_plot(track, st, measure, lines)}'>")
+            flagged_items = [r for r in st["reps"] if r["faults"]] + [h | {"index": "hold"} for h in st["holds"] if h["faults"]]
+            if flagged_items:
+                parts.append("<h3>Flagged</h3><div>")
+                for r in flagged_items:
+                    thumb = _thumbnail(d["source"], (r["start_s"] + r["end_s"]) / 2)
+                    faults = "".join(
+                        f"<li>{e(f['message'])} <small>({e(f['code'])}, {f['t_s']:.1f} s)</small> "
+                        + ("" if f["agree"] is None else ("<b class='ok'>therapist agrees</b>" if f["agree"]
+                                                           else "<b class='flag'>therapist disagrees</b>"))
+                        + "</li>" for f in r["faults"])
+                    notes = "".join(f"<p><i>Note: {e(n)}</i></p>" for n in r.get("notes", []))
+                    img = f"<img alt='frame' src='{thumb}'>" if thumb else "<p><small>(video not kept)</small></p>"
+                    parts.append(f"<div class='card'>{img}<b>Rep {e(str(r['index']))}</b> "
+                                 f"{r['start_s']:.1f}–{r['end_s']:.1f} s<ul>{faults}</ul>{notes}</div>")
+                parts.append("</div>")
+        for n in d["notes"]:
+            parts.append(f"<p><b>Therapist's note:</b> {e(n)}</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(store: Store, session_ids: list[int], fmt: str, out: Path | None) -> str:
+    text = {"json": report_json, "csv": report_csv, "html": report_html}[fmt](store, session_ids)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+    return text
