@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from formcheck.exercises.loader import load_library
 from formcheck.pipeline.pose import PoseEstimator
+from formcheck.pipeline.store import Store
 from formcheck.ui.main_window import MainWindow
 from formcheck.ui.session_controller import SessionController
 
@@ -23,7 +24,7 @@ def settings_path() -> Path:
 
 def build_window(settings: QSettings | None = None) -> MainWindow:
     """The window with real parts: the exercise library, the MediaPipe model and the voice."""
-    controller = SessionController(lambda: PoseEstimator(mode="live"))
+    controller = SessionController(lambda: PoseEstimator(mode="live"), store_factory=Store)
     settings = settings or QSettings(str(settings_path()), QSettings.Format.IniFormat)
     return MainWindow(load_library(), controller, settings)
 

@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         size = self.resolution_box.currentData()
         self.settings.setValue("camera", device)
         self.settings.setValue("resolution", self.resolution_box.currentText())
-        self._open(lambda: self.camera_factory(device, size), f"camera {device}")
+        self._open(lambda: self.camera_factory(device, size), f"camera {device}", "live")
 
     def open_video_dialog(self) -> None:
         start = str(self.settings.value("last_video_dir", str(Path.home())))
@@ -175,19 +175,19 @@ class MainWindow(QMainWindow):
 
     def open_video(self, path: Path) -> None:
         self.settings.setValue("last_video_dir", str(path.parent))
-        self._open(lambda: VideoFileSource(path), path.name)
+        self._open(lambda: VideoFileSource(path), str(path), "file")
 
     def play_sample(self) -> None:
         # The sample loops so it can stand in for a camera for a whole set.
-        self._open(lambda: LoopingSource(lambda: VideoFileSource(SAMPLE_VIDEO)), "the sample video")
+        self._open(lambda: LoopingSource(lambda: VideoFileSource(SAMPLE_VIDEO)), str(SAMPLE_VIDEO), "file")
 
-    def _open(self, factory: Callable[[], FrameSource], name: str) -> None:
+    def _open(self, factory: Callable[[], FrameSource], name: str, kind: str) -> None:
         self.no_camera.hide()
-        self._source_name = name
-        self.view.placeholder = f"Starting {name}…"
+        self._source_name = Path(name).name
+        self.view.placeholder = f"Starting {self._source_name}…"
         self.view.set_frame(None)
-        self.controller.open_source(factory)
-        self.statusBar().showMessage(f"Showing {name}")
+        self.controller.open_source(factory, label=name, kind=kind)
+        self.statusBar().showMessage(f"Showing {self._source_name}")
 
     # ---- exercise ----------------------------------------------------------------------------
     def start_exercise(self, exercise_id: str) -> None:

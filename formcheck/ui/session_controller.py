@@ -16,6 +16,8 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.core.session_flow import FlowStatus, SessionFlow, SetResult
 from formcheck.core.tracker import ExerciseTracker, FrameEvaluation
 from formcheck.pipeline.frames import FrameSource
+from formcheck.pipeline.recorder import SessionRecorder
+from formcheck.pipeline.store import Store, StoreError
 from formcheck.pipeline.runner import PoseStage
 from formcheck.ui.speech import Speaker
 from formcheck.ui.worker import DARK_FRAME, LivePacket, PipelineWorker
@@ -56,10 +58,18 @@ class SessionController(QObject):
         self,
         pose_factory: Callable[[], PoseStage],
         speaker: Speaker | None = None,
+        store_factory: Callable[[], Store] | None = None,
+        person: str = "me",
     ) -> None:
         super().__init__()
         self._pose_factory = pose_factory
         self.speaker = speaker or Speaker()
+        self._store_factory = store_factory
+        self.store: Store | None = None
+        self.recorder: SessionRecorder | None = None
+        self.person = person
+        self._source_label = ""
+        self._source_kind = "live"
         self.exercise: ExerciseDef | None = None
         self.flow: SessionFlow | None = None
         self.tracker: ExerciseTracker | None = None
@@ -75,9 +85,12 @@ class SessionController(QObject):
     def running(self) -> bool:
         return self._thread is not None and self._thread.isRunning()
 
-    def open_source(self, source_factory: Callable[[], FrameSource], speed: float = 1.0) -> None:
+    def open_source(
+        self, source_factory: Callable[[], FrameSource], speed: float = 1.0, label: str = "", kind: str = "live"
+    ) -> None:
         """Start showing a camera or video (stopping any previous one)."""
         self.close_source()
+        self._source_label, self._source_kind = label, kind
         self._worker = PipelineWorker(source_factory, self._pose_factory, self.tracker, speed)
         self._thread = QThread()
         self._worker.moveToThread(self._thread)
@@ -95,6 +108,30 @@ class SessionController(QObject):
             self._thread.quit()
             self._thread.wait(5000)
         self._worker = self._thread = None
+        self._finish_recording()
+
+    # ---- recording ---------------------------------------------------------------------------
+    def _record_set_start(self, t_ms: int) -> None:
+        """Every counted set is recorded; the session (one per source) starts with its first set."""
+        if self._store_factory is None or self.exercise is None or self.flow is None:
+            return
+        try:
+            if self.store is None:
+                self.store = self._store_factory()
+            if self.recorder is None:
+                self.recorder = SessionRecorder(self.store, self.person, self._source_label, self._source_kind)
+            self.recorder.start_set(self.exercise, self.flow.set_number, t_ms, self.tracker)
+        except (StoreError, OSError) as exc:
+            self.recorder = None
+            self.error.emit(f"This session can't be saved ({exc}); coaching goes on without recording.")
+
+    def _finish_recording(self) -> None:
+        if self.recorder is not None:
+            try:
+                self.recorder.finish(self._t())
+            except (StoreError, OSError) as exc:
+                log.warning("could not finish the recording: %s", exc)
+            self.recorder = None
 
     # ---- exercise ----------------------------------------------------------------------------
     def start_exercise(self, exercise: ExerciseDef) -> None:
@@ -152,6 +189,11 @@ class SessionController(QObject):
             reps = tracker.rep_counts()
             hold_s = sum(h["duration_s"] for h in results["holds"])
             flagged = sum(1 for r in results["reps"] if r["faults"])
+        if self.recorder is not None and flow.state in ("counting", "paused"):
+            if ended_by == "pain":
+                self.recorder.pain_stop(t)
+            else:
+                self.recorder.end_set(t, ended_by)
         result = flow.end_set(t, reps, hold_s, flagged, ended_by)  # type: ignore[arg-type]
         self.set_finished.emit(result)
         if flow.state == "done":
@@ -170,6 +212,8 @@ class SessionController(QObject):
     def _on_packet(self, packet: LivePacket) -> None:
         self.latest = packet
         self.frame.emit(packet)
+        if self.recorder is not None and self.flow is not None and self.flow.state == "counting":
+            self.recorder.on_frame(packet.output)
         ev = packet.output.evaluation
         flow = self.flow
         if flow is None or not isinstance(ev, FrameEvaluation):
@@ -182,6 +226,7 @@ class SessionController(QObject):
         if was != "counting" and counting and self.exercise is not None:
             # Counting starts from zero the moment set-up passes.
             self._set_tracker(ExerciseTracker(self.exercise))
+            self._record_set_start(ev.t_ms)
             self.speaker.say(f"Go — set {flow.set_number}")
         elif counting and flow.dose_reached(ev.reps, ev.hold_s):
             self._end_set("dose")

@@ -13,6 +13,7 @@ from formcheck.pipeline.frames import CameraSource
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.ui.main_window import MainWindow
 from formcheck.ui.session_controller import SessionController
+from formcheck.pipeline.store import Store
 from formcheck.ui.speech import Speaker
 from tests.conftest import sample
 
@@ -60,7 +61,8 @@ class FakeCameraDevice:
 def window(qtbot, tmp_path, model_path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     speaker = Speaker(command=["true"])  # a real process per cue, silent
-    controller = SessionController(lambda: PoseEstimator(model_path, mode="live"), speaker)
+    controller = SessionController(lambda: PoseEstimator(model_path, mode="live"), speaker,
+                                   store_factory=lambda: Store(tmp_path / "data" / "formcheck.db"))
     devices = {}
 
     def camera_factory(device, size):
@@ -108,6 +110,9 @@ def test_fake_camera_drives_counter_and_cues(qtbot, window):
     assert "disconnected" in window.statusBar().currentMessage()
     assert c.flow.sets[-1].reps["all"] == 3
     assert "Good squat" in c.speaker.spoken and "Go — set 1" in c.speaker.spoken
+    # Recorded: the session's set holds the same three reps.
+    session = c.store.sessions("me")[-1]
+    assert len(c.store.session_detail(session.id)["sets"][0]["reps"]) == 3
     assert window.view.has_frame or "disconnected" in window.view.placeholder
 
 
@@ -135,5 +140,8 @@ def test_pain_stop_ends_the_set_and_is_recorded(qtbot, window):
     window.act_pain.trigger()
     assert c.flow.state == "done"
     assert len(c.flow.pain_stops) == 1 and c.flow.sets[-1].ended_by == "pain"
+    # The live session was recorded with its pain stop.
+    detail = c.store.session_detail(c.recorder.session_id if c.recorder else c.store.sessions()[-1].id)
+    assert len(detail["pain_stops"]) == 1 and detail["sets"][0]["ended_by"] == "pain"
     assert "stopped for pain" in window.summary.text()
     assert c.speaker.spoken[-1].startswith("Stopped")
