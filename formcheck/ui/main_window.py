@@ -127,13 +127,14 @@ class MainWindow(QMainWindow):
         self.act_skip = QAction("Skip rest", self, shortcut=QKeySequence("N"), triggered=self.controller.skip_rest)
         self.act_voice = QAction("Voice", self, shortcut=QKeySequence("M"), checkable=True, toggled=self.set_voice)
         self.act_pain = QAction("Stop — it hurts", self, shortcut=QKeySequence("Esc"), triggered=self.pain_stop)
+        self.act_review = QAction("Review sessions…", self, shortcut=QKeySequence("Ctrl+R"), triggered=self.open_review)
         self.act_start = QAction("Start exercise", self, shortcut=QKeySequence("Return"),
                                  triggered=lambda: self.picker.selected and self.start_exercise(self.picker.selected))
         bar.addWidget(QLabel(" Camera: "))
         bar.addWidget(self.camera_box)
         bar.addWidget(self.resolution_box)
         for act in (self.act_camera, self.act_open, self.act_sample, self.act_pause, self.act_stop,
-                    self.act_skip, self.act_voice):
+                    self.act_skip, self.act_voice, self.act_review):
             bar.addAction(act)
         self.addAction(self.act_pain)
         self.addAction(self.act_start)
@@ -212,6 +213,20 @@ class MainWindow(QMainWindow):
         self.controller.speaker.set_enabled(on)
         self.settings.setValue("voice", on)
         self.act_voice.setText("Voice on" if on else "Voice off")
+
+    def open_review(self) -> None:
+        """The therapist's review of recorded sessions, in its own window."""
+        from formcheck.pipeline.store import Store, StoreError
+        from formcheck.ui.review import ReviewWindow
+
+        try:
+            store = self.controller.store or Store()
+        except StoreError as exc:
+            self._on_error(str(exc))
+            return
+        self.review = ReviewWindow(store)
+        self.review.resize(1300, 850)
+        self.review.show()
 
     # ---- updates -----------------------------------------------------------------------------
     def _on_frame(self, packet: LivePacket) -> None:

@@ -1,0 +1,356 @@
+"""Therapist review and replay of recorded sessions.
+
+Sessions per person (date, exercise, reps done vs prescribed, flagged, pain stops) with filters;
+the selected session's reps as a timeline (flagged ones highlighted); a player that replays the
+session's video with the recorded skeleton and cues (play/pause, scrub, frame steps, jump to the
+next/previous flagged rep) beside the primary-angle curve with the thresholds; agree/disagree on
+each flag and a free-text note, saved; Export writes the HTML report.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+    QPlainTextEdit, QPushButton, QSlider, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
+from formcheck.core.overlay import Overlay
+from formcheck.pipeline.annotate import annotate
+from formcheck.pipeline.recorder import read_track
+from formcheck.pipeline.reports import _angle_plot, _thresholds, write_report
+from formcheck.pipeline.store import Store
+from formcheck.ui.widgets import VideoView
+
+
+class SessionPlayer(QWidget):
+    """Replays a recorded session's video with its stored skeleton and the cues given at the time."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = VideoView()
+        self.view.placeholder = "Pick a session"
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.play_button = QPushButton("Play")
+        self.prev_flag = QPushButton("◀ flagged")
+        self.next_flag = QPushButton("flagged ▶")
+        self.step_back = QPushButton("◀ frame")
+        self.step_fwd = QPushButton("frame ▶")
+        self.position = QLabel("")
+        row = QHBoxLayout()
+        for w in (self.prev_flag, self.step_back, self.play_button, self.step_fwd, self.next_flag, self.position):
+            row.addWidget(w)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.slider)
+        lay.addLayout(row)
+        self._cap: cv2.VideoCapture | None = None
+        self._fps = 30.0
+        self._track = np.zeros((0, 3 + 3 * NUM_LANDMARKS), np.float32)
+        self._cues: list[dict[str, Any]] = []
+        self._flags: list[float] = []
+        self._size = (640, 480)
+        self.frame_index = 0
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(lambda: self.show_frame(self.frame_index + 1))
+        self.play_button.clicked.connect(self.toggle)
+        self.slider.valueChanged.connect(self.show_frame)
+        self.step_back.clicked.connect(lambda: self.show_frame(self.frame_index - 1))
+        self.step_fwd.clicked.connect(lambda: self.show_frame(self.frame_index + 1))
+        self.next_flag.clicked.connect(lambda: self.jump_flag(+1))
+        self.prev_flag.clicked.connect(lambda: self.jump_flag(-1))
+
+    def load(self, detail: dict[str, Any]) -> bool:
+        """Open a session; False (with a message in the view) when its video isn't kept."""
+        self.pause()
+        self._track = read_track(Path(detail["folder"]))
+        self._cues = detail["cues"]
+        self._flags = sorted(r["start_s"] for st in detail["sets"] for r in st["reps"] if r["faults"])
+        if self._cap is not None:
+            self._cap.release()
+        self._cap = cv2.VideoCapture(detail["source"]) if Path(detail["source"]).is_file() else None
+        if self._cap is None or not self._cap.isOpened():
+            self._cap = None
+            self.view.placeholder = "The video of this session was not kept; the report still has its data."
+            self.view.set_frame(None)
+            return False
+        self._fps = self._cap.get(cv2.CAP_PROP_FPS) or 30.0
+        self._size = (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, count - 1))
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.show_frame(0)
+        return True
+
+    def toggle(self) -> None:
+        (self.pause if self._timer.isActive() else self.play)()
+
+    def play(self) -> None:
+        if self._cap is not None:
+            self._timer.start(int(1000 / self._fps))
+            self.play_button.setText("Pause")
+
+    def pause(self) -> None:
+        self._timer.stop()
+        self.play_button.setText("Play")
+
+    def seek_seconds(self, t_s: float) -> None:
+        self.show_frame(int(round(t_s * self._fps)))
+
+    def jump_flag(self, direction: int) -> None:
+        # A 0.2 s margin: standing on a flagged rep's first frame, "previous" means the one before.
+        now = self.frame_index / self._fps
+        if direction > 0:
+            i = bisect.bisect_right(self._flags, now + 0.2)
+            target = self._flags[i] if i < len(self._flags) else None
+        else:
+            i = bisect.bisect_left(self._flags, now - 0.2) - 1
+            target = self._flags[i] if i >= 0 else None
+        if target is not None:
+            self.seek_seconds(target)
+
+    def show_frame(self, index: int) -> None:
+        if self._cap is None:
+            return
+        index = max(0, min(index, self.slider.maximum()))
+        if index != self.frame_index + 1:  # sequential reads are cheap; anything else seeks
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, image = self._cap.read()
+        if not ok:
+            self.pause()
+            return
+        self.frame_index = index
+        t_ms = index * 1000 / self._fps
+        self.view.set_frame(annotate(image, self._result_at(t_ms), self._overlay_at(t_ms / 1000)))
+        self.slider.blockSignals(True)
+        self.slider.setValue(index)
+        self.slider.blockSignals(False)
+        self.position.setText(f"{t_ms / 1000:.1f} s")
+
+    def _result_at(self, t_ms: float) -> PoseResult:
+        w, h = self._size
+        if not len(self._track):
+            return PoseResult(int(t_ms), w, h, None)
+        i = int(np.argmin(np.abs(self._track[:, 0] - t_ms)))
+        row = self._track[i]
+        if abs(row[0] - t_ms) > 100 or row[1] < 0.5:
+            return PoseResult(int(t_ms), w, h, None)
+        xyv = row[3:].reshape(NUM_LANDMARKS, 3)
+        image = np.column_stack([xyv[:, :2], np.zeros(NUM_LANDMARKS)])
+        pose = Pose(image, np.zeros((NUM_LANDMARKS, 3)), xyv[:, 2], np.ones(NUM_LANDMARKS))
+        return PoseResult(int(t_ms), w, h, pose)
+
+    def _overlay_at(self, t_s: float) -> Overlay:
+        shown = [c for c in self._cues if c["t_s"] <= t_s < c["t_s"] + 2.5]
+        if not shown:
+            return Overlay()
+        cue = shown[-1]
+        level = {"setup": "setup", "fault": "fault", "positive": "good", "milestone": "good"}.get(cue["kind"], "info")
+        return Overlay(cue=cue["text"], cue_level=level)  # type: ignore[arg-type]
+
+
+class ReviewWindow(QWidget):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("formcheck — review sessions")
+        self.store = store
+        self.detail: dict[str, Any] | None = None
+        self.rep: dict[str, Any] | None = None
+
+        self.person = QComboBox()
+        self.exercise = QComboBox()
+        self.flagged_only = QCheckBox("Flagged only")
+        self.date_from = QDateEdit(QDate.currentDate().addYears(-1))
+        self.date_to = QDateEdit(QDate.currentDate())
+        for d in (self.date_from, self.date_to):
+            d.setCalendarPopup(True)
+        self.sessions = QTableWidget(0, 6)
+        self.sessions.setHorizontalHeaderLabels(["date", "exercise", "reps / prescribed", "flagged", "pain stops", "status"])
+        self.sessions.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.sessions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.reps = QListWidget()
+        self.player = SessionPlayer()
+        self.curve = QLabel()
+        self.curve.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.faults = QListWidget()
+        self.agree = QPushButton("Agree with flag")
+        self.disagree = QPushButton("Disagree")
+        self.note = QPlainTextEdit()
+        self.note.setPlaceholderText("Note on this rep (saved with the session)")
+        self.save_note = QPushButton("Save note")
+        self.export = QPushButton("Export report…")
+
+        filters = QHBoxLayout()
+        for w in (QLabel("Person"), self.person, QLabel("Exercise"), self.exercise, self.flagged_only,
+                  QLabel("From"), self.date_from, QLabel("to"), self.date_to, self.export):
+            filters.addWidget(w)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.player, 3)
+        rl.addWidget(self.curve, 2)
+        rl.addWidget(QLabel("Faults on this rep"))
+        rl.addWidget(self.faults)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.agree)
+        buttons.addWidget(self.disagree)
+        rl.addLayout(buttons)
+        rl.addWidget(self.note)
+        rl.addWidget(self.save_note)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.addWidget(self.sessions, 2)
+        ll.addWidget(QLabel("Reps (red: flagged)"))
+        ll.addWidget(self.reps, 3)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 2)
+        lay = QVBoxLayout(self)
+        lay.addLayout(filters)
+        lay.addWidget(split, 1)
+
+        for box in (self.person, self.exercise):
+            box.currentIndexChanged.connect(self.refresh)
+        self.flagged_only.toggled.connect(self.refresh)
+        self.date_from.dateChanged.connect(self.refresh)
+        self.date_to.dateChanged.connect(self.refresh)
+        self.sessions.itemSelectionChanged.connect(self._session_chosen)
+        self.reps.currentRowChanged.connect(self._rep_chosen)
+        self.agree.clicked.connect(lambda: self.set_verdict(True))
+        self.disagree.clicked.connect(lambda: self.set_verdict(False))
+        self.save_note.clicked.connect(self.save_rep_note)
+        self.export.clicked.connect(self._export_dialog)
+        self._fill_filters()
+        self.refresh()
+
+    # ---- sessions ----------------------------------------------------------------------------
+    def _fill_filters(self) -> None:
+        people = sorted({s.person for s in self.store.sessions()})
+        self.person.addItems(["everyone", *people])
+        exercises = sorted({r["exercise"] for r in self.store.db.execute("SELECT DISTINCT exercise FROM sets")})
+        self.exercise.addItems(["all exercises", *exercises])
+
+    def refresh(self) -> None:
+        person = None if self.person.currentIndex() <= 0 else self.person.currentText()
+        exercise = None if self.exercise.currentIndex() <= 0 else self.exercise.currentText()
+        lo, hi = self.date_from.date().toString("yyyy-MM-dd"), self.date_to.date().toString("yyyy-MM-dd")
+        self._rows = []
+        self.sessions.setRowCount(0)
+        for s in self.store.sessions(person):
+            if not lo <= s.started[:10] <= hi:
+                continue
+            d = self.store.session_detail(s.id)
+            sets = [st for st in d["sets"] if exercise is None or st["exercise"] == exercise]
+            if not sets:
+                continue
+            reps = [r for st in sets for r in st["reps"] if not r["attempt"]]
+            flagged = sum(1 for r in reps if r["faults"])
+            if self.flagged_only.isChecked() and not flagged:
+                continue
+            self._rows.append(s.id)
+            prescribed = "; ".join(sorted({st["prescribed"] for st in sets}))
+            values = [s.started[:16].replace("T", " "), ", ".join(sorted({st["exercise"] for st in sets})),
+                      f"{len(reps)} / {prescribed}", str(flagged), str(len(d["pain_stops"])), s.status]
+            row = self.sessions.rowCount()
+            self.sessions.insertRow(row)
+            for col, v in enumerate(values):
+                self.sessions.setItem(row, col, QTableWidgetItem(v))
+        self.sessions.setRowCount(len(self._rows))
+
+    def select_session(self, session_id: int) -> None:
+        self.sessions.selectRow(self._rows.index(session_id))
+
+    def _session_chosen(self) -> None:
+        rows = {i.row() for i in self.sessions.selectedIndexes()}
+        if not rows:
+            return
+        self.detail = self.store.session_detail(self._rows[min(rows)])
+        self.player.load(self.detail)
+        self.reps.clear()
+        self._rep_list = []
+        for st in self.detail["sets"]:
+            for r in st["reps"]:
+                if self.flagged_only.isChecked() and not r["faults"]:
+                    continue
+                label = f"{st['exercise']} set {st['number']} · {'attempt' if r['attempt'] else 'rep'} {r['index']}"
+                label += f" · {r['start_s']:.1f}–{r['end_s']:.1f} s"
+                if r["faults"]:
+                    label += " · " + ", ".join(f["message"] for f in r["faults"])
+                item = QListWidgetItem(label)
+                if r["faults"]:
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.reps.addItem(item)
+                self._rep_list.append((st, r))
+
+    # ---- one rep -----------------------------------------------------------------------------
+    def select_rep(self, row: int) -> None:
+        self.reps.setCurrentRow(row)
+
+    def _rep_chosen(self, row: int) -> None:
+        if row < 0 or self.detail is None:
+            return
+        st, self.rep = self._rep_list[row]
+        self.player.seek_seconds(self.rep["start_s"])
+        self.player.play()
+        measure, lines = _thresholds(st["exercise"])
+        track = read_track(Path(self.detail["folder"]))
+        if measure and len(track):
+            focus = dict(st) | {"started_s": max(st["started_s"], self.rep["start_s"] - 2),
+                                "ended_s": self.rep["end_s"] + 2, "reps": [self.rep]}
+            png = _angle_plot(track, focus, measure, lines)
+            pix = QPixmap()
+            pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
+            self.curve.setPixmap(pix.scaledToWidth(min(700, max(300, self.curve.width()))))
+        self.faults.clear()
+        for f in self.rep["faults"]:
+            verdict = {None: "", 1: " — you agreed", 0: " — you disagreed"}[f["agree"]]
+            self.faults.addItem(f"{f['message']} ({f['code']}, {f['t_s']:.1f} s){verdict}")
+        if self.rep["faults"]:
+            self.faults.setCurrentRow(0)
+        self.note.setPlainText("\n".join(self.rep["notes"]))
+
+    def set_verdict(self, agree: bool) -> None:
+        if self.rep is None or not self.rep["faults"]:
+            return
+        i = max(0, self.faults.currentRow())
+        self.store.set_verdict(self.rep["faults"][i]["id"], agree)
+        self._reload_rep()
+
+    def save_rep_note(self) -> None:
+        text = self.note.toPlainText().strip()
+        if self.rep is None or self.detail is None or not text:
+            return
+        self.store.add_note(self.detail["id"], text, rep_id=self.rep["id"])
+        self._reload_rep()
+
+    def _reload_rep(self) -> None:
+        row = self.reps.currentRow()
+        sid = self.detail["id"] if self.detail else None
+        if sid is None:
+            return
+        self.detail = self.store.session_detail(sid)
+        self._rep_list = [(st, r) for st in self.detail["sets"] for r in st["reps"]
+                          if not (self.flagged_only.isChecked() and not r["faults"])]
+        self._rep_chosen(row)
+
+    # ---- export ------------------------------------------------------------------------------
+    def export_to(self, path: Path) -> None:
+        ids = list(self._rows) if self.detail is None else [self.detail["id"]]
+        write_report(self.store, ids, "csv" if path.suffix == ".csv" else "html", path)
+
+    def _export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export report", "formcheck-report.html",
+                                              "HTML report (*.html);;CSV (*.csv)")
+        if path:
+            self.export_to(Path(path))

@@ -1,0 +1,80 @@
+"""Replay and review of recorded sessions (offscreen, real database, real recorded sessions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from formcheck.core.tracker import ExerciseTracker
+from formcheck.exercises.loader import load_by_id
+from formcheck.pipeline.analyze import analyze_video
+from formcheck.pipeline.pose import PoseEstimator
+from formcheck.pipeline.recorder import SessionRecorder
+from formcheck.pipeline.store import Store
+from formcheck.ui.review import ReviewWindow
+from tests.conftest import sample
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def store(tmp_path, model_path):
+    db = tmp_path / "data" / "formcheck.db"
+    s = Store(db)
+    with PoseEstimator(model_path) as est:
+        for clip in ("glute_bridge_good", "glute_bridge_low"):
+            rec = SessionRecorder(s, "Eve", str(sample(f"{clip}.mp4")), "file")
+            analyze_video(sample(f"{clip}.mp4"), None, exercise="glute_bridge", progress=False, estimator=est,
+                          tracker=ExerciseTracker(load_by_id("glute_bridge")), recorder=rec)
+    yield s
+    s.close()
+
+
+def test_sessions_listed_and_filtered(qtbot, store):
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    assert w.sessions.rowCount() == 2
+    assert w.sessions.item(1, 2).text() == "3 / 2 × 10 reps" and w.sessions.item(1, 3).text() == "3"
+    w.flagged_only.setChecked(True)
+    assert w.sessions.rowCount() == 1 and w.sessions.item(0, 3).text() == "3"
+
+
+def test_replay_with_overlay_scrub_step_and_jump_to_flagged(qtbot, store):
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[1])  # the low bridges: three flagged reps
+    assert w.reps.count() == 3 and w.player.view.has_frame
+    p = w.player
+    p.show_frame(100)
+    p.step_fwd.click()
+    assert p.frame_index == 101
+    p.step_back.click()
+    assert p.frame_index == 100
+    p.slider.setValue(30)
+    assert p.frame_index == 30
+    p.next_flag.click()
+    first_flag = w.detail["sets"][0]["reps"][0]["start_s"]
+    assert abs(p.frame_index / 30 - first_flag) < 0.05
+    p.next_flag.click()
+    assert p.frame_index / 30 > first_flag + 1
+    p.prev_flag.click()
+    assert abs(p.frame_index / 30 - first_flag) < 0.05
+
+
+def test_verdict_and_note_are_saved(qtbot, store, tmp_path):
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[1])
+    w.select_rep(0)
+    assert w.curve.pixmap() is not None and not w.curve.pixmap().isNull()
+    w.disagree.click()
+    w.note.setPlainText("Hips fine <b>really</b>")
+    w.save_note.click()
+    again = Store(tmp_path / "data" / "formcheck.db")
+    rep = again.session_detail(w.detail["id"])["sets"][0]["reps"][0]
+    assert rep["faults"][0]["agree"] == 0 and rep["notes"] == ["Hips fine <b>really</b>"]
+    again.close()
+    assert "you disagreed" in w.faults.item(0).text()
+    out = tmp_path / "report.html"
+    w.export_to(out)
+    html = out.read_text()
+    assert "Hips fine &lt;b&gt;really&lt;/b&gt;" in html and "therapist disagrees" in html
