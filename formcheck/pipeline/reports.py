@@ -64,7 +64,7 @@ def _png(fig: plt.Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def _thresholds(exercise: str) -> tuple[str | None, list[tuple[float, str]]]:
+def exercise_thresholds(exercise: str) -> tuple[str | None, list[tuple[float, str]]]:
     """The primary measure and the lines worth drawing on its curve (rep start/target, limits)."""
     try:
         ex = load_by_id(exercise)
@@ -79,7 +79,7 @@ def _thresholds(exercise: str) -> tuple[str | None, list[tuple[float, str]]]:
     return ex.rep.measure, lines
 
 
-def _angle_plot(track: np.ndarray, st: dict[str, Any], measure: str, lines: list[tuple[float, str]]) -> str:
+def angle_plot(track: np.ndarray, st: dict[str, Any], measure: str, lines: list[tuple[float, str]]) -> str:
     t = track[:, 0] / 1000
     in_set = (t >= st["started_s"]) & (t <= (st["ended_s"] if st["ended_s"] is not None else math.inf))
     fig, ax = plt.subplots(figsize=(9, 2.8))
@@ -113,7 +113,7 @@ def _thumbnail(source: str, t_s: float) -> str | None:
     return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode() if ok else None
 
 
-def _progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
+def progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
     points = []
     for d in details:
         reps = [r for st in d["sets"] if st["exercise"] == exercise for r in st["reps"] if not r["attempt"]]
@@ -155,7 +155,7 @@ def report_html(store: Store, session_ids: list[int]) -> str:
     ]
     exercises = sorted({st["exercise"] for d in details for st in d["sets"]})
     for ex in exercises:
-        img = _progress_plot(details, ex)
+        img = progress_plot(details, ex)
         if img:
             parts.append(f"<h2>Progress: {e(ex)}</h2><img alt='progress of {e(ex)}' src='{img}'>")
     for d in details:
@@ -175,10 +175,10 @@ def report_html(store: Store, session_ids: list[int]) -> str:
         parts.append("</table>")
         track = read_track(Path(d["folder"]))
         for st in d["sets"]:
-            measure, lines = _thresholds(st["exercise"])
+            measure, lines = exercise_thresholds(st["exercise"])
             if measure and len(track) and np.isfinite(track[:, 2]).any():
                 parts.append(f"<h3>{e(st['exercise'])}, set {st['number']}: {e(measure)} over time</h3>")
-                parts.append(f"<img alt='angle curve' src='{_angle_plot(track, st, measure, lines)}'>")
+                parts.append(f"<img alt='angle curve' src='{angle_plot(track, st, measure, lines)}'>")
             flagged_items = [r for r in st["reps"] if r["faults"]] + [h | {"index": "hold"} for h in st["holds"] if h["faults"]]
             if flagged_items:
                 parts.append("<h3>Flagged</h3><div>")

@@ -27,7 +27,7 @@ from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.recorder import read_track
-from formcheck.pipeline.reports import _angle_plot, _thresholds, write_report
+from formcheck.pipeline.reports import angle_plot, progress_plot, exercise_thresholds, write_report
 from formcheck.pipeline.store import Store
 from formcheck.ui.widgets import VideoView
 
@@ -216,6 +216,11 @@ class ReviewWindow(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 2)
+        split.setSizes([520, 880])
+        self.progress = QLabel("Choose a person and an exercise to see their progress across sessions.")
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        ll.addWidget(QLabel("Progress"))
+        ll.addWidget(self.progress)
         lay = QVBoxLayout(self)
         lay.addLayout(filters)
         lay.addWidget(split, 1)
@@ -267,6 +272,21 @@ class ReviewWindow(QWidget):
             for col, v in enumerate(values):
                 self.sessions.setItem(row, col, QTableWidgetItem(v))
         self.sessions.setRowCount(len(self._rows))
+        self.sessions.resizeColumnsToContents()
+        self._show_progress(exercise)
+
+    def _show_progress(self, exercise: str | None) -> None:
+        """Reps, flagged %, range of motion and hold time per session for the filtered sessions."""
+        names = sorted({st["exercise"] for sid in self._rows for st in self.store.session_detail(sid)["sets"]})
+        chosen = exercise or (names[0] if len(names) == 1 else None)
+        png = progress_plot([self.store.session_detail(s) for s in self._rows], chosen) if chosen else None
+        if png is None:
+            self.progress.setPixmap(QPixmap())
+            self.progress.setText("Progress appears once a person has two sessions of the chosen exercise.")
+            return
+        pix = QPixmap()
+        pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
+        self.progress.setPixmap(pix.scaledToWidth(500))
 
     def select_session(self, session_id: int) -> None:
         self.sessions.selectRow(self._rows.index(session_id))
@@ -303,12 +323,12 @@ class ReviewWindow(QWidget):
         st, self.rep = self._rep_list[row]
         self.player.seek_seconds(self.rep["start_s"])
         self.player.play()
-        measure, lines = _thresholds(st["exercise"])
+        measure, lines = exercise_thresholds(st["exercise"])
         track = read_track(Path(self.detail["folder"]))
         if measure and len(track):
             focus = dict(st) | {"started_s": max(st["started_s"], self.rep["start_s"] - 2),
                                 "ended_s": self.rep["end_s"] + 2, "reps": [self.rep]}
-            png = _angle_plot(track, focus, measure, lines)
+            png = angle_plot(track, focus, measure, lines)
             pix = QPixmap()
             pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
             self.curve.setPixmap(pix.scaledToWidth(min(700, max(300, self.curve.width()))))

@@ -34,6 +34,8 @@ def test_sessions_listed_and_filtered(qtbot, store):
     qtbot.addWidget(w)
     assert w.sessions.rowCount() == 2
     assert w.sessions.item(1, 2).text() == "3 / 2 × 10 reps" and w.sessions.item(1, 3).text() == "3"
+    # Both sessions are glute bridges: progress across them is plotted in the app.
+    assert w.progress.pixmap() is not None and not w.progress.pixmap().isNull()
     w.flagged_only.setChecked(True)
     assert w.sessions.rowCount() == 1 and w.sessions.item(0, 3).text() == "3"
 
