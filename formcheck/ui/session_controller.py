@@ -6,6 +6,7 @@ The window only wires widgets to this object's signals; nothing here draws.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -213,7 +214,12 @@ class SessionController(QObject):
         self.latest = packet
         self.frame.emit(packet)
         if self.recorder is not None and self.flow is not None and self.flow.state == "counting":
-            self.recorder.on_frame(packet.output)
+            try:
+                self.recorder.on_frame(packet.output)
+            except (OSError, sqlite3.Error) as exc:
+                # Disk full or folder gone: keep coaching; what was flushed stays saved.
+                self.recorder = None
+                self.error.emit(f"Recording stopped ({exc}); free some disk space — what was saved is kept.")
         ev = packet.output.evaluation
         flow = self.flow
         if flow is None or not isinstance(ev, FrameEvaluation):
