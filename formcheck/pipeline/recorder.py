@@ -7,10 +7,12 @@ so a crash or ``kill -9`` loses at most the last second and never leaves the dat
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from formcheck.core.exercise import ExerciseDef
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 
 FLUSH_MS = 1000
 TRACK_FILE = "track.npys"  # a stream of .npy chunks, one per flush
+VIDEO_FILE = "video.mp4"  # the camera's picture, when the person chose to keep it
+VIDEO_META = "video.json"  # {"t0_ms", "fps"}: where the video starts on the session's clock
 # Columns of a track row: t_ms, detected, primary measure value, then x, y, visibility per landmark.
 TRACK_COLUMNS = 3 + 3 * NUM_LANDMARKS
 
@@ -38,6 +42,36 @@ class SessionRecorder:
         self._last_flush_ms = 0
         self._tracker = None
         self._primary: str | None = None
+        self._video: cv2.VideoWriter | None = None
+        self._video_fps = 30.0
+        self._video_frames = 0
+        self._video_t0: int | None = None
+        self._last_image: np.ndarray | None = None
+
+    def keep_video(self, fps: float) -> None:
+        """Also save the camera's picture (a file source is kept by reference instead)."""
+        self._video_fps = fps
+        self._video = cv2.VideoWriter()  # opened on the first frame, when the size is known
+
+    def _write_video(self, t_ms: int, image: np.ndarray) -> None:
+        if self._video is None:
+            return
+        if self._video_t0 is None:
+            self._video_t0 = t_ms
+            h, w = image.shape[:2]
+            # mp4v: the MP4 codec every OpenCV wheel can write.
+            self._video.open(str(self.folder / VIDEO_FILE), cv2.VideoWriter_fourcc(*"mp4v"), self._video_fps, (w, h))
+            (self.folder / VIDEO_META).write_text(json.dumps({"t0_ms": t_ms, "fps": self._video_fps}))
+        # Keep the file on the session's clock: frames the pipeline skipped are filled with the
+        # previous picture, so frame n is always at t0 + n / fps.
+        due = int(round((t_ms - self._video_t0) * self._video_fps / 1000)) + 1
+        while self._video_frames < due - 1 and self._last_image is not None:
+            self._video.write(self._last_image)
+            self._video_frames += 1
+        if self._video_frames < due:
+            self._video.write(image)
+            self._video_frames += 1
+        self._last_image = image
 
     def start_set(self, exercise: ExerciseDef, number: int, t_ms: int, tracker: object) -> None:
         with self.store.transaction():
@@ -58,6 +92,7 @@ class SessionRecorder:
             p = out.pose.pose
             row[3:] = np.column_stack([p.image[:, 0], p.image[:, 1], p.visibility]).ravel()
         self._rows.append(row)
+        self._write_video(out.frame.t_ms, out.frame.image)
         cue = getattr(ev, "new_cue", None)
         if cue is not None:
             self._cues.append((cue.t_ms / 1000, cue.kind, cue.text))
@@ -115,6 +150,8 @@ class SessionRecorder:
             self.end_set(t_ms, "end of recording")
         self.flush()
         self._track.close()
+        if self._video is not None:
+            self._video.release()
         self.store.end_session(self.session_id, status)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QToolBar,
+    QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QToolBar,
     QVBoxLayout, QWidget,
 )
 
@@ -96,6 +96,9 @@ class MainWindow(QMainWindow):
 
         self.picker.start_requested.connect(self.start_exercise)
         self.pain_button.clicked.connect(self.pain_stop)
+        controller.ask_keep_video = self._ask_keep_video
+        keep = self.settings.value("keep_webcam_video")
+        controller.keep_webcam_video = None if keep is None else str(keep).lower() == "true"
         controller.frame.connect(self._on_frame)
         controller.status.connect(self._on_status)
         controller.error.connect(self._on_error)
@@ -213,6 +216,17 @@ class MainWindow(QMainWindow):
         self.controller.speaker.set_enabled(on)
         self.settings.setValue("voice", on)
         self.act_voice.setText("Voice on" if on else "Voice off")
+
+    def _ask_keep_video(self) -> bool:
+        """Asked once: the answer is remembered (Settings file, key keep_webcam_video)."""
+        answer = QMessageBox.question(
+            self, "Keep the camera video?",
+            "Save the camera video with your sessions so you and your therapist can replay them?\n"
+            "It stays on this computer. (Asked once; the answer is remembered.)",
+        )
+        keep = answer == QMessageBox.StandardButton.Yes
+        self.settings.setValue("keep_webcam_video", keep)
+        return keep
 
     def open_review(self) -> None:
         """The therapist's review of recorded sessions, in its own window."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.recorder import read_track
+from formcheck.pipeline.recorder import VIDEO_FILE, VIDEO_META, read_track
 from formcheck.pipeline.reports import angle_plot, progress_plot, exercise_thresholds, write_report
 from formcheck.pipeline.store import Store
 from formcheck.ui.widgets import VideoView
@@ -59,6 +60,7 @@ class SessionPlayer(QWidget):
         self._cues: list[dict[str, Any]] = []
         self._flags: list[float] = []
         self._size = (640, 480)
+        self._t0_ms = 0.0
         self.frame_index = 0
         self._timer = QTimer(self)
         self._timer.timeout.connect(lambda: self.show_frame(self.frame_index + 1))
@@ -77,7 +79,14 @@ class SessionPlayer(QWidget):
         self._flags = sorted(r["start_s"] for st in detail["sets"] for r in st["reps"] if r["faults"])
         if self._cap is not None:
             self._cap.release()
-        self._cap = cv2.VideoCapture(detail["source"]) if Path(detail["source"]).is_file() else None
+        folder = Path(detail["folder"])
+        self._t0_ms = 0.0
+        if (folder / VIDEO_FILE).is_file():  # a live session whose camera picture was kept
+            video = folder / VIDEO_FILE
+            self._t0_ms = float(json.loads((folder / VIDEO_META).read_text())["t0_ms"])
+        else:
+            video = Path(detail["source"])
+        self._cap = cv2.VideoCapture(str(video)) if video.is_file() else None
         if self._cap is None or not self._cap.isOpened():
             self._cap = None
             self.view.placeholder = "The video of this session was not kept; the report still has its data."
@@ -105,12 +114,17 @@ class SessionPlayer(QWidget):
         self._timer.stop()
         self.play_button.setText("Play")
 
+    @property
+    def current_s(self) -> float:
+        """The shown frame's time on the session's clock (the one reps and cues use)."""
+        return self._t0_ms / 1000 + self.frame_index / self._fps
+
     def seek_seconds(self, t_s: float) -> None:
-        self.show_frame(int(round(t_s * self._fps)))
+        self.show_frame(int(round((t_s - self._t0_ms / 1000) * self._fps)))
 
     def jump_flag(self, direction: int) -> None:
         # A 0.2 s margin: standing on a flagged rep's first frame, "previous" means the one before.
-        now = self.frame_index / self._fps
+        now = self.current_s
         if direction > 0:
             i = bisect.bisect_right(self._flags, now + 0.2)
             target = self._flags[i] if i < len(self._flags) else None
@@ -131,7 +145,7 @@ class SessionPlayer(QWidget):
             self.pause()
             return
         self.frame_index = index
-        t_ms = index * 1000 / self._fps
+        t_ms = self._t0_ms + index * 1000 / self._fps
         self.view.set_frame(annotate(image, self._result_at(t_ms), self._overlay_at(t_ms / 1000)))
         self.slider.blockSignals(True)
         self.slider.setValue(index)

@@ -69,6 +69,9 @@ class SessionController(QObject):
         self.store: Store | None = None
         self.recorder: SessionRecorder | None = None
         self.person = person
+        # Whether to save the webcam picture: None = not asked yet (the window asks once).
+        self.keep_webcam_video: bool | None = None
+        self.ask_keep_video: Callable[[], bool] | None = None
         self._source_label = ""
         self._source_kind = "live"
         self.exercise: ExerciseDef | None = None
@@ -121,10 +124,18 @@ class SessionController(QObject):
                 self.store = self._store_factory()
             if self.recorder is None:
                 self.recorder = SessionRecorder(self.store, self.person, self._source_label, self._source_kind)
+                if self._source_kind == "live" and self._wants_webcam_video():
+                    fps = self.latest.fps if self.latest and self.latest.fps > 1 else 30.0
+                    self.recorder.keep_video(round(fps))
             self.recorder.start_set(self.exercise, self.flow.set_number, t_ms, self.tracker)
         except (StoreError, OSError) as exc:
             self.recorder = None
             self.error.emit(f"This session can't be saved ({exc}); coaching goes on without recording.")
+
+    def _wants_webcam_video(self) -> bool:
+        if self.keep_webcam_video is None and self.ask_keep_video is not None:
+            self.keep_webcam_video = self.ask_keep_video()
+        return bool(self.keep_webcam_video)
 
     def _finish_recording(self) -> None:
         if self.recorder is not None:

@@ -84,6 +84,11 @@ class Speaker:
         """Silence the current cue and forget the waiting one (something urgent follows)."""
         self._pending = None
         self.stop()
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=1.0)  # so the urgent message starts now, not after it
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
 
     def stop(self) -> None:
         if self.speaking and self._proc is not None:

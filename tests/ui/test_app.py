@@ -58,8 +58,9 @@ class FakeCameraDevice:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, model_path):
+def window(qtbot, tmp_path, model_path, request):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("keep_webcam_video", request.param if hasattr(request, "param") else False)
     speaker = Speaker(command=["true"])  # a real process per cue, silent
     controller = SessionController(lambda: PoseEstimator(model_path, mode="live"), speaker,
                                    store_factory=lambda: Store(tmp_path / "data" / "formcheck.db"))
@@ -145,3 +146,23 @@ def test_pain_stop_ends_the_set_and_is_recorded(qtbot, window):
     assert len(detail["pain_stops"]) == 1 and detail["sets"][0]["ended_by"] == "pain"
     assert "stopped for pain" in window.summary.text()
     assert c.speaker.spoken[-1].startswith("Stopped")
+
+
+@pytest.mark.parametrize("window", [True], indirect=True)
+def test_kept_webcam_video_replays_in_review(qtbot, window):
+    from formcheck.ui.review import ReviewWindow
+
+    c = squat_on_fake_camera(window)
+    qtbot.waitUntil(lambda: c.tracker is not None and c.tracker.rep_counts()["all"] >= 2, timeout=30000)
+    c.stop_exercise()
+    session_id = c.recorder.session_id
+    window.controller.close_source()  # ends the session, closing the video file
+    folder = c.store.session(session_id).folder
+    assert (folder / "video.mp4").stat().st_size > 10_000
+    review = ReviewWindow(c.store)
+    qtbot.addWidget(review)
+    review.select_session(session_id)
+    assert review.player.view.has_frame  # the live session replays from its own video
+    rep = review.detail["sets"][0]["reps"][0]
+    review.player.seek_seconds(rep["start_s"])
+    assert abs(review.player.current_s - rep["start_s"]) < 0.1  # video and events share one clock
