@@ -26,6 +26,7 @@ FLUSH_MS = 1000
 TRACK_FILE = "track.npys"  # a stream of .npy chunks, one per flush
 VIDEO_FILE = "video.mp4"  # the camera's picture, when the person chose to keep it
 VIDEO_META = "video.json"  # {"t0_ms", "fps"}: where the video starts on the session's clock
+EVENTS_FILE = "events.jsonl"  # the same events as the database, one JSON line each, for portability
 # Columns of a track row: t_ms, detected, primary measure value, then x, y, visibility per landmark.
 TRACK_COLUMNS = 3 + 3 * NUM_LANDMARKS
 
@@ -35,6 +36,7 @@ class SessionRecorder:
         self.store = store
         self.session_id, self.folder = store.start_session(person, source, kind)
         self._track = (self.folder / TRACK_FILE).open("ab")
+        self._events = (self.folder / EVENTS_FILE).open("a", encoding="utf-8")
         self._rows: list[np.ndarray] = []
         self._cues: list[tuple[float, str, str]] = []
         self._set_id: int | None = None
@@ -111,8 +113,10 @@ class SessionRecorder:
         with self.store.transaction():
             for t, kind, text in self._cues:
                 self.store.add_cue(self.session_id, t, kind, text)
+                self._event({"type": "cue", "t_s": t, "kind": kind, "text": text})
             self._cues = []
             self._store_new_results(final=False)
+        self._events.flush()
         if t_ms is not None:
             self._last_flush_ms = t_ms
 
@@ -122,12 +126,18 @@ class SessionRecorder:
         results = self._tracker.results(final=final)  # type: ignore[attr-defined]
         for rep in results["reps"][self._stored_reps:]:
             self.store.add_rep(self._set_id, rep)
+            self._event({"type": "rep", **rep})
         for rep in results["attempts"][self._stored_attempts:]:
             self.store.add_rep(self._set_id, rep, attempt=True)
+            self._event({"type": "attempt", **rep})
         for hold in results["holds"][self._stored_holds:]:
             self.store.add_hold(self._set_id, hold)
+            self._event({"type": "hold", **hold})
         self._stored_reps, self._stored_attempts = len(results["reps"]), len(results["attempts"])
         self._stored_holds = len(results["holds"])
+
+    def _event(self, event: dict) -> None:
+        self._events.write(json.dumps(event, ensure_ascii=False) + "\n")
 
     def end_set(self, t_ms: int, ended_by: str) -> None:
         self.flush()
@@ -136,6 +146,8 @@ class SessionRecorder:
         with self.store.transaction():
             self._store_new_results(final=True)
             self.store.end_set(self._set_id, t_ms / 1000, ended_by)
+        self._event({"type": "set_end", "t_s": t_ms / 1000, "ended_by": ended_by})
+        self._events.flush()
         self._set_id = None
         self._tracker = None
 
@@ -144,12 +156,15 @@ class SessionRecorder:
         self.end_set(t_ms, "pain")
         with self.store.transaction():
             self.store.add_pain_stop(self.session_id, set_id, t_ms / 1000)
+        self._event({"type": "pain_stop", "t_s": t_ms / 1000})
+        self._events.flush()
 
     def finish(self, t_ms: int, status: str = "complete") -> None:
         if self._set_id is not None:
             self.end_set(t_ms, "end of recording")
         self.flush()
         self._track.close()
+        self._events.close()
         if self._video is not None:
             self._video.release()
         self.store.end_session(self.session_id, status)

@@ -20,8 +20,9 @@ import numpy as np
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-    QPlainTextEdit, QPushButton, QSlider, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QApplication, QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
+    QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSlider, QSplitter, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
@@ -204,10 +205,11 @@ class ReviewWindow(QWidget):
         self.note.setPlaceholderText("Note on this rep (saved with the session)")
         self.save_note = QPushButton("Save note")
         self.export = QPushButton("Export report…")
+        self.analyse = QPushButton("Analyse a video…")
 
         filters = QHBoxLayout()
         for w in (QLabel("Person"), self.person, QLabel("Exercise"), self.exercise, self.flagged_only,
-                  QLabel("From"), self.date_from, QLabel("to"), self.date_to, self.export):
+                  QLabel("From"), self.date_from, QLabel("to"), self.date_to, self.analyse, self.export):
             filters.addWidget(w)
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -250,6 +252,7 @@ class ReviewWindow(QWidget):
         self.disagree.clicked.connect(lambda: self.set_verdict(False))
         self.save_note.clicked.connect(self.save_rep_note)
         self.export.clicked.connect(self._export_dialog)
+        self.analyse.clicked.connect(self._analyse_dialog)
         self._fill_filters()
         self.refresh()
 
@@ -377,6 +380,47 @@ class ReviewWindow(QWidget):
         self._rep_list = [(st, r) for st in self.detail["sets"] for r in st["reps"]
                           if not (self.flagged_only.isChecked() and not r["faults"])]
         self._rep_chosen(row)
+
+    # ---- any video file ----------------------------------------------------------------------
+    def analyse_file(self, path: Path, exercise_id: str, person: str = "me") -> int:
+        """Run a video through the same pipeline as live coaching, record it, and open it here."""
+        from formcheck.core.tracker import ExerciseTracker
+        from formcheck.exercises.loader import load_by_id
+        from formcheck.pipeline.analyze import analyze_video
+        from formcheck.pipeline.recorder import SessionRecorder
+
+        recorder = SessionRecorder(self.store, person, str(path), "file")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            analyze_video(path, None, exercise=exercise_id, tracker=ExerciseTracker(load_by_id(exercise_id)),
+                          progress=False, recorder=recorder)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.person.blockSignals(True)
+        self.person.setCurrentIndex(0)
+        self.person.blockSignals(False)
+        if self.person.findText(person) < 0:
+            self.person.addItem(person)
+        if self.exercise.findText(exercise_id) < 0:
+            self.exercise.addItem(exercise_id)
+        self.refresh()
+        self.select_session(recorder.session_id)
+        return recorder.session_id
+
+    def _analyse_dialog(self) -> None:
+        from formcheck.exercises.loader import load_library
+
+        path, _ = QFileDialog.getOpenFileName(self, "Analyse a video", str(Path.home()),
+                                              "Videos (*.mp4 *.mov *.avi *.mkv *.webm)")
+        if not path:
+            return
+        ids = sorted(k for k, e in load_library().items() if not e.timer_only)
+        exercise, ok = QInputDialog.getItem(self, "Exercise", "Which exercise is in the video?", ids, 0, False)
+        if ok:
+            try:
+                self.analyse_file(Path(path), exercise)
+            except Exception as exc:  # noqa: BLE001 - shown to the user, the window stays usable
+                QMessageBox.warning(self, "Could not analyse the video", str(exc))
 
     # ---- export ------------------------------------------------------------------------------
     def export_to(self, path: Path) -> None:

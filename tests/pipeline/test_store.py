@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -39,7 +40,11 @@ def test_recorded_analysis_round_trips(store, model_path):
     assert [(r["index"], r["start_s"], r["end_s"]) for r in reps] == [
         (r["index"], r["start_s"], r["end_s"]) for r in report["reps"]]
     assert [[f["code"] for f in r["faults"]] for r in reps] == [[f["code"] for f in r["faults"]] for r in report["reps"]]
-    track = read_track(store.session(recorder.session_id).folder)
+    folder = store.session(recorder.session_id).folder
+    events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+    assert [e["index"] for e in events if e["type"] == "rep"] == [1, 2, 3]
+    assert events[-1] == {"type": "set_end", "t_s": events[-1]["t_s"], "ended_by": "end of recording"}
+    track = read_track(folder)
     assert len(track) == report["video"]["frames"]
     assert (track[:, 1] == 1).mean() >= 0.95  # detected
 

@@ -80,3 +80,16 @@ def test_verdict_and_note_are_saved(qtbot, store, tmp_path):
     w.export_to(out)
     html = out.read_text()
     assert "Hips fine &lt;b&gt;really&lt;/b&gt;" in html and "therapist disagrees" in html
+
+
+def test_any_video_file_is_analysed_recorded_and_replayed(qtbot, tmp_path, model_path):
+    store = Store(tmp_path / "fresh" / "formcheck.db")
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    assert w.sessions.rowCount() == 0
+    sid = w.analyse_file(sample("bird_dog_leg_high.mp4"), "bird_dog", person="Fay")
+    assert w.sessions.rowCount() == 1 and w.detail["id"] == sid
+    assert w.reps.count() == 4 and w.player.view.has_frame
+    w.player.next_flag.click()
+    assert w.player.current_s > 0
+    store.close()
