@@ -2,7 +2,9 @@
 
 Exercise files declare measures by kind; rules and rep counters read them by name. Points are
 joint names as in ``kinematics.point``: a bare sided name ("knee") means the side the measure is
-evaluated for; "left_knee", "right_knee", "mid_hip" and "nose" are absolute.
+evaluated for; "left_knee", "right_knee", "mid_hip" and "nose" are absolute. A measure may be
+pinned to ``side = "left"``/``"right"``, or to ``"lower"``/``"upper"``: the side whose first point is
+lower / higher on screen (the supporting arm of a side plank is the lower one).
 
 Kinds (units):
 * ``angle`` — joint angle at the middle of three points, 0–180° (``signed = true``: 0–360°, above
@@ -17,9 +19,21 @@ Kinds (units):
 * ``ahead`` — how far the first point is in front of the second, horizontally, in torso lengths;
   "in front" is the way the toes point (heel → foot index on the same side), so it works whichever
   way the person faces.
-* ``twist`` — rotation of the shoulder line against the hip line about the vertical, from the 3-D
-  world landmarks (degrees, 0 = square); takes no points. World depth is noisy (8–30° on
-  angles), so rules on it use generous thresholds.
+* ``world_distance`` — distance between two points in the 3-D world landmarks, in 3-D torso
+  lengths (world shoulder-midpoint to hip-midpoint distance): unlike ``distance`` it doesn't shrink
+  when the gap points at the camera (knees stacked one above the other, seen from the side). World
+  depth is noisy (several cm), so thresholds on it should be generous.
+* ``cross_distance`` — two sided joints, e.g. ``["ankle", "knee"]``: the 3-D distance from one
+  side's first joint to the *other* side's second joint, whichever pairing is closer, in 3-D torso
+  lengths as ``world_distance`` (a figure-4: one ankle resting on the opposite knee, whichever leg
+  is crossed; side-on the legs overlap on screen, so this needs depth).
+* ``twist`` — two sided joints, e.g. ``["shoulder", "hip"]``: how far the line through the first
+  pair (left to right) has turned against the line through the second pair, about the spine
+  (hip midpoint → shoulder midpoint), from the 3-D world landmarks, in degrees. Unsigned: 0–180°,
+  0 = square. ``signed = true``: −180…180°, positive when the first pair has turned *toward the side
+  evaluated* (for shoulders against hips: the chest turns toward that side, its shoulder going
+  back). Works standing, kneeling or lying, because the axis is the spine, not the vertical.
+  World depth is noisy (8–30° on angles), so rules on it use generous thresholds.
 """
 
 from __future__ import annotations
@@ -28,13 +42,18 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from formcheck.core import geometry as g
 from formcheck.core.kinematics import Side, landmark_index, point
-from formcheck.core.landmarks import Pose
+from formcheck.core.landmarks import SIDED_JOINTS, Pose
 
 MeasureKind = Literal[
-    "angle", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead", "twist"
+    "angle", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead",
+    "cross_distance", "world_distance", "twist",
 ]
+# A measure's own side: a fixed body side, or the side whose first point is lower/higher on screen.
+MeasureSide = Literal["left", "right", "lower", "upper"]
 POINT_COUNT: dict[str, int] = {
     "angle": 3,
     "inclination": 2,
@@ -45,8 +64,12 @@ POINT_COUNT: dict[str, int] = {
     "distance": 2,
     "height": 2,
     "ahead": 2,
-    "twist": 0,
+    "cross_distance": 2,
+    "world_distance": 2,
+    "twist": 2,
 }
+# Kinds whose points name a left/right pair ("knee"), never one landmark ("left_knee", "nose").
+PAIR_KINDS = ("cross_distance", "twist")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +78,49 @@ class Measure:
     kind: MeasureKind
     points: tuple[str, ...]
     signed: bool = False
-    # Evaluate for a fixed side ("left"/"right") instead of the side being tracked.
-    side: Side | None = None
+    # Evaluate for a fixed side instead of the side being tracked (see ``MeasureSide``).
+    side: MeasureSide | None = None
 
     def landmarks(self, side: Side) -> list[int]:
         """Landmark indices this measure depends on (for visibility checks)."""
+        if self.kind in PAIR_KINDS or self.side in ("lower", "upper"):
+            sides: tuple[Side, ...] = ("left", "right")
+        else:
+            sides = (self.side or side,)  # type: ignore[assignment]
+        points = self.points
+        if self.kind == "ahead":
+            points += ("heel", "foot_index")
+        if self.kind == "twist":
+            points += ("shoulder", "hip")  # the spine axis
         out: list[int] = []
-        extra = {"ahead": ("heel", "foot_index"), "twist": ("left_shoulder", "right_shoulder", "left_hip", "right_hip")}
-        points = self.points + extra.get(self.kind, ())
-        for p in points:
-            out.extend(landmark_index(p, self.side or side))
+        for s in sides:
+            for p in points:
+                for i in landmark_index(p, s):
+                    if i not in out:
+                        out.append(i)
         return out
 
+    def side_for(self, pose: Pose, side: Side) -> Side:
+        """The body side this measure reads when the tracker evaluates it for ``side``."""
+        if self.side in ("lower", "upper"):
+            left_y = float(point(pose, self.points[0], "left")[1])
+            right_y = float(point(pose, self.points[0], "right")[1])
+            lower: Side = "left" if left_y >= right_y else "right"
+            return lower if self.side == "lower" else ("right" if lower == "left" else "left")
+        return self.side or side  # type: ignore[return-value]
+
     def value(self, pose: Pose, side: Side) -> float:
-        s = self.side or side
+        s = self.side_for(pose, side)
+        if self.kind == "twist":
+            t = twist(pose, self.points[0], self.points[1])
+            if self.signed:
+                return t if s == "left" else (-t if t != 0 else 0.0)
+            return abs(t)
+        if self.kind == "world_distance":
+            return world_distance(pose, self.points[0], self.points[1], s)
+        if self.kind == "cross_distance":
+            a, b = self.points
+            return min(world_distance(pose, a, b, "left", "right"), world_distance(pose, a, b, "right", "left"))
         pts = [point(pose, p, s) for p in self.points]
         if self.kind == "angle":
             return (g.signed_joint_angle if self.signed else g.joint_angle)(*pts)
@@ -80,8 +132,6 @@ class Measure:
             return g.elevation(*pts)
         if self.kind == "alignment":
             return 180.0 - g.joint_angle(*pts)
-        if self.kind == "twist":
-            return shoulder_hip_twist(pose)
         torso = torso_length(pose)
         if not torso > 0:
             return math.nan
@@ -104,11 +154,45 @@ def torso_length(pose: Pose) -> float:
     return g.distance(point(pose, "mid_shoulder"), point(pose, "mid_hip"))
 
 
-def shoulder_hip_twist(pose: Pose) -> float:
-    """Angle between the shoulder line and the hip line seen from above (world x–z plane)."""
-    w = pose.world
-    sx, sz = w[11, 0] - w[12, 0], w[11, 2] - w[12, 2]
-    hx, hz = w[23, 0] - w[24, 0], w[23, 2] - w[24, 2]
-    a = math.degrees(math.atan2(sz, sx) - math.atan2(hz, hx))
-    a = (a + 180.0) % 360.0 - 180.0
-    return abs(a)
+def world_point(pose: Pose, joint: str, side: Side | None = None) -> np.ndarray:
+    """A named joint in the 3-D world landmarks (metres); ``mid_`` joints are midpoints."""
+    idx = landmark_index(joint, side)
+    return np.mean([pose.world[i].astype(np.float64) for i in idx], axis=0)
+
+
+def world_torso_length(pose: Pose) -> float:
+    """Shoulder-midpoint to hip-midpoint distance in the world landmarks (metres)."""
+    return float(np.linalg.norm(world_point(pose, "mid_shoulder") - world_point(pose, "mid_hip")))
+
+
+def world_distance(pose: Pose, a: str, b: str, side: Side, side_b: Side | None = None) -> float:
+    """3-D distance between two joints in world torso lengths (nan when the torso is degenerate);
+    ``b`` is read on ``side_b`` when given."""
+    torso = world_torso_length(pose)
+    if not torso > 0:
+        return math.nan
+    return float(np.linalg.norm(world_point(pose, a, side) - world_point(pose, b, side_b or side))) / torso
+
+
+def twist(pose: Pose, turning: str, reference: str) -> float:
+    """Signed rotation (degrees, −180…180) of the ``turning`` pair's left–right line against the
+    ``reference`` pair's, about the spine axis (world hip midpoint → shoulder midpoint); positive
+    when the turning pair has turned toward the person's left. nan when a line is degenerate."""
+    w = pose.world.astype(np.float64)
+    axis = world_point(pose, "mid_shoulder") - world_point(pose, "mid_hip")
+    n = float(np.linalg.norm(axis))
+    if not n > 0:
+        return math.nan
+    u = axis / n
+
+    def line(joint: str) -> np.ndarray:
+        left, right = SIDED_JOINTS[joint]
+        v = w[left] - w[right]
+        return v - float(np.dot(v, u)) * u  # projected onto the plane across the spine
+
+    a, b = line(turning), line(reference)
+    if not (np.linalg.norm(a) > 0 and np.linalg.norm(b) > 0):
+        return math.nan
+    sin = float(np.dot(u, np.cross(b, a)))
+    cos = float(np.dot(b, a))
+    return math.degrees(math.atan2(sin, cos))

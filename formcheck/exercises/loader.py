@@ -25,7 +25,8 @@ from formcheck.core.exercise import (
     SetupDef,
 )
 from formcheck.core.kinematics import Posture, View, landmark_index
-from formcheck.core.measures import POINT_COUNT, Measure
+from formcheck.core.landmarks import SIDED_JOINTS
+from formcheck.core.measures import PAIR_KINDS, POINT_COUNT, Measure, MeasureSide
 
 LIBRARY_DIR = Path(__file__).resolve().parent
 
@@ -164,8 +165,10 @@ def _measures(r: _Reader) -> dict[str, Measure]:
         for p in points:
             if not isinstance(p, str) or not _joint_ok(p):
                 raise m.err("points", f"unknown joint {p!r}")
+            if kind in PAIR_KINDS and p not in SIDED_JOINTS:
+                raise m.err("points", f"a {kind} measure needs left/right joint names such as 'knee', got {p!r}")
         out[name] = Measure(
-            name, kind, tuple(points), m.get("signed", bool, False), m.choice("side", ("left", "right"), None)
+            name, kind, tuple(points), m.get("signed", bool, False), m.choice("side", get_args(MeasureSide), None)
         )
         m.finish()
     r.finish()

@@ -53,21 +53,6 @@ REPS = {
             "cat_cow_hands": dict(top={"hands": 30}),
         },
     ),
-    "open_book": dict(
-        rest={"hands_apart": 0.1, "knees_apart": 0.1}, top={"hands_apart": 1.8, "knees_apart": 0.1},
-        faults={
-            "open_book_knees": dict(top={"knees_apart": 0.6}),
-            "open_book_pause": dict(timing={"top_s": 0.3}),
-        },
-    ),
-    "hip_twist": dict(
-        rest={"knees_up": 0.6, "shoulders_up": 0.05, "knees_apart": 0.1},
-        top={"knees_up": 0.1, "shoulders_up": 0.05, "knees_apart": 0.1},
-        faults={
-            "hip_twist_shoulders": dict(top={"shoulders_up": 0.5}),
-            "hip_twist_knees_apart": dict(top={"knees_apart": 0.7}),
-        },
-    ),
     "wall_angel": dict(
         rest={"hands_up": 0.55, "wrist_height": 0.55, "elbow_height": 0.0},
         top={"hands_up": 1.2, "wrist_height": 1.2, "elbow_height": 0.6},
@@ -105,24 +90,48 @@ ALTERNATING = {
         },
     ),
     "tspine_rotation": dict(
-        rest={"elbow_up": -0.1}, top={"elbow_up:{a}": 0.6, "elbow_up:{o}": -0.1},
-        faults={"tspine_hips_move": dict(top={"_hip_up": 40})},
+        rest={"elbow_up": -0.05, "rotation": 0},
+        top={"elbow_up:{a}": 0.6, "elbow_up:{o}": -0.5, "rotation:{a}": 45, "rotation:{o}": -45},
+        faults={"tspine_hips_move": dict(top={"_hip_up": 70}),
+                "tspine_no_rotation": dict(top={"rotation:{a}": 5, "rotation:{o}": -5})},
+    ),
+    "open_book": dict(
+        rest={"rotation": 0, "knees_apart": 0.25}, top={"rotation:{a}": 85, "rotation:{o}": -85, "knees_apart": 0.25},
+        faults={
+            "open_book_knees": dict(top={"knees_apart": 0.7}),
+            "open_book_pause": dict(timing={"top_s": 0.3}),
+        },
+    ),
+    "hip_twist": dict(
+        rest={"hip_turn": 0, "shoulder_height": 0.0, "knees_apart": 0.25},
+        top={"hip_turn:{a}": 60, "hip_turn:{o}": -60, "shoulder_height": 0.0, "knees_apart": 0.25},
+        faults={
+            "hip_twist_shoulders": dict(top={"shoulder_height:{o}": 0.45}),
+            "hip_twist_knees_apart": dict(top={"knees_apart": 0.7}),
+        },
     ),
     "lunge_twist": dict(
-        rest={"knee": 175, "twist": 0, "knee_past_toes": -0.1, "trunk": 5},
-        top={"knee:{a}": 95, "knee:{o}": 165, "twist": 35, "knee_past_toes": 0.0, "trunk": 10},
+        rest={"twist": 0, "knee": 175, "knee_past_toes": -0.3, "front_foot": 0.0, "trunk": 3},
+        top={"twist:{a}": 40, "twist:{o}": -40, "knee:{a}": 92, "knee:{o}": 115, "knee_past_toes:{a}": -0.2,
+             "knee_past_toes:{o}": 0.5, "front_foot:{a}": 0.8, "front_foot:{o}": -0.5, "trunk": 5},
         faults={
-            "lunge_no_twist": dict(top={"twist": 5}),
-            "lunge_knee_past_toes": dict(top={"knee_past_toes:{a}": 0.4}),
-            "lunge_leaning": dict(top={"trunk": 35}),
+            # Turning toward the back leg: the "front" leg read is the back one, whose knee is
+            # ahead of its own toes, so that is flagged too.
+            "lunge_wrong_way+lunge_knee_past_toes": dict(top={"front_foot:{a}": -0.5, "front_foot:{o}": 0.8,
+                                                             "knee_past_toes:{a}": 0.5, "knee:{a}": 100}),
+            "lunge_shallow": dict(top={"knee:{a}": 140}),
+            "lunge_knee_past_toes": dict(top={"knee_past_toes:{a}": 0.25}),
+            "lunge_leaning": dict(top={"trunk": 30}),
         },
     ),
 }
 
 # Holds: out-of-position values, in-position values, and per fault the in-position changes.
 HOLDS = {
-    "side_plank": dict(out={"body_line": 125, "body_tilt": 80}, hold={"body_line": 178, "body_tilt": 80},
-                       faults={"hips_sagging": {"body_line": 152}, "hips_piking": {"body_line": 205}}),
+    "side_plank": dict(out={"body_line": 125, "body_tilt": 80, "upper_arm": 5, "chest_roll": 0},
+                       hold={"body_line": 178, "body_tilt": 80, "upper_arm": 5, "chest_roll": 0},
+                       faults={"hips_sagging": {"body_line": 152}, "hips_piking": {"body_line": 205},
+                               "elbow_not_under_shoulder": {"upper_arm": 30}, "chest_rolling": {"chest_roll": 35}}),
     "forearm_plank": dict(out={"body_line": 125, "body_tilt": 80}, hold={"body_line": 178, "body_tilt": 80},
                           faults={"hips_sagging": {"body_line": 155}, "hips_piking": {"body_line": 202}}),
     "abdominal_brace": dict(out={"thigh": 85, "trunk": 5, "knee": 175, "head_forward": 0.0},
