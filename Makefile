@@ -6,13 +6,14 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL  := models/pose_landmarker_full.task
 SAMPLE ?= sample_videos/squat_good.mp4
 
-.PHONY: install run analyze test bench clean
+.PHONY: install run analyze test bench soak lock clean
 
-$(STAMP): pyproject.toml tools/install_system_deps.sh
+# constraints.txt pins the whole dependency set (see README, "Upgrading dependencies").
+$(STAMP): pyproject.toml constraints.txt tools/install_system_deps.sh
 	bash tools/install_system_deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 $(MODEL): $(STAMP)
@@ -34,6 +35,25 @@ test: install
 
 bench: install
 	$(BIN)/formcheck bench $(SAMPLE)
+
+# A long live session (the real app offscreen, looping a clip with recording and speech on);
+# prints memory, fps, latency and drops every 30 s. SOAK_MINUTES=10 for the release check.
+SOAK_MINUTES ?= 10
+soak: install
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/soak.py --minutes $(SOAK_MINUTES)
+
+# Upgrade on purpose: resolve the newest allowed versions in a scratch venv, run the tests there,
+# and only then rewrite constraints.txt. Review the diff, run `make soak`, commit.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[test]'
+	QT_QPA_PLATFORM=offscreen .venv-lock/bin/python -m pytest -q -m "not soak"
+	{ head -5 constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^#'; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-lock
+	git diff --stat constraints.txt
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
