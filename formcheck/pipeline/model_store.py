@@ -26,6 +26,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from formcheck.paths import user_models_dir
+
 log = logging.getLogger(__name__)
 
 DEFAULT_VARIANT = "full"
@@ -59,8 +61,7 @@ def models_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "models"
     if (checkout / "manifest.json").exists():
         return checkout
-    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return base / "formcheck" / "models"
+    return user_models_dir()
 
 
 def model_path(variant: str = DEFAULT_VARIANT) -> Path:

@@ -8,7 +8,6 @@ One database per data folder (``data_dir()/formcheck.db``) indexes people, sessi
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from formcheck.paths import data_dir
 
 SCHEMA_VERSION = 2
 
@@ -65,15 +66,6 @@ MIGRATIONS: tuple[str, ...] = (
 
 class StoreError(RuntimeError):
     """The data folder or database can't be used; the message says what to do."""
-
-
-def data_dir() -> Path:
-    """$FORMCHECK_DATA_DIR, else the per-user data folder."""
-    env = os.environ.get("FORMCHECK_DATA_DIR")
-    if env:
-        return Path(env)
-    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return base / "formcheck" / "data"
 
 
 def now_iso() -> str:

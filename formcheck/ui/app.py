@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from formcheck.exercises.loader import load_library
+from formcheck.paths import config_dir
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.pipeline.store import Store
 from formcheck.ui.main_window import MainWindow
@@ -17,9 +17,7 @@ from formcheck.ui.session_controller import SessionController
 
 
 def settings_path() -> Path:
-    env = os.environ.get("FORMCHECK_CONFIG_DIR")
-    base = Path(env) if env else Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation))
-    return base / "formcheck.ini"
+    return config_dir() / "formcheck.ini"
 
 
 def build_window(settings: QSettings | None = None) -> MainWindow:
