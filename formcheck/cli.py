@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     ss = sub.add_parser("sessions", help="list recorded sessions")
     ss.add_argument("--person", help="only this person's sessions")
 
+    sub.add_parser("repair", help="rebuild the session database from the session folders")
+
     ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
     ap.add_argument("--video", type=Path, help="start on this video file")
     ap.add_argument("--camera", help="start on this camera (index or device path)")
@@ -61,8 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _stop_signal(signum: int, _frame: object) -> None:
+    # SIGTERM (kill, logout) and SIGHUP (terminal closed) end a run like Ctrl-C does: what was
+    # recorded is kept and the session is marked 'interrupted'.
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None and args.command != "app" and args.command is not None:
+            signal.signal(sig, _stop_signal)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -82,9 +94,11 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args)
         if args.command == "sessions":
             return _sessions(args)
+        if args.command == "repair":
+            return _repair()
         return _app(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"interrupted{f' ({exc})' if str(exc) else ''}; what was recorded is kept", file=sys.stderr)
         return 130
     except _user_errors() as exc:
         print(f"formcheck: {exc}", file=sys.stderr)
@@ -112,29 +126,36 @@ def _analyze(args: argparse.Namespace) -> int:
         from formcheck.exercises.loader import load_by_id
 
         tracker = ExerciseTracker(load_by_id(args.exercise))
-    recorder = store = None
+    store = record = None
     if getattr(args, "record", False):
         from formcheck.pipeline.recorder import SessionRecorder
         from formcheck.pipeline.store import Store
 
-        store = Store()
-        recorder = SessionRecorder(store, args.person, str(args.video), "file")
-    result = analyze_video(
-        args.video,
-        args.out,
-        exercise=args.exercise,
-        tracker=tracker,
-        recorder=recorder,
-        annotated=args.annotated,
-        smoothing=SmoothingConfig(enabled=not args.no_smoothing),
-        progress=not args.no_progress,
-    )
+        store = Store()  # opened first: a database problem is reported before minutes of analysis
+        record = lambda: SessionRecorder(store, args.person, str(args.video), "file")  # noqa: E731
+    try:
+        result = analyze_video(
+            args.video,
+            args.out,
+            exercise=args.exercise,
+            tracker=tracker,
+            record=record,
+            annotated=args.annotated,
+            smoothing=SmoothingConfig(enabled=not args.no_smoothing),
+            progress=not args.no_progress,
+        )
+    finally:
+        if store is not None:
+            store.close()
     print(summary_text(result.report))
     written = [p for p in (result.report_path, result.landmarks_path, result.video_path) if p]
     print("wrote " + ", ".join(str(p) for p in written))
-    if recorder is not None and store is not None:
-        print(f"recorded as session {recorder.session_id} in {store.path}")
-        store.close()
+    if result.session_id is not None and store is not None:
+        state = "interrupted: " + result.recording_error if result.recording_error else "saved"
+        print(f"recorded as session {result.session_id} in {store.path} ({state})")
+    if result.recording_error:
+        print(f"formcheck: {result.recording_error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -212,6 +233,14 @@ def _sessions(args: argparse.Namespace) -> int:
             print("no sessions recorded yet")
     finally:
         store.close()
+    return 0
+
+
+def _repair() -> int:
+    from formcheck.paths import data_dir
+    from formcheck.pipeline.repair import repair
+
+    print(repair(data_dir() / "formcheck.db").text())
     return 0
 
 

@@ -34,3 +34,48 @@ def sample(name: str) -> Path:
     if not path.exists():
         pytest.fail(f"bundled sample video {name} is missing")
     return path
+
+
+PERSON = "Eve <script>alert('x')</script> & co"  # a name that must be escaped wherever it is shown
+
+
+@pytest.fixture(scope="session")
+def _recorded_bridges_once(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Path:
+    """Two glute-bridge sessions analysed and recorded once per test run: session 1 the good
+    bridges, session 2 the low ones (three reps flagged 'not high enough')."""
+    from formcheck.core.tracker import ExerciseTracker
+    from formcheck.exercises.loader import load_by_id
+    from formcheck.pipeline.analyze import analyze_video
+    from formcheck.pipeline.pose import PoseEstimator
+    from formcheck.pipeline.recorder import SessionRecorder
+    from formcheck.pipeline.store import Store
+
+    data = tmp_path_factory.mktemp("recorded") / "data"
+    store = Store(data / "formcheck.db")
+    with PoseEstimator(model_path) as est:
+        for clip in ("glute_bridge_good", "glute_bridge_low"):
+            video = sample(f"{clip}.mp4")
+            analyze_video(video, None, exercise="glute_bridge", progress=False, estimator=est,
+                          tracker=ExerciseTracker(load_by_id("glute_bridge")),
+                          record=lambda v=video: SessionRecorder(store, PERSON, str(v), "file"))
+    store.close()
+    return data
+
+
+@pytest.fixture
+def recorded_bridges(_recorded_bridges_once: Path, tmp_path: Path):
+    """A private copy of the recorded bridge sessions (tests add verdicts and notes to it)."""
+    import shutil
+    import sqlite3
+
+    from formcheck.pipeline.store import Store
+
+    data = tmp_path / "data"
+    shutil.copytree(_recorded_bridges_once, data)
+    db = sqlite3.connect(data / "formcheck.db")
+    db.execute("UPDATE sessions SET folder = replace(folder, ?, ?)", (str(_recorded_bridges_once), str(data)))
+    db.commit()
+    db.close()
+    store = Store(data / "formcheck.db")
+    yield store
+    store.close()

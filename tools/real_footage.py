@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from formcheck.core.smoothing import PoseSmoother  # noqa: E402
 from formcheck.core.tracker import ExerciseTracker, FrameEvaluation  # noqa: E402
+from formcheck.pipeline.results_json import results_json  # noqa: E402
 from formcheck.exercises.loader import load_by_id  # noqa: E402
 from formcheck.pipeline.frames import VideoFileSource  # noqa: E402
 from formcheck.pipeline.pose import PoseEstimator  # noqa: E402
@@ -60,7 +61,7 @@ def run(video: Path, exercise: str, estimator: PoseEstimator) -> tuple[dict, lis
         out = pipeline.step(frame)
         evaluations.append(out.evaluation)
     source.close()
-    return tracker.results(), evaluations
+    return results_json(tracker), evaluations
 
 
 def counts() -> None:

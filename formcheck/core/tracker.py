@@ -1,8 +1,10 @@
 """The exercise engine: one ``ExerciseTracker`` per exercise, fed one pose per frame.
 
 ``update(result, view)`` gates on set-up, measures, runs the rep counter(s) or the hold timer,
-judges the form rules, and schedules cues; ``results()`` gives reps, attempts and holds for the
-report; ``overlay()`` what to draw. Nothing here reads the clock: time comes with each pose.
+judges the form rules, schedules cues, and returns the frame's ``FrameEvaluation`` with the events
+that happened (reps, holds, faults, cues). ``reps``, ``attempts`` and ``holds`` keep the finished
+records; ``overlay()`` is what ``analyze`` draws. Nothing here reads the clock: time comes with
+each pose.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from formcheck.core.cues import Cue, CueCandidate, CueConfig, CueScheduler
+from formcheck.core.events import CueRaised, Event, FaultClosed, FaultOpened, HoldEnded, RepCompleted
 from formcheck.core.exercise import SEVERITY_INFO, ExerciseDef, RuleDef
 from formcheck.core.gating import SetupIssue, ViewVote, setup_issue
 from formcheck.core.holds import HoldRecord, HoldTimer
@@ -41,12 +43,16 @@ class FrameEvaluation:
     hold_s: float
     cue: Cue | None  # cue on display
     new_cue: Cue | None  # cue that appeared this frame (to speak)
+    events: tuple[Event, ...] = ()  # what happened on this frame
 
 
 class ExerciseTracker:
     def __init__(self, exercise: ExerciseDef, cue_config: CueConfig | None = None) -> None:
         self.exercise = exercise
         self.cues = CueScheduler(cue_config)
+        # While False (set-up, rest) the counters still follow the movement, so a set can start
+        # from a known rest position, but nothing is recorded, judged or cued except set-up.
+        self.counting = True
         self._frame_rules = tuple(r for r in exercise.rules if r.kind in FRAME_KINDS)
         self._rep_rules = tuple(r for r in exercise.rules if r.kind in REP_KINDS)
         self.reset()
@@ -71,6 +77,32 @@ class ExerciseTracker:
         self._last: FrameEvaluation | None = None
         self._rule_status: dict[str, bool | None] = {}
         self._in_position = False
+        self._open_faults: set[str] = set()
+        self._events: list[Event] = []
+        self._cued_in_rep: set[str] = set()
+
+    def begin_counting(self) -> None:
+        """Start a set: records cleared, counters keep following the movement from where it is."""
+        self.reps, self.attempts, self.holds = [], [], []
+        if self.hold_timer is not None:
+            self.hold_timer.reset()
+        self.cues.reset()
+        self.counting = True
+
+    def end_counting(self, t_ms: int) -> list[Event]:
+        """End a set: a hold still running is closed; returns its event (if long enough to keep)."""
+        self._events = []
+        self.finish()
+        self.counting = False
+        self._close_faults(t_ms, set())
+        self.cues.reset()
+        events, self._events = self._events, []
+        return events
+
+    def ready(self) -> bool:
+        """The counters have seen the starting position, so a set may start now: a rep already
+        under way began from rest and will count when it ends."""
+        return all(c.state != "unready" for c in self.counters.values())
 
     # ---- per frame ---------------------------------------------------------------------------
     def update(self, result: PoseResult, view: ViewEstimate | None) -> FrameEvaluation:
@@ -82,6 +114,7 @@ class ExerciseTracker:
         conditions: list[CueCandidate] = []
         values: dict[str, float] = {}
         active: list[str] = []
+        self._events = []
 
         if issue is not None or result.pose is None:
             self._gated(t, events)
@@ -97,21 +130,34 @@ class ExerciseTracker:
             )
             values = {n: ctx.value(n) for n in self.exercise.measures}
             phase = self._advance(t, ctx, events)
-            ctx = FrameContext(
-                result.pose, side, self.exercise.measures, self._min_conf(), self._anchors,
-                self._active_side(),
-            )
-            active = self._judge_frame_rules(t, ctx, phase, conditions)
-            self._attach_faults(t, active)
-            self._advance_hold(t, ctx, active, events)
+            if self.counting:
+                ctx = FrameContext(
+                    result.pose, side, self.exercise.measures, self._min_conf(), self._anchors,
+                    self._active_side(),
+                )
+                active = self._judge_frame_rules(t, ctx, phase, conditions)
+                self._attach_faults(t, active)
+                self._advance_hold(t, ctx, active, events)
+        self._close_faults(t, set(active))
 
         new_cue = self.cues.update(t, conditions, events)
+        if new_cue is not None:
+            self._events.append(CueRaised(t, new_cue))
+            if new_cue.kind == "fault":
+                self._cued_in_rep.add(new_cue.key)
         self._last = FrameEvaluation(
             t, issue, side if result.pose is not None else None, phase, values, tuple(active),
             self.rep_counts(), self.hold_timer.held_s if self.hold_timer else 0.0,
-            self.cues.current, new_cue,
+            self.cues.current, new_cue, tuple(self._events),
         )
         return self._last
+
+    def _close_faults(self, t: int, active: set[str]) -> None:
+        for code in sorted(active - self._open_faults):
+            self._events.append(FaultOpened(self._violating_since.get(code, t), code))
+        for code in sorted(self._open_faults - active):
+            self._events.append(FaultClosed(t, code))
+        self._open_faults = active
 
     def _min_conf(self) -> float:
         return self.exercise.setup.min_visibility if self.exercise.setup else 0.5
@@ -141,9 +187,7 @@ class ExerciseTracker:
             for c in self.counters.values():
                 c.reset()
             if self.hold_timer is not None:
-                done = self.hold_timer.reset()
-                if done is not None:
-                    self.holds.append(done)
+                self._keep_hold(t, self.hold_timer.reset())
 
     # ---- reps --------------------------------------------------------------------------------
     def _advance(self, t: int, ctx: FrameContext, events: list[CueCandidate]) -> str:
@@ -167,7 +211,8 @@ class ExerciseTracker:
             done = counter.update(t, value)
             if was_resting and counter.current is not None:
                 self._set_anchors(ctx)
-            if done is not None:
+                self._cued_in_rep = set()
+            if done is not None and self.counting:
                 self._finish_rep(done, events)
         states = [c.state for c in self.counters.values()]
         for state, phase in (("top", "top"), ("up", "moving"), ("down", "moving")):
@@ -183,24 +228,28 @@ class ExerciseTracker:
 
     def _finish_rep(self, rec: RepRecord, events: list[CueCandidate]) -> None:
         t = rec.end_ms or rec.start_ms
-        first_fault: RuleDef | None = None
         for rule in self._rep_rules:
             if rule.kind != "peak" and not rec.reached:
                 continue
             if rep_fault(rule, rec):
                 rec.add_fault(rule.code, rule.cue, t)
-                first_fault = first_fault or rule
-        if first_fault is not None:
-            events.append(CueCandidate(first_fault.code, first_fault.cue, first_fault.severity, "fault"))
-        if not rec.reached:
-            self.attempts.append(rec)
-            return
-        self.reps.append(rec)
-        if not rec.faults:
+        (self.reps if rec.reached else self.attempts).append(rec)
+        self._events.append(RepCompleted(t, rec))
+        if rec.faults:
+            # A flagged rep always gets its fault cue (never a "good" one), unless that cue was
+            # already given during this rep. The key names the rep so the cool-down of a cue
+            # given on the previous rep doesn't silence it.
+            rules = {r.code: r for r in self.exercise.rules}
+            worst = max(rec.faults, key=lambda c: (rules[c].severity, -rec.faults[c][1]))
+            if worst not in self._cued_in_rep:
+                n = len(self.reps) + len(self.attempts)
+                events.append(CueCandidate(f"{worst}:rep{n}", rules[worst].cue, rules[worst].severity, "fault"))
+        elif rec.reached:
             events.append(
                 CueCandidate(f"positive:{len(self.reps)}", self.exercise.positive_cue, SEVERITY_INFO, "positive")
             )
-        events.extend(self._rep_milestones(rec))
+        if rec.reached:
+            events.extend(self._rep_milestones(rec))
 
     def _rep_milestones(self, rec: RepRecord) -> list[CueCandidate]:
         dose = self.exercise.dose
@@ -208,7 +257,8 @@ class ExerciseTracker:
             return []
         done = sum(1 for r in self.reps if not dose.per_side or r.side == rec.side)
         left = dose.reps - done
-        text = {5: "5 more", 1: "Last one", 0: "That's the set — well done"}.get(left)
+        # The end of the set is announced by whoever ends it (the live coach), with its verdict.
+        text = {5: "5 more", 1: "Last one"}.get(left)
         if text is None:
             return []
         # Milestones outrank "Good rep" so the count is never drowned out.
@@ -262,9 +312,7 @@ class ExerciseTracker:
             return
         before = timer.held_s
         starting = timer.current is None
-        done = timer.update(t, self._in_position, not active, ctx.side)
-        if done is not None:
-            self.holds.append(done)
+        self._keep_hold(t, timer.update(t, self._in_position, not active, ctx.side))
         if timer.current is not None:
             if starting:
                 self._set_anchors(ctx)  # stability rules measure drift from the hold's start
@@ -280,56 +328,16 @@ class ExerciseTracker:
         return out
 
     # ---- output ------------------------------------------------------------------------------
+    def _keep_hold(self, t: int, done: HoldRecord | None) -> None:
+        if done is not None and self.counting:
+            self.holds.append(done)
+            self._events.append(HoldEnded(t, done))
+
     def finish(self) -> None:
         """Close a hold still running at the end of the clip."""
         if self.hold_timer is not None:
-            done = self.hold_timer.reset()
-            if done is not None:
-                self.holds.append(done)
-
-    def results(self, final: bool = True) -> dict[str, Any]:
-        """Reps, attempts and holds in report.json form (times in seconds).
-
-        ``final`` closes a hold still running (end of the clip); a recorder taking snapshots
-        while the session goes on passes False.
-        """
-        if final:
-            self.finish()
-
-        def faults(f: dict[str, tuple[str, int]]) -> list[dict[str, Any]]:
-            return [{"code": c, "message": m, "t_s": round(t / 1000, 2)} for c, (m, t) in f.items()]
-
-        def rep_json(i: int, r: RepRecord) -> dict[str, Any]:
-            metrics = {
-                "peak_deg": _r(r.peak),
-                "range_deg": _r(abs(r.peak - r.low)),
-                "up_s": r.phase_s("up"),
-                "top_s": r.phase_s("top"),
-                "down_s": r.phase_s("down"),
-            }
-            return {
-                "index": i,
-                "side": r.side,
-                "start_s": round(r.start_ms / 1000, 2),
-                "end_s": round((r.end_ms or r.start_ms) / 1000, 2),
-                "faults": faults(r.faults),
-                "metrics": {k: v for k, v in metrics.items() if v is not None},
-            }
-
-        return {
-            "reps": [rep_json(i + 1, r) for i, r in enumerate(self.reps)],
-            "attempts": [rep_json(i + 1, r) for i, r in enumerate(self.attempts)],
-            "holds": [
-                {
-                    "start_s": round(h.start_ms / 1000, 2),
-                    "end_s": round(h.end_ms / 1000, 2),
-                    "duration_s": round(h.held_ms / 1000, 2),
-                    "side": h.side,
-                    "faults": faults(h.faults),
-                }
-                for h in self.holds
-            ],
-        }
+            current = self.hold_timer.current
+            self._keep_hold(current.end_ms if current else 0, self.hold_timer.reset())
 
     def overlay(self) -> Overlay:
         ev = self._last
@@ -359,13 +367,15 @@ class ExerciseTracker:
             lines=tuple(lines),
             cue=cue.text if cue else "",
             cue_level=level,  # type: ignore[arg-type]
-            segment_status=self._segment_status(ev),
+            segment_status=self.segment_status(),
             progress=progress,
         )
 
-    def _segment_status(self, ev: FrameEvaluation) -> dict[tuple[int, int], Status]:
+    def segment_status(self) -> dict[tuple[int, int], Status]:
+        """Skeleton segments coloured by the verdict of the rules that read them, this frame."""
         status: dict[tuple[int, int], Status] = {}
-        if ev.side is None:
+        ev = self._last
+        if ev is None or ev.side is None:
             return status
         for rule in self._frame_rules:
             verdict = self._rule_status.get(rule.code)
@@ -379,6 +389,3 @@ class ExerciseTracker:
                     status[(a, b)] = s
         return status
 
-
-def _r(x: float) -> float | None:
-    return None if math.isnan(x) else round(float(x), 1)

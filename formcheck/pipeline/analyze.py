@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,16 @@ import cv2
 from tqdm import tqdm
 
 from formcheck import __version__
+from formcheck.core.coach import summarise_set
+from formcheck.core.events import Event, SetEnded, SetStarted
 from formcheck.core.smoothing import PoseSmoother, SmoothingConfig
+from formcheck.core.tracker import ExerciseTracker
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.frames import VideoFileSource, prefetch
 from formcheck.pipeline.pose import PoseEstimator
-from formcheck.pipeline.recorder import SessionRecorder
-from formcheck.pipeline.runner import FramePipeline, TrackerStage
+from formcheck.pipeline.recorder import RECORDING_ERRORS, SessionRecorder, recording_failed
+from formcheck.pipeline.results_json import results_json
+from formcheck.pipeline.runner import FramePipeline
 from formcheck.pipeline.track import LandmarkTrack
 
 log = logging.getLogger(__name__)
@@ -30,6 +35,8 @@ class AnalysisResult:
     report_path: Path | None
     landmarks_path: Path | None
     video_path: Path | None
+    session_id: int | None = None  # when recorded
+    recording_error: str | None = None  # recording stopped part-way (the analysis went on)
 
 
 def analyze_video(
@@ -37,51 +44,77 @@ def analyze_video(
     out_dir: Path | None = None,
     *,
     exercise: str | None = None,
-    tracker: TrackerStage | None = None,
+    tracker: ExerciseTracker | None = None,
     annotated: bool = False,
     smoothing: SmoothingConfig | None = None,
     progress: bool = True,
     estimator: PoseEstimator | None = None,
-    recorder: SessionRecorder | None = None,
+    record: Callable[[], SessionRecorder] | None = None,
 ) -> AnalysisResult:
-    """Analyse ``video``; with ``out_dir`` write report.json, landmarks.npz (and annotated.mp4)."""
+    """Analyse ``video``; with ``out_dir`` write report.json, landmarks.npz (and annotated.mp4).
+
+    ``record`` makes the session recorder. It is called only once the video, the model and the
+    output folder have opened, so a file that can't be read leaves no empty session behind. A
+    recording that fails part-way (disk full) stops with a message; the analysis goes on.
+    """
     source = VideoFileSource(video)
     own_estimator = estimator is None
-    estimator = estimator or PoseEstimator(mode="video")
+    try:
+        estimator = estimator or PoseEstimator(mode="video")
+    except BaseException:
+        source.close()
+        raise
     pipeline = FramePipeline(estimator, PoseSmoother(smoothing), tracker)
     track = LandmarkTrack()
     writer: cv2.VideoWriter | None = None
     video_path: Path | None = None
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if annotated:
-            video_path = out_dir / "annotated.mp4"
-            # mp4v is the MP4 codec every OpenCV wheel can write (pip builds ship no H.264 encoder).
-            writer = cv2.VideoWriter(
-                str(video_path),
-                cv2.VideoWriter_fourcc(*"mp4v"),
-                source.info.fps,
-                (source.info.width, source.info.height),
-            )
     info = source.info
-    if recorder is not None and tracker is not None and exercise:
-        from formcheck.exercises.loader import load_by_id
-
-        recorder.start_set(load_by_id(exercise), 1, 0, tracker)
+    recorder: SessionRecorder | None = None
+    recording_error: str | None = None
     start = time.perf_counter()
+    t_ms = 0
+    status, reason = "complete", None
     try:
-        bar = tqdm(
-            total=info.frame_count, unit="frame", desc=info.name, disable=None if progress else True
-        )
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            if annotated:
+                video_path = out_dir / "annotated.mp4"
+                # mp4v is the MP4 codec every OpenCV wheel can write (pip builds ship no H.264 encoder).
+                writer = cv2.VideoWriter(
+                    str(video_path), cv2.VideoWriter_fourcc(*"mp4v"), info.fps, (info.width, info.height)
+                )
+        if record is not None:
+            recorder = record()
+        pending: list[Event] = [SetStarted(0, tracker.exercise, 1)] if tracker is not None else []
+        bar = tqdm(total=info.frame_count, unit="frame", desc=info.name, disable=None if progress else True)
         with bar:
             for frame in prefetch(iter(source)):
                 out = pipeline.step(frame)
+                t_ms = frame.t_ms
                 track.append(out.raw, out.pose)
                 if writer is not None:
                     writer.write(annotate(frame.image, out.pose, out.overlay))
                 if recorder is not None:
-                    recorder.on_frame(out)
+                    events = [*pending, *(out.evaluation.events if out.evaluation else ())]
+                    pending = []
+                    try:
+                        recorder.on_frame(out, out.evaluation, events)
+                    except RECORDING_ERRORS as exc:
+                        recording_error = recording_failed(exc, recorder.folder)
+                        log.warning("%s", recording_error)
+                        recorder.abandon(f"recording failed: {exc}")
+                        recorder = None
                 bar.update(1)
+        if tracker is not None:
+            ended = [*pending, *tracker.end_counting(t_ms), SetEnded(t_ms, summarise_set(1, tracker, "video_end"))]
+            if recorder is not None:
+                recorder.on_frame(None, None, ended)
+    except KeyboardInterrupt as exc:
+        status, reason = "interrupted", str(exc) or "stopped by Ctrl-C or a stop signal"
+        raise
+    except BaseException as exc:
+        status, reason = "interrupted", f"the analysis failed: {exc}"
+        raise
     finally:
         elapsed = time.perf_counter() - start
         source.close()
@@ -90,7 +123,11 @@ def analyze_video(
         if own_estimator:
             estimator.close()
         if recorder is not None:
-            recorder.finish(round(len(track) * 1000 / info.fps))
+            try:
+                recorder.finish(status, reason)
+            except RECORDING_ERRORS as exc:
+                recording_error = recording_failed(exc, recorder.folder)
+                recorder.abandon(f"recording failed: {exc}")
 
     report = build_report(
         source_name=str(video),
@@ -111,7 +148,8 @@ def analyze_video(
         track.save(landmarks_path, info.width, info.height, info.fps)
         report_path = out_dir / "report.json"
         report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return AnalysisResult(report, report_path, landmarks_path, video_path)
+    session_id = recorder.session_id if recorder is not None else None
+    return AnalysisResult(report, report_path, landmarks_path, video_path, session_id, recording_error)
 
 
 def build_report(
@@ -126,10 +164,10 @@ def build_report(
     frames_with_pose: int,
     view: tuple[str | None, float],
     elapsed_s: float,
-    tracker: TrackerStage | None,
+    tracker: ExerciseTracker | None,
 ) -> dict[str, Any]:
     """The report.json document (keys are a stable interface; extend, don't rename)."""
-    results = tracker.results() if tracker is not None else {}
+    results = results_json(tracker) if tracker is not None else {}
     reps = results.get("reps", [])
     holds = results.get("holds", [])
     throughput = frames / elapsed_s if elapsed_s > 0 else 0.0

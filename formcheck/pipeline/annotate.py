@@ -42,24 +42,74 @@ def annotate(image: np.ndarray, result: PoseResult, overlay: Overlay | None = No
     return out
 
 
-def _draw_text_block(out: np.ndarray, overlay: Overlay, scale: float) -> None:
-    font = cv2.FONT_HERSHEY_SIMPLEX
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+MAX_CUE_LINES = 3
+
+
+def _thickness(size: float) -> int:
+    return max(1, round(size * 2))
+
+
+def wrap_text(text: str, size: float, max_width: int) -> list[str]:
+    """Split ``text`` into lines no wider than ``max_width`` pixels at font ``size`` (a single word
+    wider than that stays on its own line; ``fit_size`` shrinks the font for it)."""
+    lines: list[str] = []
+    for word in text.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and cv2.getTextSize(trial, FONT, size, _thickness(size))[0][0] <= max_width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines
+
+
+def fit_size(lines: list[str], size: float, max_width: int) -> float:
+    """The largest font size ≤ ``size`` at which every line fits ``max_width``."""
+    widest = max((cv2.getTextSize(t, FONT, size, _thickness(size))[0][0] for t in lines), default=0)
+    return size if widest <= max_width else size * max_width / widest
+
+
+def text_boxes(overlay: Overlay, width: int, height: int) -> list[tuple[str, tuple[int, int], float]]:
+    """Where each piece of overlay text goes: (text, baseline origin, font size), all inside the
+    frame — counters top-left, the cue wrapped and centred at the bottom."""
+    scale = max(width, height) / 640.0
+    margin = int(10 * scale)
+    room = width - 2 * margin
+    out: list[tuple[str, tuple[int, int], float]] = []
     y = int(28 * scale)
     for text in ((overlay.title,) if overlay.title else ()) + overlay.lines:
-        _label(out, text, (int(10 * scale), y), 0.6 * scale, (255, 255, 255), (30, 30, 30))
+        size = fit_size([text], 0.6 * scale, room)
+        out.append((text, (margin, y), size))
         y += int(26 * scale)
+    if overlay.cue:
+        size = 0.9 * scale
+        lines = wrap_text(overlay.cue, size, room)
+        if len(lines) > MAX_CUE_LINES:  # too long even wrapped: smaller type, fewer lines
+            size *= 0.7
+            lines = wrap_text(overlay.cue, size, room)
+        size = fit_size(lines, size, room)
+        step = int(cv2.getTextSize("Ag", FONT, size, _thickness(size))[0][1] * 1.9)
+        yb = height - int(20 * scale) - step * (len(lines) - 1)
+        for line in lines:
+            tw = cv2.getTextSize(line, FONT, size, _thickness(size))[0][0]
+            out.append((line, (max(margin, (width - tw) // 2), yb), size))
+            yb += step
+    return out
+
+
+def _draw_text_block(out: np.ndarray, overlay: Overlay, scale: float) -> None:
+    height, width = out.shape[:2]
+    boxes = text_boxes(overlay, width, height)
+    n_top = len(((overlay.title,) if overlay.title else ()) + overlay.lines)
+    for i, (text, org, size) in enumerate(boxes):
+        bg = (30, 30, 30) if i < n_top else _CUE_COLOURS[overlay.cue_level]
+        _label(out, text, org, size, (255, 255, 255), bg)
     if overlay.progress is not None:
         w = int(200 * scale)
-        x0, y0 = int(10 * scale), y - int(10 * scale)
+        x0, y0 = int(10 * scale), int(28 * scale) + n_top * int(26 * scale) - int(10 * scale)
         cv2.rectangle(out, (x0, y0), (x0 + w, y0 + int(12 * scale)), (60, 60, 60), -1)
         filled = int(w * max(0.0, min(1.0, overlay.progress)))
         cv2.rectangle(out, (x0, y0), (x0 + filled, y0 + int(12 * scale)), (80, 200, 60), -1)
-    if overlay.cue:
-        size = 0.9 * scale
-        (tw, th), _ = cv2.getTextSize(overlay.cue, font, size, 2)
-        x = max(0, (out.shape[1] - tw) // 2)
-        yb = out.shape[0] - int(20 * scale)
-        _label(out, overlay.cue, (x, yb), size, (255, 255, 255), _CUE_COLOURS[overlay.cue_level])
 
 
 def _label(
@@ -70,10 +120,9 @@ def _label(
     fg: tuple[int, int, int],
     bg: tuple[int, int, int],
 ) -> None:
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    thick = max(1, round(size * 2))
-    (tw, th), base = cv2.getTextSize(text, font, size, thick)
+    thick = _thickness(size)
+    (tw, th), base = cv2.getTextSize(text, FONT, size, thick)
     x, y = org
     pad = max(3, int(th * 0.3))
     cv2.rectangle(out, (x - pad, y - th - pad), (x + tw + pad, y + base + pad), bg, -1)
-    cv2.putText(out, text, (x, y), font, size, fg, thick, cv2.LINE_AA)
+    cv2.putText(out, text, (x, y), FONT, size, fg, thick, cv2.LINE_AA)

@@ -1,7 +1,10 @@
-"""Recording a session as it happens: events into the database, the landmark track to a file.
+"""Recording a session as it happens, from the engine's events: the database index and the
+session's own folder (events, landmark track, optionally the camera video).
 
-Both are flushed at least once a second (``FLUSH_MS``), each flush a single database transaction,
-so a crash or ``kill -9`` loses at most the last second and never leaves the database half-written.
+Everything is flushed at least once a second (``FLUSH_MS``), each flush one database transaction
+and one fsync'd chunk of track and events, so a crash or ``kill -9`` loses at most the last second
+and never leaves the database half-written. ``BackgroundRecorder`` runs a recorder on its own
+thread so disk, database and video encoding never hold up the live picture.
 """
 
 from __future__ import annotations
@@ -10,60 +13,99 @@ import io
 import json
 import logging
 import os
-from pathlib import Path
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 
-from formcheck.core.exercise import ExerciseDef
-from formcheck.core.landmarks import NUM_LANDMARKS
+from formcheck.core.events import (
+    CueRaised, Event, HoldEnded, PainStopped, RepCompleted, SetEnded, SetStarted,
+)
+from formcheck.core.tracker import FrameEvaluation
+from formcheck.pipeline.results_json import hold_json, rep_json
 from formcheck.pipeline.runner import FrameOutput
-from formcheck.pipeline.store import Store
+from formcheck.pipeline.session_folder import (
+    EVENTS_FILE, TRACK_COLUMNS, TRACK_FILE, VIDEO_FILE, VIDEO_META, write_json_atomic,
+)
+from formcheck.pipeline.store import EventIndexer, Store, StoreError
 
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 1000
-TRACK_FILE = "track.npys"  # a stream of .npy chunks, one per flush
-VIDEO_FILE = "video.mp4"  # the camera's picture, when the person chose to keep it
-VIDEO_META = "video.json"  # {"t0_ms", "fps"}: where the video starts on the session's clock
-EVENTS_FILE = "events.jsonl"  # the same events as the database, one JSON line each, for portability
-# Columns of a track row: t_ms, detected, primary measure value, then x, y, visibility per landmark.
-TRACK_COLUMNS = 3 + 3 * NUM_LANDMARKS
+# What stops a recording (disk full, folder removed, database gone): coaching goes on without it.
+RECORDING_ERRORS = (OSError, sqlite3.Error, StoreError)
 
 
 class SessionRecorder:
-    def __init__(self, store: Store, person: str, source: str, kind: str) -> None:
+    def __init__(self, store: Store, person: str, source: str, kind: str, keep_video_fps: float | None = None) -> None:
         self.store = store
         self.session_id, self.folder = store.start_session(person, source, kind)
         self._track = (self.folder / TRACK_FILE).open("ab")
         self._events = (self.folder / EVENTS_FILE).open("a", encoding="utf-8")
         self._rows: list[np.ndarray] = []
-        self._cues: list[tuple[float, str, str]] = []
-        self._set_id: int | None = None
-        self._stored_reps = self._stored_attempts = self._stored_holds = 0
-        self._last_flush_ms = 0
-        self._tracker = None
+        self._pending: list[Event] = []
+        self._index = EventIndexer(store, self.session_id)
         self._primary: str | None = None
+        self._counts = {"rep": 0, "attempt": 0}
+        self._last_flush_ms: int | None = None
+        self._last_t_ms = 0
         self._video: cv2.VideoWriter | None = None
-        self._video_fps = 30.0
+        self._video_fps = keep_video_fps or 30.0
+        self._keep_video = keep_video_fps is not None
         self._video_frames = 0
         self._video_t0: int | None = None
         self._last_image: np.ndarray | None = None
+        self.closed = False
 
-    def keep_video(self, fps: float) -> None:
-        """Also save the camera's picture (a file source is kept by reference instead)."""
-        self._video_fps = fps
-        self._video = cv2.VideoWriter()  # opened on the first frame, when the size is known
+    # ---- per frame -----------------------------------------------------------------------------
+    def on_frame(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event],
+                 picture: bool = True) -> None:
+        """One frame's picture and landmarks (``out`` None: events made by a command) and its events.
+
+        ``picture`` False: keep the landmarks but not the picture (the video repeats the last one).
+        """
+        for e in events:
+            if isinstance(e, SetStarted):
+                self._primary = e.exercise.rep.measure if e.exercise.rep else None
+        self._pending.extend(events)
+        if out is not None:
+            t = out.frame.t_ms
+            self._last_t_ms = t
+            self._rows.append(self._track_row(out, evaluation))
+            if self._keep_video and picture:
+                self._write_video(t, out.frame.image)
+            if self._last_flush_ms is None:
+                self._last_flush_ms = t
+            if t - self._last_flush_ms >= FLUSH_MS:
+                self.flush(t)
+        elif any(isinstance(e, (SetEnded, PainStopped)) for e in events):
+            self.flush()  # the end of a set is saved at once, not a second later
+
+    def _track_row(self, out: FrameOutput, evaluation: FrameEvaluation | None) -> np.ndarray:
+        row = np.full(TRACK_COLUMNS, np.nan, np.float32)
+        row[0] = out.frame.t_ms
+        row[1] = 1.0 if out.pose.pose is not None else 0.0
+        if evaluation is not None and self._primary in evaluation.values:
+            row[2] = evaluation.values[self._primary]
+        if out.pose.pose is not None:
+            p = out.pose.pose
+            row[3:] = np.column_stack([p.image[:, 0], p.image[:, 1], p.visibility]).ravel()
+        return row
 
     def _write_video(self, t_ms: int, image: np.ndarray) -> None:
         if self._video is None:
-            return
-        if self._video_t0 is None:
             self._video_t0 = t_ms
             h, w = image.shape[:2]
             # mp4v: the MP4 codec every OpenCV wheel can write.
-            self._video.open(str(self.folder / VIDEO_FILE), cv2.VideoWriter_fourcc(*"mp4v"), self._video_fps, (w, h))
-            (self.folder / VIDEO_META).write_text(json.dumps({"t0_ms": t_ms, "fps": self._video_fps}))
+            self._video = cv2.VideoWriter(str(self.folder / VIDEO_FILE), cv2.VideoWriter_fourcc(*"mp4v"),
+                                          self._video_fps, (w, h))
+            write_json_atomic(self.folder / VIDEO_META, {"t0_ms": t_ms, "fps": self._video_fps})
+        assert self._video_t0 is not None
         # Keep the file on the session's clock: frames the pipeline skipped are filled with the
         # previous picture, so frame n is always at t0 + n / fps.
         due = int(round((t_ms - self._video_t0) * self._video_fps / 1000)) + 1
@@ -75,32 +117,7 @@ class SessionRecorder:
             self._video_frames += 1
         self._last_image = image
 
-    def start_set(self, exercise: ExerciseDef, number: int, t_ms: int, tracker: object) -> None:
-        with self.store.transaction():
-            self._set_id = self.store.add_set(self.session_id, exercise.id, number, exercise.dose.text(), t_ms / 1000)
-        self._tracker = tracker
-        self._primary = exercise.rep.measure if exercise.rep else None
-        self._stored_reps = self._stored_attempts = self._stored_holds = 0
-
-    def on_frame(self, out: FrameOutput) -> None:
-        ev = out.evaluation
-        row = np.full(TRACK_COLUMNS, np.nan, np.float32)
-        row[0] = out.frame.t_ms
-        row[1] = 1.0 if out.pose.pose is not None else 0.0
-        values = getattr(ev, "values", {}) or {}
-        if self._primary and self._primary in values:
-            row[2] = values[self._primary]
-        if out.pose.pose is not None:
-            p = out.pose.pose
-            row[3:] = np.column_stack([p.image[:, 0], p.image[:, 1], p.visibility]).ravel()
-        self._rows.append(row)
-        self._write_video(out.frame.t_ms, out.frame.image)
-        cue = getattr(ev, "new_cue", None)
-        if cue is not None:
-            self._cues.append((cue.t_ms / 1000, cue.kind, cue.text))
-        if out.frame.t_ms - self._last_flush_ms >= FLUSH_MS:
-            self.flush(out.frame.t_ms)
-
+    # ---- writing -------------------------------------------------------------------------------
     def flush(self, t_ms: int | None = None) -> None:
         """Write what happened since the last flush: one transaction, one fsync'd chunk."""
         if self._rows:
@@ -110,76 +127,152 @@ class SessionRecorder:
             self._track.flush()
             os.fsync(self._track.fileno())
             self._rows = []
+        lines = [line for line in map(self._line, self._pending) if line is not None]
+        self._pending = []
         with self.store.transaction():
-            for t, kind, text in self._cues:
-                self.store.add_cue(self.session_id, t, kind, text)
-                self._event({"type": "cue", "t_s": t, "kind": kind, "text": text})
-            self._cues = []
-            self._store_new_results(final=False)
+            for line in lines:
+                self._index.apply(line)
+        for line in lines:
+            self._events.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._events.flush()
-        if t_ms is not None:
-            self._last_flush_ms = t_ms
+        os.fsync(self._events.fileno())
+        self._last_flush_ms = t_ms if t_ms is not None else self._last_t_ms
 
-    def _store_new_results(self, final: bool) -> None:
-        if self._tracker is None or self._set_id is None:
+    def _line(self, e: Event) -> dict[str, Any] | None:
+        """An event as a line of events.jsonl (and, through ``EventIndexer``, a database row)."""
+        if isinstance(e, SetStarted):
+            self._counts = {"rep": 0, "attempt": 0}
+            return {"type": "set_start", "t_s": e.t_ms / 1000, "exercise": e.exercise.id, "number": e.number,
+                    "prescribed": e.exercise.dose.text()}
+        if isinstance(e, CueRaised):
+            return {"type": "cue", "t_s": e.t_ms / 1000, "kind": e.cue.kind, "text": e.cue.text}
+        if isinstance(e, PainStopped):
+            return {"type": "pain_stop", "t_s": e.t_ms / 1000}
+        if isinstance(e, RepCompleted):
+            kind = "rep" if e.rep.reached else "attempt"
+            self._counts[kind] += 1
+            return {"type": kind, **rep_json(self._counts[kind], e.rep)}
+        if isinstance(e, HoldEnded):
+            return {"type": "hold", **hold_json(e.hold)}
+        if isinstance(e, SetEnded):
+            return {"type": "set_end", "t_s": e.t_ms / 1000, "ended_by": e.summary.ended_by}
+        return None
+
+    def finish(self, status: str = "complete", reason: str | None = None) -> None:
+        """Close the session: a set still open ends here (the recording ended before it did)."""
+        if self.closed:
             return
-        results = self._tracker.results(final=final)  # type: ignore[attr-defined]
-        for rep in results["reps"][self._stored_reps:]:
-            self.store.add_rep(self._set_id, rep)
-            self._event({"type": "rep", **rep})
-        for rep in results["attempts"][self._stored_attempts:]:
-            self.store.add_rep(self._set_id, rep, attempt=True)
-            self._event({"type": "attempt", **rep})
-        for hold in results["holds"][self._stored_holds:]:
-            self.store.add_hold(self._set_id, hold)
-            self._event({"type": "hold", **hold})
-        self._stored_reps, self._stored_attempts = len(results["reps"]), len(results["attempts"])
-        self._stored_holds = len(results["holds"])
+        self.closed = True
+        try:
+            self.flush()
+            if self._index.set_id is not None:
+                line = {"type": "set_end", "t_s": self._last_t_ms / 1000, "ended_by": "closed"}
+                with self.store.transaction():
+                    self._index.apply(line)
+                self._events.write(json.dumps(line) + "\n")
+        finally:
+            for closing in (self._track.close, self._events.close, self._release_video):
+                try:
+                    closing()
+                except OSError as exc:
+                    log.warning("closing the recording: %s", exc)
+            self.store.end_session(self.session_id, status, reason)
 
-    def _event(self, event: dict) -> None:
-        self._events.write(json.dumps(event, ensure_ascii=False) + "\n")
+    def abandon(self, reason: str) -> None:
+        """Recording failed (disk full, folder gone): keep what was flushed, say how it ended."""
+        self.closed = True
+        for closing in (self._track.close, self._events.close, self._release_video):
+            try:
+                closing()
+            except OSError:
+                pass
+        try:
+            self.store.end_session(self.session_id, "interrupted", reason)
+        except RECORDING_ERRORS as exc:  # noticed at the next start (the process check)
+            log.warning("could not mark session %s interrupted: %s", self.session_id, exc)
 
-    def end_set(self, t_ms: int, ended_by: str) -> None:
-        self.flush()
-        if self._set_id is None:
-            return
-        with self.store.transaction():
-            self._store_new_results(final=True)
-            self.store.end_set(self._set_id, t_ms / 1000, ended_by)
-        self._event({"type": "set_end", "t_s": t_ms / 1000, "ended_by": ended_by})
-        self._events.flush()
-        self._set_id = None
-        self._tracker = None
-
-    def pain_stop(self, t_ms: int) -> None:
-        set_id = self._set_id
-        self.end_set(t_ms, "pain")
-        with self.store.transaction():
-            self.store.add_pain_stop(self.session_id, set_id, t_ms / 1000)
-        self._event({"type": "pain_stop", "t_s": t_ms / 1000})
-        self._events.flush()
-
-    def finish(self, t_ms: int, status: str = "complete") -> None:
-        if self._set_id is not None:
-            self.end_set(t_ms, "end of recording")
-        self.flush()
-        self._track.close()
-        self._events.close()
+    def _release_video(self) -> None:
         if self._video is not None:
             self._video.release()
-        self.store.end_session(self.session_id, status)
 
 
-def read_track(folder: Path) -> np.ndarray:
-    """All complete chunks of a session's track (a chunk cut short by a crash is skipped)."""
-    chunks = []
-    path = folder / TRACK_FILE
-    if not path.exists():
-        return np.zeros((0, TRACK_COLUMNS), np.float32)
-    with path.open("rb") as f:
+def recording_failed(exc: BaseException, folder: object) -> str:
+    """The one sentence shown when recording stops."""
+    return (f"Recording stopped ({exc}) — free some disk space or check {folder}; "
+            "what was saved so far is kept, and coaching goes on.")
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    out: FrameOutput | None
+    evaluation: FrameEvaluation | None
+    events: tuple[Event, ...]
+    picture: bool
+
+
+class BackgroundRecorder:
+    """A ``SessionRecorder`` on its own thread, fed through a queue.
+
+    ``make`` runs on the recording thread and opens its own ``Store`` (SQLite connections belong to
+    one thread). The session is created with the first set (never for a source that shows nothing). When the
+    disk is slow, frames beyond ``MAX_QUEUED`` lose their picture (the video repeats the previous
+    one) but never their landmarks or events. ``on_error`` is called (from this thread) with one
+    sentence when recording stops.
+    """
+
+    MAX_QUEUED = 90  # about 3 s of camera pictures
+
+    def __init__(self, make: Callable[[], SessionRecorder], on_error: Callable[[str], None]) -> None:
+        self._make = make
+        self._on_error = on_error
+        self._queue: queue.Queue[_Item | None] = queue.Queue()
+        self.recorder: SessionRecorder | None = None
+        self.failed = False
+        self.session_id: int | None = None
+        self._end: tuple[str, str | None] = ("complete", None)
+        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
+        self._thread.start()
+
+    def put(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event]) -> None:
+        if self.failed:
+            return
+        self._queue.put(_Item(out, evaluation, tuple(events), self._queue.qsize() <= self.MAX_QUEUED))
+
+    def close(self, status: str = "complete", reason: str | None = None, timeout: float = 30.0) -> None:
+        """Write everything queued, end the session with ``status``, and stop the thread."""
+        self._end = (status, reason)
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
         while True:
-            try:
-                chunks.append(np.load(f))
-            except (ValueError, EOFError, OSError):
+            item = self._queue.get()
+            if item is None:
                 break
-    return np.concatenate(chunks) if chunks else np.zeros((0, TRACK_COLUMNS), np.float32)
+            if self.failed:
+                continue
+            try:
+                if self.recorder is None:
+                    if not any(isinstance(e, SetStarted) for e in item.events):
+                        continue
+                    self.recorder = self._make()
+                    self.session_id = self.recorder.session_id
+                self.recorder.on_frame(item.out, item.evaluation, item.events, item.picture)
+            except RECORDING_ERRORS as exc:
+                self._fail(exc)
+        if self.recorder is not None:
+            if not self.failed:
+                try:
+                    self.recorder.finish(*self._end)
+                except RECORDING_ERRORS as exc:
+                    self._fail(exc)
+            self.recorder.store.close()  # made on this thread by ``make``
+
+    def _fail(self, exc: BaseException) -> None:
+        self.failed = True
+        log.warning("recording stopped: %s", exc)
+        folder = self.recorder.folder if self.recorder else "the data folder"
+        message = recording_failed(exc, folder)
+        if self.recorder is not None:
+            self.recorder.abandon(f"recording failed: {exc}")
+        self._on_error(message)

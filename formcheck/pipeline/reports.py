@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
-from formcheck.pipeline.recorder import read_track  # noqa: E402
+from formcheck.pipeline.session_folder import read_track  # noqa: E402
 from formcheck.pipeline.store import Store  # noqa: E402
 
 CSV_FIELDS = ("session", "person", "started", "exercise", "set", "rep", "side", "attempt", "start_s",

@@ -8,13 +8,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from formcheck.core.frame import Frame
 from formcheck.core.kinematics import Side, ViewEstimate, body_angles, classify_view, facing_side
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.core.smoothing import PoseSmoother
+from formcheck.core.tracker import FrameEvaluation
 
 
 class PoseStage(Protocol):
@@ -24,13 +25,11 @@ class PoseStage(Protocol):
 
 
 class TrackerStage(Protocol):
-    """The exercise engine as the pipeline sees it (see ``formcheck.core.engine``)."""
+    """The exercise engine as the pipeline sees it (``formcheck.core.tracker.ExerciseTracker``)."""
 
-    def update(self, result: PoseResult, view: ViewEstimate | None) -> object: ...
+    def update(self, result: PoseResult, view: ViewEstimate | None) -> FrameEvaluation: ...
 
     def overlay(self) -> Overlay: ...
-
-    def results(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -43,7 +42,7 @@ class FrameOutput:
     view: ViewEstimate | None
     side: Side | None
     angles: dict[str, float]
-    evaluation: object | None
+    evaluation: FrameEvaluation | None
     overlay: Overlay
 
 

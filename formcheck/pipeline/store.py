@@ -8,7 +8,11 @@ One database per data folder (``data_dir()/formcheck.db``) indexes people, sessi
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,9 +20,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from formcheck import __version__
 from formcheck.paths import data_dir
+from formcheck.pipeline.session_folder import REVIEW_FILE, append_jsonl, update_session_json, write_json_atomic
 
-SCHEMA_VERSION = 2
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 3
+SESSIONS_DIR = "sessions"
+# A session still 'recording' whose process is gone ended without closing: crash, kill -9, power.
+ORPHAN_REASON = "the app stopped without closing the session (a crash, a kill or a power cut)"
 
 # Each entry upgrades the schema from version i to i + 1. Never edit a released step: add one.
 MIGRATIONS: tuple[str, ...] = (
@@ -61,6 +72,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX reps_by_set ON reps(set_id);
     CREATE INDEX faults_by_rep ON faults(rep_id);
     """,
+    # 2 → 3: session identity (uid, for repair and sharing), the recording process (pid, host) so
+    # a session left 'recording' by a crash can be recognised, and why a session ended early.
+    """
+    ALTER TABLE sessions ADD COLUMN uid TEXT;
+    ALTER TABLE sessions ADD COLUMN pid INTEGER;
+    ALTER TABLE sessions ADD COLUMN host TEXT;
+    ALTER TABLE sessions ADD COLUMN end_reason TEXT;
+    UPDATE sessions SET uid = 'legacy-' || id;
+    CREATE UNIQUE INDEX sessions_by_uid ON sessions(uid);
+    """,
 )
 
 
@@ -82,11 +103,14 @@ class SessionRow:
     kind: str
     folder: Path
     status: str
+    end_reason: str | None = None
+    uid: str = ""
 
 
 class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or data_dir() / "formcheck.db"
+        self.db: sqlite3.Connection | None = None  # type: ignore[assignment]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -96,11 +120,20 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.migrate()
-        except (OSError, sqlite3.OperationalError) as exc:
+            self.db.execute("SELECT count(*) FROM sessions").fetchone()
+        except (OSError, sqlite3.DatabaseError) as exc:
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            if isinstance(exc, sqlite3.DatabaseError) and _damaged(exc):
+                raise StoreError(
+                    f"The session database {self.path} is damaged ({exc}); run `formcheck repair` to rebuild "
+                    "it from the session folders (nothing recorded is lost; the damaged file is kept)."
+                ) from exc
             raise StoreError(
                 f"Can't use the data folder {self.path.parent} ({exc}); check it exists, is writable "
                 "and the disk isn't full, or set FORMCHECK_DATA_DIR to another folder."
             ) from exc
+        self.recover_orphans()
 
     # ---- schema ------------------------------------------------------------------------------
     @property
@@ -137,26 +170,57 @@ class Store:
         return int(self.db.execute("INSERT INTO people(name, created) VALUES (?, ?)", (name, now_iso())).lastrowid)
 
     def start_session(self, person: str, source: str, kind: str) -> tuple[int, Path]:
+        """A new session with its own new folder (never one that exists: numbers can repeat after
+        the database was deleted, folder names can't)."""
+        started = now_iso()
+        uid = uuid.uuid4().hex
+        stamp = datetime.fromisoformat(started).strftime("%Y%m%d-%H%M%S")
+        folder = self.path.parent / SESSIONS_DIR / f"{stamp}-{uid[:8]}"
+        folder.mkdir(parents=True, exist_ok=False)
+        meta = {"uid": uid, "person": person, "started": started, "ended": None, "source": source, "kind": kind,
+                "status": "recording", "end_reason": None, "pid": os.getpid(), "host": socket.gethostname(),
+                "formcheck_version": __version__}
+        write_json_atomic(folder / "session.json", meta)
         with self.transaction():
-            pid = self.person_id(person)
-            cur = self.db.execute(
-                "INSERT INTO sessions(person_id, started, source, kind, folder) VALUES (?, ?, ?, ?, '')",
-                (pid, now_iso(), source, kind),
-            )
-            sid = int(cur.lastrowid)
-            folder = self.path.parent / "sessions" / f"{sid:06d}"
-            self.db.execute("UPDATE sessions SET folder = ? WHERE id = ?", (str(folder), sid))
-        folder.mkdir(parents=True, exist_ok=True)
+            sid = self.insert_session(meta, folder)
         return sid, folder
 
-    def end_session(self, session_id: int, status: str = "complete") -> None:
-        with self.transaction():
-            self.db.execute("UPDATE sessions SET ended = ?, status = ? WHERE id = ?", (now_iso(), status, session_id))
+    def insert_session(self, meta: dict[str, Any], folder: Path) -> int:
+        cur = self.db.execute(
+            "INSERT INTO sessions(person_id, started, ended, source, kind, folder, status, uid, pid, host, end_reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.person_id(meta["person"]), meta["started"], meta.get("ended"), meta["source"], meta["kind"],
+             str(folder), meta.get("status", "recording"), meta["uid"], meta.get("pid"), meta.get("host"),
+             meta.get("end_reason")),
+        )
+        return int(cur.lastrowid)
 
-    def mark_interrupted(self) -> int:
-        """Sessions left 'recording' by a crash become 'interrupted' (their data is kept)."""
+    def end_session(self, session_id: int, status: str = "complete", reason: str | None = None) -> None:
+        """Record how the session ended, in the database and in the session's own folder."""
+        ended = now_iso()
+        folder = self.session(session_id).folder
+        try:
+            update_session_json(folder, ended=ended, status=status, end_reason=reason)
+        except OSError as exc:  # the database still says how it ended
+            log.warning("could not update %s: %s", folder, exc)
         with self.transaction():
-            return self.db.execute("UPDATE sessions SET status = 'interrupted' WHERE status = 'recording'").rowcount
+            self.db.execute("UPDATE sessions SET ended = ?, status = ?, end_reason = ? WHERE id = ?",
+                            (ended, status, reason, session_id))
+
+    def recover_orphans(self) -> int:
+        """Sessions left 'recording' by a process that no longer runs become 'interrupted'.
+
+        Runs whenever the database is opened, so a crash or ``kill -9`` is noticed at the next
+        start. Sessions of a live process (this one, or another app window) are left alone.
+        """
+        host = socket.gethostname()
+        orphans = [
+            r["id"] for r in self.db.execute("SELECT id, pid, host FROM sessions WHERE status = 'recording'")
+            if r["pid"] is None or (r["host"] == host and not _alive(r["pid"]))
+        ]
+        for sid in orphans:
+            self.end_session(sid, "interrupted", ORPHAN_REASON)
+        return len(orphans)
 
     def add_set(self, session_id: int, exercise: str, number: int, prescribed: str, started_s: float) -> int:
         return int(self.db.execute(
@@ -193,20 +257,60 @@ class Store:
     def add_pain_stop(self, session_id: int, set_id: int | None, t_s: float) -> None:
         self.db.execute("INSERT INTO pain_stops(session_id, set_id, t_s) VALUES (?, ?, ?)", (session_id, set_id, t_s))
 
-    def set_verdict(self, fault_id: int, agree: bool) -> None:
+    def set_verdict(self, fault_id: int, agree: bool, created: str | None = None, keep_in_folder: bool = True) -> None:
+        """The therapist agrees or disagrees with a flag (kept in the session folder too, so it
+        survives a rebuilt database; ``keep_in_folder`` False when it comes from there)."""
+        created = created or now_iso()
         with self.transaction():
             self.db.execute(
                 "INSERT INTO verdicts(fault_id, agree, created) VALUES (?, ?, ?) "
                 "ON CONFLICT(fault_id) DO UPDATE SET agree = excluded.agree, created = excluded.created",
-                (fault_id, int(agree), now_iso()),
+                (fault_id, int(agree), created),
             )
+        row = self.db.execute(
+            "SELECT f.code, COALESCE(r.set_id, h.set_id) AS set_id, r.idx, r.attempt, h.id AS hold_id "
+            "FROM faults f LEFT JOIN reps r ON r.id = f.rep_id LEFT JOIN holds h ON h.id = f.hold_id "
+            "WHERE f.id = ?", (fault_id,)).fetchone()
+        if keep_in_folder:
+            self._append_review(row["set_id"], {"type": "verdict", "target": self._target(row), "code": row["code"],
+                                            "agree": bool(agree), "created": created})
 
-    def add_note(self, session_id: int, text: str, rep_id: int | None = None) -> int:
+    def add_note(self, session_id: int, text: str, rep_id: int | None = None, created: str | None = None,
+                 keep_in_folder: bool = True) -> int:
+        created = created or now_iso()
         with self.transaction():
-            return int(self.db.execute(
+            nid = int(self.db.execute(
                 "INSERT INTO notes(session_id, rep_id, text, created) VALUES (?, ?, ?, ?)",
-                (session_id, rep_id, text, now_iso()),
+                (session_id, rep_id, text, created),
             ).lastrowid)
+        target = None
+        if rep_id is not None:
+            row = self.db.execute("SELECT set_id, idx, attempt, NULL AS hold_id FROM reps WHERE id = ?",
+                                  (rep_id,)).fetchone()
+            target = self._target(row)
+        if keep_in_folder:
+            self._append_review(None, {"type": "note", "target": target, "text": text, "created": created},
+                                session_id=session_id)
+        return nid
+
+    def _target(self, row: sqlite3.Row) -> dict[str, Any]:
+        """Names a rep or hold by its place in the session (set number, index), not by a row id,
+        so the review survives a rebuilt database."""
+        number = self.db.execute("SELECT number FROM sets WHERE id = ?", (row["set_id"],)).fetchone()["number"]
+        if row["hold_id"] is not None:
+            holds = [r["id"] for r in self.db.execute("SELECT id FROM holds WHERE set_id = ? ORDER BY id",
+                                                      (row["set_id"],))]
+            return {"set": number, "hold": holds.index(row["hold_id"]) + 1}
+        return {"set": number, "rep": row["idx"], "attempt": bool(row["attempt"])}
+
+    def _append_review(self, set_id: int | None, item: dict[str, Any], session_id: int | None = None) -> None:
+        if session_id is None:
+            session_id = self.db.execute("SELECT session_id FROM sets WHERE id = ?", (set_id,)).fetchone()[0]
+        folder = self.session(session_id).folder
+        try:
+            append_jsonl(folder / REVIEW_FILE, item)
+        except OSError as exc:  # the database has it; only a rebuild from the folder would miss it
+            log.warning("could not write the review to %s: %s", folder, exc)
 
     # ---- reading -----------------------------------------------------------------------------
     def session(self, session_id: int) -> SessionRow:
@@ -217,7 +321,7 @@ class Store:
         if row is None:
             raise StoreError(f"There is no session {session_id}; `formcheck sessions` lists them.")
         return SessionRow(row["id"], row["person"], row["started"], row["ended"], row["source"], row["kind"],
-                          Path(row["folder"]), row["status"])
+                          Path(row["folder"]), row["status"], row["end_reason"], row["uid"] or "")
 
     def sessions(self, person: str | None = None) -> list[SessionRow]:
         query = "SELECT s.id FROM sessions s JOIN people p ON p.id = s.person_id"
@@ -256,8 +360,85 @@ class Store:
             "SELECT text FROM notes WHERE session_id = ? AND rep_id IS NULL ORDER BY id", (session_id,))]
         cues = [dict(c) for c in self.db.execute("SELECT t_s, kind, text FROM cues WHERE session_id = ? ORDER BY t_s", (session_id,))]
         return {"id": s.id, "person": s.person, "started": s.started, "ended": s.ended, "source": s.source,
-                "kind": s.kind, "status": s.status, "folder": str(s.folder), "sets": sets,
+                "kind": s.kind, "status": s.status, "end_reason": s.end_reason, "folder": str(s.folder), "sets": sets,
                 "pain_stops": pain, "notes": notes, "cues": cues}
+
+
+class EventIndexer:
+    """Indexes a session's events (the lines of its events.jsonl) in the database, in order.
+
+    The recorder and ``formcheck repair`` both go through here, so a rebuilt database says what
+    the live one said.
+    """
+
+    def __init__(self, store: Store, session_id: int) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.set_id: int | None = None
+
+    def apply(self, line: dict[str, Any]) -> None:
+        s, kind = self.store, line.get("type")
+        if kind == "set_start":
+            self.set_id = s.add_set(self.session_id, line["exercise"], line["number"], line["prescribed"], line["t_s"])
+        elif kind == "cue":
+            s.add_cue(self.session_id, line["t_s"], line["kind"], line["text"])
+        elif kind == "pain_stop":
+            s.add_pain_stop(self.session_id, self.set_id, line["t_s"])
+        elif self.set_id is None:
+            return  # reps, holds and set ends belong to a set
+        elif kind in ("rep", "attempt"):
+            s.add_rep(self.set_id, line, attempt=kind == "attempt")
+        elif kind == "hold":
+            s.add_hold(self.set_id, line)
+        elif kind == "set_end":
+            s.end_set(self.set_id, line["t_s"], line["ended_by"])
+            self.set_id = None
+
+    def apply_review(self, line: dict[str, Any]) -> bool:
+        """A verdict or note from the session's review.jsonl; False when its rep isn't there."""
+        target = line.get("target")
+        rep_id = fault_id = None
+        if target is not None:
+            set_row = self.store.db.execute("SELECT id FROM sets WHERE session_id = ? AND number = ? ORDER BY id",
+                                            (self.session_id, target.get("set"))).fetchone()
+            if set_row is None:
+                return False
+            if "hold" in target:
+                holds = [r["id"] for r in self.store.db.execute("SELECT id FROM holds WHERE set_id = ? ORDER BY id",
+                                                                (set_row["id"],))]
+                hold_id = holds[target["hold"] - 1] if 0 < target["hold"] <= len(holds) else None
+                row = self.store.db.execute("SELECT id FROM faults WHERE hold_id = ? AND code = ?",
+                                            (hold_id, line.get("code"))).fetchone()
+            else:
+                rep = self.store.db.execute("SELECT id FROM reps WHERE set_id = ? AND idx = ? AND attempt = ?",
+                                            (set_row["id"], target.get("rep"), int(bool(target.get("attempt"))))).fetchone()
+                rep_id = rep["id"] if rep else None
+                row = self.store.db.execute("SELECT id FROM faults WHERE rep_id = ? AND code = ?",
+                                            (rep_id, line.get("code"))).fetchone()
+            fault_id = row["id"] if row else None
+        if line.get("type") == "verdict" and fault_id is not None:
+            self.store.set_verdict(fault_id, bool(line["agree"]), line.get("created"), keep_in_folder=False)
+            return True
+        if line.get("type") == "note" and (target is None or rep_id is not None):
+            self.store.add_note(self.session_id, line["text"], rep_id, line.get("created"), keep_in_folder=False)
+            return True
+        return False
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    """A file that exists but isn't a usable database (as opposed to a folder we can't write)."""
+    text = str(exc).lower()
+    return not isinstance(exc, sqlite3.OperationalError) or "malformed" in text or "not a database" in text
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
 
 
 def _statements(script: str) -> list[str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from formcheck.exercises.loader import load_library
@@ -27,10 +28,28 @@ def build_window(settings: QSettings | None = None) -> MainWindow:
     return MainWindow(load_library(), controller, settings)
 
 
+def _stop_on_signals(app: QApplication, window: MainWindow) -> None:
+    """Ctrl-C, SIGTERM (logout, kill) and SIGHUP (terminal closed) close the session as
+    'interrupted', keeping everything recorded, instead of killing the app mid-write."""
+
+    def stop(signum: int, _frame: object) -> None:
+        window.controller.shutdown("interrupted", f"the app was stopped ({signal.Signals(signum).name})")
+        app.quit()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, stop)
+    # Python runs signal handlers only when it gets control; Qt's event loop is C++, so wake it.
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+
+
 def run_app(video: Path | None = None, camera: str | None = None, exercise: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("formcheck")
     window = build_window()
+    _stop_on_signals(app, window)
     window.show()
     if exercise:
         window.picker.select(exercise)

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from formcheck.core.coach import set_text
+from formcheck.core.events import ExerciseEnded, SetStarted, SetSummary
 from formcheck.core.exercise import ExerciseDef
-from formcheck.core.session_flow import FlowStatus, SetResult
 from formcheck.pipeline.frames import CameraSource, FrameSource, LoopingSource, VideoFileSource
 from formcheck.ui.exercise_picker import ExercisePicker
-from formcheck.ui.session_controller import ExerciseSummary, SessionController
+from formcheck.ui.session_controller import SessionController
 from formcheck.ui.widgets import CoachPanel, CueBanner, VideoView
 from formcheck.ui.worker import LivePacket
 
@@ -31,6 +32,9 @@ VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm);;All files (*)"
 REPAINT_MS = 33
 # The pose model works on a 256 px crop, so more pixels mostly cost time: 640×480 is the default.
 RESOLUTIONS = ((640, 480), (1280, 720), (320, 240))
+STATUS_MESSAGE_MS = 8000  # a passing message (set finished) must not outlive what it describes
+PICK_EXERCISE = "Pick an exercise on the left and press Start"
+CHOOSE_SOURCE = "Choose a camera or open a video to start"
 
 
 def find_cameras() -> list[str]:
@@ -59,8 +63,8 @@ class MainWindow(QMainWindow):
         self.camera_factory = camera_factory
         self._cameras_fn = cameras
         self._latest: LivePacket | None = None
-        self._status: FlowStatus | None = None
         self._source_name = ""
+        self._error: str | None = None  # shown until the next source or exercise starts
 
         self.picker = ExercisePicker(library)
         self.view = VideoView()
@@ -100,11 +104,11 @@ class MainWindow(QMainWindow):
         keep = self.settings.value("keep_webcam_video")
         controller.keep_webcam_video = None if keep is None else str(keep).lower() == "true"
         controller.frame.connect(self._on_frame)
-        controller.status.connect(self._on_status)
         controller.error.connect(self._on_error)
+        controller.set_started.connect(self._on_set_started)
         controller.set_finished.connect(self._on_set_finished)
         controller.exercise_finished.connect(self._on_exercise_finished)
-        self.banner.show_cue("Pick an exercise on the left, then choose a camera or a video", "info")
+        self.banner.show_cue(PICK_EXERCISE, "info")
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._repaint)
         self._timer.start(REPAINT_MS)
@@ -187,11 +191,13 @@ class MainWindow(QMainWindow):
 
     def _open(self, factory: Callable[[], FrameSource], name: str, kind: str) -> None:
         self.no_camera.hide()
+        self._error = None
         self._source_name = Path(name).name
         self.view.placeholder = f"Starting {self._source_name}…"
         self.view.set_frame(None)
         self.controller.open_source(factory, label=name, kind=kind)
         self.statusBar().showMessage(f"Showing {self._source_name}")
+        self._show_idle_banner()
 
     # ---- exercise ----------------------------------------------------------------------------
     def start_exercise(self, exercise_id: str) -> None:
@@ -199,9 +205,19 @@ class MainWindow(QMainWindow):
         self.settings.setValue("exercise", exercise_id)
         self.summary.setText("")
         self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.hold.target_s if ex.hold else 0.0)
+        self._error = None
         self.controller.start_exercise(ex)
-        if not self.controller.running:
-            self.statusBar().showMessage("Choose a camera or a video to start.")
+        self._show_idle_banner()
+
+    def _show_idle_banner(self) -> None:
+        """Before frames arrive, say what is missing: an exercise, a source, or nothing."""
+        if self.controller.exercise is None:
+            self.banner.show_cue(PICK_EXERCISE, "info")
+        elif not self.controller.running:
+            self.banner.show_cue(CHOOSE_SOURCE, "info")
+            self.statusBar().showMessage(CHOOSE_SOURCE)
+        else:
+            self.banner.show_cue(f"Starting {self._source_name}…", "info")
 
     def pain_stop(self) -> None:
         self.controller.pain_stop()
@@ -247,48 +263,43 @@ class MainWindow(QMainWindow):
         self._latest = packet  # painted by the timer: never more than one repaint per tick
 
     def _repaint(self) -> None:
+        """Paint the newest packet and coaching state: the panel, the banner and the video show the
+        same frame's figures (the overlay on the video is drawn from the same ``CoachFrame``)."""
         packet, self._latest = self._latest, None
-        if packet is None:
-            return
-        self.view.set_frame(packet.image)
-        self.panel.show_performance(packet.fps, packet.latency_ms, packet.dropped)
-        ev = packet.output.evaluation
+        if packet is not None:
+            self.view.set_frame(packet.image)
+            self.panel.show_performance(packet.fps, packet.latency_ms, packet.dropped)
+        coach = self.controller.last
         ex = self.controller.exercise
-        flow = self.controller.flow
-        if flow is not None and flow.state == "done":
-            pain = bool(flow.pain_stops)
-            self.banner.show_cue("Stopped — rest now" if pain else "Exercise finished — well done",
-                                 "setup" if pain else "positive")
-        elif flow is not None and flow.state == "rest":
-            self.banner.show_cue("Rest", "milestone")
-        elif ex is not None and ev is not None and hasattr(ev, "reps"):
-            self.panel.show_evaluation(ev, ex.dose.reps, ex.rep.measure if ex.rep else None)
-            cue = ev.cue
-            if cue is None and flow is not None and flow.state == "setup":
-                # While setting up there is always something to say: what to fix, or "hold still".
-                message = self._status.setup_message if self._status else ""
-                self.banner.show_cue(message or "Hold still — checking your set-up", "setup")
-            else:
-                self.banner.show_cue(cue.text if cue else "", cue.kind if cue else "info")
-        elif ex is None:
-            self.banner.show_cue("Pick an exercise on the left and press Start", "info")
-
-    def _on_status(self, status: FlowStatus) -> None:
-        self._status = status
-        self.panel.show_status(status)
+        if coach is not None and ex is not None:
+            self.panel.show_status(coach.status)
+            self.panel.show_counts(coach.counts, coach.hold_s, ex.dose.reps)
+        if self._error is not None:
+            return  # the error stays on screen until the person does something about it
+        if ex is None:
+            if packet is not None:
+                self.banner.show_cue(PICK_EXERCISE, "info")
+        elif coach is not None and (packet is not None or coach.status.state in ("rest", "done", "paused")):
+            self.banner.show_cue(coach.banner, coach.banner_kind)
 
     def _on_error(self, message: str) -> None:
         self._latest = None  # a frame still waiting to be painted must not cover the message
+        self._error = message
         self.statusBar().showMessage(message)
         self.banner.show_cue(message, "setup")
         self.view.placeholder = message
         self.view.set_frame(None)
 
-    def _on_set_finished(self, result: SetResult) -> None:
-        self.statusBar().showMessage(f"Set {result.number} finished")
+    def _on_set_started(self, started: SetStarted) -> None:
+        self.statusBar().showMessage(f"Set {started.number} of {started.exercise.dose.sets} — counting")
 
-    def _on_exercise_finished(self, summary: ExerciseSummary) -> None:
-        self.summary.setText(summary.text())
+    def _on_set_finished(self, result: SetSummary) -> None:
+        ex = self.controller.exercise
+        text = set_text(ex, result) if ex is not None else f"Set {result.number} finished"
+        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+    def _on_exercise_finished(self, ended: ExerciseEnded) -> None:
+        self.summary.setText(self.controller.summary)
 
     # ---- drag and drop, settings, close --------------------------------------------------------
     def dragEnterEvent(self, event: object) -> None:  # noqa: N802

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.recorder import VIDEO_FILE, VIDEO_META, read_track
+from formcheck.pipeline.session_folder import VIDEO_FILE, VIDEO_META, read_track
 from formcheck.pipeline.reports import angle_plot, progress_plot, exercise_thresholds, write_report
 from formcheck.pipeline.store import Store
 from formcheck.ui.widgets import VideoView
@@ -389,13 +389,13 @@ class ReviewWindow(QWidget):
         from formcheck.pipeline.analyze import analyze_video
         from formcheck.pipeline.recorder import SessionRecorder
 
-        recorder = SessionRecorder(self.store, person, str(path), "file")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            analyze_video(path, None, exercise=exercise_id, tracker=ExerciseTracker(load_by_id(exercise_id)),
-                          progress=False, recorder=recorder)
+            result = analyze_video(path, None, exercise=exercise_id, tracker=ExerciseTracker(load_by_id(exercise_id)),
+                                   progress=False, record=lambda: SessionRecorder(self.store, person, str(path), "file"))
         finally:
             QApplication.restoreOverrideCursor()
+        assert result.session_id is not None
         self.person.blockSignals(True)
         self.person.setCurrentIndex(0)
         self.person.blockSignals(False)
@@ -404,8 +404,8 @@ class ReviewWindow(QWidget):
         if self.exercise.findText(exercise_id) < 0:
             self.exercise.addItem(exercise_id)
         self.refresh()
-        self.select_session(recorder.session_id)
-        return recorder.session_id
+        self.select_session(result.session_id)
+        return result.session_id
 
     def _analyse_dialog(self) -> None:
         from formcheck.exercises.loader import load_library

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from formcheck.core.session_flow import FlowStatus
-from formcheck.core.tracker import FrameEvaluation
+from formcheck.core.coach import FlowStatus
 
 CUE_STYLES = {
     "setup": ("#b35900", "white"),
@@ -70,9 +69,13 @@ class CueBanner(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
         self.setMinimumHeight(84)
+        self._shown: tuple[str, str] | None = None
         self.show_cue("", "info")
 
     def show_cue(self, text: str, kind: str) -> None:
+        if (text, kind) == self._shown:
+            return  # restyling a label is costly; the window asks every repaint
+        self._shown = (text, kind)
         bg, fg = CUE_STYLES.get(kind, CUE_STYLES["info"])
         self.setText(text)
         self.setStyleSheet(
@@ -95,18 +98,19 @@ class CoachPanel(QFrame):
         self.state.setWordWrap(True)
         self.state.setStyleSheet("font-size: 16px;")
         self.counter = QLabel("–")
-        self.counter.setStyleSheet("font-size: 44px; font-weight: bold;")
+        font = QFont()
+        font.setPixelSize(44)
+        font.setBold(True)
+        self.counter.setFont(font)
         self.counter.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hold = QProgressBar()
         self.hold.setFormat("Hold %v / %m s")
         self.hold.setTextVisible(True)
         self.hold.setMinimumHeight(28)
         self.hold.hide()
-        self.angle = QLabel("")
-        self.angle.setStyleSheet("font-size: 16px;")
         self.perf = QLabel("")
         self.perf.setStyleSheet("color: #607d8b;")
-        for w in (self.exercise, self.state, self.counter, self.hold, self.angle):
+        for w in (self.exercise, self.state, self.counter, self.hold):
             lay.addWidget(w)
         lay.addStretch(1)
         lay.addWidget(self.perf)
@@ -127,18 +131,35 @@ class CoachPanel(QFrame):
             "paused": "Paused",
             "done": "Exercise finished",
         }[status.state]
-        self.state.setText(text)
+        if self.state.text() != text:
+            self.state.setText(text)
 
-    def show_evaluation(self, ev: FrameEvaluation, reps_target: int | None, primary: str | None) -> None:
-        if "left" in ev.reps:
-            tgt = f"/{reps_target}" if reps_target else ""
-            self.counter.setText(f"L {ev.reps['left']}{tgt}  R {ev.reps['right']}{tgt}")
-        elif "all" in ev.reps:
-            self.counter.setText(f"{ev.reps['all']}" + (f" / {reps_target}" if reps_target else ""))
+    def show_counts(self, counts: dict[str, int], hold_s: float, reps_target: int | None) -> None:
+        """The counter of the set under way (while resting: of the set just finished)."""
+        tgt = f"/{reps_target}" if reps_target else ""
+        if "left" in counts:
+            text = f"L {counts['left']}{tgt}  R {counts.get('right', 0)}{tgt}"
+        else:
+            text = f"{counts.get('all', 0)}" + (f" / {reps_target}" if reps_target else "")
+        if self.counter.text() != text:  # repainting the same text every tick is wasted work
+            self.counter.setText(text)
+            self._fit_counter()
         if self.hold.isVisible():
-            self.hold.setValue(min(self.hold.maximum(), int(ev.hold_s)))
-        value = ev.values.get(primary or "", float("nan"))
-        self.angle.setText(f"{primary}: {value:.0f}" if primary and value == value else "")
+            self.hold.setValue(min(self.hold.maximum(), int(hold_s)))
+
+    def _fit_counter(self) -> None:
+        """Largest type (up to 44 px) at which the whole counter fits: "L 10/10  R 10/10" too."""
+        room = max(self.counter.width(), self.minimumWidth()) - 16
+        font = self.counter.font()
+        for px in (44, 36, 30, 24, 20):
+            font.setPixelSize(px)
+            if QFontMetrics(font).horizontalAdvance(self.counter.text()) <= room:
+                break
+        self.counter.setFont(font)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit_counter()
 
     def show_performance(self, fps: float, latency_ms: float, dropped: int) -> None:
         self.perf.setText(f"{fps:.0f} fps · latency {latency_ms:.0f} ms · dropped {dropped}")

@@ -1,15 +1,18 @@
-"""The pipeline worker: capture + pose + engine off the GUI thread.
+"""The pipeline worker: capture, pose, the live coach and recording hand-off, off the GUI thread.
 
 A ``PipelineWorker`` is moved to a ``QThread``; ``run()`` loops until stopped, taking the newest
 frame from a ``LatestFrameGrabber`` (stale frames are dropped and counted), running the same
-``FramePipeline`` that `formcheck analyze` uses, drawing the overlay, and emitting one
-``LivePacket`` per processed frame. The window keeps only the latest packet and repaints on a
-timer, so a slow GUI never backs up the pipeline.
+``FramePipeline`` that `formcheck analyze` uses, then the ``Coach`` (set-up, sets, rests), drawing
+the overlay, handing the frame and its events to the recorder's thread, and emitting one
+``LivePacket`` per processed frame. Commands from the window (end set, pain stop, pause, switch
+exercise) are posted here and applied between frames, so every event comes from this one thread
+in order. The window keeps only the latest packet and repaints on a timer.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -19,31 +22,45 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from formcheck.core.coach import Coach, CoachFrame
+from formcheck.core.events import SetEnd
+from formcheck.core.overlay import Overlay
 from formcheck.core.smoothing import PoseSmoother
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.frames import FrameSource, FrameSourceError
 from formcheck.pipeline.live import LatestFrameGrabber
 from formcheck.pipeline.model_store import ModelError
 from formcheck.pipeline.pose import PoseError
-from formcheck.pipeline.runner import FrameOutput, FramePipeline, PoseStage, TrackerStage
+from formcheck.pipeline.recorder import BackgroundRecorder
+from formcheck.pipeline.runner import FrameOutput, FramePipeline, PoseStage
 
 log = logging.getLogger(__name__)
 
 DARK_FRAME = 50.0  # mean luminance (0–255) below which we ask for more light
+IDLE_OVERLAY = Overlay(cue="Pick an exercise on the left and press Start", cue_level="info")
+# A command: done to the coach on the pipeline's thread; returns what it changed (or None).
+Command = Callable[[], CoachFrame | None]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class LivePacket:
     image: np.ndarray  # annotated BGR frame
     output: FrameOutput
+    coach: CoachFrame | None  # None when no exercise is chosen
     fps: float
     latency_ms: float  # frame arrival → evaluation and overlay ready
     dropped: int
     brightness: float
 
 
+def brightness(image: np.ndarray) -> float:
+    small = cv2.resize(image, (64, 48), interpolation=cv2.INTER_AREA)
+    return float(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).mean())
+
+
 class PipelineWorker(QObject):
     packet = Signal(object)  # LivePacket
+    coached = Signal(object)  # CoachFrame made by a command or by the end of the source
     failed = Signal(str)  # one sentence for the user
     finished = Signal()  # the source ended (end of file) or the worker was stopped
 
@@ -51,22 +68,32 @@ class PipelineWorker(QObject):
         self,
         source_factory: Callable[[], FrameSource],
         pose_factory: Callable[[], PoseStage],
-        tracker: TrackerStage | None = None,
+        coach: Coach | None = None,
+        recorder: BackgroundRecorder | None = None,
         speed: float = 1.0,
     ) -> None:
         super().__init__()
         self._source_factory = source_factory
         self._pose_factory = pose_factory
-        self._tracker = tracker
+        self.coach = coach
+        self._recorder = recorder
         self._speed = speed
+        self._commands: queue.Queue[Command] = queue.Queue()
+        self._accepting = True
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._paused = threading.Event()
+        self.ended_by: SetEnd | None = None  # why the source stopped, once it has
 
-    # Called from the GUI thread; applied between frames.
-    def set_tracker(self, tracker: TrackerStage | None) -> None:
+    # ---- called from the GUI thread --------------------------------------------------------------
+    def post(self, command: Command) -> bool:
+        """Queue a command for the pipeline's thread; False once the worker has stopped taking them
+        (then the caller applies it itself: nothing else touches the coach any more)."""
         with self._lock:
-            self._tracker = tracker
+            if not self._accepting:
+                return False
+            self._commands.put(command)
+            return True
 
     def stop(self) -> None:
         self._stop.set()
@@ -74,6 +101,7 @@ class PipelineWorker(QObject):
     def set_paused(self, paused: bool) -> None:
         (self._paused.set if paused else self._paused.clear)()
 
+    # ---- the pipeline's thread ---------------------------------------------------------------------
     @Slot()
     def run(self) -> None:
         grabber: LatestFrameGrabber | None = None
@@ -83,11 +111,16 @@ class PipelineWorker(QObject):
             grabber = LatestFrameGrabber(self._source_factory(), speed=self._speed).start()
             self._loop(grabber, pose)
         except (FrameSourceError, ModelError, PoseError) as exc:
+            self._source_gone("source_lost")
             self.failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - the GUI must survive any pipeline failure
             log.exception("pipeline worker crashed")
+            self._source_gone("source_lost")
             self.failed.emit(f"The video pipeline stopped unexpectedly ({exc}); start the session again.")
         finally:
+            with self._lock:
+                self._accepting = False
+            self._run_commands()
             if grabber is not None:
                 grabber.stop()
             close = getattr(pose, "close", None)
@@ -95,33 +128,52 @@ class PipelineWorker(QObject):
                 close()
             self.finished.emit()
 
+    def _run_commands(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._publish(command())
+
+    def _publish(self, frame: CoachFrame | None) -> None:
+        if frame is None:
+            return
+        if self._recorder is not None and frame.events:
+            self._recorder.put(None, None, frame.events)
+        self.coached.emit(frame)
+
+    def _source_gone(self, reason: SetEnd) -> None:
+        self.ended_by = reason
+        if self.coach is not None:
+            self._publish(self.coach.source_ended(reason))
+
     def _loop(self, grabber: LatestFrameGrabber, pose: PoseStage) -> None:
-        smoother = PoseSmoother()
-        pipeline = FramePipeline(pose, smoother, None)
+        pipeline = FramePipeline(pose, PoseSmoother(), None)
         fps = 0.0
         last_done: float | None = None
         while not self._stop.is_set():
+            self._run_commands()
             try:
-                item = grabber.get(timeout=0.5)
+                item = grabber.get(timeout=0.1)  # short, so commands wait at most this long
             except TimeoutError:
                 continue
             if item is None:
+                self._source_gone("video_end")
                 return
             if self._paused.is_set():
                 continue  # keep draining frames so the view resumes on a fresh one
-            # The lock spans the step so that once set_tracker() returns, the old tracker is
-            # no longer touched by this thread and the GUI may read its results safely.
-            with self._lock:
-                pipeline.tracker = self._tracker
-                out = pipeline.step(item.frame)
-            image = annotate(item.frame.image, out.pose, out.overlay)
+            out = pipeline.step(item.frame)
+            light = brightness(item.frame.image)
+            coach = self.coach
+            frame = coach.update(out.pose, out.view, light >= DARK_FRAME) if coach is not None else None
+            overlay = coach.overlay(frame) if coach is not None and frame is not None else IDLE_OVERLAY
+            image = annotate(item.frame.image, out.pose, overlay)
+            if self._recorder is not None and frame is not None:
+                self._recorder.put(out, frame.evaluation, frame.events)
             now = time.monotonic()
             if last_done is not None:
                 inst = 1.0 / max(now - last_done, 1e-6)
                 fps = inst if fps == 0 else 0.9 * fps + 0.1 * inst
             last_done = now
-            small = cv2.resize(item.frame.image, (64, 48), interpolation=cv2.INTER_AREA)
-            brightness = float(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).mean())
-            self.packet.emit(
-                LivePacket(image, out, fps, (now - item.captured_at) * 1000, grabber.dropped, brightness)
-            )
+            self.packet.emit(LivePacket(image, out, frame, fps, (now - item.captured_at) * 1000, grabber.dropped, light))

@@ -10,6 +10,7 @@ import numpy as np
 
 from formcheck.core.kinematics import classify_view
 from formcheck.core.landmarks import Pose
+from formcheck.pipeline.results_json import results_json
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from tests.synthetic import result
@@ -86,4 +87,4 @@ def drive(
             (setup if ev.new_cue.kind == "setup" else cues).append(
                 ev.new_cue.text if ev.new_cue.kind == "setup" else (round(i / FPS, 2), ev.new_cue.text)
             )
-    return Run(tracker.results(), cues, setup, phases)
+    return Run(results_json(tracker), cues, setup, phases)

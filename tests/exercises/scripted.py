@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from formcheck.core import rules
 from formcheck.core.kinematics import ViewEstimate
+from formcheck.pipeline.results_json import results_json
 from formcheck.core.landmarks import L, Pose
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
@@ -101,5 +102,5 @@ def drive_values(exercise_id: str, frames: list[Frame]) -> Run:
                     setup.append(ev.new_cue.text)
                 else:
                     cues.append((round(i / FPS, 2), ev.new_cue.text))
-    return Run(tracker.results(), cues, setup, phases)
+    return Run(results_json(tracker), cues, setup, phases)
 

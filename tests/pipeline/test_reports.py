@@ -27,10 +27,11 @@ def recorded(tmp_path_factory, model_path):
     ids = []
     with PoseEstimator(model_path) as est:
         for clip in ("glute_bridge_low", "glute_bridge_good"):
-            rec = SessionRecorder(store, EVIL, str(sample(f"{clip}.mp4")), "file")
-            analyze_video(sample(f"{clip}.mp4"), None, exercise="glute_bridge", progress=False, estimator=est,
-                          tracker=ExerciseTracker(load_by_id("glute_bridge")), recorder=rec)
-            ids.append(rec.session_id)
+            video = sample(f"{clip}.mp4")
+            result = analyze_video(video, None, exercise="glute_bridge", progress=False, estimator=est,
+                                   tracker=ExerciseTracker(load_by_id("glute_bridge")),
+                                   record=lambda v=video: SessionRecorder(store, EVIL, str(v), "file"))
+            ids.append(result.session_id)
     first_fault = store.session_detail(ids[0])["sets"][0]["reps"][0]["faults"][0]["id"]
     store.set_verdict(first_fault, agree=False)
     rep_id = store.session_detail(ids[0])["sets"][0]["reps"][0]["id"]
@@ -82,4 +83,4 @@ def test_json_has_the_sessions(recorded):
     data = json.loads(report_json(store, ids))
     assert [d["id"] for d in data] == ids
     assert [len(d["sets"][0]["reps"]) for d in data] == [3, 3]
-    assert data[0]["sets"][0]["ended_by"] == "end of recording"
+    assert data[0]["sets"][0]["ended_by"] == "video_end"

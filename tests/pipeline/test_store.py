@@ -16,7 +16,8 @@ from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pipeline.analyze import analyze_video
 from formcheck.pipeline.pose import PoseEstimator
-from formcheck.pipeline.recorder import SessionRecorder, read_track
+from formcheck.pipeline.recorder import SessionRecorder
+from formcheck.pipeline.session_folder import read_track
 from formcheck.pipeline.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from tests.conftest import ROOT, sample
 
@@ -29,21 +30,22 @@ def store(tmp_path):
 
 
 def test_recorded_analysis_round_trips(store, model_path):
-    recorder = SessionRecorder(store, "Ann <script>", "glute_bridge_low.mp4", "file")
     with PoseEstimator(model_path) as est:
-        report = analyze_video(sample("glute_bridge_low.mp4"), None, exercise="glute_bridge",
-                               tracker=ExerciseTracker(load_by_id("glute_bridge")), progress=False,
-                               estimator=est, recorder=recorder).report
-    detail = store.session_detail(recorder.session_id)
+        result = analyze_video(sample("glute_bridge_low.mp4"), None, exercise="glute_bridge",
+                               tracker=ExerciseTracker(load_by_id("glute_bridge")), progress=False, estimator=est,
+                               record=lambda: SessionRecorder(store, "Ann <script>", "glute_bridge_low.mp4", "file"))
+    report = result.report
+    detail = store.session_detail(result.session_id)
     assert detail["person"] == "Ann <script>" and detail["status"] == "complete"
     reps = detail["sets"][0]["reps"]
     assert [(r["index"], r["start_s"], r["end_s"]) for r in reps] == [
         (r["index"], r["start_s"], r["end_s"]) for r in report["reps"]]
     assert [[f["code"] for f in r["faults"]] for r in reps] == [[f["code"] for f in r["faults"]] for r in report["reps"]]
-    folder = store.session(recorder.session_id).folder
+    folder = store.session(result.session_id).folder
     events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+    assert events[0]["type"] == "set_start" and events[0]["exercise"] == "glute_bridge"
     assert [e["index"] for e in events if e["type"] == "rep"] == [1, 2, 3]
-    assert events[-1] == {"type": "set_end", "t_s": events[-1]["t_s"], "ended_by": "end of recording"}
+    assert events[-1] == {"type": "set_end", "t_s": events[-1]["t_s"], "ended_by": "video_end"}
     track = read_track(folder)
     assert len(track) == report["video"]["frames"]
     assert (track[:, 1] == 1).mean() >= 0.95  # detected
@@ -61,8 +63,9 @@ def test_migration_from_version_1_keeps_data(tmp_path):
     old.commit()
     old.close()
     store = Store(path)
-    assert store.version == SCHEMA_VERSION == 2
-    assert store.sessions("Bob")[0].source == "v.mp4"
+    assert store.version == SCHEMA_VERSION == 3
+    old_session = store.sessions("Bob")[0]
+    assert old_session.source == "v.mp4" and old_session.status == "complete" and old_session.uid == "legacy-1"
     store.add_note(1, "new in v2")
     assert store.session_detail(1)["notes"] == ["new in v2"]
     store.close()
@@ -88,6 +91,7 @@ def test_verdicts_and_notes_persist(store, tmp_path):
 CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path
+    from formcheck.core.events import SetStarted
     from formcheck.core.tracker import ExerciseTracker
     from formcheck.exercises.loader import load_by_id
     from formcheck.pipeline.frames import VideoFileSource, paced
@@ -102,12 +106,14 @@ CHILD = textwrap.dedent("""
             print(f"flushed {self._last_flush_ms}", flush=True)
 
     store = Store(Path(sys.argv[1]))
-    tracker = ExerciseTracker(load_by_id("squat"))
+    squat = load_by_id("squat")
     rec = Reporting(store, "Dee", "squat_good.mp4", "live")
-    rec.start_set(load_by_id("squat"), 1, 0, tracker)
-    pipe = FramePipeline(PoseEstimator(), None, tracker)
+    pipe = FramePipeline(PoseEstimator(), None, ExerciseTracker(squat))
+    pending = [SetStarted(0, squat, 1)]
     for frame in paced(iter(VideoFileSource(sys.argv[2]))):   # real time, like a camera
-        rec.on_frame(pipe.step(frame))
+        out = pipe.step(frame)
+        rec.on_frame(out, out.evaluation, [*pending, *out.evaluation.events])
+        pending = []
 """)
 
 
@@ -124,11 +130,11 @@ def test_kill_9_mid_session_loses_at_most_the_last_second(tmp_path, model_path):
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=30)
 
-    store = Store(db)
+    store = Store(db)  # opening it notices the recording process is gone
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     session = store.sessions("Dee")[0]
-    assert session.status == "recording"
-    assert store.mark_interrupted() == 1 and store.session(session.id).status == "interrupted"
+    assert session.status == "interrupted" and "crash" in (session.end_reason or "")
+    assert json.loads((session.folder / "session.json").read_text())["status"] == "interrupted"
     track = read_track(session.folder)
     # Everything flushed before the kill is there: nothing older than one flush is lost.
     assert track[-1, 0] >= last_flushed - 1000

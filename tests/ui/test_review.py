@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.core.tracker import ExerciseTracker
-from formcheck.exercises.loader import load_by_id
-from formcheck.pipeline.analyze import analyze_video
-from formcheck.pipeline.pose import PoseEstimator
-from formcheck.pipeline.recorder import SessionRecorder
 from formcheck.pipeline.store import Store
 from formcheck.ui.review import ReviewWindow
 from tests.conftest import sample
@@ -17,16 +12,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def store(tmp_path, model_path):
-    db = tmp_path / "data" / "formcheck.db"
-    s = Store(db)
-    with PoseEstimator(model_path) as est:
-        for clip in ("glute_bridge_good", "glute_bridge_low"):
-            rec = SessionRecorder(s, "Eve", str(sample(f"{clip}.mp4")), "file")
-            analyze_video(sample(f"{clip}.mp4"), None, exercise="glute_bridge", progress=False, estimator=est,
-                          tracker=ExerciseTracker(load_by_id("glute_bridge")), recorder=rec)
-    yield s
-    s.close()
+def store(recorded_bridges):
+    return recorded_bridges
 
 
 def test_sessions_listed_and_filtered(qtbot, store):

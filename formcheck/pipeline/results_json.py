@@ -1,0 +1,60 @@
+"""The JSON form of reps, attempts and holds (report.json, the session's events and database rows).
+
+Times in seconds, angles in degrees, rounded for people to read. The keys are a stable interface:
+extend, don't rename.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from formcheck.core.holds import HoldRecord
+from formcheck.core.reps import RepRecord
+from formcheck.core.tracker import ExerciseTracker
+
+
+def faults_json(faults: dict[str, tuple[str, int]]) -> list[dict[str, Any]]:
+    return [{"code": c, "message": m, "t_s": round(t / 1000, 2)} for c, (m, t) in faults.items()]
+
+
+def rep_json(index: int, r: RepRecord) -> dict[str, Any]:
+    metrics = {
+        "peak_deg": _round(r.peak),
+        "range_deg": _round(abs(r.peak - r.low)),
+        "up_s": r.phase_s("up"),
+        "top_s": r.phase_s("top"),
+        "down_s": r.phase_s("down"),
+    }
+    return {
+        "index": index,
+        "side": r.side,
+        "start_s": round(r.start_ms / 1000, 2),
+        "end_s": round((r.end_ms or r.start_ms) / 1000, 2),
+        "faults": faults_json(r.faults),
+        "metrics": {k: v for k, v in metrics.items() if v is not None},
+    }
+
+
+def hold_json(h: HoldRecord) -> dict[str, Any]:
+    return {
+        "start_s": round(h.start_ms / 1000, 2),
+        "end_s": round(h.end_ms / 1000, 2),
+        "duration_s": round(h.held_ms / 1000, 2),
+        "side": h.side,
+        "faults": faults_json(h.faults),
+    }
+
+
+def results_json(tracker: ExerciseTracker) -> dict[str, Any]:
+    """Reps, attempts and holds of a finished analysis (a hold still running is closed first)."""
+    tracker.finish()
+    return {
+        "reps": [rep_json(i + 1, r) for i, r in enumerate(tracker.reps)],
+        "attempts": [rep_json(i + 1, r) for i, r in enumerate(tracker.attempts)],
+        "holds": [hold_json(h) for h in tracker.holds],
+    }
+
+
+def _round(x: float) -> float | None:
+    return None if math.isnan(x) else round(float(x), 1)
