@@ -139,9 +139,9 @@ class Coach:
         if self.state == "setup":
             self._setup(t, ev, light_ok, events, say)
         elif self.state == "counting":
-            say.extend(e.cue.text for e in ev.events if isinstance(e, CueRaised))
             if self._dose_reached(ev):
-                return self._end_set("dose", events, say)
+                return self._end_set("dose", events, say)  # the set's summary speaks for its last rep
+            say.extend(e.cue.text for e in ev.events if isinstance(e, CueRaised))
         return self._frame(ev, events, say)
 
     def _setup(self, t: int, ev: FrameEvaluation, light_ok: bool, events: list[Event], say: list[str]) -> None:
@@ -256,7 +256,7 @@ class Coach:
             events.append(ExerciseEnded(t, self.exercise, tuple(self.sets), ended_by))
             self._banner = (self._done_banner(ended_by), "setup" if ended_by == "pain" else "info")
             if ended_by != "pain":
-                say.append(f"{self._done_banner(ended_by)} {verdict}")
+                say.append(f"{self._done_banner(ended_by)}. {verdict}".strip())
         else:
             self.state = "rest"
             self._paused_from = None

@@ -186,6 +186,7 @@ class SessionRecorder:
                 closing()
             except OSError:
                 pass
+        self.store.release_reserve()
         try:
             self.store.end_session(self.session_id, "interrupted", reason)
         except RECORDING_ERRORS as exc:  # noticed at the next start (the process check)

@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
 SESSIONS_DIR = "sessions"
+# Space set aside beside the database while recording. A full disk stops a recording part-way;
+# giving this back leaves room to write down how the session ended instead of leaving it
+# 'recording' with nothing able to say why.
+RESERVE_FILE = ".space-reserve"
+RESERVE_BYTES = 128 * 1024
 # A session still 'recording' whose process is gone ended without closing: crash, kill -9, power.
 ORPHAN_REASON = "the app stopped without closing the session (a crash, a kill or a power cut)"
 
@@ -174,6 +179,7 @@ class Store:
         the database was deleted, folder names can't)."""
         started = now_iso()
         uid = uuid.uuid4().hex
+        self._keep_reserve()
         stamp = datetime.fromisoformat(started).strftime("%Y%m%d-%H%M%S")
         folder = self.path.parent / SESSIONS_DIR / f"{stamp}-{uid[:8]}"
         folder.mkdir(parents=True, exist_ok=False)
@@ -194,6 +200,20 @@ class Store:
              meta.get("end_reason")),
         )
         return int(cur.lastrowid)
+
+    def _keep_reserve(self) -> None:
+        reserve = self.path.parent / RESERVE_FILE
+        if reserve.exists():
+            return
+        try:
+            with reserve.open("wb") as f:
+                os.posix_fallocate(f.fileno(), 0, RESERVE_BYTES)
+        except (OSError, AttributeError):  # no room (or no fallocate): record without one
+            reserve.unlink(missing_ok=True)
+
+    def release_reserve(self) -> None:
+        """Give back the space set aside, so the end of a session can still be written."""
+        (self.path.parent / RESERVE_FILE).unlink(missing_ok=True)
 
     def end_session(self, session_id: int, status: str = "complete", reason: str | None = None) -> None:
         """Record how the session ended, in the database and in the session's own folder."""
@@ -219,7 +239,10 @@ class Store:
             if r["pid"] is None or (r["host"] == host and not _alive(r["pid"]))
         ]
         for sid in orphans:
-            self.end_session(sid, "interrupted", ORPHAN_REASON)
+            try:
+                self.end_session(sid, "interrupted", ORPHAN_REASON)
+            except sqlite3.OperationalError as exc:  # e.g. a full disk: reading still works
+                log.warning("could not mark session %s interrupted: %s", sid, exc)
         return len(orphans)
 
     def add_set(self, session_id: int, exercise: str, number: int, prescribed: str, started_s: float) -> int:

@@ -204,7 +204,7 @@ class ReviewWindow(QWidget):
         self.note = QPlainTextEdit()
         self.note.setPlaceholderText("Note on this rep (saved with the session)")
         self.save_note = QPushButton("Save note")
-        self.export = QPushButton("Export report…")
+        self.export = QPushButton("Export shown sessions…")
         self.analyse = QPushButton("Analyse a video…")
 
         filters = QHBoxLayout()
@@ -310,7 +310,9 @@ class ReviewWindow(QWidget):
 
     def _session_chosen(self) -> None:
         rows = {i.row() for i in self.sessions.selectedIndexes()}
+        self._clear_rep()  # nothing of the previous session may stay on screen (or take a verdict)
         if not rows:
+            self.detail = None
             return
         self.detail = self.store.session_detail(self._rows[min(rows)])
         self.player.load(self.detail)
@@ -331,6 +333,17 @@ class ReviewWindow(QWidget):
                 self._rep_list.append((st, r))
 
     # ---- one rep -----------------------------------------------------------------------------
+    def _clear_rep(self) -> None:
+        self.rep = None
+        self.reps.blockSignals(True)
+        self.reps.clear()
+        self.reps.blockSignals(False)
+        self._rep_list = []
+        self.faults.clear()
+        self.note.clear()
+        self.curve.setPixmap(QPixmap())
+        self.curve.setText("Pick a rep to see its curve")
+
     def select_rep(self, row: int) -> None:
         self.reps.setCurrentRow(row)
 
@@ -423,12 +436,17 @@ class ReviewWindow(QWidget):
                 QMessageBox.warning(self, "Could not analyse the video", str(exc))
 
     # ---- export ------------------------------------------------------------------------------
-    def export_to(self, path: Path) -> None:
-        ids = list(self._rows) if self.detail is None else [self.detail["id"]]
-        write_report(self.store, ids, "csv" if path.suffix == ".csv" else "html", path)
+    def export_to(self, path: Path) -> str:
+        """Write the report of the sessions the list shows (the filters decide, not the last click);
+        returns the confirmation shown to the therapist."""
+        if not self._rows:
+            return "No sessions match the filters — nothing was exported."
+        write_report(self.store, list(self._rows), "csv" if path.suffix == ".csv" else "html", path)
+        n = len(self._rows)
+        return f"Exported {n} session{'s' if n != 1 else ''} to {path}"
 
     def _export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export report", "formcheck-report.html",
                                               "HTML report (*.html);;CSV (*.csv)")
         if path:
-            self.export_to(Path(path))
+            QMessageBox.information(self, "Export", self.export_to(Path(path)))

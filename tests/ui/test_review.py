@@ -80,3 +80,31 @@ def test_any_video_file_is_analysed_recorded_and_replayed(qtbot, tmp_path, model
     w.player.next_flag.click()
     assert w.player.current_s > 0
     store.close()
+
+
+def test_switching_sessions_clears_the_previous_rep(qtbot, store):
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[1])  # the low bridges
+    w.select_rep(0)
+    assert w.faults.count() == 1 and not w.curve.pixmap().isNull()
+    w.select_session(w._rows[0])  # the good bridges: no rep chosen yet
+    assert w.rep is None and w.faults.count() == 0 and w.curve.pixmap().isNull()
+    assert w.note.toPlainText() == ""
+    w.disagree.click()  # must not land on the low session's fault
+    low = store.session_detail(w._rows[1])
+    assert all(f["agree"] is None for r in low["sets"][0]["reps"] for f in r["faults"])
+
+
+def test_export_writes_the_sessions_the_filter_shows_and_says_so(qtbot, store, tmp_path):
+    from formcheck.pipeline.reports import report_csv
+
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[0])  # last click: the good session
+    w.flagged_only.setChecked(True)  # the list now shows only the low session
+    message = w.export_to(tmp_path / "r.csv")
+    assert message == f"Exported 1 session to {tmp_path / 'r.csv'}"
+    assert (tmp_path / "r.csv").read_text().splitlines() == report_csv(store, [w._rows[0]]).splitlines()
+    w.flagged_only.setChecked(False)
+    assert w.export_to(tmp_path / "all.html").startswith("Exported 2 sessions")
