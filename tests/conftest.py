@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from formcheck.pipeline import telemetry
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
 REAL_CLIPS = Path(os.environ.get("FORMCHECK_REAL_CLIPS", ROOT.parent / "shared" / "real_clips"))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests create MediaPipe tasks directly too: keep their usage telemetry local, as the app does.
+telemetry.block_mediapipe_telemetry()
 
 
 @pytest.fixture(scope="session")

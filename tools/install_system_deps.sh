@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu libraries OpenCV, MediaPipe and Qt load at run time, when missing.
+# Installs the Debian/Ubuntu libraries OpenCV, MediaPipe and Qt load at run time, when missing
+# (and strace, which the privacy tests run the app under).
 # Runs as part of `make install`; does nothing when everything is present. Needs root for apt;
 # without it, prints the command to run instead of failing.
 set -euo pipefail
@@ -10,6 +11,7 @@ packages=(
   libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
   libxcb-xinerama0 libxcb-xkb1                                                     # Qt on X11
   espeak-ng                                                                         # voice cues
+  strace                                                                            # tests/test_privacy.py
 )
 
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can do here

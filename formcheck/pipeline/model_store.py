@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import urllib.error
-import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from formcheck.paths import user_models_dir
+from formcheck.pipeline import telemetry
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,7 @@ def check_structure(path: Path) -> None:
 
 def _trial_load(path: Path) -> None:
     """Load the bundle once in MediaPipe; raises ModelError if MediaPipe rejects it."""
+    telemetry.block_mediapipe_telemetry()  # this may be the process's first MediaPipe task
     from mediapipe.tasks.python import BaseOptions
     from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
 
@@ -227,7 +228,8 @@ def _download(url: str, dest: Path, progress: bool) -> None:
     log.info("downloading %s", url)
     tmp = dest.with_suffix(".part")
     try:
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as resp, tmp.open("wb") as out:
+        # The user's proxy settings, not the one that blocks MediaPipe's telemetry.
+        with telemetry.opener(url).open(url, timeout=DOWNLOAD_TIMEOUT_S) as resp, tmp.open("wb") as out:
             total = int(resp.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress) as bar:
                 for chunk in iter(lambda: resp.read(1 << 16), b""):
@@ -259,7 +261,9 @@ def fetch_wheel() -> Path:
         WHEEL_SPEC, "-d", str(cache), "--quiet",
     ]
     log.info("fetching %s from PyPI", WHEEL_SPEC)
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, env=telemetry.user_environment()
+    )
     found = sorted(cache.glob("mediapipe-0.10.21-*.whl"))
     if done.returncode != 0 or not found:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]

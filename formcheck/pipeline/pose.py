@@ -1,7 +1,8 @@
 """The MediaPipe adapter: the only module that touches MediaPipe types.
 
 Results are converted once into ``formcheck.core.landmarks`` packets (pixels, metres, numpy);
-nothing from MediaPipe leaves this module.
+nothing from MediaPipe leaves this module. MediaPipe's own usage telemetry is kept off the
+network by ``telemetry.block_mediapipe_telemetry()`` (see there).
 
 Modes:
 * ``"video"`` — files: every frame in order, MediaPipe tracks the person between frames.
@@ -29,9 +30,13 @@ from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions,
 
 from formcheck.core.frame import Frame
 from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
-from formcheck.pipeline import model_store
+from formcheck.pipeline import model_store, telemetry
 
 log = logging.getLogger(__name__)
+
+# Before any MediaPipe task exists (importing mediapipe doesn't load libmediapipe.so; creating
+# the first task does): MediaPipe's usage uploads must find libcurl's proxy blocked.
+telemetry.block_mediapipe_telemetry()
 
 Mode = Literal["video", "live"]
 
