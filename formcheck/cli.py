@@ -217,10 +217,11 @@ def _sessions(args: argparse.Namespace) -> int:
 
 def _exercises() -> int:
     from formcheck.exercises.loader import load_library
+    from formcheck.paths import user_exercises_dir
 
     library = load_library()
     by_group: dict[str, list] = {}
-    for ex in library.values():
+    for ex in library.exercises.values():
         by_group.setdefault(ex.group, []).append(ex)
     for group in ("core", "mobility", "functional", "timer"):
         if group not in by_group:
@@ -229,9 +230,12 @@ def _exercises() -> int:
         for ex in sorted(by_group[group], key=lambda e: e.id):
             views = "/".join(ex.setup.views) if ex.setup else "any"
             kind = "timer" if ex.timer_only else ("hold" if ex.hold else "reps")
-            print(f"  {ex.id:22s} {ex.name:32s} {views:11s} {kind:5s} {ex.dose.text()}")
+            name = f"{ex.name} (custom)" if ex.id in library.custom else ex.name
+            print(f"  {ex.id:22s} {name:32s} {views:11s} {kind:5s} {ex.dose.text()}")
+    print(f"Your own exercises go in {user_exercises_dir()} (see README, \"Custom exercises\").")
+    for problem in library.problems:
+        print(f"formcheck: warning: skipped {problem}", file=sys.stderr)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
