@@ -256,5 +256,6 @@ def _exercises() -> int:
         print(f"formcheck: warning: skipped {problem}", file=sys.stderr)
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(main())

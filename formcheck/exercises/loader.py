@@ -134,7 +134,8 @@ def load_exercise(path: Path) -> ExerciseDef:
     except (OSError, UnicodeDecodeError) as exc:
         raise ExerciseFileError(file, "(file)", f"cannot be read: {exc}") from exc
     r = _Reader(file, data)
-    ex_id = r.get("id", str, check=lambda v: None if _ID.fullmatch(v) else f"{_ID_RULE} (it is also the file name), got {v!r}")
+    ex_id = r.get("id", str, check=lambda v: None if _ID.fullmatch(v)
+                  else f"{_ID_RULE} (it is also the file name), got {v!r}")
     if ex_id != path.stem:
         raise r.err("id", f"must match the file name {path.stem!r}, got {ex_id!r}")
 
