@@ -16,6 +16,25 @@ SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_videos"
 DEFAULT_SAMPLE = SAMPLE_DIR / "squat_good.mp4"
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _person(text: str) -> str:
+    from formcheck.pipeline.store import StoreError, person_name
+
+    try:
+        return person_name(text)
+    except StoreError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="formcheck", description=__doc__)
     p.add_argument("--version", action="version", version=f"formcheck {__version__}")
@@ -31,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--no-smoothing", action="store_true", help="use raw landmarks")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     a.add_argument("--record", action="store_true", help="save the session in the session database")
-    a.add_argument("--person", default="me", help="whose session it is (with --record)")
+    a.add_argument("--person", type=_person, default="me", help="whose session it is (with --record)")
 
     m = sub.add_parser("models", help="download or build the pose model(s)")
     m.add_argument("variants", nargs="*", help="lite, full, heavy (default: full)")
@@ -39,8 +58,8 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="pose model alone vs full pipeline throughput")
     b.add_argument("video", type=Path, nargs="?", default=DEFAULT_SAMPLE)
-    b.add_argument("--repeats", type=int, default=3)
-    b.add_argument("--frames", type=int, default=300, help="frames per run")
+    b.add_argument("--repeats", type=_at_least_one, default=3)
+    b.add_argument("--frames", type=_at_least_one, default=300, help="frames per run")
     b.add_argument("--exercise", default=None, help="include this exercise's tracker")
     b.add_argument("--annotate", action="store_true", help="include drawing the overlay")
 
@@ -201,7 +220,7 @@ def _report(args: argparse.Namespace) -> int:
 
     store = Store()
     try:
-        if args.person:
+        if args.person is not None:  # any saved name, even one an earlier version let be blank
             ids = [s.id for s in store.sessions(args.person)]
             if not ids:
                 raise StoreError(f"No sessions recorded for {args.person!r}; `formcheck sessions` lists who has some.")
@@ -246,10 +265,11 @@ def _repair() -> int:
 
 def _exercises() -> int:
     from formcheck.exercises.loader import load_library
+    from formcheck.paths import user_exercises_dir
 
     library = load_library()
     by_group: dict[str, list] = {}
-    for ex in library.values():
+    for ex in library.exercises.values():
         by_group.setdefault(ex.group, []).append(ex)
     for group in ("core", "mobility", "functional", "timer"):
         if group not in by_group:
@@ -258,7 +278,11 @@ def _exercises() -> int:
         for ex in sorted(by_group[group], key=lambda e: e.id):
             views = "/".join(ex.setup.views) if ex.setup else "any"
             kind = "timer" if ex.timer_only else ("hold" if ex.hold else "reps")
-            print(f"  {ex.id:22s} {ex.name:32s} {views:11s} {kind:5s} {ex.dose.text()}")
+            name = f"{ex.name} (custom)" if ex.id in library.custom else ex.name
+            print(f"  {ex.id:22s} {name:32s} {views:11s} {kind:5s} {ex.dose.text()}")
+    print(f"Your own exercises go in {user_exercises_dir()} (see README, \"Custom exercises\").")
+    for problem in library.problems:
+        print(f"formcheck: warning: skipped {problem}", file=sys.stderr)
     return 0
 
 

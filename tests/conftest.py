@@ -83,3 +83,15 @@ def recorded_bridges(_recorded_bridges_once: Path, tmp_path: Path):
     store = Store(data / "formcheck.db")
     yield store
     store.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_personal_exercises(tmp_path_factory):
+    """Tests see the built-in library only, never the developer's own exercise folder."""
+    old = os.environ.get("FORMCHECK_EXERCISES_DIR")
+    os.environ["FORMCHECK_EXERCISES_DIR"] = str(tmp_path_factory.mktemp("no_custom_exercises"))
+    yield
+    if old is None:
+        del os.environ["FORMCHECK_EXERCISES_DIR"]
+    else:
+        os.environ["FORMCHECK_EXERCISES_DIR"] = old

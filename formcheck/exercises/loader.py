@@ -2,12 +2,19 @@
 
 Every problem is reported as ``ExerciseFileError`` naming the file, the key and what is wrong,
 e.g. ``glute_bridge.toml: rep.target: must be a number, got "high"``.
+
+The library is the built-in files next to this module plus the user's own folder
+(``formcheck.paths.user_exercises_dir()``); a file that does not load is skipped and reported, so
+one typo never hides the rest of the library.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
@@ -27,8 +34,12 @@ from formcheck.core.exercise import (
 from formcheck.core.kinematics import Posture, View, landmark_index
 from formcheck.core.landmarks import SIDED_JOINTS
 from formcheck.core.measures import PAIR_KINDS, POINT_COUNT, Measure, MeasureSide
+from formcheck.paths import user_exercises_dir
 
 LIBRARY_DIR = Path(__file__).resolve().parent
+# An id is also its file name, so it must never name a path (`--exercise ../../x`).
+_ID = re.compile(r"[a-z0-9_]+")
+_ID_RULE = "use lower-case letters, digits and _ only"
 
 
 class ExerciseFileError(ValueError):
@@ -60,6 +71,8 @@ class _Reader:
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             names = " or ".join(_type_name(k) for k in kinds)
             raise self.err(key, f"must be {names}, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):  # TOML allows nan and inf
+            raise self.err(key, f"must be a finite number, got {value!r}")
         if check is not None:
             problem = check(value)
             if problem:
@@ -75,6 +88,15 @@ class _Reader:
             if v not in options:
                 raise self.err(key, f"{v!r} is not one of {', '.join(options)}")
         return tuple(values)
+
+    def tables(self, key: str, example: str, default: Any = ...) -> list[_Reader]:
+        """A list of tables (``[[rules]]``), each entry checked to be a table."""
+        readers = []
+        for i, entry in enumerate(self.get(key, list, default)):
+            if not isinstance(entry, dict):
+                raise self.err(f"{key}[{i}]", f"must be a table like {example}, got {entry!r}")
+            readers.append(_Reader(self.file, entry, f"{self.prefix}{key}[{i}]."))
+        return readers
 
     def sub(self, key: str, default: Any = ...) -> _Reader | None:
         table = self.get(key, dict, default)
@@ -112,7 +134,8 @@ def load_exercise(path: Path) -> ExerciseDef:
     except (OSError, UnicodeDecodeError) as exc:
         raise ExerciseFileError(file, "(file)", f"cannot be read: {exc}") from exc
     r = _Reader(file, data)
-    ex_id = r.get("id", str)
+    ex_id = r.get("id", str, check=lambda v: None if _ID.fullmatch(v)
+                  else f"{_ID_RULE} (it is also the file name), got {v!r}")
     if ex_id != path.stem:
         raise r.err("id", f"must match the file name {path.stem!r}, got {ex_id!r}")
 
@@ -124,10 +147,7 @@ def load_exercise(path: Path) -> ExerciseDef:
     rep = _rep(rep_r, measures) if rep_r else None
     hold_r = r.sub("hold", None)
     hold = _hold(hold_r, measures) if hold_r else None
-    rules = tuple(
-        _rule(_Reader(file, t, f"rules[{i}]."), measures)
-        for i, t in enumerate(r.get("rules", list, []))
-    )
+    rules = tuple(_rule(t, measures) for t in r.tables("rules", "[[rules]] (a block with kind, code, cue, ...)", []))
     codes = [x.code for x in rules]
     if len(set(codes)) != len(codes):
         raise r.err("rules", "two rules share a code")
@@ -226,8 +246,7 @@ def _rep(r: _Reader, measures: dict[str, Measure]) -> RepDef:
 
 def _hold(r: _Reader, measures: dict[str, Measure]) -> HoldDef:
     conditions = []
-    for i, t in enumerate(r.get("position", list)):
-        c = _Reader(r.file, t, f"{r.prefix}position[{i}].")
+    for c in r.tables("position", '{ measure = "hip", min = 160 }'):
         conditions.append(Condition(_known_measure(c, "measure", measures), c.get("min", float, None), c.get("max", float, None)))
         c.finish()
     h = HoldDef(
@@ -284,16 +303,52 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
     return rule
 
 
-def load_library(directory: Path = LIBRARY_DIR) -> dict[str, ExerciseDef]:
-    """All exercises in ``directory`` by id (raises on the first invalid file)."""
-    return {p.stem: load_exercise(p) for p in sorted(directory.glob("*.toml"))}
+@dataclass(frozen=True, slots=True)
+class Library:
+    """The exercises that loaded, which of them are the user's own, and each file that did not."""
+
+    exercises: dict[str, ExerciseDef]
+    custom: frozenset[str]
+    problems: tuple[ExerciseFileError, ...]
 
 
-def load_by_id(exercise_id: str, directory: Path = LIBRARY_DIR) -> ExerciseDef:
-    path = directory / f"{exercise_id}.toml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in directory.glob("*.toml")))
-        raise ExerciseFileError(f"{exercise_id}.toml", "id", f"no such exercise; known: {known}")
-    return load_exercise(path)
+def load_library(directory: Path = LIBRARY_DIR, custom_dir: Path | None = None) -> Library:
+    """The built-in exercises in ``directory`` and the user's own in ``custom_dir`` (default
+    ``user_exercises_dir()``). Bad files are skipped and listed in ``problems``; a custom file
+    is named by its full path there, so the user can find it."""
+    custom_dir = custom_dir or user_exercises_dir()
+    exercises: dict[str, ExerciseDef] = {}
+    problems: list[ExerciseFileError] = []
+    builtin_ids = {p.stem for p in directory.glob("*.toml")}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            exercises[path.stem] = load_exercise(path)
+        except ExerciseFileError as exc:
+            problems.append(exc)
+    custom: set[str] = set()
+    for path in sorted(custom_dir.glob("*.toml")) if custom_dir.is_dir() else ():
+        if path.stem in builtin_ids:
+            problems.append(ExerciseFileError(str(path), "id", f"{path.stem!r} is a built-in exercise; give your "
+                                              f"copy another id and file name (e.g. my_{path.stem}.toml)"))
+            continue
+        try:
+            exercises[path.stem] = load_exercise(path)
+        except ExerciseFileError as exc:
+            problems.append(ExerciseFileError(str(path), exc.key, exc.problem))
+            continue
+        custom.add(path.stem)
+    return Library(exercises, frozenset(custom), tuple(problems))
 
 
+def load_by_id(exercise_id: str) -> ExerciseDef:
+    """One exercise by id: a built-in one, else one from the user's folder."""
+    if not _ID.fullmatch(exercise_id):
+        raise ExerciseFileError(repr(exercise_id), "id", f"not an exercise id ({_ID_RULE}); "
+                                "`formcheck exercises` lists the valid ones")
+    folders = (LIBRARY_DIR, user_exercises_dir())
+    for folder in folders:
+        path = folder / f"{exercise_id}.toml"
+        if path.is_file():
+            return load_exercise(path)
+    known = ", ".join(sorted({p.stem for f in folders for p in f.glob("*.toml")}))
+    raise ExerciseFileError(f"{exercise_id}.toml", "id", f"no such exercise; known: {known}")

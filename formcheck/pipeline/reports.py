@@ -26,34 +26,70 @@ from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E4
 from formcheck.pipeline.session_folder import read_track  # noqa: E402
 from formcheck.pipeline.store import Store  # noqa: E402
 
-CSV_FIELDS = ("session", "person", "started", "exercise", "set", "rep", "side", "attempt", "start_s",
-              "end_s", "peak_deg", "range_deg", "fault_code", "fault_message", "fault_t_s", "therapist_agrees", "notes")
+CSV_FIELDS = ("session", "person", "started", "source", "exercise", "set", "kind", "number", "side", "start_s",
+              "end_s", "duration_s", "peak_deg", "range_deg", "fault_code", "fault_message", "fault_t_s",
+              "therapist_agrees", "notes")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def report_json(store: Store, session_ids: list[int]) -> str:
     return json.dumps([store.session_detail(s) for s in session_ids], indent=2, ensure_ascii=False) + "\n"
 
 
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading ' (OWASP); numbers stay
+    numbers, so a measure of -12.5 is still -12.5."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _fault_rows(base: dict[str, Any], faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per fault; an item without faults has one row with empty fault columns."""
+    rows = []
+    for f in faults or [None]:
+        row = dict(base)
+        if f:
+            agree = "" if f["agree"] is None else ("yes" if f["agree"] else "no")
+            row |= {"fault_code": f["code"], "fault_message": f["message"], "fault_t_s": f["t_s"],
+                    "therapist_agrees": agree}
+        rows.append(row)
+    return rows
+
+
 def report_csv(store: Store, session_ids: list[int]) -> str:
-    """One row per rep (or attempt) and fault; a rep without faults has one row with empty fault."""
+    """One row per event; ``kind`` says which: rep, attempt, hold, pain_stop or note.
+
+    Reps, attempts and holds have one row per fault (``number`` is their number in the set); a
+    pain stop's moment is in ``start_s``; a session note's text is in ``notes`` (a rep's notes are
+    on that rep's rows).
+    """
     out = io.StringIO()
     w = csv.DictWriter(out, CSV_FIELDS)
     w.writeheader()
     for sid in session_ids:
         d = store.session_detail(sid)
+        session = {"session": sid, "person": d["person"], "started": d["started"], "source": d["source"]}
+        rows: list[dict[str, Any]] = []
+        sets = {st["id"]: st for st in d["sets"]}
         for st in d["sets"]:
+            in_set = session | {"exercise": st["exercise"], "set": st["number"]}
             for r in st["reps"]:
-                base = {"session": sid, "person": d["person"], "started": d["started"], "exercise": st["exercise"],
-                        "set": st["number"], "rep": r["index"], "side": r["side"] or "", "attempt": int(r["attempt"]),
-                        "start_s": r["start_s"], "end_s": r["end_s"], "peak_deg": r["metrics"].get("peak_deg", ""),
-                        "range_deg": r["metrics"].get("range_deg", ""), "notes": " | ".join(r["notes"])}
-                for f in r["faults"] or [None]:
-                    row = dict(base)
-                    if f:
-                        agree = "" if f["agree"] is None else ("yes" if f["agree"] else "no")
-                        row |= {"fault_code": f["code"], "fault_message": f["message"], "fault_t_s": f["t_s"],
-                                "therapist_agrees": agree}
-                    w.writerow(row)
+                rows += _fault_rows(in_set | {
+                    "kind": "attempt" if r["attempt"] else "rep", "number": r["index"], "side": r["side"] or "",
+                    "start_s": r["start_s"], "end_s": r["end_s"], "peak_deg": r["metrics"].get("peak_deg", ""),
+                    "range_deg": r["metrics"].get("range_deg", ""), "notes": " | ".join(r["notes"])}, r["faults"])
+            for i, h in enumerate(st["holds"], 1):
+                rows += _fault_rows(in_set | {
+                    "kind": "hold", "number": i, "side": h["side"] or "", "start_s": h["start_s"],
+                    "end_s": h["end_s"], "duration_s": h["duration_s"]}, h["faults"])
+        for p in d["pain_stops"]:
+            st = sets.get(p["set_id"])
+            where = {"exercise": st["exercise"], "set": st["number"]} if st else {}
+            rows.append(session | where | {"kind": "pain_stop", "start_s": p["t_s"]})
+        rows += [session | {"kind": "note", "notes": n} for n in d["notes"]]
+        w.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -194,6 +230,12 @@ def report_html(store: Store, session_ids: list[int]) -> str:
                     parts.append(f"<div class='card'>{img}<b>Rep {e(str(r['index']))}</b> "
                                  f"{r['start_s']:.1f}–{r['end_s']:.1f} s<ul>{faults}</ul>{notes}</div>")
                 parts.append("</div>")
+            noted = [r for r in st["reps"] if r["notes"] and not r["faults"]]  # flagged ones have cards above
+            if noted:
+                parts.append("<h3>Notes on clean reps</h3><ul>")
+                parts += [f"<li><b>Rep {r['index']}</b> {r['start_s']:.1f}–{r['end_s']:.1f} s: "
+                          f"{e(' | '.join(r['notes']))}</li>" for r in noted]
+                parts.append("</ul>")
         for n in d["notes"]:
             parts.append(f"<p><b>Therapist's note:</b> {e(n)}</p>")
     parts.append("</body></html>")

@@ -94,6 +94,15 @@ class StoreError(RuntimeError):
     """The data folder or database can't be used; the message says what to do."""
 
 
+def person_name(name: str) -> str:
+    """The name a session is saved under: trimmed, and never blank (a blank name can't be told
+    apart in lists or asked for in a report)."""
+    name = name.strip()
+    if not name:
+        raise StoreError("a session is saved under a person's name, and this one is empty; give a name")
+    return name
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -177,6 +186,7 @@ class Store:
     def start_session(self, person: str, source: str, kind: str) -> tuple[int, Path]:
         """A new session with its own new folder (never one that exists: numbers can repeat after
         the database was deleted, folder names can't)."""
+        person = person_name(person)
         started = now_iso()
         uid = uuid.uuid4().hex
         self._keep_reserve()
@@ -349,7 +359,7 @@ class Store:
     def sessions(self, person: str | None = None) -> list[SessionRow]:
         query = "SELECT s.id FROM sessions s JOIN people p ON p.id = s.person_id"
         args: tuple[Any, ...] = ()
-        if person:
+        if person is not None:
             query += " WHERE p.name = ?"
             args = (person,)
         return [self.session(r["id"]) for r in self.db.execute(query + " ORDER BY s.started, s.id", args)]

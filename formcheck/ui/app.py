@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
-from formcheck.exercises.loader import load_library
+from formcheck.exercises.loader import ExerciseFileError, load_library
 from formcheck.paths import config_dir
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.pipeline.store import Store
 from formcheck.ui.main_window import MainWindow
 from formcheck.ui.session_controller import SessionController
+
+log = logging.getLogger(__name__)
 
 
 def settings_path() -> Path:
@@ -25,7 +28,23 @@ def build_window(settings: QSettings | None = None) -> MainWindow:
     """The window with real parts: the exercise library, the MediaPipe model and the voice."""
     controller = SessionController(lambda: PoseEstimator(mode="live"), store_factory=Store)
     settings = settings or QSettings(str(settings_path()), QSettings.Format.IniFormat)
-    return MainWindow(load_library(), controller, settings)
+    library = load_library()
+    window = MainWindow(library.exercises, controller, settings)
+    if library.problems:
+        show_skipped_files(window, library.problems)
+    return window
+
+
+def show_skipped_files(window: MainWindow, problems: tuple[ExerciseFileError, ...]) -> None:
+    """A lasting note in the status bar rather than a box at start-up: the app is usable with the
+    exercises that loaded, and the note says which files were left out and why."""
+    for problem in problems:
+        log.warning("skipped exercise file %s", problem)
+    note = QLabel(f"⚠ {len(problems)} exercise file(s) skipped (hover for why; "
+                  "`formcheck exercises` lists them too)")
+    note.setToolTip("\n".join(str(p) for p in problems))
+    window.statusBar().addPermanentWidget(note)
+    window.skipped_note = note
 
 
 def _stop_on_signals(app: QApplication, window: MainWindow) -> None:

@@ -427,7 +427,7 @@ class ReviewWindow(QWidget):
                                               "Videos (*.mp4 *.mov *.avi *.mkv *.webm)")
         if not path:
             return
-        ids = sorted(k for k, e in load_library().items() if not e.timer_only)
+        ids = sorted(k for k, e in load_library().exercises.items() if not e.timer_only)
         exercise, ok = QInputDialog.getItem(self, "Exercise", "Which exercise is in the video?", ids, 0, False)
         if ok:
             try:

@@ -162,7 +162,7 @@ HOLDS = {
 
 
 def test_every_non_timer_exercise_has_scenarios():
-    library = load_library()
+    library = load_library().exercises
     covered = set(REPS) | set(ALTERNATING) | set(HOLDS)
     assert covered == {k for k, ex in library.items() if not ex.timer_only}
     for ex_id, spec in {**REPS, **ALTERNATING}.items():
@@ -247,7 +247,7 @@ def test_hold_fault_pauses_the_timer_and_is_recorded(ex_id, code):
     assert len(run.holds) == 1
     assert {f["code"] for f in run.holds[0]["faults"]} == {code}
     # Form broke for 4 s: those seconds are not counted once the fault has persisted.
-    persist = next(r.persist_s for r in load_library()[ex_id].rules if r.code == code)
+    persist = next(r.persist_s for r in load_library().exercises[ex_id].rules if r.code == code)
     assert run.holds[0]["duration_s"] == pytest.approx(6.0 + persist + 3.0, abs=0.8)
 
 

@@ -19,6 +19,8 @@ from formcheck.pipeline.store import Store
 from tests.conftest import sample
 
 EVIL = "<script>alert('x')</script> & hips"
+CLEAN_NOTE = "Smooth & steady <3"
+SESSION_NOTE = "Good session overall"
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,10 @@ def recorded(tmp_path_factory, model_path):
     store.set_verdict(first_fault, agree=False)
     rep_id = store.session_detail(ids[0])["sets"][0]["reps"][0]["id"]
     store.add_note(ids[0], EVIL, rep_id=rep_id)
+    clean = store.session_detail(ids[1])["sets"][0]["reps"][1]
+    assert not clean["faults"]
+    store.add_note(ids[1], CLEAN_NOTE, rep_id=clean["id"])
+    store.add_note(ids[1], SESSION_NOTE)
     yield store, ids
     store.close()
 
@@ -43,15 +49,25 @@ def recorded(tmp_path_factory, model_path):
 class Collect(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.tags, self.text, self.images = [], [], []
+        self.tags, self.text, self.images, self.items = [], [], [], []
+        self._in_li = False
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         if tag == "img":
             self.images.append(dict(attrs)["src"])
+        if tag == "li":
+            self._in_li = True
+            self.items.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "li":
+            self._in_li = False
 
     def handle_data(self, data):
         self.text.append(data)
+        if self._in_li:
+            self.items[-1] += data
 
 
 def test_html_is_self_contained_and_escapes_user_text(recorded):
@@ -68,14 +84,89 @@ def test_html_is_self_contained_and_escapes_user_text(recorded):
     assert "therapist disagrees" in text and "Lift your hips higher" in text
 
 
+def test_html_shows_notes_on_clean_reps_too(recorded):
+    store, ids = recorded
+    parsed = Collect()
+    parsed.feed(report_html(store, ids))
+    clean = store.session_detail(ids[1])["sets"][0]["reps"][1]
+    [item] = [i for i in parsed.items if CLEAN_NOTE in i]
+    assert item.startswith(f"Rep {clean['index']} ")
+    assert f"{clean['start_s']:.1f}–{clean['end_s']:.1f} s" in item
+    assert [t for t in parsed.text if t.startswith("Note: ")] == [f"Note: {EVIL}"]  # the flagged rep's card
+
+
+def read_csv(text):
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
 def test_csv_reads_back(recorded):
     store, ids = recorded
-    rows = list(csv.DictReader(io.StringIO(report_csv(store, ids))))
-    assert len(rows) == 6  # three flagged reps (one fault each) + three clean reps
-    flagged = [r for r in rows if r["fault_code"]]
+    rows = read_csv(report_csv(store, ids))
+    reps = [r for r in rows if r["kind"] == "rep"]
+    assert len(reps) == 6  # three flagged reps (one fault each) + three clean reps
+    flagged = [r for r in reps if r["fault_code"]]
     assert {r["fault_code"] for r in flagged} == {"bridge_not_high_enough"}
     assert flagged[0]["therapist_agrees"] == "no" and flagged[0]["notes"] == EVIL
-    assert all(float(r["end_s"]) > float(r["start_s"]) for r in rows)
+    assert [r["notes"] for r in reps if r["session"] == str(ids[1]) and r["number"] == "2"] == [CLEAN_NOTE]
+    assert all(float(r["end_s"]) > float(r["start_s"]) for r in reps)
+    assert [(r["session"], r["notes"]) for r in rows if r["kind"] == "note"] == [(str(ids[1]), SESSION_NOTE)]
+    assert len(rows) == 7
+
+
+@pytest.fixture(scope="module")
+def plank(tmp_path_factory, model_path):
+    """A recorded plank (a hold with a fault), a set stopped for pain, and a session note."""
+    store = Store(tmp_path_factory.mktemp("plank") / "formcheck.db")
+    rec = SessionRecorder(store, "pat", str(sample("plank_sag.mp4")), "file")
+    with PoseEstimator(model_path) as est:
+        analyze_video(sample("plank_sag.mp4"), None, exercise="forearm_plank", progress=False, estimator=est,
+                      tracker=ExerciseTracker(load_by_id("forearm_plank")), recorder=rec)
+    store.add_note(rec.session_id, "Sagged throughout; try from the knees next time.")
+    hurt = SessionRecorder(store, "pat", "camera 0", "live")
+    hurt.start_set(load_by_id("forearm_plank"), 1, 0, ExerciseTracker(load_by_id("forearm_plank")))
+    hurt.pain_stop(4_000)
+    hurt.finish(4_000)
+    yield store, [rec.session_id, hurt.session_id]
+    store.close()
+
+
+def test_csv_has_holds_pain_stops_and_notes(plank):
+    store, ids = plank
+    rows = read_csv(report_csv(store, ids))
+    holds = store.session_detail(ids[0])["sets"][0]["holds"]
+    assert holds and all(h["faults"] for h in holds)
+    hold_rows = [r for r in rows if r["kind"] == "hold"]
+    assert len(hold_rows) == sum(len(h["faults"]) for h in holds)
+    first = hold_rows[0]
+    assert (first["exercise"], first["set"], first["number"]) == ("forearm_plank", "1", "1")
+    assert float(first["duration_s"]) == holds[0]["duration_s"] > 0
+    assert float(first["end_s"]) == holds[0]["end_s"] > float(first["start_s"])
+    assert first["fault_code"] == "hips_sagging" and first["fault_message"] == holds[0]["faults"][0]["message"]
+    assert [(r["kind"], r["notes"]) for r in rows if r["kind"] == "note"] == [
+        ("note", "Sagged throughout; try from the knees next time.")]
+    [pain] = [r for r in rows if r["kind"] == "pain_stop"]
+    assert (pain["session"], pain["exercise"], pain["set"], float(pain["start_s"])) == (
+        str(ids[1]), "forearm_plank", "1", 4.0)
+    assert {r["kind"] for r in rows} == {"hold", "note", "pain_stop"}
+
+
+def test_csv_neutralises_formulas_in_user_text_but_keeps_negative_numbers(tmp_path):
+    store = Store(tmp_path / "formcheck.db")
+    sid, _ = store.start_session("=HYPERLINK(\"http://x\",\"x\")", "@camera", "live")
+    set_id = store.add_set(sid, "bird_dog", 1, "2 × 8 reps", 0.0)
+    rep_id = store.add_rep(set_id, {"index": 1, "side": "left", "start_s": 1.0, "end_s": 3.5,
+                                    "metrics": {"peak_deg": -12.5, "range_deg": 80.0},
+                                    "faults": [{"code": "leg_high", "message": "-keep it level", "t_s": 2.0}]})
+    store.add_note(sid, "+1 rep next time", rep_id=rep_id)
+    for note in ("\tcmd", "\rcmd", "-2 kg"):
+        store.add_note(sid, note)
+    rows = read_csv(report_csv(store, [sid]))
+    rep = rows[0]
+    assert rep["person"] == "'=HYPERLINK(\"http://x\",\"x\")" and rep["source"] == "'@camera"
+    assert rep["fault_message"] == "'-keep it level" and rep["notes"] == "'+1 rep next time"
+    assert rep["peak_deg"] == "-12.5" and float(rep["peak_deg"]) == -12.5  # a number stays a number
+    assert [r["notes"] for r in rows if r["kind"] == "note"] == ["'\tcmd", "'\rcmd", "'-2 kg"]
+    store.close()
 
 
 def test_json_has_the_sessions(recorded):

@@ -149,3 +149,14 @@ def test_unwritable_data_folder_gives_one_clear_message(tmp_path):
     with pytest.raises(StoreError) as err:
         Store(blocked / "formcheck.db")
     assert "FORMCHECK_DATA_DIR" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_person_names_are_trimmed_and_never_blank(store):
+    rec = SessionRecorder(store, "  Alex \t", "camera 0", "live")
+    rec.finish(0)
+    assert store.session(rec.session_id).person == "Alex"
+    assert [s.id for s in store.sessions("Alex")] == [rec.session_id]
+    for blank in ("", " \n "):
+        with pytest.raises(StoreError, match="saved under a person's name, and this one is empty"):
+            SessionRecorder(store, blank, "camera 0", "live")
+    assert len(store.sessions()) == 1  # nothing half-made by the refused ones

@@ -70,7 +70,7 @@ def window(qtbot, tmp_path, model_path, request):
     def camera_factory(device, size):
         return CameraSource(device, *size, capture_factory=lambda _d: devices[device](), stall_timeout_s=2.0)
 
-    w = MainWindow(load_library(), controller, settings, camera_factory=camera_factory, cameras=lambda: ["/dev/video0"])
+    w = MainWindow(load_library().exercises, controller, settings, camera_factory=camera_factory, cameras=lambda: ["/dev/video0"])
     w.devices = devices
     qtbot.addWidget(w)
     w.show()
@@ -89,7 +89,7 @@ def squat_on_fake_camera(window, **device_args) -> SessionController:
 def test_window_opens_with_library_and_remembers_settings(qtbot, tmp_path, model_path):
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     c = SessionController(lambda: PoseEstimator(model_path), Speaker(command=["true"]))
-    w = MainWindow(load_library(), c, settings, cameras=lambda: [])
+    w = MainWindow(load_library().exercises, c, settings, cameras=lambda: [])
     qtbot.addWidget(w)
     assert w.picker.tree.topLevelItemCount() == 4  # core, mobility, functional, timers
     assert not w.no_camera.isHidden()  # no camera: a clear message and a one-click sample
@@ -268,3 +268,27 @@ def test_kept_webcam_video_replays_in_review(qtbot, window):
     rep = review.detail["sets"][0]["reps"][0]
     review.player.seek_seconds(rep["start_s"])
     assert abs(review.player.current_s - rep["start_s"]) < 0.1  # video and events share one clock
+
+
+def test_app_loads_custom_exercises_and_shows_skipped_files(qtbot, tmp_path, monkeypatch):
+    from formcheck.exercises.loader import LIBRARY_DIR
+    from formcheck.ui.app import build_window
+
+    custom = tmp_path / "exercises"
+    custom.mkdir()
+    monkeypatch.setenv("FORMCHECK_EXERCISES_DIR", str(custom))
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path / "data"))
+    (custom / "my_bridge.toml").write_text((LIBRARY_DIR / "glute_bridge.toml").read_text()
+                                           .replace('id = "glute_bridge"', 'id = "my_bridge"', 1))
+    (custom / "broken.toml").write_text((LIBRARY_DIR / "glute_bridge.toml").read_text()
+                                        .replace('id = "glute_bridge"', 'id = "broken"', 1)
+                                        .replace("target = 152", "target = nan", 1))
+    w = build_window(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    assert "my_bridge" in w.library and "glute_bridge" in w.library
+    w.picker.select("my_bridge")
+    assert w.picker.selected == "my_bridge"
+    assert w.skipped_note.text().startswith("⚠ 1 exercise file(s) skipped")
+    assert w.skipped_note.toolTip() == f"{custom / 'broken.toml'}: rep.target: must be a finite number, got nan"
+    assert "broken" not in w.library
+    w.controller.shutdown()
