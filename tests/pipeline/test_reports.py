@@ -13,6 +13,7 @@ from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pipeline.analyze import analyze_video
 from formcheck.pipeline.pose import PoseEstimator
+from formcheck.core.events import PainStopped, SetEnded, SetStarted, SetSummary
 from formcheck.pipeline.recorder import SessionRecorder
 from formcheck.pipeline.reports import report_csv, report_html, report_json
 from formcheck.pipeline.store import Store
@@ -117,16 +118,17 @@ def test_csv_reads_back(recorded):
 def plank(tmp_path_factory, model_path):
     """A recorded plank (a hold with a fault), a set stopped for pain, and a session note."""
     store = Store(tmp_path_factory.mktemp("plank") / "formcheck.db")
-    rec = SessionRecorder(store, "pat", str(sample("plank_sag.mp4")), "file")
     with PoseEstimator(model_path) as est:
-        analyze_video(sample("plank_sag.mp4"), None, exercise="forearm_plank", progress=False, estimator=est,
-                      tracker=ExerciseTracker(load_by_id("forearm_plank")), recorder=rec)
-    store.add_note(rec.session_id, "Sagged throughout; try from the knees next time.")
+        result = analyze_video(sample("plank_sag.mp4"), None, exercise="forearm_plank", progress=False, estimator=est,
+                               tracker=ExerciseTracker(load_by_id("forearm_plank")),
+                               record=lambda: SessionRecorder(store, "pat", str(sample("plank_sag.mp4")), "file"))
+    store.add_note(result.session_id, "Sagged throughout; try from the knees next time.")
+    # A live set stopped for pain 4 s in, as the coach's events record it.
     hurt = SessionRecorder(store, "pat", "camera 0", "live")
-    hurt.start_set(load_by_id("forearm_plank"), 1, 0, ExerciseTracker(load_by_id("forearm_plank")))
-    hurt.pain_stop(4_000)
-    hurt.finish(4_000)
-    yield store, [rec.session_id, hurt.session_id]
+    hurt.on_frame(None, None, [SetStarted(0, load_by_id("forearm_plank"), 1), PainStopped(4_000),
+                               SetEnded(4_000, SetSummary(1, {}, 0.0, 0, {}, "pain"))])
+    hurt.finish()
+    yield store, [result.session_id, hurt.session_id]
     store.close()
 
 

@@ -153,7 +153,7 @@ def test_unwritable_data_folder_gives_one_clear_message(tmp_path):
 
 def test_person_names_are_trimmed_and_never_blank(store):
     rec = SessionRecorder(store, "  Alex \t", "camera 0", "live")
-    rec.finish(0)
+    rec.finish()
     assert store.session(rec.session_id).person == "Alex"
     assert [s.id for s in store.sessions("Alex")] == [rec.session_id]
     for blank in ("", " \n "):
