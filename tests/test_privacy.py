@@ -114,7 +114,7 @@ def poll():
         seen_frames = max(seen_frames, c.latest.output.frame.index + 1)
     ended = seen_frames > 0 and not c.running
     if ended or time.monotonic() - started > 120:
-        reps = c.tracker.rep_counts()["all"] if c is not None and c.tracker is not None else 0
+        reps = c.last.counts.get("all", 0) if c is not None and c.last is not None else 0
         print(json.dumps({"frames": seen_frames, "reps": reps}), flush=True)
         window.close()  # stops the session the way the user does: the worker closes the model
         app.quit()
