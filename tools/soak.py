@@ -88,6 +88,7 @@ def main() -> int:
     start = time.monotonic()
     samples: list[tuple[float, float]] = []
     worst = [0.0]
+    alive = [False]
     last = {"t": start, "frames": 0, "dropped": 0}
 
     def report() -> None:
@@ -104,6 +105,7 @@ def main() -> int:
         print(f"{elapsed:6.0f} s  rss {rss:7.1f} MB  fps {fps:5.1f}  latency p50 {np.nanpercentile(lat, 50):6.1f} "
               f"p99 {np.nanpercentile(lat, 99):6.1f} max {np.nanmax(lat):6.1f} ms  dropped {dropped - last['dropped']:4d}  "
               f"exercise #{exercises[0] + 1} {c.coach.state if c.coach else '-'} ({reps} reps this one)", flush=True)
+        alive[0] = c.running and frames[0] > last["frames"]  # the pipeline still delivers frames
         last.update(t=now, frames=frames[0], dropped=dropped)
         if elapsed >= args.minutes * 60:
             app.quit()
@@ -116,13 +118,12 @@ def main() -> int:
     flow.start(1000)
     app.exec()
 
-    alive = c.running
     window.close()
     after = [rss for t, rss in samples if t >= WARM_UP_S]
     growth = (max(after) - after[0]) / after[0] if len(after) >= 2 else float("nan")
     sessions = len(list((work / "data" / "sessions").glob("*")))
-    ok = alive and growth <= MAX_RSS_GROWTH and worst[0] <= MAX_LATENCY_MS
-    print(f"soak {'PASSED' if ok else 'FAILED'}: pipeline alive {alive}, RSS after warm-up "
+    ok = alive[0] and growth <= MAX_RSS_GROWTH and worst[0] <= MAX_LATENCY_MS
+    print(f"soak {'PASSED' if ok else 'FAILED'}: pipeline alive {alive[0]}, RSS after warm-up "
           f"{after[0] if after else float('nan'):.1f} → {max(after) if after else float('nan'):.1f} MB "
           f"({100 * growth:+.1f} %, limit {100 * MAX_RSS_GROWTH:.0f} %), worst latency {worst[0]:.0f} ms "
           f"(limit {MAX_LATENCY_MS:.0f}), {exercises[0] + 1} exercises, {sessions} session folder(s)", flush=True)
