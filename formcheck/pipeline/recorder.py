@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import os
 import queue
 import sqlite3
@@ -27,10 +28,11 @@ from formcheck.core.events import (
     CueRaised, Event, HoldEnded, PainStopped, RepCompleted, SetEnded, SetStarted,
 )
 from formcheck.core.tracker import FrameEvaluation
+from formcheck.exercises.snapshot import to_json
 from formcheck.pipeline.results_json import hold_json, rep_json
 from formcheck.pipeline.runner import FrameOutput
 from formcheck.pipeline.session_folder import (
-    EVENTS_FILE, TRACK_COLUMNS, TRACK_FILE, VIDEO_FILE, VIDEO_META, write_json_atomic,
+    EVENTS_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META, track_row, write_json_atomic,
 )
 from formcheck.pipeline.store import EventIndexer, Store, StoreError
 
@@ -87,15 +89,8 @@ class SessionRecorder:
             self.flush()  # the end of a set is saved at once, not a second later
 
     def _track_row(self, out: FrameOutput, evaluation: FrameEvaluation | None) -> np.ndarray:
-        row = np.full(TRACK_COLUMNS, np.nan, np.float32)
-        row[0] = out.frame.t_ms
-        row[1] = 1.0 if out.pose.pose is not None else 0.0
-        if evaluation is not None and self._primary in evaluation.values:
-            row[2] = evaluation.values[self._primary]
-        if out.pose.pose is not None:
-            p = out.pose.pose
-            row[3:] = np.column_stack([p.image[:, 0], p.image[:, 1], p.visibility]).ravel()
-        return row
+        primary = evaluation.values.get(self._primary, math.nan) if evaluation and self._primary else math.nan
+        return track_row(out.pose, primary)
 
     def _write_video(self, t_ms: int, image: np.ndarray) -> None:
         if self._video is None:
@@ -143,7 +138,7 @@ class SessionRecorder:
         if isinstance(e, SetStarted):
             self._counts = {"rep": 0, "attempt": 0}
             return {"type": "set_start", "t_s": e.t_ms / 1000, "exercise": e.exercise.id, "number": e.number,
-                    "prescribed": e.exercise.dose.text()}
+                    "prescribed": e.exercise.dose.text(), "definition": json.loads(to_json(e.exercise))}
         if isinstance(e, CueRaised):
             return {"type": "cue", "t_s": e.t_ms / 1000, "kind": e.cue.kind, "text": e.cue.text}
         if isinstance(e, PainStopped):

@@ -22,7 +22,9 @@ matplotlib.use("Agg")  # no display needed; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from formcheck.core.exercise import ExerciseDef  # noqa: E402
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
+from formcheck.exercises.snapshot import from_json  # noqa: E402
 from formcheck.pipeline.session_folder import read_track  # noqa: E402
 from formcheck.pipeline.store import Store  # noqa: E402
 
@@ -100,13 +102,22 @@ def _png(fig: plt.Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def exercise_thresholds(exercise: str) -> tuple[str | None, list[tuple[float, str]]]:
-    """The primary measure and the lines worth drawing on its curve (rep start/target, limits)."""
+def judged_with(st: dict[str, Any]) -> ExerciseDef | None:
+    """The exercise definition a recorded set was judged with: the one stored with the set, never
+    today's file (thresholds may have changed since). Sets recorded before definitions were stored
+    fall back to the library."""
+    if st.get("definition"):
+        return from_json(st["definition"])
     try:
-        ex = load_by_id(exercise)
+        return load_by_id(st["exercise"])
     except ExerciseFileError:
-        return None, []
-    if ex.rep is None:
+        return None
+
+
+def exercise_thresholds(st: dict[str, Any]) -> tuple[str | None, list[tuple[float, str]]]:
+    """The primary measure and the lines worth drawing on its curve (rep start/target, limits)."""
+    ex = judged_with(st)
+    if ex is None or ex.rep is None:
         return None, []
     lines = [(ex.rep.start, "rep starts"), (ex.rep.target, "counts as a rep")]
     for rule in ex.rules:
@@ -211,7 +222,7 @@ def report_html(store: Store, session_ids: list[int]) -> str:
         parts.append("</table>")
         track = read_track(Path(d["folder"]))
         for st in d["sets"]:
-            measure, lines = exercise_thresholds(st["exercise"])
+            measure, lines = exercise_thresholds(st)
             if measure and len(track) and np.isfinite(track[:, 2]).any():
                 parts.append(f"<h3>{e(st['exercise'])}, set {st['number']}: {e(measure)} over time</h3>")
                 parts.append(f"<img alt='angle curve' src='{angle_plot(track, st, measure, lines)}'>")

@@ -78,12 +78,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX faults_by_rep ON faults(rep_id);
     """,
     # 2 → 3: session identity (uid, for repair and sharing), the recording process (pid, host) so
-    # a session left 'recording' by a crash can be recognised, and why a session ended early.
+    # a session left 'recording' by a crash can be recognised, why a session ended early, and the
+    # exercise definition (thresholds) each set was judged with.
     """
     ALTER TABLE sessions ADD COLUMN uid TEXT;
     ALTER TABLE sessions ADD COLUMN pid INTEGER;
     ALTER TABLE sessions ADD COLUMN host TEXT;
     ALTER TABLE sessions ADD COLUMN end_reason TEXT;
+    ALTER TABLE sets ADD COLUMN definition TEXT;
     UPDATE sessions SET uid = 'legacy-' || id;
     CREATE UNIQUE INDEX sessions_by_uid ON sessions(uid);
     """,
@@ -255,10 +257,12 @@ class Store:
                 log.warning("could not mark session %s interrupted: %s", sid, exc)
         return len(orphans)
 
-    def add_set(self, session_id: int, exercise: str, number: int, prescribed: str, started_s: float) -> int:
+    def add_set(self, session_id: int, exercise: str, number: int, prescribed: str, started_s: float,
+                definition: str | None = None) -> int:
+        """A set; ``definition`` is the exercise as judged (``formcheck.exercises.snapshot`` JSON)."""
         return int(self.db.execute(
-            "INSERT INTO sets(session_id, exercise, number, prescribed, started_s) VALUES (?, ?, ?, ?, ?)",
-            (session_id, exercise, number, prescribed, started_s),
+            "INSERT INTO sets(session_id, exercise, number, prescribed, started_s, definition) VALUES (?, ?, ?, ?, ?, ?)",
+            (session_id, exercise, number, prescribed, started_s, definition),
         ).lastrowid)
 
     def end_set(self, set_id: int, ended_s: float, ended_by: str) -> None:
@@ -387,7 +391,7 @@ class Store:
                               "duration_s": h["duration_s"], "side": h["side"], "faults": faults})
             sets.append({"id": st["id"], "exercise": st["exercise"], "number": st["number"],
                          "prescribed": st["prescribed"], "started_s": st["started_s"], "ended_s": st["ended_s"],
-                         "ended_by": st["ended_by"], "reps": reps, "holds": holds})
+                         "ended_by": st["ended_by"], "definition": st["definition"], "reps": reps, "holds": holds})
         pain = [dict(p) for p in self.db.execute("SELECT set_id, t_s FROM pain_stops WHERE session_id = ?", (session_id,))]
         notes = [n["text"] for n in self.db.execute(
             "SELECT text FROM notes WHERE session_id = ? AND rep_id IS NULL ORDER BY id", (session_id,))]
@@ -412,7 +416,9 @@ class EventIndexer:
     def apply(self, line: dict[str, Any]) -> None:
         s, kind = self.store, line.get("type")
         if kind == "set_start":
-            self.set_id = s.add_set(self.session_id, line["exercise"], line["number"], line["prescribed"], line["t_s"])
+            definition = line.get("definition")
+            self.set_id = s.add_set(self.session_id, line["exercise"], line["number"], line["prescribed"], line["t_s"],
+                                    json.dumps(definition, ensure_ascii=False, sort_keys=True) if definition else None)
         elif kind == "cue":
             s.add_cue(self.session_id, line["t_s"], line["kind"], line["text"])
         elif kind == "pain_stop":

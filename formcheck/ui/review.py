@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
+from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.session_folder import VIDEO_FILE, VIDEO_META, read_track
+from formcheck.pipeline.session_folder import TRACK_COLUMNS, VIDEO_FILE, VIDEO_META, read_track, track_pose
 from formcheck.pipeline.reports import angle_plot, progress_plot, exercise_thresholds, write_report
 from formcheck.pipeline.store import Store
 from formcheck.ui.widgets import VideoView
@@ -57,7 +57,7 @@ class SessionPlayer(QWidget):
         lay.addLayout(row)
         self._cap: cv2.VideoCapture | None = None
         self._fps = 30.0
-        self._track = np.zeros((0, 3 + 3 * NUM_LANDMARKS), np.float32)
+        self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
         self._cues: list[dict[str, Any]] = []
         self._flags: list[float] = []
         self._size = (640, 480)
@@ -158,13 +158,10 @@ class SessionPlayer(QWidget):
         if not len(self._track):
             return PoseResult(int(t_ms), w, h, None)
         i = int(np.argmin(np.abs(self._track[:, 0] - t_ms)))
-        row = self._track[i]
-        if abs(row[0] - t_ms) > 100 or row[1] < 0.5:
+        recorded = track_pose(self._track[i])
+        if abs(recorded.t_ms - t_ms) > 100:
             return PoseResult(int(t_ms), w, h, None)
-        xyv = row[3:].reshape(NUM_LANDMARKS, 3)
-        image = np.column_stack([xyv[:, :2], np.zeros(NUM_LANDMARKS)])
-        pose = Pose(image, np.zeros((NUM_LANDMARKS, 3)), xyv[:, 2], np.ones(NUM_LANDMARKS))
-        return PoseResult(int(t_ms), w, h, pose)
+        return PoseResult(int(t_ms), w, h, recorded.pose)
 
     def _overlay_at(self, t_s: float) -> Overlay:
         shown = [c for c in self._cues if c["t_s"] <= t_s < c["t_s"] + 2.5]
@@ -353,7 +350,7 @@ class ReviewWindow(QWidget):
         st, self.rep = self._rep_list[row]
         self.player.seek_seconds(self.rep["start_s"])
         self.player.play()
-        measure, lines = exercise_thresholds(st["exercise"])
+        measure, lines = exercise_thresholds(st)
         track = read_track(Path(self.detail["folder"]))
         if measure and len(track):
             focus = dict(st) | {"started_s": max(st["started_s"], self.rep["start_s"] - 2),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -160,3 +161,34 @@ def test_person_names_are_trimmed_and_never_blank(store):
         with pytest.raises(StoreError, match="saved under a person's name, and this one is empty"):
             SessionRecorder(store, blank, "camera 0", "live")
     assert len(store.sessions()) == 1  # nothing half-made by the refused ones
+
+
+def test_track_keeps_the_pose_the_engine_saw_and_sets_keep_their_definition(store, model_path):
+    """Enough to re-judge a session later: every landmark as the engine saw it, and the thresholds."""
+    from formcheck.core.smoothing import PoseSmoother
+    from formcheck.exercises.snapshot import from_json
+    from formcheck.pipeline.frames import VideoFileSource
+    from formcheck.pipeline.reports import judged_with
+    from formcheck.pipeline.session_folder import track_pose
+
+    with PoseEstimator(model_path) as est:
+        result = analyze_video(sample("squat_good.mp4"), None, exercise="squat", progress=False, estimator=est,
+                               tracker=ExerciseTracker(load_by_id("squat")),
+                               record=lambda: SessionRecorder(store, "Cy", "squat_good.mp4", "file"))
+    with PoseEstimator(model_path) as est:  # the same frames again, smoothed the same way
+        smoother = PoseSmoother()
+        seen = [smoother.update(est.process(f)) for f in VideoFileSource(sample("squat_good.mp4"))]
+    track = read_track(store.session(result.session_id).folder)
+    assert len(track) == len(seen)
+    for row, expected in zip(track[::40], seen[::40]):
+        got = track_pose(row)
+        assert got.t_ms == expected.t_ms and (got.width, got.height) == (expected.width, expected.height)
+        for attr in ("image", "world", "visibility", "presence"):
+            assert (getattr(got.pose, attr) == getattr(expected.pose, attr)).all()
+    st = store.session_detail(result.session_id)["sets"][0]
+    assert from_json(st["definition"]) == load_by_id("squat")
+    # Reports read the stored definition, not today's file.
+    tuned = dataclasses.replace(load_by_id("squat"), name="Squat as judged then")
+    from formcheck.exercises.snapshot import to_json
+    st["definition"] = to_json(tuned)
+    assert judged_with(st).name == "Squat as judged then"

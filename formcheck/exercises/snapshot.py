@@ -1,0 +1,42 @@
+"""An exercise definition frozen as JSON, stored with every recorded set.
+
+A session keeps the definition and thresholds it was judged with, so a report written next year
+(or after a therapist tuned a threshold) says what the person was told that day, and a recorded
+session can be re-judged exactly. ``from_json(to_json(ex)) == ex`` for every definition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from formcheck.core.exercise import Condition, Dose, ExerciseDef, HoldDef, RepDef, RuleDef, SetupDef
+from formcheck.core.measures import Measure
+
+
+def to_json(exercise: ExerciseDef) -> str:
+    return json.dumps(dataclasses.asdict(exercise), ensure_ascii=False, sort_keys=True)
+
+
+def from_json(text: str) -> ExerciseDef:
+    d: dict[str, Any] = json.loads(text)
+    setup = d.get("setup")
+    hold = d.get("hold")
+    return ExerciseDef(
+        id=d["id"],
+        name=d["name"],
+        group=d["group"],
+        instructions=d["instructions"],
+        camera=d["camera"],
+        dose=Dose(**d["dose"]),
+        setup=None if setup is None else SetupDef(**{k: tuple(v) if isinstance(v, list) else v
+                                                     for k, v in setup.items()}),
+        measures={k: Measure(**{**m, "points": tuple(m["points"])}) for k, m in d["measures"].items()},
+        rep=None if d.get("rep") is None else RepDef(**d["rep"]),
+        hold=None if hold is None else HoldDef(**{**hold, "position": tuple(Condition(**c) for c in hold["position"])}),
+        rules=tuple(RuleDef(**r) for r in d["rules"]),
+        safety=tuple(d["safety"]),
+        positive_cue=d["positive_cue"],
+        source=d["source"],
+    )
