@@ -242,9 +242,8 @@ def test_pain_stop_ends_the_set_and_is_recorded(qtbot, window):
     overlay = c.coach.overlay(c.last)
     assert overlay.cue == "Stopped — rest now" and not any("deg" in line for line in overlay.lines)
     # The live session was recorded with its pain stop.
-    sid = c.recorder.session_id
     c.close_source()
-    detail = c.store.session_detail(sid)
+    detail = c.store.session_detail(c.store.sessions()[-1].id)
     assert len(detail["pain_stops"]) == 1 and detail["sets"][0]["ended_by"] == "pain"
 
 
