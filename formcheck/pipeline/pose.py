@@ -34,7 +34,7 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions
 from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
-from formcheck.core.follow import PersonFollower
+from formcheck.core.follow import PersonFollower, distinct_people
 from formcheck.core.frame import Frame
 from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
 from formcheck.pipeline import model_store
@@ -143,12 +143,16 @@ class PoseEstimator:
     def _people(self, image: mp.Image, t_ms: int, width: int, height: int) -> list[Pose]:
         """Everyone found in the frame, using the two-person landmarker only when needed."""
         if self._crowd:
-            return _to_poses(self._everyone.detect_for_video(image, t_ms), width, height)
+            return distinct_people(
+                _to_poses(self._everyone.detect_for_video(image, t_ms), width, height)
+            )
         poses = _to_poses(self._landmarker.detect_for_video(image, t_ms), width, height)
         due = self._checked_ms is None or t_ms - self._checked_ms >= self.people_check_ms
         if due or (poses and self._follower.is_elsewhere(poses[0], t_ms)):
             self._checked_ms = t_ms
-            everyone = _to_poses(self._everyone.detect_for_video(image, t_ms), width, height)
+            everyone = distinct_people(
+                _to_poses(self._everyone.detect_for_video(image, t_ms), width, height)
+            )
             if len(everyone) > len(poses):
                 return everyone
         return poses

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from formcheck.core.follow import PersonFollower, body_centre, body_size
+from formcheck.core.follow import PersonFollower, body_centre, body_size, distinct_people
 from tests.synthetic import figure
 
 pytestmark = pytest.mark.unit
@@ -64,3 +64,9 @@ def test_no_one_found():
     follow = PersonFollower()
     assert follow.choose([], 0) is None
     assert not follow.is_elsewhere(person(100.0), 0)  # nobody followed yet
+
+
+def test_one_person_found_twice_counts_once():
+    a, twice, b = person(400.0), person(430.0, 320.0), person(900.0)
+    assert distinct_people([a, twice, b]) == [a, b]
+    assert distinct_people([a, b]) == [a, b]
