@@ -153,14 +153,15 @@ class VideoFileSource:
             )
 
     def _grid_ms(self, k: int) -> int:
-        """Time of frame ``k`` of a constant-rate file: the one formula, so replays match exactly."""
+        """Time of frame ``k`` at the nominal rate (one formula, so replays match exactly)."""
         return round(k * 1000.0 / self.info.fps)
 
     def _time_ms(self, pos_ms: float) -> int:
         """A container time in whole ms, rounded like the frame grid when it lies on it."""
         k = round(pos_ms * self.info.fps / 1000.0)
+        on_grid = abs(pos_ms - k * 1000.0 / self.info.fps) < 0.01
         # Float noise would round a time like 500.5 ms either way; the grid's rounding is fixed.
-        return self._grid_ms(k) if abs(pos_ms - k * 1000.0 / self.info.fps) < 0.01 else round(pos_ms)
+        return self._grid_ms(k) if on_grid else round(pos_ms)
 
     def _read(self, max_failed_reads: int) -> tuple[np.ndarray | None, int]:
         """The next frame (None at the end) and how many reads failed before it."""
