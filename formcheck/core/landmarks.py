@@ -155,6 +155,9 @@ class PoseResult:
     width: int
     height: int
     pose: Pose | None
+    # How many people the pose stage saw in the frame, the followed one included (None: not
+    # counted, e.g. a replay); ``pose`` is always the one person followed.
+    people: int | None = None
 
     @property
     def detected(self) -> bool:

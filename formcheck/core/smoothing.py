@@ -91,4 +91,4 @@ class PoseSmoother:
         smoothed = self._filter.update(result.t_ms, xy) * scale
         image = np.column_stack([smoothed, result.pose.image[:, 2]])
         pose: Pose = result.pose.replace_image(image)
-        return PoseResult(result.t_ms, result.width, result.height, pose)
+        return PoseResult(result.t_ms, result.width, result.height, pose, result.people)

@@ -28,6 +28,8 @@ from formcheck.pipeline.track import LandmarkTrack
 
 log = logging.getLogger(__name__)
 
+SMALL_VIDEO_SIDE = 240  # pixels on the shorter side below which pose tracking gets unreliable
+
 
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
@@ -74,6 +76,7 @@ def analyze_video(
     start = time.perf_counter()
     t_ms = 0
     status, reason = "complete", None
+    crowded = 0  # frames with a second person in view
     try:
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -92,6 +95,7 @@ def analyze_video(
                 out = pipeline.step(frame)
                 t_ms = frame.t_ms
                 track.append(out.raw, out.pose)
+                crowded += (out.raw.people or 0) > 1
                 if writer is not None:
                     writer.write(annotate(frame.image, out.pose, out.overlay))
                 if recorder is not None:
@@ -133,15 +137,19 @@ def analyze_video(
         source_name=str(video),
         exercise=exercise,
         frames=len(track),
+        frames_lost=source.frames_lost,
         fps=info.fps,
         width=info.width,
         height=info.height,
         model=estimator.model_name,
         frames_with_pose=track.frames_with_pose,
+        frames_with_second_person=crowded,
         view=pipeline.views.verdict(),
         elapsed_s=elapsed,
         tracker=tracker,
     )
+    for warning in report["warnings"]:
+        log.warning("%s: %s", video.name, warning)
     report_path = landmarks_path = None
     if out_dir is not None:
         landmarks_path = out_dir / "landmarks.npz"
@@ -157,11 +165,13 @@ def build_report(
     source_name: str,
     exercise: str | None,
     frames: int,
+    frames_lost: int,
     fps: float,
     width: int,
     height: int,
     model: str,
     frames_with_pose: int,
+    frames_with_second_person: int,
     view: tuple[str | None, float],
     elapsed_s: float,
     tracker: ExerciseTracker | None,
@@ -176,7 +186,8 @@ def build_report(
         "source": source_name,
         "exercise": exercise,
         "video": {
-            "frames": frames,
+            "frames": frames,  # decoded and analysed
+            "frames_lost": frames_lost,  # skipped over damaged data
             "fps": round(fps, 3),
             "width": width,
             "height": height,
@@ -186,6 +197,7 @@ def build_report(
             "model": model,
             "frames_with_pose": frames_with_pose,
             "coverage": round(frames_with_pose / frames, 4) if frames else 0.0,
+            "frames_with_second_person": frames_with_second_person,
         },
         "view": {"label": view[0], "confidence": view[1]},
         "reps": reps,
@@ -199,10 +211,48 @@ def build_report(
             "fps": round(throughput, 1),
             "realtime_factor": round(throughput / fps, 2) if fps else 0.0,
         },
+        "warnings": video_warnings(
+            frames, frames_lost, width, height, frames_with_pose, frames_with_second_person
+        ),
     }
     for key, value in results.items():
         report.setdefault(key, value)
     return report
+
+
+def video_warnings(
+    frames: int,
+    frames_lost: int,
+    width: int,
+    height: int,
+    frames_with_pose: int,
+    frames_with_second_person: int,
+) -> list[str]:
+    """One sentence for each thing about the video that makes its results less trustworthy."""
+    warnings = []
+    if frames_lost:
+        share = 100 * frames_lost / (frames + frames_lost)
+        warnings.append(
+            f"{frames_lost} frames ({share:.0f} %) could not be decoded and were skipped — the "
+            "file is damaged, so results near the gap may be incomplete; export or record it again."
+        )
+    if min(width, height) < SMALL_VIDEO_SIDE:
+        warnings.append(
+            f"The video is only {width}x{height}; pose tracking is unreliable below "
+            f"{SMALL_VIDEO_SIDE} pixels on the shorter side — record at 480p or more."
+        )
+    if frames and not frames_with_pose:
+        warnings.append(
+            "No person found in the video — check that the whole body is in view and well lit, "
+            "or choose another video."
+        )
+    crowded = round(100 * frames_with_second_person / frames) if frames else 0
+    if crowded >= 1:
+        warnings.append(
+            f"A second person is in view for {crowded} % of frames — formcheck follows the person "
+            "nearest to where the first was."
+        )
+    return warnings
 
 
 def summary_text(report: dict[str, Any]) -> str:
@@ -220,4 +270,5 @@ def summary_text(report: dict[str, Any]) -> str:
             f"{report['exercise']}: {s['reps']} reps ({s['reps_flagged']} flagged), "
             f"held {s['hold_s']:.1f} s"
         )
+    lines.extend(f"warning: {w}" for w in report["warnings"])
     return "\n".join(lines)

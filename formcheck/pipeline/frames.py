@@ -1,17 +1,21 @@
 """Frame sources: a webcam, a video file or a folder of images, all yielding ``Frame``s.
 
-Every source gives monotonic integer timestamps in milliseconds. Files use their frame rate
-(frame index × 1000 / fps) so a replay gives identical timestamps every time; a camera uses the
-monotonic clock at capture. Failures raise ``FrameSourceError`` whose message is one sentence
+Every source gives strictly increasing integer timestamps in milliseconds. Video files use the
+container's presentation times (index × 1000 / fps for a constant-rate file), so a replay gives
+identical timestamps every time; image folders use their frame rate; a camera uses the monotonic
+clock at capture. Failures raise ``FrameSourceError`` whose message is one sentence
 saying what to do.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import queue
+import statistics
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +30,10 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 DEFAULT_FPS = 30.0
+SKIP_LIMIT_S = 10.0  # damaged data longer than this (in video time) is taken as the end of a file
+# After damage, frames can go missing a few frames later (the decoder reorders; H.264 holds up to
+# 16 frames), so the gaps of this many frames are counted as frames lost.
+_SETTLE_FRAMES = 16
 
 
 class FrameSourceError(RuntimeError):
@@ -51,7 +59,14 @@ class FrameSource(Protocol):
 
 
 class VideoFileSource:
-    """Frames of a video file, decoded with OpenCV."""
+    """Frames of a video file, decoded with OpenCV, timed by the container.
+
+    Timestamps are the container's presentation times (so variable-frame-rate phone videos are
+    timed as recorded), counted from the first frame and kept strictly increasing; a constant-rate
+    file gives index × 1000 / fps as before. Damaged data mid-file is skipped: after a failed read,
+    decoding resumes at the next frame the decoder accepts, and ``frames_lost`` counts the frames
+    that were skipped.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -86,25 +101,77 @@ class VideoFileSource:
             frame_count=count if count > 0 else None,
             is_live=False,
         )
+        self.frames_lost = 0  # frames skipped over damaged data (final once iteration ends)
 
     def __iter__(self) -> Iterator[Frame]:
-        index = 0
-        image = self._first
-        self._first = None
+        step = 1000.0 / self.info.fps
+        max_failed_reads = math.ceil(SKIP_LIMIT_S * self.info.fps)
+        # The container's clock of the first frame; CAP_PROP_POS_MSEC is the time of the frame
+        # just read (0 when the container has no times, as in raw streams).
+        origin = self._cap.get(cv2.CAP_PROP_POS_MSEC)
+        recent: deque[float] = deque(maxlen=9)  # the last frame intervals: the local frame rhythm
+        rhythm = step  # frame interval before the damage being counted
+        settling = 0  # frames still to be checked for gaps after damage
+        index, last_t = 0, -1
+        image, self._first = self._first, None
         while image is not None:
-            yield Frame(index, round(index * 1000.0 / self.info.fps), image)
-            index += 1
-            ok, image = self._cap.read()
-            if not ok:
-                image = None
-        if self.info.frame_count and index < self.info.frame_count - 1:
-            # Containers often over-report by a frame; more than that means a truncated file.
+            pos = self._cap.get(cv2.CAP_PROP_POS_MSEC) - origin
+            t = 0 if index == 0 else self._time_ms(pos) if pos > 0 else self._grid_ms(index)
+            if t <= last_t - step / 2:
+                log.debug("%s: dropping a frame decoded out of order at %d ms", self.info.name, t)
+            else:
+                t = max(t, last_t + 1)
+                if settling:
+                    # Frames missing after damage show up as gaps, sometimes a few frames later
+                    # (the decoder reorders frames); measure them against the rhythm before it.
+                    self.frames_lost += max(0, round((t - last_t) / rhythm) - 1)
+                    settling -= 1
+                elif index:
+                    recent.append(t - last_t)
+                yield Frame(index, t, image)
+                index += 1
+                last_t = t
+            image, failed_reads = self._read(max_failed_reads)
+            if failed_reads and image is not None:
+                rhythm = statistics.median(recent) if recent else step
+                settling = _SETTLE_FRAMES
+        if self.frames_lost:
+            log.warning(
+                "%s: %d frames could not be decoded (damaged data) and were skipped",
+                self.info.name,
+                self.frames_lost,
+            )
+        count = self.info.frame_count
+        # Containers often over-report by a frame, and a variable-rate file's count is an estimate
+        # from its duration: only a file that also ends early in time is truncated.
+        if count and index < count - 1 and last_t < (count - 2.5) * step:
             log.warning(
                 "%s ended after %d of %d frames (truncated or damaged file)",
                 self.info.name,
                 index,
-                self.info.frame_count,
+                count,
             )
+
+    def _grid_ms(self, k: int) -> int:
+        """Time of frame ``k`` at the nominal rate (one formula, so replays match exactly)."""
+        return round(k * 1000.0 / self.info.fps)
+
+    def _time_ms(self, pos_ms: float) -> int:
+        """A container time in whole ms, rounded like the frame grid when it lies on it."""
+        k = round(pos_ms * self.info.fps / 1000.0)
+        on_grid = abs(pos_ms - k * 1000.0 / self.info.fps) < 0.01
+        # Float noise would round a time like 500.5 ms either way; the grid's rounding is fixed.
+        return self._grid_ms(k) if on_grid else round(pos_ms)
+
+    def _read(self, max_failed_reads: int) -> tuple[np.ndarray | None, int]:
+        """The next frame (None at the end) and how many reads failed before it."""
+        # A failed read is the end of the file or an undecodable packet, which the read consumed;
+        # only trying again tells them apart (failed reads at the end cost microseconds).
+        for failed in range(max_failed_reads + 1):
+            ok, image = self._cap.read()
+            if ok and image is not None:
+                return image, failed
+        return None, max_failed_reads + 1
 
     def close(self) -> None:
         self._cap.release()

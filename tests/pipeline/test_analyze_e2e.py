@@ -93,3 +93,91 @@ def test_cli_bad_input_gives_one_clear_message(tmp_path, args, words):
     assert done.returncode == 2
     assert words in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _frames(video):
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    frames = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        frames.append(image)
+    cap.release()
+    return frames
+
+
+def _write(path, frames, fps=30.0):
+    import cv2
+
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for image in frames:
+        writer.write(image)
+    writer.release()
+    return path
+
+
+def test_second_person_is_reported_and_the_first_one_followed(tmp_path, estimator):
+    # Left: the squat clip. Right: a mirrored copy that walks in after 1 s. At 4 s the left person
+    # is hidden for half a second, the moment a one-person tracker takes whoever else is in view.
+    clip = _frames(sample("squat_good.mp4"))
+    joined = []
+    for i, image in enumerate(clip):
+        left = np.zeros_like(image) if 120 <= i < 135 else image
+        right = np.fliplr(clip[i - 30]) if i >= 30 else np.zeros_like(image)
+        joined.append(np.hstack([left, right]))
+    video = _write(tmp_path / "two_people.mp4", joined)
+
+    result = analyze_video(video, tmp_path / "out", progress=False, estimator=estimator)
+    track = np.load(tmp_path / "out" / "landmarks.npz")
+    hip_x = track["image"][:, [23, 24], 0].mean(axis=1)
+    detected = track["detected"]
+    assert np.all(hip_x[detected] < 640)  # always the person on the left
+    assert not detected[120:135].any()  # hidden: nobody else is taken for them
+    assert detected[140:].mean() >= 0.95  # and found again when back
+    share = result.report["pose"]["frames_with_second_person"] / len(clip)
+    assert 0.8 <= share <= 0.92  # in view from frame 30 of 282
+    assert f"A second person is in view for {round(100 * share)} % of frames" in " ".join(
+        result.report["warnings"]
+    )
+
+
+def test_damaged_video_is_analysed_to_the_end(tmp_path, estimator):
+    import cv2
+
+    from formcheck.pipeline.analyze import summary_text
+
+    data = bytearray(sample("squat_good.mp4").read_bytes())
+    mid = len(data) // 2
+    data[mid : mid + 4000] = bytes(4000)
+    video = tmp_path / "damaged.mp4"
+    video.write_bytes(bytes(data))
+    cap = cv2.VideoCapture(str(video))
+    readable = 0
+    while cap.read()[0]:
+        readable += 1
+    cap.release()
+    assert readable < 200  # a plain read loop stops at the damage
+
+    result = analyze_video(video, tmp_path / "out", progress=False, estimator=estimator)
+    v = result.report["video"]
+    assert 1 <= v["frames_lost"] <= 30
+    assert v["frames"] + v["frames_lost"] == 282
+    track = np.load(tmp_path / "out" / "landmarks.npz")
+    assert track["t_ms"][-1] == 9367  # the last frame of the clip
+    after = track["t_ms"] > (readable + 5) * 1000 / 30
+    assert after.sum() >= 282 - readable - 40 and track["detected"][after].mean() >= 0.95
+    assert any("could not be decoded" in w for w in result.report["warnings"])
+    assert f"warning: {v['frames_lost']} frames" in summary_text(result.report)
+
+
+def test_small_video_without_a_person_is_warned_about(tmp_path, estimator):
+    video = _write(tmp_path / "tiny.mp4", [np.full((180, 320, 3), 90, np.uint8)] * 10)
+    report = analyze_video(video, None, progress=False, estimator=estimator).report
+    warnings = report["warnings"]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("The video is only 320x180;")
+    assert warnings[1].startswith("No person found in the video —")

@@ -1,4 +1,6 @@
+import logging
 import threading
+from fractions import Fraction
 
 import cv2
 import numpy as np
@@ -68,6 +70,89 @@ def test_truncated_video_yields_what_it_has(tmp_path):
         return
     frames = list(src)  # must terminate, never hang or crash
     assert len(frames) < 60
+
+
+# A phone clip: 30 fps, dropping to 15 fps in dim light, with the jitter phones record.
+PHONE_PTS_MS = (
+    [i * 33 for i in range(30)]
+    + [990 + i * 66 for i in range(1, 31)]
+    + [2970 + i * 33 + (i % 3) * 4 for i in range(1, 31)]
+)
+
+
+def write_vfr_clip(path, pts_ms, size=(160, 120)):
+    """A variable-frame-rate clip whose frames carry exactly the given presentation times."""
+    import av
+
+    ms = Fraction(1, 1000)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=30)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.time_base = stream.codec_context.time_base = ms
+        for i, t in enumerate(pts_ms):
+            img = np.full((size[1], size[0], 3), (i * 20) % 255, np.uint8)
+            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+            frame.pts, frame.time_base = t, ms
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+def container_times_ms(path):
+    """Presentation times of the decoded frames as the container stores them (read with PyAV)."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return sorted(float(f.pts * stream.time_base * 1000) for f in container.decode(stream))
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_variable_frame_rate_video_is_timed_by_the_container(tmp_path, caplog, suffix):
+    clip = write_vfr_clip(tmp_path / f"phone{suffix}", PHONE_PTS_MS)
+    truth = container_times_ms(clip)
+    assert truth == PHONE_PTS_MS  # the clip really is variable-rate
+    src = VideoFileSource(clip)
+    with caplog.at_level(logging.WARNING):
+        frames = list(src)
+    assert len(frames) == len(truth)
+    assert max(abs(f.t_ms - t) for f, t in zip(frames, truth)) <= 1
+    assert all(b.t_ms > a.t_ms for a, b in zip(frames, frames[1:]))
+    assert src.frames_lost == 0
+    assert "truncated" not in caplog.text
+
+
+def _first_failed_read(path):
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
+def test_damaged_data_mid_file_is_skipped_and_counted(tmp_path, caplog):
+    good = write_clip(tmp_path / "c.mp4", frames=90, fps=30.0)
+    data = bytearray(good.read_bytes())
+    mid = len(data) // 2  # OpenCV writes the index at the end: the middle is frame data
+    data[mid : mid + 4000] = bytes(4000)
+    bad = tmp_path / "damaged.mp4"
+    bad.write_bytes(bytes(data))
+    stops_at = _first_failed_read(bad)
+    assert 10 < stops_at < 80  # a plain OpenCV read loop really stops at the damage
+
+    src = VideoFileSource(bad)
+    with caplog.at_level(logging.WARNING):
+        frames = list(src)
+    times = [f.t_ms for f in frames]
+    assert times[-1] == round(89 * 1000 / 30)  # decoded to the last frame
+    assert sum(t > times[stops_at - 1] for t in times) >= 90 - stops_at - 10
+    assert all(b > a for a, b in zip(times, times[1:]))
+    assert [f.index for f in frames] == list(range(len(frames)))
+    assert 1 <= src.frames_lost <= 20
+    assert len(frames) + src.frames_lost == 90
+    assert "could not be decoded" in caplog.text
+    assert "truncated" not in caplog.text
 
 
 def test_image_folder(tmp_path):
