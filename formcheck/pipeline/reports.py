@@ -207,7 +207,8 @@ def report_html(store: Store, session_ids: list[int]) -> str:
             parts.append(f"<h2>Progress: {e(ex)}</h2><img alt='progress of {e(ex)}' src='{img}'>")
     for d in details:
         parts.append(f"<h2>Session {d['id']} — {e(d['started'])} — {e(d['person'])}</h2>")
-        parts.append(f"<p>Source: {e(d['source'])} ({e(d['kind'])}), status {e(d['status'])}.")
+        why = f" — {e(d['end_reason'])}" if d.get("end_reason") else ""
+        parts.append(f"<p>Source: {e(d['source'])} ({e(d['kind'])}), status <b>{e(d['status'])}</b>{why}.")
         if d["pain_stops"]:
             parts.append(f" <b class='flag'>Stopped for pain {len(d['pain_stops'])}×.</b>")
         parts.append("</p>")

@@ -285,6 +285,8 @@ class ReviewWindow(QWidget):
             self.sessions.insertRow(row)
             for col, v in enumerate(values):
                 self.sessions.setItem(row, col, QTableWidgetItem(v))
+            if s.end_reason:  # why an interrupted session ended, on hovering its status
+                self.sessions.item(row, len(values) - 1).setToolTip(s.end_reason)
         self.sessions.setRowCount(len(self._rows))
         self.sessions.resizeColumnsToContents()
         self._show_progress(exercise)

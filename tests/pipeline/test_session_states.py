@@ -19,6 +19,7 @@ from formcheck.pipeline.analyze import analyze_video
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.pipeline.recorder import SessionRecorder
 from formcheck.pipeline.repair import repair
+from formcheck.pipeline.reports import report_html
 from formcheck.pipeline.session_folder import read_jsonl, read_session_json
 from formcheck.pipeline.store import Store, StoreError
 from tests.conftest import ROOT, sample
@@ -81,6 +82,8 @@ def test_analyze_stopped_by_a_signal_ends_interrupted(tmp_path, model_path, sig)
     session = store.sessions()[0]
     assert session.status == "interrupted" and session.folder == folder
     assert store.session_detail(session.id)["sets"][0]["ended_by"] == "closed"
+    html = report_html(store, [session.id])  # the report says how the session ended, and why
+    assert "status <b>interrupted</b>" in html and (sig == signal.SIGINT or sig.name in html)
     store.close()
 
 

@@ -108,3 +108,25 @@ def test_export_writes_the_sessions_the_filter_shows_and_says_so(qtbot, store, t
     assert (tmp_path / "r.csv").read_text().splitlines() == report_csv(store, [w._rows[0]]).splitlines()
     w.flagged_only.setChecked(False)
     assert w.export_to(tmp_path / "all.html").startswith("Exported 2 sessions")
+
+
+def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_path):
+    from PySide6.QtCore import QSettings
+
+    from formcheck.exercises.loader import load_library
+    from formcheck.pipeline.pose import PoseEstimator
+    from formcheck.ui.main_window import MainWindow
+    from formcheck.ui.session_controller import SessionController
+    from formcheck.ui.speech import Speaker
+
+    db = tmp_path / "data" / "formcheck.db"
+    db.parent.mkdir()
+    db.write_bytes(b"not a database at all" * 200)
+    c = SessionController(lambda: PoseEstimator(model_path), Speaker(command=["true"]), store_factory=lambda: Store(db))
+    w = MainWindow(load_library().exercises, c, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                   cameras=lambda: [])
+    qtbot.addWidget(w)
+    w.act_review.trigger()
+    message = w.statusBar().currentMessage()
+    assert str(db) in message and "formcheck repair" in message and "\n" not in message
+    assert w.banner.text() == message
