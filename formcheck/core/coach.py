@@ -76,7 +76,9 @@ def summarise_set(number: int, tracker: ExerciseTracker, ended_by: SetEnd) -> Se
     flagged = [r for r in items if r.faults]
     faults = Counter(msg for r in flagged for msg, _t in r.faults.values())
     hold_s = sum(h.held_ms for h in tracker.holds) / 1000
-    return SetSummary(number, tracker.rep_counts(), hold_s, len(flagged), dict(faults), ended_by, len(tracker.attempts))
+    unjudged = sum(1 for r in items if r.not_judged)
+    return SetSummary(number, tracker.rep_counts(), hold_s, len(flagged), dict(faults), ended_by, len(tracker.attempts),
+                      unjudged)
 
 
 def set_text(exercise: ExerciseDef, s: SetSummary) -> str:
@@ -90,6 +92,8 @@ def set_text(exercise: ExerciseDef, s: SetSummary) -> str:
     if s.flagged:
         why = ", ".join(f"{msg} ×{n}" for msg, n in sorted(s.faults.items(), key=lambda kv: -kv[1]))
         text += f", {s.flagged} flagged ({why})"
+    if s.not_judged:
+        text += f", {s.not_judged} not fully judged (landmarks out of sight)"
     return text + _END_WORDS[s.ended_by]
 
 

@@ -68,6 +68,7 @@ class SetSummary:
     faults: dict[str, int]  # fault cue text -> how many reps/holds had it
     ended_by: SetEnd
     attempts: int = 0
+    not_judged: int = 0  # reps (or holds) with a rule the engine couldn't judge (landmarks unseen)
 
     @property
     def rep_total(self) -> int:

@@ -15,8 +15,13 @@ Rule kinds (code) and their fields; thresholds live only in the exercise files:
   the raised leg belong to opposite sides (measures ``arm`` and ``leg`` evaluated per side).
 * ``visibility`` — listed landmarks seen with at least the given confidence (part of set-up).
 
-Phases: ``always``, ``rest``, ``moving`` (leaving or returning to rest), ``top`` (at the target),
-``hold`` (in the held position).
+Phases: ``always``, ``rest``, ``moving`` (leaving or returning to rest), ``top`` (from the moment
+the target is crossed), ``peak`` (the held top, where a therapist looks: judged once per rep, when
+it ends, on the median of the frames near the rep's own peak), ``hold`` (in the held position).
+
+``margin`` gives the benefit of the doubt: a value must be beyond a threshold by more than the
+margin (in the threshold's unit) to count as a fault, so a rep measured within the error of the
+threshold is never flagged on one rep and passed on the next.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Literal
 from formcheck.core.kinematics import Posture, View
 from formcheck.core.measures import Measure
 
-Phase = Literal["always", "rest", "moving", "top", "hold"]
+Phase = Literal["always", "rest", "moving", "top", "peak", "hold"]
 RuleKind = Literal["range", "symmetry", "stability", "peak", "tempo", "hold_time", "pairing"]
 RepPhase = Literal["up", "top", "down"]
 Group = Literal["core", "mobility", "functional", "timer"]
@@ -129,9 +134,22 @@ class RuleDef:
     side: Literal["near", "active", "opposite"] = "near"
     # A frame-level fault must last this long before it counts (filters single-frame noise).
     persist_s: float = 0.3
+    margin: float = 0.0  # beyond a threshold by more than this to be a fault (see module doc)
 
     def in_range(self, value: float) -> bool:
         return Condition(self.measure or "", self.min, self.max).holds(value)
+
+    def violated(self, value: float) -> bool | None:
+        """Clearly outside [min, max] (by more than the margin); None when not measurable."""
+        if value != value:
+            return None
+        return (self.min is not None and value < self.min - self.margin) or (
+            self.max is not None and value > self.max + self.margin)
+
+    def duration_violated(self, seconds: float) -> bool:
+        """A timed phase clearly outside [min_s, max_s] (by more than the margin, in seconds)."""
+        return (self.min_s is not None and seconds < self.min_s - self.margin) or (
+            self.max_s is not None and seconds > self.max_s + self.margin)
 
 
 @dataclass(frozen=True, slots=True)

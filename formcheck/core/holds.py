@@ -22,6 +22,8 @@ class HoldRecord:
     held_ms: int = 0
     side: str | None = None
     faults: dict[str, tuple[str, int]] = field(default_factory=dict)
+    not_judged: dict[str, str] = field(default_factory=dict)  # rule code -> why it couldn't be judged
+    seen: dict[str, list[int]] = field(default_factory=dict)  # frame rule -> [judged, unsure] frames
 
     def add_fault(self, code: str, message: str, t_ms: int) -> None:
         self.faults.setdefault(code, (message, t_ms))

@@ -35,6 +35,11 @@ class RepRecord:
     low: float = math.nan
     faults: dict[str, tuple[str, int]] = field(default_factory=dict)  # code -> (message, t_ms)
     samples: list[tuple[int, float]] = field(default_factory=list)
+    # Rules that could not be judged on this rep (code -> why), and the evidence kept to judge
+    # rules at the rep's peak: rule code -> (t_ms, value) per frame of the rep.
+    not_judged: dict[str, str] = field(default_factory=dict)
+    rule_samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    seen: dict[str, list[int]] = field(default_factory=dict)  # frame rule -> [judged, unsure] frames
 
     def add_fault(self, code: str, message: str, t_ms: int) -> None:
         self.faults.setdefault(code, (message, t_ms))

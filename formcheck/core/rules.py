@@ -62,8 +62,7 @@ def frame_fault(rule: RuleDef, ctx: FrameContext) -> bool | None:
         side = rule_side(rule, ctx)
         if side is None:
             return None
-        v = ctx.value(rule.measure or "", side)
-        return None if math.isnan(v) else not rule.in_range(v)
+        return rule.violated(ctx.value(rule.measure or "", side))
     if rule.kind == "symmetry":
         left, right = ctx.value(rule.measure or "", "left"), ctx.value(rule.measure or "", "right")
         if math.isnan(left) or math.isnan(right):
@@ -99,13 +98,8 @@ def _pairing_fault(rule: RuleDef, ctx: FrameContext) -> bool | None:
 def rep_fault(rule: RuleDef, rep: RepRecord) -> bool | None:
     """Judge a rep rule on a finished rep."""
     if rule.kind == "peak":
-        return None if math.isnan(rep.peak) else not rule.in_range(rep.peak)
+        return rule.violated(rep.peak)
     if rule.kind in ("tempo", "hold_time"):
-        phase = rule.rep_phase or "top"
-        duration = rep.phase_s(phase)
-        if duration is None:
-            return None
-        too_short = rule.min_s is not None and duration < rule.min_s
-        too_long = rule.max_s is not None and duration > rule.max_s
-        return too_short or too_long
+        duration = rep.phase_s(rule.rep_phase or "top")
+        return None if duration is None else rule.duration_violated(duration)
     raise ValueError(f"{rule.kind!r} is not a rep rule")

@@ -24,7 +24,7 @@ from formcheck.core.kinematics import Side, ViewEstimate, facing_side, landmark_
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay, Status
 from formcheck.core.reps import RepCounter, RepRecord
-from formcheck.core.rules import FRAME_KINDS, REP_KINDS, FrameContext, frame_fault, rep_fault
+from formcheck.core.rules import FRAME_KINDS, REP_KINDS, FrameContext, frame_fault, rep_fault, rule_side
 
 # A set-up problem that lasts longer than this abandons the rep or hold in progress.
 GATE_GRACE_MS = 1000
@@ -53,7 +53,8 @@ class ExerciseTracker:
         # While False (set-up, rest) the counters still follow the movement, so a set can start
         # from a known rest position, but nothing is recorded, judged or cued except set-up.
         self.counting = True
-        self._frame_rules = tuple(r for r in exercise.rules if r.kind in FRAME_KINDS)
+        self._frame_rules = tuple(r for r in exercise.rules if r.kind in FRAME_KINDS and r.phase != "peak")
+        self._peak_rules = tuple(r for r in exercise.rules if r.kind in FRAME_KINDS and r.phase == "peak")
         self._rep_rules = tuple(r for r in exercise.rules if r.kind in REP_KINDS)
         self.reset()
 
@@ -137,6 +138,7 @@ class ExerciseTracker:
                 )
                 active = self._judge_frame_rules(t, ctx, phase, conditions)
                 self._attach_faults(t, active)
+                self._keep_peak_evidence(t, ctx)
                 self._advance_hold(t, ctx, active, events)
         self._close_faults(t, set(active))
 
@@ -233,6 +235,10 @@ class ExerciseTracker:
                 continue
             if rep_fault(rule, rec):
                 rec.add_fault(rule.code, rule.cue, t)
+        if rec.reached:
+            self._judge_at_peak(rec)
+        self._note_unjudged(rec)
+        rec.rule_samples = {}  # evidence used; the record is kept for the whole set
         (self.reps if rec.reached else self.attempts).append(rec)
         self._events.append(RepCompleted(t, rec))
         if rec.faults:
@@ -244,6 +250,11 @@ class ExerciseTracker:
             if worst not in self._cued_in_rep:
                 n = len(self.reps) + len(self.attempts)
                 events.append(CueCandidate(f"{worst}:rep{n}", rules[worst].cue, rules[worst].severity, "fault"))
+        elif rec.reached and rec.not_judged:
+            # Never praise (or fault) what can't be seen: say so instead.
+            why = next(iter(rec.not_judged.values()))
+            events.append(CueCandidate(f"notjudged:{len(self.reps)}", f"{why[0].upper()}{why[1:]} — rep not fully judged",
+                                       SEVERITY_INFO, "setup"))
         elif rec.reached:
             events.append(
                 CueCandidate(f"positive:{len(self.reps)}", self.exercise.positive_cue, SEVERITY_INFO, "positive")
@@ -291,17 +302,61 @@ class ExerciseTracker:
                 conditions.append(CueCandidate(rule.code, rule.cue, rule.severity, "fault"))
         return active
 
-    def _attach_faults(self, t: int, active: list[str]) -> None:
-        rules = {r.code: r for r in self._frame_rules}
-        targets: list[RepRecord | HoldRecord] = [
-            c.current for c in self.counters.values() if c.current is not None
-        ]
+    def _targets(self) -> list[RepRecord | HoldRecord]:
+        """The rep(s) or hold under way, which this frame's judgements belong to."""
+        targets: list[RepRecord | HoldRecord] = [c.current for c in self.counters.values() if c.current is not None]
         if self.hold_timer is not None and self.hold_timer.current is not None:
             targets.append(self.hold_timer.current)
+        return targets
+
+    def _attach_faults(self, t: int, active: list[str]) -> None:
+        rules = {r.code: r for r in self._frame_rules}
+        targets = self._targets()
         for code in active:
             since = self._violating_since.get(code, t)
             for target in targets:
                 target.add_fault(code, rules[code].cue, since)
+        for code, verdict in self._rule_status.items():  # how often each rule could be judged
+            for target in targets:
+                tally = target.seen.setdefault(code, [0, 0])
+                tally[verdict is None] += 1
+
+    def _keep_peak_evidence(self, t: int, ctx: FrameContext) -> None:
+        """The values of rules judged at the rep's peak, frame by frame, until the rep ends."""
+        for counter in self.counters.values():
+            rec = counter.current
+            if rec is None:
+                continue
+            for rule in self._peak_rules:
+                side = rule_side(rule, ctx)
+                value = ctx.value(rule.measure or "", side) if side is not None else math.nan
+                rec.rule_samples.setdefault(rule.code, []).append((t, value))
+
+    def _judge_at_peak(self, rec: RepRecord) -> None:
+        """Judge the 'peak' rules on the frames near the rep's own peak (the held top), from their
+        median: one verdict per rep, the moment a therapist would look."""
+        if rec.top_start_ms is None or rec.top_end_ms is None:
+            return
+        for rule in self._peak_rules:
+            window = [v for t, v in rec.rule_samples.get(rule.code, ()) if rec.top_start_ms <= t <= rec.top_end_ms]
+            seen = [v for v in window if not math.isnan(v)]
+            if not seen or len(seen) < 0.5 * len(window):
+                rec.not_judged[rule.code] = self._unseen(rule)
+            elif rule.violated(float(np.median(seen))):
+                rec.add_fault(rule.code, rule.cue, (rec.top_start_ms + rec.top_end_ms) // 2)
+
+    def _unseen(self, rule: RuleDef) -> str:
+        m = self.exercise.measures.get(rule.measure or "")
+        joints = [p.replace("mid_", "").replace("_", " ") for p in (m.points if m else ())]
+        return f"couldn't see your {' and '.join(dict.fromkeys(joints))} clearly"
+
+    def _note_unjudged(self, rec: RepRecord | HoldRecord) -> None:
+        """A frame rule that couldn't be judged on most of the frames it applied to, and didn't
+        fire, is 'not judged' on this rep or hold — never silently 'clean'."""
+        rules = {r.code: r for r in self._frame_rules}
+        for code, (judged, unsure) in rec.seen.items():
+            if code not in rec.faults and unsure > judged:
+                rec.not_judged[code] = self._unseen(rules[code])
 
     # ---- holds -------------------------------------------------------------------------------
     def _advance_hold(
@@ -330,6 +385,7 @@ class ExerciseTracker:
     # ---- output ------------------------------------------------------------------------------
     def _keep_hold(self, t: int, done: HoldRecord | None) -> None:
         if done is not None and self.counting:
+            self._note_unjudged(done)
             self.holds.append(done)
             self._events.append(HoldEnded(t, done))
 

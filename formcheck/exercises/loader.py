@@ -291,6 +291,7 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         leg=_known_measure(r, "leg", measures, None),
         side=r.choice("side", ("near", "active", "opposite"), "near"),
         persist_s=r.get("persist_s", float, 0.3),
+        margin=r.get("margin", float, 0.0, lambda v: None if v >= 0 else "must be 0 or more"),
     )
     for need in _RULE_NEEDS[kind]:
         if getattr(rule, need) is None:

@@ -18,6 +18,11 @@ def faults_json(faults: dict[str, tuple[str, int]]) -> list[dict[str, Any]]:
     return [{"code": c, "message": m, "t_s": round(t / 1000, 2)} for c, (m, t) in faults.items()]
 
 
+def not_judged_json(not_judged: dict[str, str]) -> list[dict[str, str]]:
+    """Rules the engine declined to judge on a rep or hold, and why (landmarks it couldn't see)."""
+    return [{"code": c, "reason": why} for c, why in not_judged.items()]
+
+
 def rep_json(index: int, r: RepRecord) -> dict[str, Any]:
     metrics = {
         "peak_deg": _round(r.peak),
@@ -32,6 +37,7 @@ def rep_json(index: int, r: RepRecord) -> dict[str, Any]:
         "start_s": round(r.start_ms / 1000, 2),
         "end_s": round((r.end_ms or r.start_ms) / 1000, 2),
         "faults": faults_json(r.faults),
+        "not_judged": not_judged_json(r.not_judged),
         "metrics": {k: v for k, v in metrics.items() if v is not None},
     }
 
@@ -43,6 +49,7 @@ def hold_json(h: HoldRecord) -> dict[str, Any]:
         "duration_s": round(h.held_ms / 1000, 2),
         "side": h.side,
         "faults": faults_json(h.faults),
+        "not_judged": not_judged_json(h.not_judged),
     }
 
 

@@ -79,13 +79,16 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2 → 3: session identity (uid, for repair and sharing), the recording process (pid, host) so
     # a session left 'recording' by a crash can be recognised, why a session ended early, and the
-    # exercise definition (thresholds) each set was judged with.
+    # exercise definition (thresholds) each set was judged with, and the rules a rep or hold could
+    # not be judged on (and why).
     """
     ALTER TABLE sessions ADD COLUMN uid TEXT;
     ALTER TABLE sessions ADD COLUMN pid INTEGER;
     ALTER TABLE sessions ADD COLUMN host TEXT;
     ALTER TABLE sessions ADD COLUMN end_reason TEXT;
     ALTER TABLE sets ADD COLUMN definition TEXT;
+    ALTER TABLE reps ADD COLUMN not_judged TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE holds ADD COLUMN not_judged TEXT NOT NULL DEFAULT '[]';
     UPDATE sessions SET uid = 'legacy-' || id;
     CREATE UNIQUE INDEX sessions_by_uid ON sessions(uid);
     """,
@@ -270,8 +273,9 @@ class Store:
 
     def add_rep(self, set_id: int, rep: dict[str, Any], attempt: bool = False) -> int:
         rid = int(self.db.execute(
-            "INSERT INTO reps(set_id, idx, side, start_s, end_s, attempt, metrics) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (set_id, rep["index"], rep["side"], rep["start_s"], rep["end_s"], int(attempt), json.dumps(rep["metrics"])),
+            "INSERT INTO reps(set_id, idx, side, start_s, end_s, attempt, metrics, not_judged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (set_id, rep["index"], rep["side"], rep["start_s"], rep["end_s"], int(attempt), json.dumps(rep["metrics"]),
+             json.dumps(rep.get("not_judged", []))),
         ).lastrowid)
         for f in rep["faults"]:
             self.db.execute("INSERT INTO faults(rep_id, code, message, t_s) VALUES (?, ?, ?, ?)",
@@ -280,8 +284,9 @@ class Store:
 
     def add_hold(self, set_id: int, hold: dict[str, Any]) -> int:
         hid = int(self.db.execute(
-            "INSERT INTO holds(set_id, start_s, end_s, duration_s, side) VALUES (?, ?, ?, ?, ?)",
-            (set_id, hold["start_s"], hold["end_s"], hold["duration_s"], hold.get("side")),
+            "INSERT INTO holds(set_id, start_s, end_s, duration_s, side, not_judged) VALUES (?, ?, ?, ?, ?, ?)",
+            (set_id, hold["start_s"], hold["end_s"], hold["duration_s"], hold.get("side"),
+             json.dumps(hold.get("not_judged", []))),
         ).lastrowid)
         for f in hold["faults"]:
             self.db.execute("INSERT INTO faults(hold_id, code, message, t_s) VALUES (?, ?, ?, ?)",
@@ -381,14 +386,16 @@ class Store:
                 notes = [n["text"] for n in self.db.execute("SELECT text FROM notes WHERE rep_id = ? ORDER BY id", (r["id"],))]
                 reps.append({"id": r["id"], "index": r["idx"], "side": r["side"], "start_s": r["start_s"],
                              "end_s": r["end_s"], "attempt": bool(r["attempt"]),
-                             "metrics": json.loads(r["metrics"]), "faults": faults, "notes": notes})
+                             "metrics": json.loads(r["metrics"]), "faults": faults, "notes": notes,
+                             "not_judged": json.loads(r["not_judged"])})
             holds = []
             for h in self.db.execute("SELECT * FROM holds WHERE set_id = ? ORDER BY id", (st["id"],)):
                 faults = [dict(f) for f in self.db.execute(
                     "SELECT f.id, f.code, f.message, f.t_s, v.agree FROM faults f "
                     "LEFT JOIN verdicts v ON v.fault_id = f.id WHERE f.hold_id = ? ORDER BY f.id", (h["id"],))]
                 holds.append({"id": h["id"], "start_s": h["start_s"], "end_s": h["end_s"],
-                              "duration_s": h["duration_s"], "side": h["side"], "faults": faults})
+                              "duration_s": h["duration_s"], "side": h["side"], "faults": faults,
+                              "not_judged": json.loads(h["not_judged"])})
             sets.append({"id": st["id"], "exercise": st["exercise"], "number": st["number"],
                          "prescribed": st["prescribed"], "started_s": st["started_s"], "ended_s": st["ended_s"],
                          "ended_by": st["ended_by"], "definition": st["definition"], "reps": reps, "holds": holds})

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from formcheck.core import rules
+from formcheck.core.exercise import ExerciseDef
 from formcheck.core.kinematics import ViewEstimate
 from formcheck.pipeline.results_json import results_json
 from formcheck.core.landmarks import L, Pose
@@ -82,9 +83,9 @@ def _pose(view: str, hip_shift: float = 0.0) -> Pose:
     return pose
 
 
-def drive_values(exercise_id: str, frames: list[Frame]) -> Run:
+def drive_values(exercise: str | ExerciseDef, frames: list[Frame]) -> Run:
     """Run the tracker over scripted measure values; ``_hip_up`` (px) lifts the hips in the pose."""
-    ex = load_by_id(exercise_id)
+    ex = load_by_id(exercise) if isinstance(exercise, str) else exercise
     view = ex.setup.views[0] if ex.setup else "side"
     tracker = ExerciseTracker(ex)
     current: list[Frame] = [{}]

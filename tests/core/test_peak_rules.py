@@ -1,0 +1,56 @@
+"""Rules judged where a therapist looks (the held top), 'not judged' when unseen, and margins."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from formcheck.exercises.loader import load_by_id
+from tests.exercises.scripted import drive_values, move, stay
+
+pytestmark = pytest.mark.unit
+
+REST = {"hip": 128, "knee": 90}
+TOP = {"hip": 176, "knee": 90}
+
+
+def bridge(partway: dict, top: dict, top_s: float = 3.0) -> list[dict]:
+    """Rise through ``partway`` to ``top``, hold, lower, rest."""
+    return (stay(REST, 1.0) + move(REST, partway, 0.6) + move(partway, top, 0.6) + stay(top, top_s)
+            + move(top, REST, 1.5) + stay(REST, 1.0))
+
+
+def test_feet_are_judged_at_the_held_top_not_on_the_way_up():
+    # Partway up the knee reads 60° (as on real footage) but at the top it is 90°: clean.
+    run = drive_values("glute_bridge", bridge({"hip": 160, "knee": 60}, TOP))
+    assert len(run.reps) == 1 and run.fault_codes() == [set()]
+    assert [text for _, text in run.cues] == ["Good bridge"]
+
+
+def test_feet_too_far_at_the_top_are_flagged_once_the_rep_ends():
+    run = drive_values("glute_bridge", bridge({"hip": 160, "knee": 100}, {"hip": 176, "knee": 125}))
+    assert run.fault_codes() == [{"bridge_feet_position"}]
+    t_fault = run.reps[0]["faults"][0]["t_s"]
+    t_cue = next(t for t, text in run.cues if text.startswith("Move your feet"))
+    assert t_cue >= run.reps[0]["end_s"] - 0.05  # said when the rep is over, not mid-rep
+    assert 2.2 <= t_fault <= 5.2  # dated at the held top
+
+
+def test_unseen_knee_at_the_top_is_not_judged_and_said_so():
+    run = drive_values("glute_bridge", bridge({"hip": 160, "knee": 90}, {"hip": 176, "knee": math.nan}))
+    rep = run.reps[0]
+    assert rep["faults"] == [] and {n["code"] for n in rep["not_judged"]} == {"bridge_feet_position"}
+    assert "knee" in rep["not_judged"][0]["reason"]
+    assert run.setup_cues[-1].endswith("rep not fully judged") and "Good bridge" not in [c for _, c in run.cues]
+
+
+@pytest.mark.parametrize("down_s, flagged", [(0.9, False), (0.2, True)])
+def test_margin_gives_the_benefit_of_the_doubt(down_s, flagged):
+    # Lowering timed against 0.6 s: with a 0.3 s margin only a clearly fast lowering is flagged.
+    ex = load_by_id("glute_bridge")
+    rules = tuple(dataclasses.replace(r, margin=0.3) if r.code == "bridge_fast_lowering" else r for r in ex.rules)
+    frames = stay(REST, 1.0) + move(REST, TOP, 1.0) + stay(TOP, 3.0) + move(TOP, REST, down_s) + stay(REST, 1.0)
+    run = drive_values(dataclasses.replace(ex, rules=rules), frames)
+    assert ("bridge_fast_lowering" in run.fault_codes()[0]) is flagged
