@@ -238,7 +238,7 @@ def test_pain_stop_ends_the_set_and_is_recorded(qtbot, window):
     qtbot.waitUntil(lambda: c.coach.state == "done", timeout=5000)
     assert c.coach.sets[-1].ended_by == "pain"
     qtbot.waitUntil(lambda: "stopped for pain" in window.summary.text(), timeout=5000)
-    assert c.speaker.spoken[-1].startswith("Stopped")
+    qtbot.waitUntil(lambda: c.speaker.spoken[-1].startswith("Stopped"), timeout=3000)
     overlay = c.coach.overlay(c.last)
     assert overlay.cue == "Stopped — rest now" and not any("deg" in line for line in overlay.lines)
     # The live session was recorded with its pain stop.
