@@ -52,9 +52,11 @@ def analyze_video(
     progress: bool = True,
     estimator: PoseEstimator | None = None,
     record: Callable[[], SessionRecorder] | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
 ) -> AnalysisResult:
     """Analyse ``video``; with ``out_dir`` write report.json, landmarks.npz (and annotated.mp4).
 
+    ``on_progress(frames done, frames expected)`` is called after each frame (a progress bar).
     ``record`` makes the session recorder. It is called only once the video, the model and the
     output folder have opened, so a file that can't be read leaves no empty session behind. A
     recording that fails part-way (disk full) stops with a message; the analysis goes on.
@@ -109,6 +111,8 @@ def analyze_video(
                         recorder.abandon(f"recording failed: {exc}")
                         recorder = None
                 bar.update(1)
+                if on_progress is not None:
+                    on_progress(len(track), info.frame_count)
         if tracker is not None:
             ended = [*pending, *tracker.end_counting(t_ms), SetEnded(t_ms, summarise_set(1, tracker, "video_end"))]
             if recorder is not None:

@@ -17,11 +17,11 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
-    QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSlider, QSplitter, QTableWidget,
+    QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
+    QListWidgetItem, QMessageBox, QPlainTextEdit, QProgressDialog, QPushButton, QSlider, QSplitter, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -172,6 +172,43 @@ class SessionPlayer(QWidget):
         return Overlay(cue=cue["text"], cue_level=level)  # type: ignore[arg-type]
 
 
+class AnalysisJob(QThread):
+    """Analyses and records one video file off the GUI thread (with its own database connection:
+    SQLite connections belong to the thread that made them)."""
+
+    progress = Signal(int, object)  # frames done, frames expected (None when unknown)
+    done = Signal(int)  # the recorded session
+    failed = Signal(str)  # one sentence for the user
+
+    def __init__(self, database: Path, video: Path, exercise_id: str, person: str) -> None:
+        super().__init__()
+        self.database, self.video, self.exercise_id, self.person = database, video, exercise_id, person
+
+    def run(self) -> None:
+        from formcheck.core.tracker import ExerciseTracker
+        from formcheck.exercises.loader import load_by_id
+        from formcheck.pipeline.analyze import analyze_video
+        from formcheck.pipeline.recorder import SessionRecorder
+
+        try:
+            store = Store(self.database)
+            try:
+                result = analyze_video(
+                    self.video, None, exercise=self.exercise_id, progress=False,
+                    tracker=ExerciseTracker(load_by_id(self.exercise_id)),
+                    record=lambda: SessionRecorder(store, self.person, str(self.video), "file"),
+                    on_progress=self.progress.emit)
+            finally:
+                store.close()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the window stays usable
+            self.failed.emit(str(exc))
+            return
+        if result.session_id is None:
+            self.failed.emit(result.recording_error or "The analysis could not be recorded.")
+        else:
+            self.done.emit(result.session_id)
+
+
 class ReviewWindow(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,6 +216,7 @@ class ReviewWindow(QWidget):
         self.store = store
         self.detail: dict[str, Any] | None = None
         self.rep: dict[str, Any] | None = None
+        self._jobs: list[AnalysisJob] = []
 
         self.person = QComboBox()
         self.exercise = QComboBox()
@@ -394,20 +432,23 @@ class ReviewWindow(QWidget):
         self._rep_chosen(row)
 
     # ---- any video file ----------------------------------------------------------------------
-    def analyse_file(self, path: Path, exercise_id: str, person: str = "me") -> int:
-        """Run a video through the same pipeline as live coaching, record it, and open it here."""
-        from formcheck.core.tracker import ExerciseTracker
-        from formcheck.exercises.loader import load_by_id
-        from formcheck.pipeline.analyze import analyze_video
-        from formcheck.pipeline.recorder import SessionRecorder
+    def analyse_file(self, path: Path, exercise_id: str, person: str = "me") -> AnalysisJob:
+        """Run a video through the same pipeline as live coaching, on a worker thread, record it,
+        and open it here when done; a progress dialog shows how far it got."""
+        job = AnalysisJob(self.store.path, path, exercise_id, person)
+        dialog = QProgressDialog(f"Analysing {path.name}…", "", 0, 100, self)
+        dialog.setCancelButton(None)
+        dialog.setMinimumDuration(300)
+        job.progress.connect(lambda done, total: dialog.setValue(int(100 * done / total) if total else 0))
+        job.done.connect(dialog.close)
+        job.done.connect(lambda sid: self._analysed(sid, exercise_id, person))
+        job.failed.connect(dialog.close)
+        job.failed.connect(lambda message: QMessageBox.warning(self, "Could not analyse the video", message))
+        self._jobs.append(job)
+        job.start()
+        return job
 
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            result = analyze_video(path, None, exercise=exercise_id, tracker=ExerciseTracker(load_by_id(exercise_id)),
-                                   progress=False, record=lambda: SessionRecorder(self.store, person, str(path), "file"))
-        finally:
-            QApplication.restoreOverrideCursor()
-        assert result.session_id is not None
+    def _analysed(self, session_id: int, exercise_id: str, person: str) -> None:
         self.person.blockSignals(True)
         self.person.setCurrentIndex(0)
         self.person.blockSignals(False)
@@ -416,8 +457,7 @@ class ReviewWindow(QWidget):
         if self.exercise.findText(exercise_id) < 0:
             self.exercise.addItem(exercise_id)
         self.refresh()
-        self.select_session(result.session_id)
-        return result.session_id
+        self.select_session(session_id)
 
     def _analyse_dialog(self) -> None:
         from formcheck.exercises.loader import load_library
@@ -429,10 +469,7 @@ class ReviewWindow(QWidget):
         ids = sorted(k for k, e in load_library().exercises.items() if not e.timer_only)
         exercise, ok = QInputDialog.getItem(self, "Exercise", "Which exercise is in the video?", ids, 0, False)
         if ok:
-            try:
-                self.analyse_file(Path(path), exercise)
-            except Exception as exc:  # noqa: BLE001 - shown to the user, the window stays usable
-                QMessageBox.warning(self, "Could not analyse the video", str(exc))
+            self.analyse_file(Path(path), exercise)
 
     # ---- export ------------------------------------------------------------------------------
     def export_to(self, path: Path) -> str:

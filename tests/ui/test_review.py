@@ -74,8 +74,16 @@ def test_any_video_file_is_analysed_recorded_and_replayed(qtbot, tmp_path, model
     w = ReviewWindow(store)
     qtbot.addWidget(w)
     assert w.sessions.rowCount() == 0
-    sid = w.analyse_file(sample("bird_dog_leg_high.mp4"), "bird_dog", person="Fay")
-    assert w.sessions.rowCount() == 1 and w.detail["id"] == sid
+    progress = []
+    job = w.analyse_file(sample("bird_dog_leg_high.mp4"), "bird_dog", person="Fay")
+    job.progress.connect(lambda done, total: progress.append((done, total)))
+    assert w.sessions.rowCount() == 0  # the window is not held up while the video is analysed
+    with qtbot.waitSignal(job.done, timeout=120000) as finished:
+        pass
+    sid = finished.args[0]
+    qtbot.waitUntil(lambda: w.detail is not None and w.detail["id"] == sid, timeout=5000)
+    assert w.sessions.rowCount() == 1
+    assert progress and progress[-1][0] == progress[-1][1] and len(progress) > 100
     assert w.reps.count() == 4 and w.player.view.has_frame
     w.player.next_flag.click()
     assert w.player.current_s > 0
