@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--frames", type=_at_least_one, default=300, help="frames per run")
     b.add_argument("--exercise", default=None, help="include this exercise's tracker")
     b.add_argument("--annotate", action="store_true", help="include drawing the overlay")
+    b.add_argument("--live", action="store_true",
+                   help="the full app path instead: the window, the video paced like a 30 fps camera, recording and "
+                        "voice on; reports glass-to-screen latency p50/p95/p99 and the drop rate")
+    b.add_argument("--seconds", type=_at_least_one, default=60, help="how long the --live run lasts")
 
     sub.add_parser("exercises", help="list the exercise library")
 
@@ -179,6 +183,16 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.live:
+        import os
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from formcheck.ui.live_bench import run_live
+
+        run = run_live(args.video, args.exercise or "squat", args.seconds, report_s=10.0,
+                       on_interval=lambda i: print(i.line(), flush=True))
+        print(f"{args.video} live: {run.summary()}")
+        return 0
     from formcheck.pipeline.bench import run_bench
 
     factory = None

@@ -27,6 +27,7 @@ import numpy as np
 from formcheck.core.events import (
     CueRaised, Event, HoldEnded, PainStopped, RepCompleted, SetEnded, SetStarted,
 )
+from formcheck.core.landmarks import PoseResult
 from formcheck.core.tracker import FrameEvaluation
 from formcheck.exercises.snapshot import to_json
 from formcheck.pipeline.results_json import hold_json, rep_json
@@ -65,32 +66,31 @@ class SessionRecorder:
         self.closed = False
 
     # ---- per frame -----------------------------------------------------------------------------
-    def on_frame(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event],
-                 picture: bool = True) -> None:
-        """One frame's picture and landmarks (``out`` None: events made by a command) and its events.
+    def on_frame(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event]) -> None:
+        """One frame's picture and pose (``out`` None: events made by a command) and its events."""
+        self.record(out.pose if out else None, out.frame.image if out else None, evaluation, events)
 
-        ``picture`` False: keep the landmarks but not the picture (the video repeats the last one).
-        """
+    def record(self, pose: PoseResult | None, image: np.ndarray | None, evaluation: FrameEvaluation | None,
+               events: Sequence[Event]) -> None:
+        """The pose the engine saw, the camera picture (None: keep the last one in the video) and the
+        frame's events; ``pose`` None for events made by a command (no new frame)."""
         for e in events:
             if isinstance(e, SetStarted):
                 self._primary = e.exercise.rep.measure if e.exercise.rep else None
         self._pending.extend(events)
-        if out is not None:
-            t = out.frame.t_ms
+        if pose is not None:
+            t = pose.t_ms
             self._last_t_ms = t
-            self._rows.append(self._track_row(out, evaluation))
-            if self._keep_video and picture:
-                self._write_video(t, out.frame.image)
+            primary = evaluation.values.get(self._primary, math.nan) if evaluation and self._primary else math.nan
+            self._rows.append(track_row(pose, primary))
+            if self._keep_video and image is not None:
+                self._write_video(t, image)
             if self._last_flush_ms is None:
                 self._last_flush_ms = t
             if t - self._last_flush_ms >= FLUSH_MS:
                 self.flush(t)
         elif any(isinstance(e, (SetEnded, PainStopped)) for e in events):
             self.flush()  # the end of a set is saved at once, not a second later
-
-    def _track_row(self, out: FrameOutput, evaluation: FrameEvaluation | None) -> np.ndarray:
-        primary = evaluation.values.get(self._primary, math.nan) if evaluation and self._primary else math.nan
-        return track_row(out.pose, primary)
 
     def _write_video(self, t_ms: int, image: np.ndarray) -> None:
         if self._video is None:
@@ -200,10 +200,10 @@ def recording_failed(exc: BaseException, folder: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Item:
-    out: FrameOutput | None
+    pose: PoseResult | None
+    image: np.ndarray | None  # dropped when the queue is long, so a slow disk can't fill memory
     evaluation: FrameEvaluation | None
     events: tuple[Event, ...]
-    picture: bool
 
 
 class BackgroundRecorder:
@@ -212,14 +212,16 @@ class BackgroundRecorder:
     ``make`` runs on the recording thread and opens its own ``Store`` (SQLite connections belong to
     one thread). The session is created with the first set (never for a source that shows nothing). When the
     disk is slow, frames beyond ``MAX_QUEUED`` lose their picture (the video repeats the previous
-    one) but never their landmarks or events. ``on_error`` is called (from this thread) with one
+    one; memory stays bounded) but never their landmarks or events. ``on_error`` is called (from this thread) with one
     sentence when recording stops.
     """
 
     MAX_QUEUED = 90  # about 3 s of camera pictures
 
-    def __init__(self, make: Callable[[], SessionRecorder], on_error: Callable[[str], None]) -> None:
+    def __init__(self, make: Callable[[], SessionRecorder], on_error: Callable[[str], None],
+                 keeps_video: bool = False) -> None:
         self._make = make
+        self._keeps_video = keeps_video  # else pictures are never queued
         self._on_error = on_error
         self._queue: queue.Queue[_Item | None] = queue.Queue()
         self.recorder: SessionRecorder | None = None
@@ -232,7 +234,9 @@ class BackgroundRecorder:
     def put(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event]) -> None:
         if self.failed:
             return
-        self._queue.put(_Item(out, evaluation, tuple(events), self._queue.qsize() <= self.MAX_QUEUED))
+        keep = out is not None and self._keeps_video and self._queue.qsize() <= self.MAX_QUEUED
+        image = out.frame.image if keep and out is not None else None
+        self._queue.put(_Item(out.pose if out else None, image, evaluation, tuple(events)))
 
     def close(self, status: str = "complete", reason: str | None = None, timeout: float = 30.0) -> None:
         """Write everything queued, end the session with ``status``, and stop the thread."""
@@ -253,7 +257,7 @@ class BackgroundRecorder:
                         continue
                     self.recorder = self._make()
                     self.session_id = self.recorder.session_id
-                self.recorder.on_frame(item.out, item.evaluation, item.events, item.picture)
+                self.recorder.record(item.pose, item.image, item.evaluation, item.events)
             except RECORDING_ERRORS as exc:
                 self._fail(exc)
         if self.recorder is not None:

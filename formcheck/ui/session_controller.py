@@ -122,7 +122,7 @@ class SessionController(QObject):
         fps = WEBCAM_VIDEO_FPS if kind == "live" and self._wants_webcam_video() else None
         factory, person = self._store_factory, self.person
         return BackgroundRecorder(lambda: SessionRecorder(factory(), person, label, kind, fps),
-                                  self._recording_failed.emit)
+                                  self._recording_failed.emit, keeps_video=fps is not None)
 
     def _wants_webcam_video(self) -> bool:
         if self.keep_webcam_video is None and self.ask_keep_video is not None:
