@@ -327,8 +327,9 @@ class Coach:
                 lines.append(f"Reps {frame.counts.get('all', 0)}{target}")
         progress = None
         if ex.hold is not None:
-            lines.append(f"Hold {frame.hold_s:.0f}/{ex.hold.target_s:.0f} s")
-            progress = min(1.0, frame.hold_s / ex.hold.target_s) if ex.hold.target_s else None
+            target = ex.dose.hold_s or 0.0
+            lines.append(f"Hold {frame.hold_s:.0f}/{target:.0f} s")
+            progress = min(1.0, frame.hold_s / target) if target else None
         ev = self._last_eval
         if frame.status.state == "counting" and ex.rep is not None and ev is not None:
             v = ev.values.get(ex.rep.measure, math.nan)

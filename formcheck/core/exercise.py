@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from formcheck.core.kinematics import Posture, View
+from formcheck.core.kinematics import View
 from formcheck.core.measures import Measure
 
 Phase = Literal["always", "rest", "moving", "top", "peak", "hold"]
@@ -62,7 +62,6 @@ class Dose:
 @dataclass(frozen=True, slots=True)
 class SetupDef:
     views: tuple[View, ...]
-    postures: tuple[Posture, ...]
     landmarks: tuple[str, ...]
     min_visibility: float = 0.5
     position_cue: str = "Get into the starting position"
@@ -99,10 +98,10 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class HoldDef:
-    """A timed hold: time accumulates while all ``position`` conditions hold and form is clean."""
+    """A timed hold: time accumulates while all ``position`` conditions hold and form is clean.
+    How long to hold is the prescription's: ``Dose.hold_s``."""
 
     position: tuple[Condition, ...]
-    target_s: float
     grace_s: float = 1.0
     min_record_s: float = 1.0
     # Form is judged only once the position has been held this long: getting into a plank
@@ -127,7 +126,6 @@ class RuleDef:
     min_s: float | None = None
     max_s: float | None = None
     point: str | None = None
-    arm: str | None = None
     leg: str | None = None
     # Which body side the measure is read on: the side nearer the camera, or (alternating
     # exercises) the side of the limb working / the opposite one.
@@ -167,7 +165,6 @@ class ExerciseDef:
     rules: tuple[RuleDef, ...] = ()
     safety: tuple[str, ...] = ()
     positive_cue: str = "Good rep"
-    source: str = ""
 
     @property
     def timer_only(self) -> bool:

@@ -371,7 +371,7 @@ class ExerciseTracker:
         if timer.current is not None:
             if starting:
                 self._set_anchors(ctx)  # stability rules measure drift from the hold's start
-            events.extend(self._hold_milestones(before, timer.held_s, hold.target_s))
+            events.extend(self._hold_milestones(before, timer.held_s, self.exercise.dose.hold_s or 0.0))
 
     @staticmethod
     def _hold_milestones(before: float, now: float, target: float) -> list[CueCandidate]:
@@ -412,8 +412,9 @@ class ExerciseTracker:
                 lines.append(f"{ex.rep.measure} {v:.0f} deg")
         progress = None
         if ex.hold is not None:
-            lines.append(f"Hold {ev.hold_s:.0f}/{ex.hold.target_s:.0f} s")
-            progress = min(1.0, ev.hold_s / ex.hold.target_s) if ex.hold.target_s else None
+            target = ex.dose.hold_s or 0.0
+            lines.append(f"Hold {ev.hold_s:.0f}/{target:.0f} s")
+            progress = min(1.0, ev.hold_s / target) if target else None
         cue = ev.cue
         level = "info"
         if cue is not None:

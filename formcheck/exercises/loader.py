@@ -14,6 +14,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
@@ -31,7 +32,7 @@ from formcheck.core.exercise import (
     RuleKind,
     SetupDef,
 )
-from formcheck.core.kinematics import Posture, View, landmark_index
+from formcheck.core.kinematics import View, landmark_index
 from formcheck.core.landmarks import SIDED_JOINTS
 from formcheck.core.measures import PAIR_KINDS, POINT_COUNT, Measure, MeasureSide
 from formcheck.paths import user_exercises_dir
@@ -108,6 +109,11 @@ class _Reader:
             raise self.err(unknown[0], "unknown key (a typo?)")
 
 
+def _default(cls: type, name: str) -> Any:
+    """A field's default, from the dataclass itself: defaults are written in one place only."""
+    return next(f.default for f in dataclasses.fields(cls) if f.name == name)
+
+
 def _type_name(k: type) -> str:
     return {float: "a number", int: "a whole number", str: "text", bool: "true or false", list: "a list", dict: "a table"}.get(k, k.__name__)
 
@@ -153,6 +159,8 @@ def load_exercise(path: Path) -> ExerciseDef:
         raise r.err("rules", "two rules share a code")
     if (rep or hold) and setup is None:
         raise r.err("setup", "is required for an exercise that counts reps or holds")
+    if hold is not None and not dose.hold_s:
+        raise r.err("dose", "hold_s (how long to hold) is required for an exercise with a [hold]")
     ex = ExerciseDef(
         id=ex_id,
         name=r.get("name", str),
@@ -166,8 +174,7 @@ def load_exercise(path: Path) -> ExerciseDef:
         hold=hold,
         rules=rules,
         safety=tuple(r.get("safety", list, [])),
-        positive_cue=r.get("positive_cue", str, "Good rep"),
-        source=r.get("source", str, ""),
+        positive_cue=r.get("positive_cue", str, _default(ExerciseDef, "positive_cue")),
     )
     r.finish()
     return ex
@@ -198,11 +205,11 @@ def _measures(r: _Reader) -> dict[str, Measure]:
 def _dose(r: _Reader | None) -> Dose:
     assert r is not None
     d = Dose(
-        sets=r.get("sets", int, 1, lambda v: None if v >= 1 else "must be at least 1"),
-        reps=r.get("reps", int, None, lambda v: None if v >= 1 else "must be at least 1"),
-        hold_s=r.get("hold_s", float, None, _positive),
-        per_side=r.get("per_side", bool, False),
-        rest_s=r.get("rest_s", float, 30.0, lambda v: None if v >= 0 else "must not be negative"),
+        sets=r.get("sets", int, check=lambda v: None if v >= 1 else "must be at least 1"),
+        reps=r.get("reps", int, _default(Dose, "reps"), lambda v: None if v >= 1 else "must be at least 1"),
+        hold_s=r.get("hold_s", float, _default(Dose, "hold_s"), _positive),
+        per_side=r.get("per_side", bool, _default(Dose, "per_side")),
+        rest_s=r.get("rest_s", float, _default(Dose, "rest_s"), lambda v: None if v >= 0 else "must not be negative"),
     )
     r.finish()
     return d
@@ -215,10 +222,10 @@ def _setup(r: _Reader) -> SetupDef:
             raise r.err("landmarks", f"unknown joint {j!r}")
     s = SetupDef(
         views=r.choices("views", get_args(View)),  # type: ignore[arg-type]
-        postures=r.choices("postures", get_args(Posture), []),  # type: ignore[arg-type]
         landmarks=tuple(landmarks),
-        min_visibility=r.get("min_visibility", float, 0.5, lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
-        position_cue=r.get("position_cue", str, "Get into the starting position"),
+        min_visibility=r.get("min_visibility", float, _default(SetupDef, "min_visibility"),
+                             lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
+        position_cue=r.get("position_cue", str, _default(SetupDef, "position_cue")),
     )
     r.finish()
     return s
@@ -233,10 +240,10 @@ def _rep(r: _Reader, measures: dict[str, Measure]) -> RepDef:
         measure=_known_measure(r, "measure", measures),
         start=r.get("start", float),
         target=r.get("target", float),
-        hysteresis=r.get("hysteresis", float, 4.0),
-        min_phase_s=r.get("min_phase_s", float, 0.2),
-        min_rest_s=r.get("min_rest_s", float, 0.4),
-        alternating=r.get("alternating", bool, False),
+        hysteresis=r.get("hysteresis", float, _default(RepDef, "hysteresis")),
+        min_phase_s=r.get("min_phase_s", float, _default(RepDef, "min_phase_s")),
+        min_rest_s=r.get("min_rest_s", float, _default(RepDef, "min_rest_s")),
+        alternating=r.get("alternating", bool, _default(RepDef, "alternating")),
     )
     if abs(rep.target - rep.start) <= 2 * rep.hysteresis:
         raise r.err("target", "must differ from start by more than twice the hysteresis")
@@ -251,11 +258,10 @@ def _hold(r: _Reader, measures: dict[str, Measure]) -> HoldDef:
         c.finish()
     h = HoldDef(
         position=tuple(conditions),
-        target_s=r.get("target_s", float, check=_positive),
-        grace_s=r.get("grace_s", float, 1.0),
-        min_record_s=r.get("min_record_s", float, 1.0),
-        settle_s=r.get("settle_s", float, 1.0),
-        exit_s=r.get("exit_s", float, 0.8),
+        grace_s=r.get("grace_s", float, _default(HoldDef, "grace_s")),
+        min_record_s=r.get("min_record_s", float, _default(HoldDef, "min_record_s")),
+        settle_s=r.get("settle_s", float, _default(HoldDef, "settle_s")),
+        exit_s=r.get("exit_s", float, _default(HoldDef, "exit_s")),
     )
     r.finish()
     return h
@@ -278,8 +284,8 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         code=r.get("code", str, check=lambda v: None if v.replace("_", "").isalnum() else "use letters, digits and _"),
         kind=kind,
         cue=r.get("cue", str),
-        severity=r.get("severity", int, 2, lambda v: None if 1 <= v <= 4 else "must be 1–4"),
-        phase=r.choice("phase", get_args(Phase), "always"),
+        severity=r.get("severity", int, _default(RuleDef, "severity"), lambda v: None if 1 <= v <= 4 else "must be 1–4"),
+        phase=r.choice("phase", get_args(Phase), _default(RuleDef, "phase")),
         measure=_known_measure(r, "measure", measures, None),
         min=r.get("min", float, None),
         max=r.get("max", float, None),
@@ -287,11 +293,10 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         min_s=r.get("min_s", float, None),
         max_s=r.get("max_s", float, None),
         point=r.get("point", str, None, lambda v: None if _joint_ok(v) else f"unknown joint {v!r}"),
-        arm=_known_measure(r, "arm", measures, None),
         leg=_known_measure(r, "leg", measures, None),
-        side=r.choice("side", ("near", "active", "opposite"), "near"),
-        persist_s=r.get("persist_s", float, 0.3),
-        margin=r.get("margin", float, 0.0, lambda v: None if v >= 0 else "must be 0 or more"),
+        side=r.choice("side", ("near", "active", "opposite"), _default(RuleDef, "side")),
+        persist_s=r.get("persist_s", float, _default(RuleDef, "persist_s")),
+        margin=r.get("margin", float, _default(RuleDef, "margin"), lambda v: None if v >= 0 else "must be 0 or more"),
     )
     for need in _RULE_NEEDS[kind]:
         if getattr(rule, need) is None:

@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
         ex = self.library[exercise_id]
         self.settings.setValue("exercise", exercise_id)
         self.summary.setText("")
-        self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.hold.target_s if ex.hold else 0.0)
+        self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.dose.hold_s or 0.0)
         self._error = None
         self.controller.start_exercise(ex)
         self._show_idle_banner()

@@ -5,7 +5,7 @@ from formcheck.core.holds import HoldTimer
 
 pytestmark = pytest.mark.unit
 
-HOLD = HoldDef(position=(Condition("m", 160, None),), target_s=10, grace_s=1.0, min_record_s=1.0)
+HOLD = HoldDef(position=(Condition("m", 160, None),), grace_s=1.0, min_record_s=1.0)
 
 
 def test_time_accumulates_only_with_clean_form():
