@@ -76,6 +76,20 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("repair", help="rebuild the session database from the session folders")
 
+    pg = sub.add_parser("programme", help="a person's home programme (versions are kept)")
+    pgs = pg.add_subparsers(dest="action", required=True)
+    pi = pgs.add_parser("import", help="save a programme file as the person's next version")
+    pi.add_argument("file", type=Path)
+    pi.add_argument("--person", type=_person, required=True)
+    pe = pgs.add_parser("export", help="write the current version as a commented TOML file")
+    pe.add_argument("--person", type=_person, required=True)
+    pe.add_argument("--out", type=Path, help="file to write (default: print)")
+    pw = pgs.add_parser("show", help="the current version, adherence and proposed progression")
+    pw.add_argument("--person", type=_person, required=True)
+    pp = pgs.add_parser("progress", help="propose dose changes from the progression rule")
+    pp.add_argument("--person", type=_person, required=True)
+    pp.add_argument("--confirm", action="store_true", help="save the proposed changes as a new version")
+
     ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
     ap.add_argument("--video", type=Path, help="start on this video file")
     ap.add_argument("--camera", help="start on this camera (index or device path)")
@@ -115,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sessions(args)
         if args.command == "repair":
             return _repair()
+        if args.command == "programme":
+            return _programme(args)
         return _app(args)
     except KeyboardInterrupt as exc:
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; what was recorded is kept", file=sys.stderr)
@@ -126,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
-    from formcheck.exercises.loader import ExerciseFileError
+    from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.pipeline.frames import FrameSourceError
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError
@@ -260,6 +276,46 @@ def _repair() -> int:
     from formcheck.pipeline.repair import repair
 
     print(repair(data_dir() / "formcheck.db").text())
+    return 0
+
+
+def _programme(args: argparse.Namespace) -> int:
+    from formcheck.core.programme import apply_proposals, propose
+    from formcheck.exercises.loader import load_library
+    from formcheck.exercises.programme_file import dumps, load
+    from formcheck.pipeline import programme_store
+    from formcheck.pipeline.store import Store, StoreError
+
+    store = Store()
+    try:
+        if args.action == "import":
+            programme = load(args.file, set(load_library().exercises), person=args.person)
+            saved, new = programme_store.save(store, programme)
+            print(f"saved {args.person}'s programme as {saved.label()}" if new
+                  else f"{args.person}'s programme is unchanged ({saved.label()}); nothing saved")
+            return 0
+        current = programme_store.current_programme(store, args.person)
+        if current is None:
+            raise StoreError(f"{args.person!r} has no programme yet; `formcheck programme import FILE --person NAME` "
+                             "saves one")
+        if args.action == "export":
+            text = dumps(current)
+            if args.out:
+                args.out.write_text(text, encoding="utf-8")
+                print(f"wrote {args.out} ({current.label()})")
+            else:
+                print(text, end="")
+            return 0
+        proposals = propose(current, programme_store.outcomes(store, current))
+        if args.action == "show":
+            print(current.text())
+        lines = [f"  proposed: {p.text()}" for p in proposals] or ["  no change proposed by the progression rule"]
+        print("\n".join(lines))
+        if args.action == "progress" and args.confirm and proposals:
+            saved, _ = programme_store.save(store, apply_proposals(current, proposals))
+            print(f"confirmed: saved as {saved.label()}")
+    finally:
+        store.close()
     return 0
 
 

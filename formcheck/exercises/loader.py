@@ -15,6 +15,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, get_args
 
@@ -109,7 +110,9 @@ class _Reader:
 
 
 def _type_name(k: type) -> str:
-    return {float: "a number", int: "a whole number", str: "text", bool: "true or false", list: "a list", dict: "a table"}.get(k, k.__name__)
+    names = {float: "a number", int: "a whole number", str: "text", bool: "true or false", list: "a list",
+             dict: "a table", date: "a date (YYYY-MM-DD, no quotes)"}
+    return names.get(k, k.__name__)
 
 
 def _positive(v: float) -> str | None:

@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 
 from formcheck.core.events import (
-    CueRaised, Event, HoldEnded, PainStopped, RepCompleted, SetEnded, SetStarted,
+    RATING_EVENTS, CueRaised, EffortRated, Event, HoldEnded, PainRated, PainStopped, RepCompleted, SessionFlagged,
+    SetEnded, SetStarted,
 )
 from formcheck.core.tracker import FrameEvaluation
 from formcheck.exercises.snapshot import to_json
@@ -44,9 +45,10 @@ RECORDING_ERRORS = (OSError, sqlite3.Error, StoreError)
 
 
 class SessionRecorder:
-    def __init__(self, store: Store, person: str, source: str, kind: str, keep_video_fps: float | None = None) -> None:
+    def __init__(self, store: Store, person: str, source: str, kind: str, keep_video_fps: float | None = None,
+                 programme: tuple[str, int] | None = None) -> None:
         self.store = store
-        self.session_id, self.folder = store.start_session(person, source, kind)
+        self.session_id, self.folder = store.start_session(person, source, kind, programme)
         self._track = (self.folder / TRACK_FILE).open("ab")
         self._events = (self.folder / EVENTS_FILE).open("a", encoding="utf-8")
         self._rows: list[np.ndarray] = []
@@ -85,8 +87,8 @@ class SessionRecorder:
                 self._last_flush_ms = t
             if t - self._last_flush_ms >= FLUSH_MS:
                 self.flush(t)
-        elif any(isinstance(e, (SetEnded, PainStopped)) for e in events):
-            self.flush()  # the end of a set is saved at once, not a second later
+        elif any(isinstance(e, (SetEnded, PainStopped, *RATING_EVENTS)) for e in events):
+            self.flush()  # the end of a set, or a rating, is saved at once, not a second later
 
     def _track_row(self, out: FrameOutput, evaluation: FrameEvaluation | None) -> np.ndarray:
         primary = evaluation.values.get(self._primary, math.nan) if evaluation and self._primary else math.nan
@@ -151,6 +153,13 @@ class SessionRecorder:
             return {"type": "hold", **hold_json(e.hold)}
         if isinstance(e, SetEnded):
             return {"type": "set_end", "t_s": e.t_ms / 1000, "ended_by": e.summary.ended_by}
+        if isinstance(e, PainRated):
+            return {"type": "pain", "t_s": e.t_ms / 1000, "moment": e.moment, "exercise": e.exercise, "score": e.score}
+        if isinstance(e, EffortRated):
+            return {"type": "effort", "t_s": e.t_ms / 1000, "moment": "exercise", "exercise": e.exercise,
+                    "score": e.score}
+        if isinstance(e, SessionFlagged):
+            return {"type": "flag", "t_s": e.t_ms / 1000, "reason": e.reason}
         return None
 
     def finish(self, status: str = "complete", reason: str | None = None) -> None:
@@ -210,7 +219,8 @@ class BackgroundRecorder:
     """A ``SessionRecorder`` on its own thread, fed through a queue.
 
     ``make`` runs on the recording thread and opens its own ``Store`` (SQLite connections belong to
-    one thread). The session is created with the first set (never for a source that shows nothing). When the
+    one thread). The session is created with the first set (never for a source that shows nothing);
+    ratings given before it (pain before the session) are kept and saved first. When the
     disk is slow, frames beyond ``MAX_QUEUED`` lose their picture (the video repeats the previous
     one) but never their landmarks or events. ``on_error`` is called (from this thread) with one
     sentence when recording stops.
@@ -226,6 +236,7 @@ class BackgroundRecorder:
         self.failed = False
         self.session_id: int | None = None
         self._end: tuple[str, str | None] = ("complete", None)
+        self._early: list[Event] = []  # ratings given before the session exists
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
 
@@ -250,9 +261,11 @@ class BackgroundRecorder:
             try:
                 if self.recorder is None:
                     if not any(isinstance(e, SetStarted) for e in item.events):
+                        self._early += [e for e in item.events if isinstance(e, RATING_EVENTS)]
                         continue
                     self.recorder = self._make()
                     self.session_id = self.recorder.session_id
+                    self.recorder.on_frame(None, None, self._early)
                 self.recorder.on_frame(item.out, item.evaluation, item.events, item.picture)
             except RECORDING_ERRORS as exc:
                 self._fail(exc)
