@@ -308,7 +308,10 @@ def _programme(args: argparse.Namespace) -> int:
             return 0
         proposals = propose(current, programme_store.outcomes(store, current))
         if args.action == "show":
+            from formcheck.pipeline.adherence import adherence
+
             print(current.text())
+            print(adherence(store, args.person).text())
         lines = [f"  proposed: {p.text()}" for p in proposals] or ["  no change proposed by the progression rule"]
         print("\n".join(lines))
         if args.action == "progress" and args.confirm and proposals:

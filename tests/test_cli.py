@@ -92,6 +92,7 @@ def test_programme_import_export_show_and_progress(tmp_path, monkeypatch, capsys
     assert main(["programme", "show", "--person", "Ann"]) == 0
     shown = capsys.readouterr().out
     assert "  1. glute_bridge           2 × 10 reps, rest 30 s" in shown
+    assert "Ann — last session: today" in shown
     assert "  proposed: glute_bridge: 2 × 10 reps → 2 × 12 reps" in shown
     assert main(["programme", "progress", "--person", "Ann", "--confirm"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "confirmed: saved as version 2"

@@ -28,3 +28,7 @@ def pain_warning(before: int | None, now: int, stop_at: int | None = None) -> st
     if before is not None and now - before >= PAIN_RISE:
         return f"pain rose from {before} to {now} (by {now - before}; {PAIN_RISE} or more means stop)"
     return None
+
+# The start of the flag reason when the person stopped on the app's advice (or pressed "Stop — it
+# hurts"): adherence and the review mark these sessions "stopped for pain".
+STOPPED_FOR_PAIN = "stopped for pain"

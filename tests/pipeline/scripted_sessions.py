@@ -82,5 +82,5 @@ def record(store: Store, person: str, done: list[Done], *, started: str | None =
 
 
 def day(text: str) -> str:
-    """An ISO time at 18:00 UTC on that day (sessions after work)."""
-    return datetime.fromisoformat(f"{text}T18:00:00+00:00").isoformat(timespec="seconds")
+    """An ISO time at noon UTC on that day (the same calendar day in every time zone from UTC−11 to UTC+11)."""
+    return datetime.fromisoformat(f"{text}T12:00:00+00:00").isoformat(timespec="seconds")
