@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+from datetime import date
 from pathlib import Path
 
 from formcheck import __version__
@@ -33,6 +34,13 @@ def _person(text: str) -> str:
         return person_name(text)
     except StoreError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"must be a date like 2026-11-02, got {text!r}") from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +98,18 @@ def _parser() -> argparse.ArgumentParser:
     pp.add_argument("--person", type=_person, required=True)
     pp.add_argument("--confirm", action="store_true", help="save the proposed changes as a new version")
 
+    bd = sub.add_parser("bundle", help="move a person's sessions and programme between computers (one file)")
+    bds = bd.add_subparsers(dest="action", required=True)
+    be = bds.add_parser("export", help="write one file with the person's sessions, programme and calibration")
+    be.add_argument("--person", type=_person, required=True)
+    be.add_argument("--since", type=_day, help="only sessions from this date (YYYY-MM-DD)")
+    be.add_argument("--no-video", action="store_true", help="leave the camera videos out (much smaller)")
+    be.add_argument("--pseudonym", type=_person, help="name the person this way in the file instead")
+    be.add_argument("--out", type=Path, help="file to write (default: NAME-DATE.formcheck here)")
+    bi = bds.add_parser("import", help="add what a bundle holds that this computer doesn't have")
+    bi.add_argument("file", type=Path)
+    bi.add_argument("--as", dest="as_person", type=_person, help="file new sessions under this name")
+
     ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
     ap.add_argument("--video", type=Path, help="start on this video file")
     ap.add_argument("--camera", help="start on this camera (index or device path)")
@@ -131,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             return _repair()
         if args.command == "programme":
             return _programme(args)
+        if args.command == "bundle":
+            return _bundle(args)
         return _app(args)
     except KeyboardInterrupt as exc:
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; what was recorded is kept", file=sys.stderr)
@@ -317,6 +339,22 @@ def _programme(args: argparse.Namespace) -> int:
         if args.action == "progress" and args.confirm and proposals:
             saved, _ = programme_store.save(store, apply_proposals(current, proposals))
             print(f"confirmed: saved as {saved.label()}")
+    finally:
+        store.close()
+    return 0
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from formcheck.pipeline.bundle import default_name, export_bundle, import_bundle
+    from formcheck.pipeline.store import Store
+
+    store = Store()
+    try:
+        if args.action == "export":
+            out = args.out or Path(default_name(args.pseudonym or args.person))
+            print(export_bundle(store, args.person, out, args.since, not args.no_video, args.pseudonym).text())
+        else:
+            print(import_bundle(store, args.file, args.as_person).text())
     finally:
         store.close()
     return 0
