@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="report of recorded sessions (html, csv or json)")
     r.add_argument("session", type=int, nargs="?", help="session number (see `formcheck sessions`)")
     r.add_argument("--person", help="all sessions of this person, with progress")
-    r.add_argument("--format", choices=("html", "csv", "json"), default="html")
+    r.add_argument("--format", choices=("html", "csv", "json", "fhir"), default="html",
+                   help="fhir: a FHIR R4 JSON Bundle (CarePlan, ServiceRequest, Observation)")
     r.add_argument("--out", type=Path, help="file to write (default: print)")
 
     ss = sub.add_parser("sessions", help="list recorded sessions")

@@ -27,6 +27,7 @@ from formcheck.core.exercise import ExerciseDef  # noqa: E402
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
 from formcheck.exercises.snapshot import from_json  # noqa: E402
 from formcheck.pipeline.adherence import Adherence, adherence, stopped_for_pain  # noqa: E402
+from formcheck.pipeline.fhir import fhir_json  # noqa: E402
 from formcheck.pipeline.session_folder import read_track  # noqa: E402
 from formcheck.pipeline.store import Store  # noqa: E402
 
@@ -332,7 +333,7 @@ def report_html(store: Store, session_ids: list[int], today: date | None = None)
 
 
 def write_report(store: Store, session_ids: list[int], fmt: str, out: Path | None) -> str:
-    text = {"json": report_json, "csv": report_csv, "html": report_html}[fmt](store, session_ids)
+    text = {"json": report_json, "csv": report_csv, "html": report_html, "fhir": fhir_json}[fmt](store, session_ids)
     if out is not None:
         out.write_text(text, encoding="utf-8")
     return text
