@@ -166,3 +166,33 @@ def _mean(values: Any) -> float | None:
 def adherence(store: Store, person: str, today: date | None = None) -> Adherence:
     details = [store.session_detail(s.id) for s in store.sessions(person)]
     return compute(person, details, programme_store.versions(store, person), today or date.today())
+
+
+@dataclass(frozen=True, slots=True)
+class ItemToday:
+    index: int
+    exercise: str
+    sets_done: int  # sets that reached the dose today
+    sets: int
+
+    @property
+    def done(self) -> bool:
+        return self.sets_done >= self.sets
+
+
+def today_status(programme: Programme, details: list[dict[str, Any]], today: date) -> list[ItemToday]:
+    """Each item of the programme and how many of its sets were completed today (across today's
+    sessions; an exercise that appears twice in the programme counts its sets in order)."""
+    reached: dict[str, int] = {}
+    for d in details:
+        if session_day(d) == today:
+            for st in d["sets"]:
+                if st["ended_by"] == "dose":
+                    reached[st["exercise"]] = reached.get(st["exercise"], 0) + 1
+    out = []
+    for i, item in enumerate(programme.items):
+        have = reached.get(item.exercise, 0)
+        used = min(have, item.dose.sets)
+        reached[item.exercise] = have - used
+        out.append(ItemToday(i, item.exercise, used, item.dose.sets))
+    return out
