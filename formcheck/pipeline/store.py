@@ -1,7 +1,8 @@
 """The session database: SQLite (WAL, transactions) with a versioned schema and migrations.
 
 One database per data folder (``data_dir()/formcheck.db``) indexes people, sessions, sets, reps
-(and attempts), holds, faults, cues, pain stops and the therapist's verdicts and notes. Bulky data
+(and attempts), holds, faults, cues, pain stops, pain and effort ratings, the therapist's verdicts
+and notes, and the versions of each person's home programme. Bulky data
 (the landmark track, the video) lives in the session's own folder next to it.
 """
 
