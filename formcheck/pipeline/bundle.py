@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import os
 import re
 import secrets
@@ -41,7 +40,6 @@ from formcheck.pipeline.session_folder import (
 )
 from formcheck.pipeline.store import SESSIONS_DIR, EventIndexer, Store, StoreError, now_iso, person_name
 
-log = logging.getLogger(__name__)
 
 FORMAT = "formcheck-bundle"
 FORMAT_VERSION = 1

@@ -11,7 +11,6 @@ dialogs), so the flow can be driven offscreen.
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable
 from datetime import date
 
@@ -28,7 +27,6 @@ from formcheck.pipeline import programme_store
 from formcheck.pipeline.adherence import adherence, today_status
 from formcheck.ui.session_controller import SessionController
 
-log = logging.getLogger(__name__)
 
 PAIN_QUESTION = "Pain right now? (0 = none, 10 = worst imaginable)"
 EFFORT_QUESTION = "How hard was that? (0 = no effort, 10 = maximal)"

@@ -217,3 +217,15 @@ def test_a_file_that_is_not_a_bundle_is_refused(clinic, tmp_path):
         zf.writestr("photo.jpg", b"x")
     with pytest.raises(BundleError, match=r"plain.zip is not a formcheck bundle \(it has no manifest\)"):
         import_bundle(clinic, plain)
+
+
+def test_the_calibration_profile_travels_and_is_never_overwritten(recorded_bridges, clinic, tmp_path):
+    profile = tmp_path / "eve-camera.toml"
+    profile.write_text("# a calibration profile\nscale = 1.0\n")
+    path = tmp_path / "with-profile.formcheck"
+    export_bundle(recorded_bridges, PERSON, path, video=False, calibration=profile)
+    kept = clinic.path.parent / "calibration" / "eve-camera.toml"
+    assert import_bundle(clinic, path).calibration == [str(kept)]
+    kept.write_text("# changed at the clinic\n")
+    assert import_bundle(clinic, path).calibration == []
+    assert kept.read_text() == "# changed at the clinic\n"

@@ -105,3 +105,20 @@ def test_stop_it_hurts_during_an_exercise_ends_the_run(qtbot, window):  # noqa: 
     d = last_session(store)
     assert d["flag"] == "stopped for pain: Stop pressed during Squat" and len(d["pain_stops"]) == 1
     assert (d["pain_before"], d["pain_after"]) == (1, 6)
+
+
+def test_file_import_bundle_brings_the_programme_to_today(window, tmp_path):  # noqa: F811
+    from formcheck.pipeline.bundle import export_bundle
+    from formcheck.pipeline.store import Store
+
+    clinic = Store(tmp_path / "clinic" / "formcheck.db")
+    programme_store.save(clinic, Programme("me", (ProgrammeItem("squat", Dose(2, 8)),), 3, date.today()))
+    export_bundle(clinic, "me", tmp_path / "me.formcheck")
+    clinic.close()
+    assert window.today.programme is None and not window.today.start_button.isEnabled()
+    assert "added 0 session(s), 0 verdict/note line(s) to sessions already here, 1 programme version(s)" in (
+        window.import_bundle(tmp_path / "me.formcheck"))
+    assert window.today.programme.version == 1 and window.today.start_button.isEnabled()
+    (tmp_path / "cut.formcheck").write_bytes((tmp_path / "me.formcheck").read_bytes()[:200])
+    assert window.import_bundle(tmp_path / "cut.formcheck").startswith(
+        "Nothing was imported: cut.formcheck is damaged or incomplete (")
