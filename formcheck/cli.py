@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+from datetime import date
 from pathlib import Path
 
 from formcheck import __version__
@@ -33,6 +34,13 @@ def _person(text: str) -> str:
         return person_name(text)
     except StoreError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"must be a date like 2026-11-02, got {text!r}") from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,13 +80,40 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="report of recorded sessions (html, csv or json)")
     r.add_argument("session", type=int, nargs="?", help="session number (see `formcheck sessions`)")
     r.add_argument("--person", help="all sessions of this person, with progress")
-    r.add_argument("--format", choices=("html", "csv", "json"), default="html")
+    r.add_argument("--format", choices=("html", "csv", "json", "fhir"), default="html",
+                   help="fhir: a FHIR R4 JSON Bundle (CarePlan, ServiceRequest, Observation)")
     r.add_argument("--out", type=Path, help="file to write (default: print)")
 
     ss = sub.add_parser("sessions", help="list recorded sessions")
     ss.add_argument("--person", help="only this person's sessions")
 
     sub.add_parser("repair", help="rebuild the session database from the session folders")
+
+    pg = sub.add_parser("programme", help="a person's home programme (versions are kept)")
+    pgs = pg.add_subparsers(dest="action", required=True)
+    pi = pgs.add_parser("import", help="save a programme file as the person's next version")
+    pi.add_argument("file", type=Path)
+    pi.add_argument("--person", type=_person, required=True)
+    pe = pgs.add_parser("export", help="write the current version as a commented TOML file")
+    pe.add_argument("--person", type=_person, required=True)
+    pe.add_argument("--out", type=Path, help="file to write (default: print)")
+    pw = pgs.add_parser("show", help="the current version, adherence and proposed progression")
+    pw.add_argument("--person", type=_person, required=True)
+    pp = pgs.add_parser("progress", help="propose dose changes from the progression rule")
+    pp.add_argument("--person", type=_person, required=True)
+    pp.add_argument("--confirm", action="store_true", help="save the proposed changes as a new version")
+
+    bd = sub.add_parser("bundle", help="move a person's sessions and programme between computers (one file)")
+    bds = bd.add_subparsers(dest="action", required=True)
+    be = bds.add_parser("export", help="write one file with the person's sessions, programme and calibration")
+    be.add_argument("--person", type=_person, required=True)
+    be.add_argument("--since", type=_day, help="only sessions from this date (YYYY-MM-DD)")
+    be.add_argument("--no-video", action="store_true", help="leave the camera videos out (much smaller)")
+    be.add_argument("--pseudonym", type=_person, help="name the person this way in the file instead")
+    be.add_argument("--out", type=Path, help="file to write (default: NAME-DATE.formcheck here)")
+    bi = bds.add_parser("import", help="add what a bundle holds that this computer doesn't have")
+    bi.add_argument("file", type=Path)
+    bi.add_argument("--as", dest="as_person", type=_person, help="file new sessions under this name")
 
     ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
     ap.add_argument("--video", type=Path, help="start on this video file")
@@ -119,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
             return _sessions(args)
         if args.command == "repair":
             return _repair()
+        if args.command == "programme":
+            return _programme(args)
+        if args.command == "bundle":
+            return _bundle(args)
         return _app(args)
     except KeyboardInterrupt as exc:
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; what was recorded is kept", file=sys.stderr)
@@ -130,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
-    from formcheck.exercises.loader import ExerciseFileError
+    from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.pipeline.frames import FrameSourceError
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError
@@ -274,6 +313,65 @@ def _repair() -> int:
     from formcheck.pipeline.repair import repair
 
     print(repair(data_dir() / "formcheck.db").text())
+    return 0
+
+
+def _programme(args: argparse.Namespace) -> int:
+    from formcheck.core.programme import apply_proposals, propose
+    from formcheck.exercises.loader import load_library
+    from formcheck.exercises.programme_file import dumps, load
+    from formcheck.pipeline import programme_store
+    from formcheck.pipeline.store import Store, StoreError
+
+    store = Store()
+    try:
+        if args.action == "import":
+            programme = load(args.file, set(load_library().exercises), person=args.person)
+            saved, new = programme_store.save(store, programme)
+            print(f"saved {args.person}'s programme as {saved.label()}" if new
+                  else f"{args.person}'s programme is unchanged ({saved.label()}); nothing saved")
+            return 0
+        current = programme_store.current_programme(store, args.person)
+        if current is None:
+            raise StoreError(f"{args.person!r} has no programme yet; `formcheck programme import FILE --person NAME` "
+                             "saves one")
+        if args.action == "export":
+            text = dumps(current)
+            if args.out:
+                args.out.write_text(text, encoding="utf-8")
+                print(f"wrote {args.out} ({current.label()})")
+            else:
+                print(text, end="")
+            return 0
+        proposals = propose(current, programme_store.outcomes(store, current))
+        if args.action == "show":
+            from formcheck.pipeline.adherence import adherence
+
+            print(current.text())
+            print(adherence(store, args.person).text())
+        lines = [f"  proposed: {p.text()}" for p in proposals] or ["  no change proposed by the progression rule"]
+        print("\n".join(lines))
+        if args.action == "progress" and args.confirm and proposals:
+            saved, _ = programme_store.save(store, apply_proposals(current, proposals))
+            print(f"confirmed: saved as {saved.label()}")
+    finally:
+        store.close()
+    return 0
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from formcheck.pipeline.bundle import default_name, export_bundle, import_bundle
+    from formcheck.pipeline.store import Store
+
+    store = Store()
+    try:
+        if args.action == "export":
+            out = args.out or Path(default_name(args.pseudonym or args.person))
+            print(export_bundle(store, args.person, out, args.since, not args.no_video, args.pseudonym).text())
+        else:
+            print(import_bundle(store, args.file, args.as_person).text())
+    finally:
+        store.close()
     return 0
 
 

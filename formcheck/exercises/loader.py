@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Callable
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, get_args
 
@@ -115,7 +116,9 @@ def _default(cls: type, name: str) -> Any:
 
 
 def _type_name(k: type) -> str:
-    return {float: "a number", int: "a whole number", str: "text", bool: "true or false", list: "a list", dict: "a table"}.get(k, k.__name__)
+    names = {float: "a number", int: "a whole number", str: "text", bool: "true or false", list: "a list",
+             dict: "a table", date: "a date (YYYY-MM-DD, no quotes)"}
+    return names.get(k, k.__name__)
 
 
 def _positive(v: float) -> str | None:

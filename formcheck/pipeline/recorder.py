@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 
 from formcheck.core.events import (
-    CueRaised, Event, HoldEnded, PainStopped, RepCompleted, SetEnded, SetStarted,
+    RATING_EVENTS, CueRaised, EffortRated, Event, HoldEnded, PainRated, PainStopped, RepCompleted, SessionFlagged,
+    SetEnded, SetStarted,
 )
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.tracker import FrameEvaluation
@@ -45,9 +46,10 @@ RECORDING_ERRORS = (OSError, sqlite3.Error, StoreError)
 
 
 class SessionRecorder:
-    def __init__(self, store: Store, person: str, source: str, kind: str, keep_video_fps: float | None = None) -> None:
+    def __init__(self, store: Store, person: str, source: str, kind: str, keep_video_fps: float | None = None,
+                 programme: tuple[str, int] | None = None) -> None:
         self.store = store
-        self.session_id, self.folder = store.start_session(person, source, kind)
+        self.session_id, self.folder = store.start_session(person, source, kind, programme)
         self._track = (self.folder / TRACK_FILE).open("ab")
         self._events = (self.folder / EVENTS_FILE).open("a", encoding="utf-8")
         self._rows: list[np.ndarray] = []
@@ -89,8 +91,8 @@ class SessionRecorder:
                 self._last_flush_ms = t
             if t - self._last_flush_ms >= FLUSH_MS:
                 self.flush(t)
-        elif any(isinstance(e, (SetEnded, PainStopped)) for e in events):
-            self.flush()  # the end of a set is saved at once, not a second later
+        elif any(isinstance(e, (SetEnded, PainStopped, *RATING_EVENTS)) for e in events):
+            self.flush()  # the end of a set, or a rating, is saved at once, not a second later
 
     def _write_video(self, t_ms: int, image: np.ndarray) -> None:
         if self._video is None:
@@ -151,6 +153,13 @@ class SessionRecorder:
             return {"type": "hold", **hold_json(e.hold)}
         if isinstance(e, SetEnded):
             return {"type": "set_end", "t_s": e.t_ms / 1000, "ended_by": e.summary.ended_by}
+        if isinstance(e, PainRated):
+            return {"type": "pain", "t_s": e.t_ms / 1000, "moment": e.moment, "exercise": e.exercise, "score": e.score}
+        if isinstance(e, EffortRated):
+            return {"type": "effort", "t_s": e.t_ms / 1000, "moment": "exercise", "exercise": e.exercise,
+                    "score": e.score}
+        if isinstance(e, SessionFlagged):
+            return {"type": "flag", "t_s": e.t_ms / 1000, "reason": e.reason}
         return None
 
     def finish(self, status: str = "complete", reason: str | None = None) -> None:
@@ -210,7 +219,8 @@ class BackgroundRecorder:
     """A ``SessionRecorder`` on its own thread, fed through a queue.
 
     ``make`` runs on the recording thread and opens its own ``Store`` (SQLite connections belong to
-    one thread). The session is created with the first set (never for a source that shows nothing). When the
+    one thread). The session is created with the first set (never for a source that shows nothing);
+    ratings given before it (pain before the session) are kept and saved first. When the
     disk is slow, frames beyond ``MAX_QUEUED`` lose their picture (the video repeats the previous
     one; memory stays bounded) but never their landmarks or events. ``on_error`` is called (from this thread) with one
     sentence when recording stops.
@@ -228,6 +238,7 @@ class BackgroundRecorder:
         self.failed = False
         self.session_id: int | None = None
         self._end: tuple[str, str | None] = ("complete", None)
+        self._early: list[Event] = []  # ratings given before the session exists
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
 
@@ -254,9 +265,11 @@ class BackgroundRecorder:
             try:
                 if self.recorder is None:
                     if not any(isinstance(e, SetStarted) for e in item.events):
+                        self._early += [e for e in item.events if isinstance(e, RATING_EVENTS)]
                         continue
                     self.recorder = self._make()
                     self.session_id = self.recorder.session_id
+                    self.recorder.record(None, None, None, self._early)
                 self.recorder.record(item.pose, item.image, item.evaluation, item.events)
             except RECORDING_ERRORS as exc:
                 self._fail(exc)

@@ -12,6 +12,7 @@ import html
 import io
 import json
 import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ import numpy as np  # noqa: E402
 from formcheck.core.exercise import ExerciseDef  # noqa: E402
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
 from formcheck.exercises.snapshot import from_json  # noqa: E402
+from formcheck.pipeline.adherence import Adherence, adherence, stopped_for_pain  # noqa: E402
+from formcheck.pipeline.fhir import fhir_json  # noqa: E402
 from formcheck.pipeline.session_folder import read_track  # noqa: E402
 from formcheck.pipeline.store import Store  # noqa: E402
 
@@ -185,7 +188,70 @@ def progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
     return _png(fig)
 
 
-def report_html(store: Store, session_ids: list[int]) -> str:
+def adherence_plot(a: Adherence) -> str | None:
+    """Per week: days and sets done against prescribed (sessions stopped for pain marked ×), pain
+    before/after and effort, flagged-rep rate and range of motion."""
+    if not a.weeks:
+        return None
+    x = np.arange(len(a.weeks))
+    labels = [w.label for w in a.weeks]
+    fig, axes = plt.subplots(1, 4, figsize=(13, 2.8))
+    for ax, done, due, title in ((axes[0], "days", "prescribed_days", "days exercised / prescribed"),
+                                 (axes[1], "sets", "prescribed_sets", "sets completed / prescribed")):
+        ax.bar(x, [getattr(w, done) for w in a.weeks], color="#1565c0", label="done")
+        ax.plot(x, [getattr(w, due) or math.nan for w in a.weeks], "_", color="#263238", ms=18, mew=2,
+                label="prescribed")
+        ax.set_title(title, fontsize=9)
+    stopped = [(i, w.days) for i, w in enumerate(a.weeks) if w.pain_stopped]
+    if stopped:
+        axes[0].plot(*zip(*stopped), "x", color="#b3261e", ms=10, mew=2, label="stopped for pain")
+    axes[0].legend(fontsize=7)
+
+    def line(ax: plt.Axes, values: list[float | None], **kw: Any) -> None:
+        ax.plot(x, [math.nan if v is None else v for v in values], marker="o", **kw)
+
+    line(axes[2], [w.pain_before for w in a.weeks], color="#607d8b", label="pain before")
+    line(axes[2], [w.pain_after for w in a.weeks], color="#b3261e", label="pain after")
+    line(axes[2], [w.effort for w in a.weeks], color="#2e7d32", label="effort")
+    axes[2].set_ylim(0, 10)
+    axes[2].set_title("pain and effort (0–10)", fontsize=9)
+    axes[2].legend(fontsize=7)
+    line(axes[3], [w.flagged_percent for w in a.weeks], color="#b3261e", label="flagged reps (%)")
+    line(axes[3], [w.rom_deg for w in a.weeks], color="#1565c0", label="range of motion (°)")
+    axes[3].set_title("flagged reps and range of motion", fontsize=9)
+    axes[3].legend(fontsize=7)
+    for ax in axes:
+        ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
+    return _png(fig)
+
+
+def adherence_html(a: Adherence) -> list[str]:
+    e = html.escape
+    parts = [f"<h2>Adherence</h2><p><b>{e(a.last_session_text())}</b>"
+             + (f" · {len(a.pain_stopped)} session(s) stopped for pain" if a.pain_stopped else "") + "</p>",
+             "<table><tr><th>week of</th><th>days</th><th>exercises</th><th>sets</th><th>pain before → after</th>"
+             "<th>effort</th><th>flagged</th><th>range of motion</th><th>stopped for pain</th></tr>"]
+
+    def of(n: int, due: int) -> str:
+        return f"{n} / {due}" if due else str(n)
+
+    def num(v: float | None, unit: str = "") -> str:
+        return "–" if v is None else f"{v:.1f}{unit}"
+
+    for w in a.weeks:
+        parts.append(f"<tr><td>{w.start}</td><td>{of(w.days, w.prescribed_days)}</td>"
+                     f"<td>{of(w.exercises, w.prescribed_exercises)}</td><td>{of(w.sets, w.prescribed_sets)}</td>"
+                     f"<td>{num(w.pain_before)} → {num(w.pain_after)}</td><td>{num(w.effort)}</td>"
+                     f"<td>{num(w.flagged_percent, ' %')}</td><td>{num(w.rom_deg, '°')}</td>"
+                     f"<td>{w.pain_stopped or ''}</td></tr>")
+    parts.append("</table>")
+    img = adherence_plot(a)
+    if img:
+        parts.append(f"<img alt='adherence per week' src='{img}'>")
+    return parts
+
+
+def report_html(store: Store, session_ids: list[int], today: date | None = None) -> str:
     e = html.escape
     details = [store.session_detail(s) for s in session_ids]
     people = sorted({d["person"] for d in details})
@@ -200,6 +266,8 @@ def report_html(store: Store, session_ids: list[int]) -> str:
         f"<p>{len(details)} session(s). Reps flagged by the app are shown with the therapist's verdict "
         "(agree / disagree) where one was given.</p>",
     ]
+    if len(people) == 1:
+        parts += adherence_html(adherence(store, people[0], today))
     exercises = sorted({st["exercise"] for d in details for st in d["sets"]})
     for ex in exercises:
         img = progress_plot(details, ex)
@@ -211,7 +279,18 @@ def report_html(store: Store, session_ids: list[int]) -> str:
         parts.append(f"<p>Source: {e(d['source'])} ({e(d['kind'])}), status <b>{e(d['status'])}</b>{why}.")
         if d["pain_stops"]:
             parts.append(f" <b class='flag'>Stopped for pain {len(d['pain_stops'])}×.</b>")
+        elif stopped_for_pain(d):
+            parts.append(" <b class='flag'>Stopped for pain.</b>")
+        if d["programme_version"] is not None:
+            parts.append(f" Followed programme version {d['programme_version']}.")
         parts.append("</p>")
+        if d["pain_before"] is not None or d["pain_after"] is not None:
+            pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
+            efforts = ", ".join(f"{r['exercise']} {r['score']}" for r in d["ratings"] if r["kind"] == "effort")
+            parts.append(f"<p>Pain before → after: {pain} (0–10)" + (f"; effort: {e(efforts)}" if efforts else "")
+                         + "</p>")
+        if d["flag"]:
+            parts.append(f"<p class='flag'><b>Flagged for the therapist:</b> {e(d['flag'])}</p>")
         parts.append("<table><tr><th>exercise</th><th>set</th><th>done</th><th>prescribed</th><th>flagged</th><th>ended</th></tr>")
         for st in d["sets"]:
             reps = [r for r in st["reps"] if not r["attempt"]]
@@ -255,7 +334,7 @@ def report_html(store: Store, session_ids: list[int]) -> str:
 
 
 def write_report(store: Store, session_ids: list[int], fmt: str, out: Path | None) -> str:
-    text = {"json": report_json, "csv": report_csv, "html": report_html}[fmt](store, session_ids)
+    text = {"json": report_json, "csv": report_csv, "html": report_html, "fhir": fhir_json}[fmt](store, session_ids)
     if out is not None:
         out.write_text(text, encoding="utf-8")
     return text

@@ -29,7 +29,8 @@ from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.session_folder import TRACK_COLUMNS, VIDEO_FILE, VIDEO_META, read_track, track_pose
-from formcheck.pipeline.reports import angle_plot, progress_plot, exercise_thresholds, write_report
+from formcheck.pipeline.adherence import adherence, stopped_for_pain
+from formcheck.pipeline.reports import adherence_plot, angle_plot, progress_plot, exercise_thresholds, write_report
 from formcheck.pipeline.store import Store
 from formcheck.ui.widgets import VideoView
 
@@ -225,8 +226,9 @@ class ReviewWindow(QWidget):
         self.date_to = QDateEdit(QDate.currentDate())
         for d in (self.date_from, self.date_to):
             d.setCalendarPopup(True)
-        self.sessions = QTableWidget(0, 6)
-        self.sessions.setHorizontalHeaderLabels(["date", "exercise", "reps / prescribed", "flagged", "pain stops", "status"])
+        self.sessions = QTableWidget(0, 7)
+        self.sessions.setHorizontalHeaderLabels(["date", "exercise", "reps / prescribed", "flagged", "pain stops", "status",
+                                                 "pain before → after · flagged for you"])
         self.sessions.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.sessions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.reps = QListWidget()
@@ -272,6 +274,13 @@ class ReviewWindow(QWidget):
         self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
         ll.addWidget(QLabel("Progress"))
         ll.addWidget(self.progress)
+        self.adherence_text = QLabel("Choose a person to see their adherence to the programme.")
+        self.adherence_text.setWordWrap(True)
+        self.adherence = QLabel()
+        self.adherence.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        ll.addWidget(QLabel("Adherence"))
+        ll.addWidget(self.adherence_text)
+        ll.addWidget(self.adherence)
         lay = QVBoxLayout(self)
         lay.addLayout(filters)
         lay.addWidget(split, 1)
@@ -317,8 +326,11 @@ class ReviewWindow(QWidget):
                 continue
             self._rows.append(s.id)
             prescribed = "; ".join(sorted({st["prescribed"] for st in sets}))
+            pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
+            flag = ("stopped for pain · " if stopped_for_pain(d) and not d["flag"] else "") + (d["flag"] or "")
             values = [s.started[:16].replace("T", " "), ", ".join(sorted({st["exercise"] for st in sets})),
-                      f"{len(reps)} / {prescribed}", str(flagged), str(len(d["pain_stops"])), s.status]
+                      f"{len(reps)} / {prescribed}", str(flagged), str(len(d["pain_stops"])), s.status,
+                      ("" if pain == "– → –" else pain) + (f" · ⚑ {flag}" if flag else "")]
             row = self.sessions.rowCount()
             self.sessions.insertRow(row)
             for col, v in enumerate(values):
@@ -328,6 +340,21 @@ class ReviewWindow(QWidget):
         self.sessions.setRowCount(len(self._rows))
         self.sessions.resizeColumnsToContents()
         self._show_progress(exercise)
+        self._show_adherence(person)
+
+    def _show_adherence(self, person: str | None) -> None:
+        """Weeks against the programme, pain and effort beside flagged reps and range of motion."""
+        self.adherence.setPixmap(QPixmap())
+        if person is None:
+            self.adherence_text.setText("Choose a person to see their adherence to the programme.")
+            return
+        a = adherence(self.store, person)
+        self.adherence_text.setText(a.text())
+        png = adherence_plot(a)
+        if png:
+            pix = QPixmap()
+            pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
+            self.adherence.setPixmap(pix.scaledToWidth(500))
 
     def _show_progress(self, exercise: str | None) -> None:
         """Reps, flagged %, range of motion and hold time per session for the filtered sessions."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QThread, Signal
 
 from formcheck.core.coach import Coach, CoachFrame, summary_text
-from formcheck.core.events import ExerciseEnded, SetEnded, SetStarted
+from formcheck.core.events import Event, ExerciseEnded, SetEnded, SetStarted
 from formcheck.core.exercise import ExerciseDef
 from formcheck.pipeline.frames import FrameSource
 from formcheck.pipeline.recorder import BackgroundRecorder, SessionRecorder
@@ -55,6 +55,8 @@ class SessionController(QObject):
         self._store: Store | None = None
         self.recorder: BackgroundRecorder | None = None
         self.person = person
+        # The programme version (uid, number) the next session follows; None: exercises picked by hand.
+        self.programme: tuple[str, int] | None = None
         # Whether to save the webcam picture: None = not asked yet (the window asks once).
         self.keep_webcam_video: bool | None = None
         self.ask_keep_video: Callable[[], bool] | None = None
@@ -120,8 +122,8 @@ class SessionController(QObject):
         if self._store_factory is None:
             return None
         fps = WEBCAM_VIDEO_FPS if kind == "live" and self._wants_webcam_video() else None
-        factory, person = self._store_factory, self.person
-        return BackgroundRecorder(lambda: SessionRecorder(factory(), person, label, kind, fps),
+        factory, person, programme = self._store_factory, self.person, self.programme
+        return BackgroundRecorder(lambda: SessionRecorder(factory(), person, label, kind, fps, programme),
                                   self._recording_failed.emit, keeps_video=fps is not None)
 
     def _wants_webcam_video(self) -> bool:
@@ -166,6 +168,11 @@ class SessionController(QObject):
 
     def skip_rest(self) -> None:
         self._apply(lambda: self.coach.skip_rest() if self.coach else None)
+
+    def rate(self, event: Event) -> None:
+        """Record a rating or flag the person gave (pain, effort) in the current session."""
+        if self.recorder is not None:
+            self.recorder.put(None, None, [event])
 
     def _apply(self, command: Command) -> None:
         """Run a command on the pipeline's thread, or here when no pipeline is running."""

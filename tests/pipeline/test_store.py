@@ -64,7 +64,7 @@ def test_migration_from_version_1_keeps_data(tmp_path):
     old.commit()
     old.close()
     store = Store(path)
-    assert store.version == SCHEMA_VERSION == 3
+    assert store.version == SCHEMA_VERSION == 4
     old_session = store.sessions("Bob")[0]
     assert old_session.source == "v.mp4" and old_session.status == "complete" and old_session.uid == "legacy-1"
     store.add_note(1, "new in v2")
