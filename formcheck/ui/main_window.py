@@ -128,6 +128,8 @@ class MainWindow(QMainWindow):
         self._timer.timeout.connect(self._repaint)
         self._timer.start(REPAINT_MS)
         self._restore()
+        if controller.store_problem:  # found while building the window, before errors were wired
+            self._on_error(controller.store_problem)
 
     # ---- layout ------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:

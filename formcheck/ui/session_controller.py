@@ -53,6 +53,7 @@ class SessionController(QObject):
         self.speaker = speaker or Speaker()
         self._store_factory = store_factory
         self._store: Store | None = None
+        self.store_problem: str | None = None
         self.recorder: BackgroundRecorder | None = None
         self.person = person
         # The programme version (uid, number) the next session follows; None: exercises picked by hand.
@@ -71,9 +72,15 @@ class SessionController(QObject):
     # ---- reading -----------------------------------------------------------------------------------
     @property
     def store(self) -> Store | None:
-        """The session database for reading on the GUI thread (the recorder writes on its own)."""
-        if self._store is None and self._store_factory is not None:
-            self._store = self._store_factory()
+        """The session database for reading on the GUI thread (the recorder writes on its own);
+        None when it can't be opened — ``store_problem`` then says why and what to do, and coaching
+        still works."""
+        if self._store is None and self._store_factory is not None and self.store_problem is None:
+            try:
+                self._store = self._store_factory()
+            except StoreError as exc:
+                self.store_problem = str(exc)
+                self.error.emit(self.store_problem)
         return self._store
 
     @property

@@ -134,6 +134,7 @@ def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_p
     w = MainWindow(load_library().exercises, c, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
                    cameras=lambda: [])
     qtbot.addWidget(w)
+    assert "formcheck repair" in w.statusBar().currentMessage()  # said at start, and the app still opens
     w.act_review.trigger()
     message = w.statusBar().currentMessage()
     assert str(db) in message and "formcheck repair" in message and "\n" not in message
