@@ -294,7 +294,7 @@ def format_table(result: EvalResult) -> str:
         if s.wrong_side:
             notes.append(f"{s.wrong_side} on the wrong side")
         if s.attempts_on_labelled:
-            notes.append(f"{s.attempts_on_labelled} labelled reps were attempts")
+            notes.append(f"{s.attempts_on_labelled} labelled reps counted as attempts")
         notes += [f"not judged {k} ×{n}" for k, n in s.not_judged.items()]
         cover = "-" if s.coverage is None else f"{100 * s.coverage:.0f} %"
         lines.append(
