@@ -203,8 +203,16 @@ def _eval(args: argparse.Namespace) -> int:
         took = f"{score.elapsed_s:.1f} s" if score.status == "ok" else f"{score.status}: {score.reason}"
         print(f"[{done:{len(str(total))}}/{total}] {score.file}  {took}", file=sys.stderr)
 
-    result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, repeat=args.repeat, only=args.only,
-                      on_clip=progress)
+    if args.json is not None and not args.json.parent.is_dir():  # found out now, not after the analysis
+        print(f"formcheck: the folder for --json {args.json} does not exist; create it or give another path",
+              file=sys.stderr)
+        return 2
+    try:
+        result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, repeat=args.repeat, only=args.only,
+                          on_clip=progress)
+    except KeyboardInterrupt as exc:  # the clips under way finish first; nothing was written
+        print(f"interrupted{f' ({exc})' if str(exc) else ''}; no results written", file=sys.stderr)
+        return 130
     print(format_table(result))
     if args.json is not None:
         write_json(result, args.json)

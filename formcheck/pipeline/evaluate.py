@@ -212,7 +212,8 @@ def _run_clips(
     finished = dict.fromkeys(todo, 0)
     failures: dict[int, str] = {}
     # spawn: workers start clean rather than forking a parent that has OpenCV's threads running.
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+    try:
         futures = {pool.submit(_analyse, str(planned[i][1]), planned[i][0].exercise, model): i
                    for _ in range(repeat) for i in todo}
         for future in as_completed(futures):
@@ -236,6 +237,9 @@ def _run_clips(
             scores[i] = score
             if on_clip is not None:
                 on_clip(len(scores), len(planned), score)
+    finally:
+        # On Ctrl-C or SIGTERM the clips not yet started are dropped, not run to the end.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # ---- output -----------------------------------------------------------------------------------

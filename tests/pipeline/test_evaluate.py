@@ -247,10 +247,33 @@ def test_eval_refuses_a_missing_clip_before_analysing_anything(tmp_path, capsys)
 
 
 @unit
+def test_eval_refuses_a_json_path_it_could_not_write_before_analysing(tmp_path, capsys):
+    (tmp_path / "l.toml").write_text(GOOD)
+    out = tmp_path / "no" / "eval.json"
+    assert main(["eval", str(tmp_path / "l.toml"), "--json", str(out)]) == 2
+    assert capsys.readouterr().err == (f"formcheck: the folder for --json {out} does not exist; create it or give "
+                                       "another path\n")
+
+
+@unit
 def test_eval_refuses_an_unknown_exercise(tmp_path, capsys):
     (tmp_path / "l.toml").write_text(GOOD.replace('exercise = "squat"', 'exercise = "squats"'))
     assert main(["eval", str(tmp_path / "l.toml"), "--clips", str(tmp_path)]) == 2
     assert "formcheck: l.toml, a.mp4: exercise 'squats': no such exercise; known: " in capsys.readouterr().err
+
+
+def test_a_clip_that_cannot_be_decoded_is_reported_and_the_others_go_on(tmp_path, capsys, model_path):
+    (tmp_path / "broken.mp4").write_bytes(b"not a video")
+    (tmp_path / "l.toml").write_text('version = 1\n[[clip]]\nfile = "broken.mp4"\nexercise = "squat"\n'
+                                     '[[clip]]\nfile = "x.mp4"\nexercise = "none"\n')
+    assert main(["eval", str(tmp_path / "l.toml"), "--clips", str(tmp_path), "--jobs", "1"]) == 1
+    out, err = capsys.readouterr()
+    broken = next(line for line in out.splitlines() if line.startswith("broken.mp4"))
+    assert broken.split(None, 2)[1:] == ["squat", "error: could not analyse it: Could not open broken.mp4 as a video — "
+                                         "it may be corrupt or in an unsupported format; try re-exporting it as MP4 "
+                                         "(H.264)."]
+    assert "skipped:           1 clips (no library exercise); 1 failed" in out
+    assert err.endswith("formcheck: 1 clips could not be analysed (see the table)\n")
 
 
 def _sample_labels(tmp_path: Path) -> Path:
@@ -258,7 +281,7 @@ def _sample_labels(tmp_path: Path) -> Path:
     clips = []
     for name, codes in (("glute_bridge_low", '"bridge_not_high_enough"'), ("squat_good", '"clean"')):
         truth = json.loads((SAMPLES / f"{name}.json").read_text())
-        reps = ",\n".join(f'  {{ start = {r["start_s"]}, turn = {r["peak_s"]}, end = {r["end_s"]}, faults = [{codes}] }}'
+        reps = ",\n".join(f'{{ start = {r["start_s"]}, turn = {r["peak_s"]}, end = {r["end_s"]}, faults = [{codes}] }}'
                           for r in truth["reps"])
         clips.append(f'[[clip]]\nfile = "{name}.mp4"\nexercise = "{truth["exercise"]}"\nreps = [\n{reps}\n]\n')
     clips.append('[[clip]]\nfile = "plank_good.mp4"\nexercise = "none"\n')
