@@ -1,4 +1,4 @@
-"""Command line: `formcheck [analyze|models|bench|exercises|app] ...`."""
+"""Command line: `formcheck [analyze|eval|models|bench|exercises|app] ...`."""
 
 from __future__ import annotations
 
@@ -59,6 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     a.add_argument("--record", action="store_true", help="save the session in the session database")
     a.add_argument("--person", type=_person, default="me", help="whose session it is (with --record)")
+
+    from formcheck.pipeline import evaluate  # stdlib only at import: its docstring is the help
+
+    e = sub.add_parser("eval", help="score the engine against labelled videos",
+                       description=evaluate.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("labels", type=Path, nargs="+", help="label files (TOML, format above)")
+    e.add_argument("--clips", type=Path, help="folder the clips' 'file' paths start from (default: "
+                   "$FORMCHECK_REAL_CLIPS or ../shared/real_clips beside the checkout when present, else each "
+                   "label file's folder)")
+    e.add_argument("--jobs", type=_at_least_one, help="worker processes (default: all cores)")
+    e.add_argument("--repeat", type=_at_least_one, default=1,
+                   help="analyse each clip this many times and say whether the results are identical")
+    e.add_argument("--only", metavar="PATTERN", action="append", default=[],
+                   help="only clips whose file contains PATTERN or matches it as a glob (may be repeated)")
+    e.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
 
     m = sub.add_parser("models", help="download or build the pose model(s)")
     m.add_argument("variants", nargs="*", help="lite, full, heavy (default: full)")
@@ -140,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "eval":
+            return _eval(args)
         if args.command == "models":
             from formcheck.pipeline.model_store import run_models_command
 
@@ -170,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
     from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
+    from formcheck.pipeline.evaluate import LabelError
     from formcheck.pipeline.frames import FrameSourceError
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError
     from formcheck.pipeline.store import StoreError
 
-    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, StoreError, OSError)
+    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, StoreError, LabelError, OSError)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -217,6 +235,33 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"recorded as session {result.session_id} in {store.path} ({state})")
     if result.recording_error:
         print(f"formcheck: {result.recording_error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from formcheck.pipeline.evaluate import ClipScore, format_table, run_eval, write_json
+
+    def progress(done: int, total: int, score: ClipScore) -> None:
+        took = f"{score.elapsed_s:.1f} s" if score.status == "ok" else f"{score.status}: {score.reason}"
+        print(f"[{done:{len(str(total))}}/{total}] {score.file}  {took}", file=sys.stderr)
+
+    if args.json is not None and not args.json.parent.is_dir():  # found out now, not after the analysis
+        print(f"formcheck: the folder for --json {args.json} does not exist; create it or give another path",
+              file=sys.stderr)
+        return 2
+    try:
+        result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, repeat=args.repeat, only=args.only,
+                          on_clip=progress)
+    except KeyboardInterrupt as exc:  # the clips under way finish first; nothing was written
+        print(f"interrupted{f' ({exc})' if str(exc) else ''}; no results written", file=sys.stderr)
+        return 130
+    print(format_table(result))
+    if args.json is not None:
+        write_json(result, args.json)
+        print(f"wrote {args.json}")
+    if result.totals.errors:
+        print(f"formcheck: {result.totals.errors} clips could not be analysed (see the table)", file=sys.stderr)
         return 1
     return 0
 
