@@ -9,6 +9,9 @@ lower / higher on screen (the supporting arm of a side plank is the lower one).
 Kinds (units):
 * ``angle`` — joint angle at the middle of three points, 0–180° (``signed = true``: 0–360°, above
   180° when the middle point is above the line on screen).
+* ``angle3d`` — the same joint angle in the 3-D world landmarks, 0–180°: it doesn't depend on where
+  the camera stands (a knee bending toward a camera in front of the person reads the same as seen
+  side-on), at the price of MediaPipe's depth noise (a few degrees more).
 * ``inclination`` — segment to the horizontal, 0–90°; ``tilt`` — segment to the vertical, 0–90°.
 * ``elevation`` — signed angle of a segment above the horizontal, −90…90°.
 * ``offset`` — signed distance of the third point above the line through the first two, in
@@ -49,13 +52,14 @@ from formcheck.core.kinematics import Side, landmark_index, point
 from formcheck.core.landmarks import SIDED_JOINTS, Pose
 
 MeasureKind = Literal[
-    "angle", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead",
+    "angle", "angle3d", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead",
     "cross_distance", "world_distance", "twist",
 ]
 # A measure's own side: a fixed body side, or the side whose first point is lower/higher on screen.
 MeasureSide = Literal["left", "right", "lower", "upper"]
 POINT_COUNT: dict[str, int] = {
     "angle": 3,
+    "angle3d": 3,
     "inclination": 2,
     "tilt": 2,
     "elevation": 2,
@@ -118,6 +122,8 @@ class Measure:
             return abs(t)
         if self.kind == "world_distance":
             return world_distance(pose, self.points[0], self.points[1], s)
+        if self.kind == "angle3d":
+            return g.joint_angle_3d(*(world_point(pose, p, s) for p in self.points))
         if self.kind == "cross_distance":
             a, b = self.points
             return min(world_distance(pose, a, b, "left", "right"), world_distance(pose, a, b, "right", "left"))

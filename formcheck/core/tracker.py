@@ -110,7 +110,10 @@ class ExerciseTracker:
         t = result.t_ms
         voted_view = self._views.add(t, view)
         side = self._track_side(result)
-        issue = setup_issue(result, voted_view, self.exercise.setup, side)
+        # The camera view is a set-up check: once a rep or hold is under way the body turns (a
+        # twist, an oblique plank) and the view estimate wobbles, but the camera hasn't moved.
+        moving = self._in_rep() or (self.hold_timer is not None and self.hold_timer.current is not None)
+        issue = setup_issue(result, None if moving else voted_view, self.exercise.setup, side)
         events: list[CueCandidate] = []
         conditions: list[CueCandidate] = []
         values: dict[str, float] = {}
