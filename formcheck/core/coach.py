@@ -179,8 +179,8 @@ class Coach:
         dose = self.exercise.dose
         if dose.reps:
             counts = [ev.reps.get("left", 0), ev.reps.get("right", 0)] if "left" in ev.reps else [ev.reps.get("all", 0)]
-            if dose.per_side and "left" in ev.reps:
-                return min(counts) >= dose.reps
+            if dose.per_side:  # counted per side, or (one counter for both legs) twice over
+                return min(counts) >= dose.reps if "left" in ev.reps else sum(counts) >= 2 * dose.reps
             return sum(counts) >= dose.reps
         if dose.hold_s:
             return ev.hold_s >= dose.hold_s

@@ -4,7 +4,9 @@ Exercise files declare measures by kind; rules and rep counters read them by nam
 joint names as in ``kinematics.point``: a bare sided name ("knee") means the side the measure is
 evaluated for; "left_knee", "right_knee", "mid_hip" and "nose" are absolute. A measure may be
 pinned to ``side = "left"``/``"right"``, or to ``"lower"``/``"upper"``: the side whose first point is
-lower / higher on screen (the supporting arm of a side plank is the lower one).
+lower / higher on screen (the supporting arm of a side plank is the lower one), or to
+``"front"``/``"back"``: the leg whose ankle is further ahead / behind, "ahead" being the way the toes
+point (the front leg of a lunge, whichever it is and however the person faces).
 
 Kinds (units):
 * ``angle`` — joint angle at the middle of three points, 0–180° (``signed = true``: 0–360°, above
@@ -56,7 +58,8 @@ MeasureKind = Literal[
     "cross_distance", "world_distance", "twist",
 ]
 # A measure's own side: a fixed body side, or the side whose first point is lower/higher on screen.
-MeasureSide = Literal["left", "right", "lower", "upper"]
+MeasureSide = Literal["left", "right", "lower", "upper", "front", "back"]
+_CHOSEN_SIDES = ("lower", "upper", "front", "back")  # picked from the pose, frame by frame
 POINT_COUNT: dict[str, int] = {
     "angle": 3,
     "angle3d": 3,
@@ -87,7 +90,7 @@ class Measure:
 
     def landmarks(self, side: Side) -> list[int]:
         """Landmark indices this measure depends on (for visibility checks)."""
-        if self.kind in PAIR_KINDS or self.side in ("lower", "upper"):
+        if self.kind in PAIR_KINDS or self.side in _CHOSEN_SIDES:
             sides: tuple[Side, ...] = ("left", "right")
         else:
             sides = (self.side or side,)  # type: ignore[assignment]
@@ -96,6 +99,8 @@ class Measure:
             points += ("heel", "foot_index")
         if self.kind == "twist":
             points += ("shoulder", "hip")  # the spine axis
+        if self.side in ("front", "back"):
+            points += ("ankle", "heel", "foot_index")  # which foot is ahead
         out: list[int] = []
         for s in sides:
             for p in points:
@@ -106,6 +111,11 @@ class Measure:
 
     def side_for(self, pose: Pose, side: Side) -> Side:
         """The body side this measure reads when the tracker evaluates it for ``side``."""
+        if self.side in ("front", "back"):
+            facing = sum(point(pose, "foot_index", s)[0] - point(pose, "heel", s)[0] for s in ("left", "right"))
+            ahead = {s: float(point(pose, "ankle", s)[0]) * math.copysign(1.0, facing) for s in ("left", "right")}
+            front: Side = "left" if ahead["left"] >= ahead["right"] else "right"
+            return front if self.side == "front" else ("right" if front == "left" else "left")
         if self.side in ("lower", "upper"):
             left_y = float(point(pose, self.points[0], "left")[1])
             right_y = float(point(pose, self.points[0], "right")[1])

@@ -17,6 +17,15 @@ N = 3  # reps per scenario
 
 # ---- rep exercises: rest and top values, and per fault the values/timing that cause it ---------
 REPS = {
+    "lunge_twist": dict(
+        rest={"twist": 0, "front_knee": 175, "knee_past_toes": -0.3, "trunk": 3},
+        top={"twist": 35, "front_knee": 92, "knee_past_toes": -0.2, "trunk": 5},
+        faults={
+            "lunge_no_twist": dict(top={"twist": 5}),
+            "lunge_knee_past_toes": dict(top={"knee_past_toes": 0.25}),
+            "lunge_leaning": dict(top={"trunk": 30}),
+        },
+    ),
     "glute_bridge": dict(
         rest={"hip": 128, "knee": 90}, top={"hip": 176, "knee": 90},
         faults={
@@ -108,20 +117,6 @@ ALTERNATING = {
         faults={
             "hip_twist_shoulders": dict(top={"shoulder_height:{o}": 0.45}),
             "hip_twist_knees_apart": dict(top={"knees_apart": 0.7}),
-        },
-    ),
-    "lunge_twist": dict(
-        rest={"twist": 0, "knee": 175, "knee_past_toes": -0.3, "front_foot": 0.0, "trunk": 3},
-        top={"twist:{a}": 40, "twist:{o}": -40, "knee:{a}": 92, "knee:{o}": 115, "knee_past_toes:{a}": -0.2,
-             "knee_past_toes:{o}": 0.5, "front_foot:{a}": 0.8, "front_foot:{o}": -0.5, "trunk": 5},
-        faults={
-            # Turning toward the back leg: the "front" leg read is the back one, whose knee is
-            # ahead of its own toes, so that is flagged too.
-            "lunge_wrong_way+lunge_knee_past_toes": dict(top={"front_foot:{a}": -0.5, "front_foot:{o}": 0.8,
-                                                             "knee_past_toes:{a}": 0.5, "knee:{a}": 100}),
-            "lunge_shallow": dict(top={"knee:{a}": 140}),
-            "lunge_knee_past_toes": dict(top={"knee_past_toes:{a}": 0.25}),
-            "lunge_leaning": dict(top={"trunk": 30}),
         },
     ),
 }
