@@ -133,6 +133,9 @@ class RuleDef:
     # A frame-level fault must last this long before it counts (filters single-frame noise).
     persist_s: float = 0.3
     margin: float = 0.0  # beyond a threshold by more than this to be a fault (see module doc)
+    # Camera views this rule can be judged from (empty: any). Knees caving in shows from the
+    # front; knees past the toes from the side. From another view the rule is "not judged".
+    views: tuple[View, ...] = ()
 
     def in_range(self, value: float) -> bool:
         return Condition(self.measure or "", self.min, self.max).holds(value)

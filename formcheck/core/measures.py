@@ -24,6 +24,9 @@ Kinds (units):
 * ``ahead`` — how far the first point is in front of the second, horizontally, in torso lengths;
   "in front" is the way the toes point (heel → foot index on the same side), so it works whichever
   way the person faces.
+* ``spread`` — two sided joints, e.g. ``["knee", "ankle"]``: how far apart the left and right first
+  joints are across the picture, relative to how far apart the second ones are (1 = as wide; a
+  squat seen from the front with the knees caving in reads well under 1).
 * ``world_distance`` — distance between two points in the 3-D world landmarks, in 3-D torso
   lengths (world shoulder-midpoint to hip-midpoint distance): unlike ``distance`` it doesn't shrink
   when the gap points at the camera (knees stacked one above the other, seen from the side). World
@@ -55,7 +58,7 @@ from formcheck.core.landmarks import SIDED_JOINTS, Pose
 
 MeasureKind = Literal[
     "angle", "angle3d", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead",
-    "cross_distance", "world_distance", "twist",
+    "cross_distance", "world_distance", "twist", "spread",
 ]
 # A measure's own side: a fixed body side, or the side whose first point is lower/higher on screen.
 MeasureSide = Literal["left", "right", "lower", "upper", "front", "back"]
@@ -63,6 +66,7 @@ _CHOSEN_SIDES = ("lower", "upper", "front", "back")  # picked from the pose, fra
 POINT_COUNT: dict[str, int] = {
     "angle": 3,
     "angle3d": 3,
+    "spread": 2,
     "inclination": 2,
     "tilt": 2,
     "elevation": 2,
@@ -76,7 +80,7 @@ POINT_COUNT: dict[str, int] = {
     "twist": 2,
 }
 # Kinds whose points name a left/right pair ("knee"), never one landmark ("left_knee", "nose").
-PAIR_KINDS = ("cross_distance", "twist")
+PAIR_KINDS = ("cross_distance", "twist", "spread")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,11 @@ class Measure:
             return abs(t)
         if self.kind == "world_distance":
             return world_distance(pose, self.points[0], self.points[1], s)
+        if self.kind == "spread":
+            a, b = self.points
+            outer = abs(float(point(pose, b, "left")[0] - point(pose, b, "right")[0]))
+            inner = abs(float(point(pose, a, "left")[0] - point(pose, a, "right")[0]))
+            return inner / outer if outer > 0 else math.nan
         if self.kind == "angle3d":
             return g.joint_angle_3d(*(world_point(pose, p, s) for p in self.points))
         if self.kind == "cross_distance":

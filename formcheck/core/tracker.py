@@ -79,6 +79,7 @@ class ExerciseTracker:
         self._rule_status: dict[str, bool | None] = {}
         self._in_position = False
         self._open_faults: set[str] = set()
+        self._camera_view: str | None = None
         self._events: list[Event] = []
         self._cued_in_rep: set[str] = set()
 
@@ -114,6 +115,8 @@ class ExerciseTracker:
         # twist, an oblique plank) and the view estimate wobbles, but the camera hasn't moved.
         moving = self._in_rep() or (self.hold_timer is not None and self.hold_timer.current is not None)
         issue = setup_issue(result, None if moving else voted_view, self.exercise.setup, side)
+        if not moving and voted_view is not None:
+            self._camera_view = voted_view  # where the camera is, as seen before the movement
         events: list[CueCandidate] = []
         conditions: list[CueCandidate] = []
         values: dict[str, float] = {}
@@ -294,6 +297,8 @@ class ExerciseTracker:
             if rule.phase not in ("always", phase):
                 self._violating_since.pop(rule.code, None)
                 continue
+            if not self._seen_from(rule):
+                continue  # a check for another camera view doesn't apply here
             fault = frame_fault(rule, ctx)
             self._rule_status[rule.code] = fault
             if not fault:
@@ -341,12 +346,19 @@ class ExerciseTracker:
         if rec.top_start_ms is None or rec.top_end_ms is None:
             return
         for rule in self._peak_rules:
+            if not self._seen_from(rule):
+                continue
             window = [v for t, v in rec.rule_samples.get(rule.code, ()) if rec.top_start_ms <= t <= rec.top_end_ms]
             seen = [v for v in window if not math.isnan(v)]
             if not seen or len(seen) < 0.5 * len(window):
                 rec.not_judged[rule.code] = self._unseen(rule)
             elif rule.violated(float(np.median(seen))):
                 rec.add_fault(rule.code, rule.cue, (rec.top_start_ms + rec.top_end_ms) // 2)
+
+    def _seen_from(self, rule: RuleDef) -> bool:
+        """The rule is one for where the camera is (checks for another view simply don't apply:
+        the set-up chose the view, and what it can show is what is judged)."""
+        return not rule.views or self._camera_view in rule.views
 
     def _unseen(self, rule: RuleDef) -> str:
         m = self.exercise.measures.get(rule.measure or "")

@@ -300,6 +300,7 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         side=r.choice("side", ("near", "active", "opposite"), _default(RuleDef, "side")),
         persist_s=r.get("persist_s", float, _default(RuleDef, "persist_s")),
         margin=r.get("margin", float, _default(RuleDef, "margin"), lambda v: None if v >= 0 else "must be 0 or more"),
+        views=r.choices("views", get_args(View), []),  # type: ignore[arg-type]
     )
     for need in _RULE_NEEDS[kind]:
         if getattr(rule, need) is None:

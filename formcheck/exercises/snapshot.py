@@ -42,7 +42,7 @@ def from_json(text: str) -> ExerciseDef:
         rep=None if d.get("rep") is None else RepDef(**_known(RepDef, d["rep"])),
         hold=None if hold is None else HoldDef(**{**_known(HoldDef, hold),
                                                   "position": tuple(Condition(**c) for c in hold["position"])}),
-        rules=tuple(RuleDef(**_known(RuleDef, r)) for r in d["rules"]),
+        rules=tuple(RuleDef(**{**_known(RuleDef, r), "views": tuple(r.get("views", ()))}) for r in d["rules"]),
         safety=tuple(d["safety"]),
         positive_cue=d["positive_cue"],
     )

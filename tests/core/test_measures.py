@@ -29,7 +29,7 @@ def m(kind: str, *points: str, signed: bool = False, side=None) -> Measure:
 def test_every_kind_has_a_point_count():
     assert POINT_COUNT == {
         "angle": 3, "angle3d": 3, "inclination": 2, "tilt": 2, "elevation": 2, "offset": 3, "alignment": 3,
-        "distance": 2, "height": 2, "ahead": 2, "cross_distance": 2, "world_distance": 2, "twist": 2,
+        "distance": 2, "height": 2, "ahead": 2, "cross_distance": 2, "world_distance": 2, "twist": 2, "spread": 2,
     }
 
 
