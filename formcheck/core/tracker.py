@@ -23,7 +23,7 @@ from formcheck.core.holds import HoldRecord, HoldTimer
 from formcheck.core.kinematics import Side, ViewEstimate, facing_side, landmark_index, point
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay, Status
-from formcheck.core.reps import RepCounter, RepRecord
+from formcheck.core.reps import PEAK_BAND, RepCounter, RepRecord
 from formcheck.core.rules import FRAME_KINDS, REP_KINDS, FrameContext, frame_fault, rep_fault, rule_side
 
 # A set-up problem that lasts longer than this abandons the rep or hold in progress.
@@ -343,17 +343,18 @@ class ExerciseTracker:
     def _judge_at_peak(self, rec: RepRecord) -> None:
         """Judge the 'peak' rules on the frames near the rep's own peak (the held top), from their
         median: one verdict per rep, the moment a therapist would look."""
-        if rec.top_start_ms is None or rec.top_end_ms is None:
+        if not rec.samples or self.exercise.rep is None:
             return
+        start, end = rec.near_peak(PEAK_BAND, self.exercise.rep.hysteresis)
         for rule in self._peak_rules:
             if not self._seen_from(rule):
                 continue
-            window = [v for t, v in rec.rule_samples.get(rule.code, ()) if rec.top_start_ms <= t <= rec.top_end_ms]
+            window = [v for t, v in rec.rule_samples.get(rule.code, ()) if start <= t <= end]
             seen = [v for v in window if not math.isnan(v)]
             if not seen or len(seen) < 0.5 * len(window):
                 rec.not_judged[rule.code] = self._unseen(rule)
             elif rule.violated(float(np.median(seen))):
-                rec.add_fault(rule.code, rule.cue, (rec.top_start_ms + rec.top_end_ms) // 2)
+                rec.add_fault(rule.code, rule.cue, (start + end) // 2)
 
     def _seen_from(self, rule: RuleDef) -> bool:
         """The rule is one for where the camera is (checks for another view simply don't apply:

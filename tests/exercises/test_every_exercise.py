@@ -32,7 +32,7 @@ REPS = {
             "bridge_not_high_enough": dict(top={"hip": 158}),
             "bridge_over_arch": dict(top={"hip": 196}),
             "bridge_feet_position": dict(top={"knee": 125}),
-            "bridge_short_pause": dict(timing={"top_s": 0.8}),
+            "bridge_short_pause": dict(timing={"top_s": 0.5, "up": 0.6}),  # up, barely held, slowly down
             "bridge_fast_lowering": dict(timing={"down": 0.3}),
         },
     ),
@@ -108,7 +108,7 @@ ALTERNATING = {
         rest={"rotation": 0, "knees_apart": 0.25}, top={"rotation:{a}": 85, "rotation:{o}": -85, "knees_apart": 0.25},
         faults={
             "open_book_knees": dict(top={"knees_apart": 0.7}),
-            "open_book_pause": dict(timing={"top_s": 0.3}),
+            "open_book_pause": dict(timing={"top_s": 0.2, "up": 0.6, "down": 0.6}),  # in and straight out
         },
     ),
     "hip_twist": dict(
