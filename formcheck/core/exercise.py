@@ -104,8 +104,8 @@ class HoldDef:
     position: tuple[Condition, ...]
     grace_s: float = 1.0
     min_record_s: float = 1.0
-    # Form is judged only once the position has been held this long: getting into a plank
-    # passes through a sag on the way up, which is not a fault.
+    # The hold begins once the position has been held this long: getting into a plank passes
+    # through a sag on the way up (not a fault), and a therapist starts the clock once settled.
     settle_s: float = 1.0
     # Likewise, lowering out of the position passes through a sag: faults that start this close
     # to the end of the hold are part of leaving it and are dropped.
@@ -136,6 +136,9 @@ class RuleDef:
     # Camera views this rule can be judged from (empty: any). Knees caving in shows from the
     # front; knees past the toes from the side. From another view the rule is "not judged".
     views: tuple[View, ...] = ()
+    # A "peak" rule on the change since the rep began rather than the value itself: heels lifting
+    # is the heel rising from where it stood, whatever the camera's angle makes of "flat".
+    relative: bool = False
 
     def in_range(self, value: float) -> bool:
         return Condition(self.measure or "", self.min, self.max).holds(value)

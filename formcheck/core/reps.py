@@ -46,6 +46,7 @@ class RepRecord:
     # rules at the rep's peak: rule code -> (t_ms, value) per frame of the rep.
     not_judged: dict[str, str] = field(default_factory=dict)
     rule_samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    baselines: dict[str, float] = field(default_factory=dict)  # relative rules: the value at rest before
     seen: dict[str, list[int]] = field(default_factory=dict)  # frame rule -> [judged, unsure] frames
 
     def add_fault(self, code: str, message: str, t_ms: int) -> None:

@@ -28,6 +28,7 @@ from formcheck.core.rules import FRAME_KINDS, REP_KINDS, FrameContext, frame_fau
 
 # A set-up problem that lasts longer than this abandons the rep or hold in progress.
 GATE_GRACE_MS = 1000
+BASELINE_FRAMES = 10  # a relative rule's starting value: the median of the last frames at rest
 SIDE_VOTE_FRAMES = 15
 
 
@@ -80,6 +81,7 @@ class ExerciseTracker:
         self._in_position = False
         self._open_faults: set[str] = set()
         self._camera_view: str | None = None
+        self._at_rest: dict[str, deque[float]] = {}
         self._events: list[Event] = []
         self._cued_in_rep: set[str] = set()
 
@@ -206,9 +208,8 @@ class ExerciseTracker:
             self._in_position = all(c.holds(ctx.value(c.measure)) for c in hold.position)
             if not self._in_position:
                 return "rest"
-            current = self.hold_timer.current if self.hold_timer else None
-            if current is None or t - current.start_ms < hold.settle_s * 1000:
-                return "settling"  # in position, but form is judged once settled
+            if self.hold_timer is not None and self.hold_timer.current is None:
+                return "settling"  # in position, but the hold (and form) counts once settled
             return "hold"
         busy = self._active_side()
         for name, counter in self.counters.items():
@@ -330,14 +331,19 @@ class ExerciseTracker:
                 tally[verdict is None] += 1
 
     def _keep_peak_evidence(self, t: int, ctx: FrameContext) -> None:
-        """The values of rules judged at the rep's peak, frame by frame, until the rep ends."""
+        """The values of rules judged at the rep's peak, frame by frame, until the rep ends; at
+        rest, the recent values a relative rule measures its change from."""
         for counter in self.counters.values():
             rec = counter.current
-            if rec is None:
-                continue
             for rule in self._peak_rules:
-                side = rule_side(rule, ctx)
+                side = rule_side(rule, ctx) if rec is not None else ctx.side
                 value = ctx.value(rule.measure or "", side) if side is not None else math.nan
+                if rec is None:
+                    self._at_rest.setdefault(rule.code, deque(maxlen=BASELINE_FRAMES)).append(value)
+                    continue
+                if rule.code not in rec.rule_samples and rule.relative:
+                    rest = [v for v in self._at_rest.get(rule.code, ()) if not math.isnan(v)]
+                    rec.baselines[rule.code] = float(np.median(rest)) if rest else math.nan
                 rec.rule_samples.setdefault(rule.code, []).append((t, value))
 
     def _judge_at_peak(self, rec: RepRecord) -> None:
@@ -349,11 +355,15 @@ class ExerciseTracker:
         for rule in self._peak_rules:
             if not self._seen_from(rule):
                 continue
-            window = [v for t, v in rec.rule_samples.get(rule.code, ()) if start <= t <= end]
+            samples = rec.rule_samples.get(rule.code, [])
+            window = [v for t, v in samples if start <= t <= end]
             seen = [v for v in window if not math.isnan(v)]
-            if not seen or len(seen) < 0.5 * len(window):
+            value = float(np.median(seen)) if seen and len(seen) >= 0.5 * len(window) else math.nan
+            if rule.relative:  # the change from the resting value just before the rep
+                value -= rec.baselines.get(rule.code, math.nan)
+            if math.isnan(value):
                 rec.not_judged[rule.code] = self._unseen(rule)
-            elif rule.violated(float(np.median(seen))):
+            elif rule.violated(value):
                 rec.add_fault(rule.code, rule.cue, (start + end) // 2)
 
     def _seen_from(self, rule: RuleDef) -> bool:

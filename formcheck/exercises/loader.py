@@ -301,12 +301,15 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         persist_s=r.get("persist_s", float, _default(RuleDef, "persist_s")),
         margin=r.get("margin", float, _default(RuleDef, "margin"), lambda v: None if v >= 0 else "must be 0 or more"),
         views=r.choices("views", get_args(View), []),  # type: ignore[arg-type]
+        relative=r.get("relative", bool, _default(RuleDef, "relative")),
     )
     for need in _RULE_NEEDS[kind]:
         if getattr(rule, need) is None:
             raise r.err(need, f"is required for a {kind} rule")
     if kind in ("range", "peak", "pairing") and rule.min is None and rule.max is None:
         raise r.err("min", f"a {kind} rule needs min and/or max")
+    if rule.relative and rule.phase != "peak":
+        raise r.err("relative", "only a rule judged at the peak (phase = \"peak\") can be relative to the rep's start")
     if kind == "tempo" and rule.min_s is None and rule.max_s is None:
         raise r.err("min_s", "a tempo rule needs min_s and/or max_s")
     r.finish()
