@@ -15,6 +15,11 @@ Rule kinds (code) and their fields; thresholds live only in the exercise files:
   the raised leg belong to opposite sides (measures ``arm`` and ``leg`` evaluated per side).
 * ``visibility`` — listed landmarks seen with at least the given confidence (part of set-up).
 
+Personal limits: a threshold a calibration profile may move (``formcheck.exercises.profile``) has a
+*limit*, the loosest value a profile may give it (a safety floor): ``min_limit`` ≤ ``min``,
+``max_limit`` ≥ ``max`` and so on. A profile may always make a rule stricter, and never looser than
+its limit; a threshold without a limit is never loosened.
+
 Phases: ``always``, ``rest``, ``moving`` (leaving or returning to rest), ``top`` (at the target),
 ``hold`` (in the held position).
 """
@@ -31,6 +36,12 @@ Phase = Literal["always", "rest", "moving", "top", "hold"]
 RuleKind = Literal["range", "symmetry", "stability", "peak", "tempo", "hold_time", "pairing"]
 RepPhase = Literal["up", "top", "down"]
 Group = Literal["core", "mobility", "functional", "timer"]
+
+# Thresholds a personal profile may move, each with whether a lower value is the looser one
+# (flags less), and the rule kinds that have such thresholds. A pairing rule's min only decides
+# which leg counts as lifted, so it is not a person's target.
+ADJUSTABLE: dict[str, bool] = {"min": True, "max": False, "min_s": True, "max_s": False}
+ADJUSTABLE_KINDS = ("range", "symmetry", "stability", "peak", "tempo", "hold_time")
 
 # Severity: higher wins when two cues compete. Setup problems outrank form faults because form
 # cannot be judged until the person is seen properly.
@@ -74,6 +85,11 @@ class RepDef:
     min_phase_s: float = 0.2
     min_rest_s: float = 0.4
     alternating: bool = False
+    # The loosest personal ``target`` (nearer ``start``) a calibration profile may set.
+    target_limit: float | None = None
+    # A person's own goal for the measure's furthest value (from range-of-motion calibration):
+    # each rep's progress is shown as a percentage of the way from its rest value to the goal.
+    goal: float | None = None
 
     @property
     def rising(self) -> bool:
@@ -129,6 +145,11 @@ class RuleDef:
     side: Literal["near", "active", "opposite"] = "near"
     # A frame-level fault must last this long before it counts (filters single-frame noise).
     persist_s: float = 0.3
+    # The loosest value a personal profile may give each threshold (None: never loosened).
+    min_limit: float | None = None
+    max_limit: float | None = None
+    min_s_limit: float | None = None
+    max_s_limit: float | None = None
 
     def in_range(self, value: float) -> bool:
         return Condition(self.measure or "", self.min, self.max).holds(value)
@@ -150,6 +171,9 @@ class ExerciseDef:
     safety: tuple[str, ...] = ()
     positive_cue: str = "Good rep"
     source: str = ""
+    # The calibration profile whose personal thresholds this definition carries ("" = none: the
+    # population thresholds of the exercise file), e.g. "Eve v3".
+    profile: str = ""
 
     @property
     def timer_only(self) -> bool:

@@ -39,4 +39,5 @@ def from_json(text: str) -> ExerciseDef:
         safety=tuple(d["safety"]),
         positive_cue=d["positive_cue"],
         source=d["source"],
+        profile=d.get("profile", ""),  # sets recorded before profiles existed: population thresholds
     )
