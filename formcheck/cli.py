@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     a.add_argument("--record", action="store_true", help="save the session in the session database")
     a.add_argument("--person", type=_person, default="me", help="whose session it is (with --record)")
+    a.add_argument("--profile", type=Path, help="judge with this calibration profile (default: with --record, "
+                   "the person's newest profile, if any)")
 
     m = sub.add_parser("models", help="download or build the pose model(s)")
     m.add_argument("variants", nargs="*", help="lite, full, heavy (default: full)")
@@ -75,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     ss.add_argument("--person", help="only this person's sessions")
 
     sub.add_parser("repair", help="rebuild the session database from the session folders")
+
+    rj = sub.add_parser("rejudge", help="re-judge a recorded session from its landmark track (no model run)")
+    rj.add_argument("session", type=int, help="session number (see `formcheck sessions`)")
+    rj.add_argument("--profile", type=Path, help="judge with this calibration profile instead of the thresholds "
+                    "the session was judged with")
 
     ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
     ap.add_argument("--video", type=Path, help="start on this video file")
@@ -115,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sessions(args)
         if args.command == "repair":
             return _repair()
+        if args.command == "rejudge":
+            return _rejudge(args)
         return _app(args)
     except KeyboardInterrupt as exc:
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; what was recorded is kept", file=sys.stderr)
@@ -127,12 +136,13 @@ def main(argv: list[str] | None = None) -> int:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
     from formcheck.exercises.loader import ExerciseFileError
+    from formcheck.exercises.profile import ProfileError
     from formcheck.pipeline.frames import FrameSourceError
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError
     from formcheck.pipeline.store import StoreError
 
-    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, StoreError, OSError)
+    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, OSError)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -143,8 +153,16 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.exercise:
         from formcheck.core.tracker import ExerciseTracker
         from formcheck.exercises.loader import load_by_id
+        from formcheck.exercises.profile import POPULATION, personalise
 
-        tracker = ExerciseTracker(load_by_id(args.exercise))
+        exercise = load_by_id(args.exercise)
+        profile_file = getattr(args, "profile", None)
+        if profile_file is not None or getattr(args, "record", False):
+            exercise, notes = personalise(exercise, args.person, profile_file=profile_file)
+            for note in notes:
+                print(f"formcheck: {note}", file=sys.stderr)
+            print(f"judged with {exercise.profile or POPULATION} thresholds")
+        tracker = ExerciseTracker(exercise)
     store = record = None
     if getattr(args, "record", False):
         from formcheck.pipeline.recorder import SessionRecorder
@@ -260,6 +278,22 @@ def _repair() -> int:
     from formcheck.pipeline.repair import repair
 
     print(repair(data_dir() / "formcheck.db").text())
+    return 0
+
+
+def _rejudge(args: argparse.Namespace) -> int:
+    from formcheck.exercises.profile import read_profile
+    from formcheck.pipeline.rejudge import rejudge_session, report_text
+    from formcheck.pipeline.store import Store
+
+    profile = read_profile(args.profile) if args.profile is not None else None
+    store = Store()
+    try:
+        session = store.session(args.session)
+    finally:
+        store.close()
+    print(f"session {session.id}: {session.person}, {session.source}, {session.started}")
+    print(report_text(rejudge_session(session.folder, profile)))
     return 0
 
 
