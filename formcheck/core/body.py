@@ -172,20 +172,26 @@ def limb_issues(pose: Pose, body: BodyModel, tolerance: float = SEGMENT_TOLERANC
     Only *longer* counts: MediaPipe's 3-D estimate shrinks folded and hidden limbs (on the sample
     planks forearms read 25–60 % of their length), but it never stretched a limb that was really
     there by more than ~27 % on the sample clips, so a limb 30 % longer is a joint on the wrong spot.
+    It is a left/right ``swapped`` joint when both sides' limbs are too long and each side's far
+    joint fits the other side (a swap moves both joints), else ``implausible``.
     """
     issues: list[LimbIssue] = []
+    sides: tuple[Side, Side] = ("left", "right")
     for limb, (a, b) in LIMBS.items():
-        for side, other in (("left", "right"), ("right", "left")):
-            own = body.world(limb, side)  # type: ignore[arg-type]
-            if not own:
-                continue
-            ratio = _length(pose, a, b, side, True) / own  # type: ignore[arg-type]
-            if ratio <= 1 + tolerance:
-                continue
-            crossed = float(np.linalg.norm(world_point(pose, a, side) - world_point(pose, b, other))) / own  # type: ignore[arg-type]
-            kind: Literal["swapped", "implausible"] = "swapped" if abs(crossed - 1) <= tolerance else "implausible"
-            issues.append(LimbIssue(side, limb, kind, ratio))  # type: ignore[arg-type]
+        own = {s: body.world(limb, s) or 0.0 for s in sides}
+        if not all(own.values()):
+            continue
+        ratio = {s: _length(pose, a, b, s, True) / own[s] for s in sides}
+        crossed = {s: float(np.linalg.norm(world_point(pose, a, s) - world_point(pose, b, _other(s)))) / own[s]
+                   for s in sides}
+        long = [s for s in sides if ratio[s] > 1 + tolerance]
+        swapped = len(long) == 2 and all(abs(crossed[s] - 1) <= tolerance for s in sides)
+        issues += [LimbIssue(s, limb, "swapped" if swapped else "implausible", ratio[s]) for s in long]
     return issues
+
+
+def _other(side: Side) -> Side:
+    return "right" if side == "left" else "left"
 
 
 @dataclass(frozen=True, slots=True)

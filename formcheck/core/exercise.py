@@ -66,12 +66,26 @@ class Dose:
 
 
 @dataclass(frozen=True, slots=True)
+class Envelope:
+    """How far the exercise's movement reaches beyond the starting position, in torso lengths, so
+    the camera check can leave room for it (the bird dog's reach, the bridge's lift). ``front`` is
+    the way the head points when lying or on hands and knees, the way the toes point when standing
+    or sitting; ``back`` the opposite; ``up`` and ``down`` are on screen."""
+
+    front: float = 0.2
+    back: float = 0.2
+    up: float = 0.2
+    down: float = 0.2
+
+
+@dataclass(frozen=True, slots=True)
 class SetupDef:
     views: tuple[View, ...]
     postures: tuple[Posture, ...]
     landmarks: tuple[str, ...]
     min_visibility: float = 0.5
     position_cue: str = "Get into the starting position"
+    envelope: Envelope = Envelope()
 
 
 @dataclass(frozen=True, slots=True)

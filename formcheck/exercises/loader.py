@@ -31,6 +31,7 @@ from formcheck.core.exercise import (
     ADJUSTABLE_KINDS,
     Condition,
     Dose,
+    Envelope,
     ExerciseDef,
     Group,
     HoldDef,
@@ -229,9 +230,22 @@ def _setup(r: _Reader) -> SetupDef:
         landmarks=tuple(landmarks),
         min_visibility=r.get("min_visibility", float, 0.5, lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
         position_cue=r.get("position_cue", str, "Get into the starting position"),
+        envelope=_envelope(r.sub("envelope", None)),
     )
     r.finish()
     return s
+
+
+def _envelope(r: _Reader | None) -> Envelope:
+    """``envelope = { front = 0.9, back = 0.9 }``: torso lengths the movement reaches beyond the
+    starting position (unnamed directions keep the default, ``Envelope``)."""
+    if r is None:
+        return Envelope()
+    default = Envelope()
+    values = {k: r.get(k, float, getattr(default, k), lambda v: None if v >= 0 else "must not be negative")
+              for k in ("front", "back", "up", "down")}
+    r.finish()
+    return Envelope(**values)
 
 
 def _known_measure(r: _Reader, key: str, measures: dict[str, Measure], default: Any = ...) -> Any:

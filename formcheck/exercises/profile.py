@@ -29,13 +29,16 @@ import logging
 import math
 import os
 import re
+import statistics
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from formcheck.core.body import SEGMENT_NAMES, BodyModel
 from formcheck.core.exercise import ADJUSTABLE, ADJUSTABLE_KINDS, ExerciseDef, RepDef, RuleDef
+from formcheck.core.reps import RepRecord
 from formcheck.exercises.loader import _ID, ExerciseFileError, _Reader
 from formcheck.paths import calibration_dir
 
@@ -264,6 +267,45 @@ def apply_profile(exercise: ExerciseDef, profile: Profile | None) -> tuple[Exerc
             rep = dataclasses.replace(rep, goal=overrides.rep["goal"])
     label = "" if profile.population else profile.label
     return dataclasses.replace(exercise, rules=tuple(new_rules), rep=rep, profile=label), notes
+
+
+def rom_targets(exercise: ExerciseDef, reps: Sequence[RepRecord]) -> tuple[ExerciseOverrides, list[str]]:
+    """A person's own targets from reference reps done the way the therapist wants them.
+
+    The goal is the median furthest value the reps reached. Each ``peak`` rule's bound on the
+    reaching side, and the rep target when the exercise file gives it a limit (a personal depth),
+    is set just short of the *least* far of the reps — short by a tenth of their range of motion
+    (at least the rep's hysteresis), so a rep like the references passes — then bounded by the
+    rule's safety floor. Notes say what was bounded.
+    """
+    rep = exercise.rep
+    if rep is None:
+        raise ValueError(f"{exercise.id} counts no reps, so it has no range-of-motion targets")
+    peaks = [r.peak for r in reps if not math.isnan(r.peak)]
+    ranges = [abs(r.peak - r.low) for r in reps if not (math.isnan(r.peak) or math.isnan(r.low))]
+    if not peaks or not ranges:
+        raise ValueError("the reference reps have no measured range of motion")
+    least = min(peaks) if rep.rising else max(peaks)
+    margin = max(0.1 * statistics.median(ranges), rep.hysteresis)
+    reach = least - margin if rep.rising else least + margin
+    key = "min" if rep.rising else "max"
+    notes: list[str] = []
+    rules: dict[str, dict[str, float]] = {}
+    for rule in exercise.rules:
+        if rule.kind == "peak" and getattr(rule, key) is not None:
+            value, why = bound(rule, key, round(reach, 1))
+            rules[rule.code] = {key: value}
+            if why:
+                notes.append(f"{exercise.id}: rules.{rule.code}.{key}: {why}")
+    values: dict[str, float] = {"goal": round(statistics.median(peaks), 1)}
+    if rep.target_limit is not None:
+        values["target"], why = bound_target(rep, round(reach, 1))
+        if why:
+            notes.append(f"{exercise.id}: rep.target: {why}")
+    elif (least < rep.target) if rep.rising else (least > rep.target):
+        notes.append(f"{exercise.id}: rep.target: the reference reps didn't reach {rep.target:g} and the exercise "
+                     "file allows no personal target, so reps like them count as attempts")
+    return ExerciseOverrides(values, rules), notes
 
 
 def population_profile(exercises: dict[str, ExerciseDef]) -> Profile:

@@ -11,7 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
-from formcheck.core.exercise import Condition, Dose, ExerciseDef, HoldDef, RepDef, RuleDef, SetupDef
+from formcheck.core.exercise import Condition, Dose, Envelope, ExerciseDef, HoldDef, RepDef, RuleDef, SetupDef
 from formcheck.core.measures import Measure
 
 
@@ -30,7 +30,8 @@ def from_json(text: str) -> ExerciseDef:
         instructions=d["instructions"],
         camera=d["camera"],
         dose=Dose(**d["dose"]),
-        setup=None if setup is None else SetupDef(**{k: tuple(v) if isinstance(v, list) else v
+        setup=None if setup is None else SetupDef(**{k: tuple(v) if isinstance(v, list) else
+                                                     Envelope(**v) if k == "envelope" else v
                                                      for k, v in setup.items()}),
         measures={k: Measure(**{**m, "points": tuple(m["points"])}) for k, m in d["measures"].items()},
         rep=None if d.get("rep") is None else RepDef(**d["rep"]),

@@ -171,3 +171,27 @@ def test_rep_target_limit_must_lie_between_start_and_target(tmp_path):
     with pytest.raises(ExerciseFileError) as err:
         load_exercise(path)
     assert err.value.key == "rep.limit.target" and "must lie between start (160) and target (120)" in err.value.problem
+
+
+def _reps(peaks, low):
+    from formcheck.core.reps import RepRecord
+
+    return [RepRecord(None, i * 5000, reached=True, peak=p, low=low) for i, p in enumerate(peaks)]
+
+
+def test_rom_targets_are_bounded_by_the_safety_floors():
+    from formcheck.exercises.profile import rom_targets
+
+    bridge = load_by_id("glute_bridge")
+    values, notes = rom_targets(bridge, _reps([153.0, 154.0, 156.0], 130.0))  # a very stiff person
+    assert values.rules["bridge_not_high_enough"] == {"min": 155.0}  # the floor, not 150
+    assert values.rep == {"goal": 154.0}
+    assert notes == ["glute_bridge: rules.bridge_not_high_enough.min: 150 is looser than the safety floor 155 in "
+                     "the exercise file; 155 is used"]
+    _, notes = rom_targets(bridge, _reps([150.0, 151.0, 150.5], 130.0))
+    assert "the reference reps didn't reach 152 and the exercise file allows no personal target" in notes[-1]
+    squat = load_by_id("squat")  # a rep is counted at 120° (falling); limit 135
+    values, notes = rom_targets(squat, _reps([140.0, 138.0, 139.0], 175.0))
+    assert values.rep["target"] == 135.0 and "144 is looser than the limit 135" in notes[0]
+    values, _ = rom_targets(squat, _reps([90.0, 95.0, 92.0], 175.0))
+    assert values.rep == {"goal": 92.0, "target": 103.3}  # least deep 95 + a tenth of the median 83° range
