@@ -452,7 +452,7 @@ class ProfileStore:
                 continue
             finally:
                 tmp.unlink(missing_ok=True)
-            return dataclasses.replace(saved, path=path)
+            return read_profile(path)  # what was written (numbers as rounded in the file)
 
 
 def personalise(exercise: ExerciseDef, person: str, store: ProfileStore | None = None,

@@ -14,7 +14,6 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from formcheck.core.body import BodyModel, measure_body
@@ -31,6 +30,7 @@ from formcheck.paths import calibration_dir
 from formcheck.pipeline.frames import FrameSource, brightness
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.pipeline.session_folder import write_json_atomic
+from formcheck.pipeline.store import now_iso
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def save_camera_check(camera: str, placement: Placement) -> Path:
     path = camera_file(camera)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(path, {
-        "camera": camera, "checked": datetime.now(UTC).isoformat(timespec="seconds"), "exercise": placement.exercise,
+        "camera": camera, "checked": now_iso(), "exercise": placement.exercise,
         "ok": placement.ok, "refused": placement.refused, "view": placement.view, "fill": placement.fill,
         "distance_m": placement.distance_m, "roll_deg": placement.roll_deg, "turned_deg": placement.turned_deg,
         "margins": placement.margins, "brightness": placement.brightness,
@@ -158,8 +158,8 @@ def calibrate_person(person: str, exercise: ExerciseDef, frames: Iterator[Seen],
     reps = reference_reps(frames, exercise)
     values, notes = rom_targets(exercise, reps)
     base = store.latest(person) or Profile(person)
-    profile = base.with_values(exercise.id, rep=values.rep, rules=values.rules, created=_now(),
-                               created_by=by or _user(), made_from=made_from,
+    profile = base.with_values(exercise.id, rep=values.rep, rules=values.rules, created=now_iso(),
+                               created_by=by or login_name(), made_from=made_from,
                                reason=reason or f"{exercise.name}: targets from {len(reps)} reference reps")
     return store.save(profile, library), notes
 
@@ -170,16 +170,13 @@ def calibrate_body(person: str, frames: Iterator[Seen], made_from: str, by: str 
     store = store or ProfileStore()
     body = measure_body_from(frames)
     base = store.latest(person) or Profile(person)
-    profile = dataclasses.replace(base, body=body, version=0, path=None, created=_now(), created_by=by or _user(),
+    profile = dataclasses.replace(base, body=body, version=0, path=None, created=now_iso(), created_by=by or login_name(),
                                   made_from=made_from, reason="body calibration")
     return store.save(profile, library)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _user() -> str:
+def login_name() -> str:
+    """Who is making a profile, when nobody said (``--by``): the computer's login name."""
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name (some containers)

@@ -4,7 +4,8 @@ Sessions per person (date, exercise, reps done vs prescribed, flagged, pain stop
 the selected session's reps as a timeline (flagged ones highlighted); a player that replays the
 session's video with the recorded skeleton and cues (play/pause, scrub, frame steps, jump to the
 next/previous flagged rep) beside the primary-angle curve with the thresholds; agree/disagree on
-each flag and a free-text note, saved; Export writes the HTML report.
+each flag and a free-text note, saved; the thresholds tuned for the person with the session
+re-judged at once (``formcheck.ui.tuning``); Export writes the HTML report.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QApplication, QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
     QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSlider, QSplitter, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from formcheck.core.landmarks import PoseResult
@@ -30,7 +31,9 @@ from formcheck.core.overlay import Overlay
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.session_folder import TRACK_COLUMNS, VIDEO_FILE, VIDEO_META, read_track, track_pose
 from formcheck.pipeline.reports import angle_plot, progress_plot, exercise_thresholds, write_report
+from formcheck.exercises.profile import ProfileStore
 from formcheck.pipeline.store import Store
+from formcheck.ui.tuning import TuningPanel
 from formcheck.ui.widgets import VideoView
 
 
@@ -173,10 +176,12 @@ class SessionPlayer(QWidget):
 
 
 class ReviewWindow(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, profiles: ProfileStore | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("formcheck — review sessions")
         self.store = store
+        # People's profiles live beside the database they were tuned from (the data folder).
+        self.tuning = TuningPanel(profiles or ProfileStore(store.path.parent / "calibration"))
         self.detail: dict[str, Any] | None = None
         self.rep: dict[str, Any] | None = None
 
@@ -212,14 +217,20 @@ class ReviewWindow(QWidget):
         rl = QVBoxLayout(right)
         rl.addWidget(self.player, 3)
         rl.addWidget(self.curve, 2)
-        rl.addWidget(QLabel("Faults on this rep"))
-        rl.addWidget(self.faults)
+        rep_tab = QWidget()
+        rt = QVBoxLayout(rep_tab)
+        rt.addWidget(QLabel("Faults on this rep"))
+        rt.addWidget(self.faults)
         buttons = QHBoxLayout()
         buttons.addWidget(self.agree)
         buttons.addWidget(self.disagree)
-        rl.addLayout(buttons)
-        rl.addWidget(self.note)
-        rl.addWidget(self.save_note)
+        rt.addLayout(buttons)
+        rt.addWidget(self.note)
+        rt.addWidget(self.save_note)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(rep_tab, "This rep")
+        self.tabs.addTab(self.tuning, "Thresholds for this person")
+        rl.addWidget(self.tabs, 3)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.addWidget(self.sessions, 2)
@@ -310,9 +321,11 @@ class ReviewWindow(QWidget):
         self._clear_rep()  # nothing of the previous session may stay on screen (or take a verdict)
         if not rows:
             self.detail = None
+            self.tuning.load(None)
             return
         self.detail = self.store.session_detail(self._rows[min(rows)])
         self.player.load(self.detail)
+        self.tuning.load(self.detail)
         self.reps.clear()
         self._rep_list = []
         for st in self.detail["sets"]:
