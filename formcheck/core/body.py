@@ -194,6 +194,18 @@ def _other(side: Side) -> Side:
     return "right" if side == "left" else "left"
 
 
+def screen(pose: Pose, body: BodyModel) -> tuple[Pose, list[LimbIssue]]:
+    """``pose`` with the joints that can't be the person's marked unseen (visibility 0), so rules
+    that need them say "not judged" instead of judging a wrong limb; and what was found."""
+    issues = limb_issues(pose, body)
+    if not issues:
+        return pose, issues
+    visibility = pose.visibility.copy()
+    for issue in issues:
+        visibility[issue.landmarks] = 0.0
+    return Pose(pose.image, pose.world, visibility, pose.presence), issues
+
+
 @dataclass(frozen=True, slots=True)
 class Distance:
     """A distance said in the person's own units: "1.1 hip widths"."""

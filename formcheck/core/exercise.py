@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from formcheck.core.body import BodyModel
 from formcheck.core.kinematics import Posture, View
 from formcheck.core.measures import Measure
 
@@ -188,6 +189,9 @@ class ExerciseDef:
     # The calibration profile whose personal thresholds this definition carries ("" = none: the
     # population thresholds of the exercise file), e.g. "Eve v3".
     profile: str = ""
+    # The person's body measurements (from that profile): a limb far longer than theirs is a
+    # landmark on the wrong spot, and is not judged (``formcheck.core.body.screen``).
+    body: BodyModel | None = None
 
     @property
     def timer_only(self) -> bool:

@@ -266,7 +266,7 @@ def apply_profile(exercise: ExerciseDef, profile: Profile | None) -> tuple[Exerc
         if "goal" in overrides.rep:
             rep = dataclasses.replace(rep, goal=overrides.rep["goal"])
     label = "" if profile.population else profile.label
-    return dataclasses.replace(exercise, rules=tuple(new_rules), rep=rep, profile=label), notes
+    return dataclasses.replace(exercise, rules=tuple(new_rules), rep=rep, profile=label, body=profile.body), notes
 
 
 def rom_targets(exercise: ExerciseDef, reps: Sequence[RepRecord]) -> tuple[ExerciseOverrides, list[str]]:

@@ -11,6 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
+from formcheck.core.body import BodyModel
 from formcheck.core.exercise import Condition, Dose, Envelope, ExerciseDef, HoldDef, RepDef, RuleDef, SetupDef
 from formcheck.core.measures import Measure
 
@@ -41,4 +42,5 @@ def from_json(text: str) -> ExerciseDef:
         positive_cue=d["positive_cue"],
         source=d["source"],
         profile=d.get("profile", ""),  # sets recorded before profiles existed: population thresholds
+        body=None if d.get("body") is None else BodyModel(**{**d["body"], "views": tuple(d["body"]["views"])}),
     )
