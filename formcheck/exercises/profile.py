@@ -272,11 +272,14 @@ def apply_profile(exercise: ExerciseDef, profile: Profile | None) -> tuple[Exerc
 def rom_targets(exercise: ExerciseDef, reps: Sequence[RepRecord]) -> tuple[ExerciseOverrides, list[str]]:
     """A person's own targets from reference reps done the way the therapist wants them.
 
-    The goal is the median furthest value the reps reached. Each ``peak`` rule's bound on the
-    reaching side, and the rep target when the exercise file gives it a limit (a personal depth),
-    is set just short of the *least* far of the reps — short by a tenth of their range of motion
-    (at least the rep's hysteresis), so a rep like the references passes — then bounded by the
-    rule's safety floor. Notes say what was bounded.
+    The goal (progress is shown as % of it) is the median furthest value the reps reached. Where
+    the *least* far of the reps falls short of a ``peak`` rule, or of the rep target when the
+    exercise file gives that a limit (a personal depth), the threshold moves to just short of it —
+    by a tenth of their range of motion, at least the rep's hysteresis, so reps like the references
+    pass — bounded by the rule's safety floor. Thresholds the references already pass are left at
+    the population value: on the labelled real squats, moving the target deeper for people who
+    squat deep shortened the "bottom" phase the knee rule watches and halved its F1 (0.63 → 0.34,
+    tools/measure_calibration.py); a therapist can still make a rule stricter in the review window.
     """
     rep = exercise.rep
     if rep is None:
@@ -287,24 +290,25 @@ def rom_targets(exercise: ExerciseDef, reps: Sequence[RepRecord]) -> tuple[Exerc
         raise ValueError("the reference reps have no measured range of motion")
     least = min(peaks) if rep.rising else max(peaks)
     margin = max(0.1 * statistics.median(ranges), rep.hysteresis)
-    reach = least - margin if rep.rising else least + margin
+    reach = round(least - margin if rep.rising else least + margin, 1)
     key = "min" if rep.rising else "max"
     notes: list[str] = []
     rules: dict[str, dict[str, float]] = {}
     for rule in exercise.rules:
-        if rule.kind == "peak" and getattr(rule, key) is not None:
-            value, why = bound(rule, key, round(reach, 1))
+        if rule.kind == "peak" and getattr(rule, key) is not None and _looser(key, reach, getattr(rule, key)):
+            value, why = bound(rule, key, reach)
             rules[rule.code] = {key: value}
             if why:
                 notes.append(f"{exercise.id}: rules.{rule.code}.{key}: {why}")
     values: dict[str, float] = {"goal": round(statistics.median(peaks), 1)}
-    if rep.target_limit is not None:
-        values["target"], why = bound_target(rep, round(reach, 1))
+    short = (least - rep.hysteresis < rep.target) if rep.rising else (least + rep.hysteresis > rep.target)
+    if short and rep.target_limit is not None:
+        values["target"], why = bound_target(rep, reach)
         if why:
             notes.append(f"{exercise.id}: rep.target: {why}")
-    elif (least < rep.target) if rep.rising else (least > rep.target):
-        notes.append(f"{exercise.id}: rep.target: the reference reps didn't reach {rep.target:g} and the exercise "
-                     "file allows no personal target, so reps like them count as attempts")
+    elif short:
+        notes.append(f"{exercise.id}: rep.target: the reference reps didn't clearly reach {rep.target:g} and the "
+                     "exercise file allows no personal target, so reps like them may count as attempts")
     return ExerciseOverrides(values, rules), notes
 
 

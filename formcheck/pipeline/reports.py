@@ -170,12 +170,15 @@ def progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
             continue
         flagged = sum(1 for r in reps if r["faults"])
         rom = [r["metrics"].get("range_deg") for r in reps if r["metrics"].get("range_deg") is not None]
+        goal = [r["metrics"]["goal_pct"] for r in reps if r["metrics"].get("goal_pct") is not None]
         points.append((d["started"][:10] + f" #{d['id']}", len(reps), 100 * flagged / len(reps) if reps else 0,
-                       float(np.mean(rom)) if rom else math.nan, sum(h["duration_s"] for h in holds)))
+                       float(np.mean(rom)) if rom else math.nan, sum(h["duration_s"] for h in holds),
+                       float(np.mean(goal)) if goal else math.nan))
     if len(points) < 2:
         return None
     labels = [p[0] for p in points]
-    panels = [(1, "reps per session"), (2, "flagged reps (%)"), (3, "range of motion (°)"), (4, "hold time (s)")]
+    panels = [(1, "reps per session"), (2, "flagged reps (%)"), (3, "range of motion (°)"), (4, "hold time (s)"),
+              (5, "% of personal goal")]
     # Only what this exercise has: rep panels for rep exercises, hold time for holds.
     panels = [(i, t) for i, t in panels if any(p[i] for p in points if not math.isnan(p[i]))]
     fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 2.6), squeeze=False)

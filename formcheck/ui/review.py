@@ -409,12 +409,14 @@ class ReviewWindow(QWidget):
         """Run a video through the same pipeline as live coaching, record it, and open it here."""
         from formcheck.core.tracker import ExerciseTracker
         from formcheck.exercises.loader import load_by_id
+        from formcheck.exercises.profile import personalise
         from formcheck.pipeline.analyze import analyze_video
         from formcheck.pipeline.recorder import SessionRecorder
 
+        exercise, _notes = personalise(load_by_id(exercise_id), person, self.tuning.profiles)  # as the person is judged
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            result = analyze_video(path, None, exercise=exercise_id, tracker=ExerciseTracker(load_by_id(exercise_id)),
+            result = analyze_video(path, None, exercise=exercise_id, tracker=ExerciseTracker(exercise),
                                    progress=False, record=lambda: SessionRecorder(self.store, person, str(path), "file"))
         finally:
             QApplication.restoreOverrideCursor()

@@ -186,12 +186,17 @@ def test_rom_targets_are_bounded_by_the_safety_floors():
     values, notes = rom_targets(bridge, _reps([153.0, 154.0, 156.0], 130.0))  # a very stiff person
     assert values.rules["bridge_not_high_enough"] == {"min": 155.0}  # the floor, not 150
     assert values.rep == {"goal": 154.0}
-    assert notes == ["glute_bridge: rules.bridge_not_high_enough.min: 150 is looser than the safety floor 155 in "
-                     "the exercise file; 155 is used"]
+    assert notes[0] == ("glute_bridge: rules.bridge_not_high_enough.min: 150 is looser than the safety floor 155 "
+                        "in the exercise file; 155 is used")
+    assert notes[1].startswith("glute_bridge: rep.target: the reference reps didn't clearly reach 152")
     _, notes = rom_targets(bridge, _reps([150.0, 151.0, 150.5], 130.0))
-    assert "the reference reps didn't reach 152 and the exercise file allows no personal target" in notes[-1]
+    assert "the reference reps didn't clearly reach 152 and the exercise file allows no personal target" in notes[-1]
     squat = load_by_id("squat")  # a rep is counted at 120° (falling); limit 135
     values, notes = rom_targets(squat, _reps([140.0, 138.0, 139.0], 175.0))
     assert values.rep["target"] == 135.0 and "144 is looser than the limit 135" in notes[0]
-    values, _ = rom_targets(squat, _reps([90.0, 95.0, 92.0], 175.0))
-    assert values.rep == {"goal": 92.0, "target": 103.3}  # least deep 95 + a tenth of the median 83° range
+    values, _ = rom_targets(squat, _reps([128.0, 130.0, 126.0], 175.0))  # short of 120: a shallow squatter
+    assert values.rep == {"goal": 128.0, "target": 134.7}  # least deep 130 + a tenth of the median 47° range
+    values, notes = rom_targets(squat, _reps([90.0, 95.0, 92.0], 175.0))  # deep enough already
+    assert values.rep == {"goal": 92.0} and notes == []  # the population target stays (see rom_targets)
+    values, _ = rom_targets(bridge, _reps([180.0, 181.0, 182.0], 140.0))  # well above 163: left as it is
+    assert values.rules == {} and values.rep == {"goal": 181.0}
