@@ -364,7 +364,8 @@ def _calibrate_with(args: argparse.Namespace, frames: Iterator[Any]) -> int:
             profile = cal.calibrate_body(args.name, frames, made_from, args.by, library=library)
             body = profile.body
             assert body is not None
-            print(f"{args.name}: body measured on {body.frames} frames ({', '.join(body.views)} view)")
+            print(f"{args.name}: body measured on {body.frames} frames ({', '.join(body.views)} view)"
+                  + (f", feet {body.stance:.1f} hip widths apart" if body.stance is not None else ""))
             for name, metres in body.world_m.items():
                 units = body.body_units(name)
                 print(f"  {name:16s} {metres:5.2f} m" + (f"  {units:4.2f} trunk lengths" if units else ""))

@@ -10,9 +10,8 @@ they don't shrink when a limb points at the camera, as image lengths do.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -53,6 +52,7 @@ class BodyModel:
     world_m: dict[str, float]
     frames: int = 0
     views: tuple[str, ...] = ()
+    stance: float | None = None  # feet apart while standing, in hip widths (body units)
 
     def world(self, limb: str, side: Side) -> float | None:
         """A limb's 3-D length on ``side`` (the other side's when that one wasn't measured)."""
@@ -116,6 +116,7 @@ def measure_body(results: Iterable[PoseResult]) -> BodyModel:
     seen = standing = 0
     postures: dict[str, int] = {}
     views: list[str] = []
+    kept: list[Pose] = []
     for result in results:
         if result.pose is None:
             continue
@@ -126,6 +127,7 @@ def measure_body(results: Iterable[PoseResult]) -> BodyModel:
         if view.posture != "standing" or not _seen(result.pose, chain, facing_side(result.pose)):
             continue
         standing += 1
+        kept.append(result.pose)
         if view.view not in views:
             views.append(view.view)
         img, wld = frame_segments(result.pose, view.view != "side")
@@ -142,8 +144,10 @@ def measure_body(results: Iterable[PoseResult]) -> BodyModel:
                                        "the camera, for a few seconds.")
         raise BodyCalibrationError(f"Only {standing} frames showed your whole body standing: stand still in view, "
                                    "head to feet, for a few seconds.")
-    return BodyModel({k: float(np.median(v)) for k, v in image.items()},
-                     {k: float(np.median(v)) for k, v in world.items()}, standing, tuple(views))
+    world_m = {k: float(np.median(v)) for k, v in world.items()}
+    hip = world_m.get("hip_width")
+    feet = float(np.median([stance(p, hip) for p in kept])) if hip else None
+    return BodyModel({k: float(np.median(v)) for k, v in image.items()}, world_m, standing, tuple(views), feet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,23 +210,6 @@ def screen(pose: Pose, body: BodyModel) -> tuple[Pose, list[LimbIssue]]:
     return Pose(pose.image, pose.world, visibility, pose.presence), issues
 
 
-@dataclass(frozen=True, slots=True)
-class Distance:
-    """A distance said in the person's own units: "1.1 hip widths"."""
-
-    metres: float
-    units: float
-    unit: str = field(default="hip width")
-
-    def text(self) -> str:
-        plural = "s" if abs(self.units - 1) > 0.05 else ""
-        return f"{self.units:.1f} {self.unit}{plural}"
-
-
-def stance(pose: Pose, body: BodyModel) -> Distance | None:
+def stance(pose: Pose, hip_width_m: float) -> float:
     """How far apart the feet are, in hip widths ("feet hip-width apart" is about 1)."""
-    hip = body.world_m.get("hip_width")
-    if not hip:
-        return None
-    metres = float(np.linalg.norm(world_point(pose, "left_ankle") - world_point(pose, "right_ankle")))
-    return Distance(metres, metres / hip) if math.isfinite(metres) else None
+    return float(np.linalg.norm(world_point(pose, "left_ankle") - world_point(pose, "right_ankle"))) / hip_width_m

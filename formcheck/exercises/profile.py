@@ -180,7 +180,8 @@ def _body(r: _Reader | None) -> BodyModel | None:
                         for k in list(t.table) if k in SEGMENT_NAMES}
         t.finish()
     views = r.get("views", list, [], lambda v: None if all(isinstance(x, str) for x in v) else "must be a list of text")
-    body = BodyModel(tables["image_px"], tables["world_m"], r.get("frames", int, 0), tuple(views))
+    body = BodyModel(tables["image_px"], tables["world_m"], r.get("frames", int, 0), tuple(views),
+                     r.get("stance", float, None, lambda v: None if v >= 0 else "must not be negative"))
     r.finish()
     return body
 
@@ -367,6 +368,8 @@ def render_profile(profile: Profile, exercises: dict[str, ExerciseDef] | None = 
         b = profile.body
         lines += ["", "# Body calibration: segment lengths measured standing (formcheck calibrate body).",
                   "[body]", f"frames = {b.frames}", f"views = [{', '.join(_toml_str(v) for v in b.views)}]",
+                  *([f"stance = {_num(b.stance)}   # feet apart while standing, in hip widths"]
+                    if b.stance is not None else []),
                   "[body.image_px]   # pixels at the calibration distance (divide by trunk for body units)"]
         lines += [f"{k} = {_num(v)}" for k, v in b.image_px.items()]
         lines += ["[body.world_m]    # metres, from the model's 3-D landmarks"]

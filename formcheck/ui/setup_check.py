@@ -155,6 +155,8 @@ class SetupCheckDialog(QDialog):
         profile: Profile = result  # type: ignore[assignment]
         body = profile.body
         assert body is not None
-        legs = [f"{k.replace('_', ' ')} {v * 100:.0f} cm" for k, v in body.world_m.items()]
-        self.body.setText(f"Body measured on {body.frames} frames and saved as {profile.label}: " + ", ".join(legs))
+        lengths = [f"{k.replace('_', ' ')} {v * 100:.0f} cm" for k, v in body.world_m.items()]
+        feet = f" Feet {body.stance:.1f} hip widths apart." if body.stance is not None else ""
+        self.body.setText(f"Body measured on {body.frames} frames and saved as {profile.label}: "
+                          + ", ".join(lengths) + "." + feet)
         self.body_done.emit(profile)

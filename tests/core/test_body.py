@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import numpy as np
 import pytest
 
-from formcheck.core.body import BodyModel, LIMBS, limb_issues, measure_body, screen, stance
+from formcheck.core.body import limb_issues, measure_body, screen, stance
 from formcheck.core.kinematics import classify_view
 from formcheck.core.landmarks import Pose
 from formcheck.core.tracker import ExerciseTracker
@@ -65,13 +64,12 @@ def test_the_tracker_does_not_judge_a_limb_that_isnt_the_persons():
 
 
 def test_stance_in_hip_widths():
-    body = BodyModel({}, {"hip_width": 0.2})
-    pose = figure(spread=100.0)  # front view: hips 100 px = 0.2 m apart; feet straight below them
-    assert stance(pose, body).text() == "1.0 hip width"
-    world = pose.world.copy()
+    feet_under_hips = figure(spread=100.0)  # facing the camera: hips 100 px = 0.2 m apart
+    body = measure_body([result(t, feet_under_hips) for t in range(0, 600, 33)])
+    assert body.views == ("front",) and body.world_m["hip_width"] == pytest.approx(0.2)
+    assert body.stance == pytest.approx(1.0)  # "feet hip-width apart"
+    assert body.image_px["shoulder_width"] == pytest.approx(100.0)  # widths only count facing the camera
+    world = feet_under_hips.world.copy()
     world[27, 0] += 0.1  # left foot a further 10 cm out
-    wide = stance(Pose(pose.image, world, pose.visibility, pose.presence), body)
-    assert wide.units == pytest.approx(1.5) and wide.text() == "1.5 hip widths"
-    assert stance(pose, BodyModel({}, {})) is None
-    assert set(LIMBS) == {"thigh", "shank", "upper_arm", "forearm"}
-    assert np.isfinite(wide.metres)
+    assert stance(Pose(feet_under_hips.image, world, feet_under_hips.visibility, feet_under_hips.presence),
+                  0.2) == pytest.approx(1.5)

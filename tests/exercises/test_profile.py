@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from formcheck.core.body import BodyModel
 from formcheck.exercises.loader import LIBRARY_DIR, ExerciseFileError, load_by_id, load_exercise, load_library
 from formcheck.exercises.profile import (
     ExerciseOverrides, Profile, ProfileError, ProfileStore, apply_profile, personalise, population_profile,
@@ -39,7 +40,7 @@ def test_default_profile_is_todays_thresholds():
 
 def test_example_profile_loads_and_applies_cleanly():
     example = read_profile(CALIBRATION / "example.toml")
-    assert example.label == "Example Person v1" and example.body is not None
+    assert example.label == "Example Person v1" and example.body.stance == 0.9
     bridge, notes = apply_profile(load_by_id("glute_bridge"), example)
     assert notes == []
     rules = {r.code: r for r in bridge.rules}
@@ -50,9 +51,10 @@ def test_example_profile_loads_and_applies_cleanly():
 
 def test_a_profile_is_written_and_read_back_whatever_the_name(tmp_path):
     name = 'Zoë "Z" O\'Brien\\\x7f <b>'
+    body = BodyModel({"trunk": 111.0, "left_thigh": 78.125}, {"trunk": 0.457, "hip_width": 0.16}, 27, ("side",), 0.9)
     profile = dataclasses.replace(_bridge_profile({"bridge_not_high_enough": {"min": 158.25}}, {"goal": 161.0}, name),
                                   created="2026-11-25T10:00:00+00:00", created_by="Anna", made_from="session 3",
-                                  reason="line one\nline two")
+                                  reason="line one\nline two", body=body)
     path = tmp_path / "p.toml"
     path.write_text(render_profile(profile, load_library().exercises), encoding="utf-8")
     assert dataclasses.replace(read_profile(path), path=None) == profile
