@@ -10,6 +10,10 @@ side of the value it limits (at or below a ``min``/``min_s``, at or above a ``ma
 ``start`` and ``target`` for the rep). A threshold without a limit is never loosened by a profile;
 making a rule stricter is always allowed (see ``formcheck.exercises.profile``).
 
+Movement envelope: ``[setup] envelope = { front = 1.0, back = 1.0, up = 0.3 }`` says how far (in
+torso lengths) the exercise's movement reaches beyond the starting position, so the camera check
+leaves room for it (``formcheck.core.exercise.Envelope``; unnamed directions default to 0.2).
+
 The library is the built-in files next to this module plus the user's own folder
 (``formcheck.paths.user_exercises_dir()``); a file that does not load is skipped and reported, so
 one typo never hides the rest of the library.
