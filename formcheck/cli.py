@@ -7,7 +7,9 @@ import logging
 import signal
 import sys
 from datetime import date
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from formcheck import __version__
 
@@ -59,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     a.add_argument("--record", action="store_true", help="save the session in the session database")
     a.add_argument("--person", type=_person, default="me", help="whose session it is (with --record)")
+    a.add_argument("--profile", type=Path, help="judge with this calibration profile (default: with --record, "
+                   "the person's newest profile, if any)")
 
     from formcheck.pipeline import evaluate  # stdlib only at import: its docstring is the help
 
@@ -130,6 +134,30 @@ def _parser() -> argparse.ArgumentParser:
     bi.add_argument("file", type=Path)
     bi.add_argument("--as", dest="as_person", type=_person, help="file new sessions under this name")
 
+    rj = sub.add_parser("rejudge", help="re-judge a recorded session from its landmark track (no model run)")
+    rj.add_argument("session", type=int, help="session number (see `formcheck sessions`)")
+    rj.add_argument("--profile", type=Path, help="judge with this calibration profile instead of the thresholds "
+                    "the session was judged with")
+
+    cal = sub.add_parser("calibrate", help="camera placement, body measurements, a person's own targets")
+    what = cal.add_subparsers(dest="what", required=True)
+    cc = what.add_parser("camera", help="check the camera's placement for an exercise (saved per camera)")
+    cc.add_argument("--exercise", required=True, help="the exercise to place the camera for")
+    cb = what.add_parser("body", help="a few seconds standing → the person's segment lengths")
+    cb.add_argument("name", type=_person, help="whose body (the name sessions are saved under)")
+    cp = what.add_parser("person", help="three reference reps → the person's own targets")
+    cp.add_argument("name", type=_person, help="whose targets (the name sessions are saved under)")
+    cp.add_argument("--exercise", required=True, help="exercise id (see `formcheck exercises`)")
+    cp.add_argument("--reason", default="", help="why (kept in the profile)")
+    for parser in (cb, cp):
+        parser.add_argument("--by", help="who made it (default: your login name)")
+    for parser in (cc, cb, cp):
+        src = parser.add_mutually_exclusive_group(required=True)
+        src.add_argument("--camera", help="camera index or device (0, /dev/video0)")
+        src.add_argument("--video", type=Path, help="a video file")
+        parser.add_argument("--seconds", type=_at_least_one, default=60,
+                            help="with --camera, give up after this long (default 60)")
+
     ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
     ap.add_argument("--video", type=Path, help="start on this video file")
     ap.add_argument("--camera", help="start on this camera (index or device path)")
@@ -175,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
             return _programme(args)
         if args.command == "bundle":
             return _bundle(args)
+        if args.command == "rejudge":
+            return _rejudge(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         return _app(args)
     except KeyboardInterrupt as exc:
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; what was recorded is kept", file=sys.stderr)
@@ -188,12 +220,13 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
     from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.pipeline.evaluate import LabelError
+    from formcheck.exercises.profile import ProfileError
     from formcheck.pipeline.frames import FrameSourceError
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError
     from formcheck.pipeline.store import StoreError
 
-    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, StoreError, LabelError, OSError)
+    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, LabelError, OSError)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -204,8 +237,16 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.exercise:
         from formcheck.core.tracker import ExerciseTracker
         from formcheck.exercises.loader import load_by_id
+        from formcheck.exercises.profile import POPULATION, personalise
 
-        tracker = ExerciseTracker(load_by_id(args.exercise))
+        exercise = load_by_id(args.exercise)
+        profile_file = getattr(args, "profile", None)
+        if profile_file is not None or getattr(args, "record", False):
+            exercise, notes = personalise(exercise, args.person, profile_file=profile_file)
+            for note in notes:
+                print(f"formcheck: {note}", file=sys.stderr)
+            print(f"judged with {exercise.profile or POPULATION} thresholds")
+        tracker = ExerciseTracker(exercise)
     store = record = None
     if getattr(args, "record", False):
         from formcheck.pipeline.recorder import SessionRecorder
@@ -417,6 +458,88 @@ def _bundle(args: argparse.Namespace) -> int:
             print(import_bundle(store, args.file, args.as_person).text())
     finally:
         store.close()
+
+
+def _rejudge(args: argparse.Namespace) -> int:
+    from formcheck.exercises.profile import read_profile
+    from formcheck.pipeline.rejudge import rejudge_session, report_text
+    from formcheck.pipeline.store import Store
+
+    profile = read_profile(args.profile) if args.profile is not None else None
+    store = Store()
+    try:
+        session = store.session(args.session)
+    finally:
+        store.close()
+    print(f"session {session.id}: {session.person}, {session.source}, {session.started}")
+    print(report_text(rejudge_session(session.folder, profile)))
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    import contextlib
+    import itertools
+    import time
+
+    from formcheck.pipeline import calibrate as cal
+    from formcheck.pipeline.frames import open_source
+
+    source = open_source(args.camera if args.camera is not None else args.video)
+    with contextlib.closing(cal.watch(source)) as watched:  # closes the camera and the model when done
+        frames: Iterator[cal.Seen] = watched
+        if args.camera is not None:  # a live camera runs until done or out of time
+            start = time.monotonic()
+            frames = itertools.takewhile(lambda _s: time.monotonic() - start < args.seconds, frames)
+        return _calibrate_with(args, frames)
+
+
+def _calibrate_with(args: argparse.Namespace, frames: Iterator[Any]) -> int:
+    from formcheck.core.body import BodyCalibrationError
+    from formcheck.exercises.loader import load_by_id, load_library
+    from formcheck.pipeline import calibrate as cal
+
+    made_from = f"camera {args.camera}" if args.camera is not None else f"video {args.video}"
+    if args.what == "camera":
+        exercise = load_by_id(args.exercise)
+        live = args.camera is not None
+        if live:
+            print(f"Get into the starting position: {exercise.setup.position_cue if exercise.setup else ''}")
+        placement = cal.check_camera(frames, exercise, live, (lambda p: print(p.text(), "\n")) if live else None)
+        if placement is None:
+            print("formcheck: the recording is too short to judge the camera's placement (1.5 s at least)",
+                  file=sys.stderr)
+            return 1
+        if live:
+            print(f"saved in {cal.save_camera_check(str(args.camera), placement)}")
+        else:
+            print(placement.text())
+        return 0 if placement.ok else 1
+    library = load_library().exercises
+    try:
+        if args.what == "body":
+            profile = cal.calibrate_body(args.name, frames, made_from, args.by, library=library)
+            body = profile.body
+            assert body is not None
+            print(f"{args.name}: body measured on {body.frames} frames ({', '.join(body.views)} view)"
+                  + (f", feet {body.stance:.1f} hip widths apart" if body.stance is not None else ""))
+            for name, metres in body.world_m.items():
+                units = body.body_units(name)
+                print(f"  {name:16s} {metres:5.2f} m" + (f"  {units:4.2f} trunk lengths" if units else ""))
+        else:
+            profile, notes = cal.calibrate_person(args.name, load_by_id(args.exercise), frames, made_from,
+                                                  args.reason, args.by, library=library)
+            values = profile.exercises[args.exercise]
+            print(f"{args.name}: {args.exercise} targets from {cal.REFERENCE_REPS} reference reps")
+            for key, value in values.rep.items():
+                print(f"  rep.{key} = {value:g}")
+            for code, rule in values.rules.items():
+                print("  " + ", ".join(f"{code}.{k} = {v:g}" for k, v in rule.items()))
+            for note in notes:
+                print(f"formcheck: {note}", file=sys.stderr)
+    except (cal.CalibrationError, BodyCalibrationError) as exc:
+        print(f"formcheck: {exc}", file=sys.stderr)
+        return 1
+    print(f"saved as {profile.label} in {profile.path} (used from the next session)")
     return 0
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.core.body import screen
 from formcheck.core.cues import Cue, CueCandidate, CueConfig, CueScheduler
 from formcheck.core.events import CueRaised, Event, FaultClosed, FaultOpened, HoldEnded, RepCompleted
 from formcheck.core.exercise import SEVERITY_INFO, ExerciseDef, RuleDef
@@ -111,6 +112,9 @@ class ExerciseTracker:
     # ---- per frame ---------------------------------------------------------------------------
     def update(self, result: PoseResult, view: ViewEstimate | None) -> FrameEvaluation:
         t = result.t_ms
+        body = self.exercise.body
+        if body is not None and result.pose is not None:  # the person's own limbs, or not judged
+            result = PoseResult(t, result.width, result.height, screen(result.pose, body)[0])
         voted_view = self._views.add(t, view)
         side = self._track_side(result)
         # The camera view is a set-up check: once a rep or hold is under way the body turns (a

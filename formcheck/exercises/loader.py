@@ -3,6 +3,17 @@
 Every problem is reported as ``ExerciseFileError`` naming the file, the key and what is wrong,
 e.g. ``glute_bridge.toml: rep.target: must be a number, got "high"``.
 
+Personal limits (safety floors): a rule may say how far a person's calibration profile may loosen
+each of its thresholds, ``limit = { min = 155 }`` ("a profile may lower min to 155, no further"),
+and ``[rep]`` likewise for the target (``limit = { target = 135 }``). A limit must lie on the loose
+side of the value it limits (at or below a ``min``/``min_s``, at or above a ``max``/``max_s``, between
+``start`` and ``target`` for the rep). A threshold without a limit is never loosened by a profile;
+making a rule stricter is always allowed (see ``formcheck.exercises.profile``).
+
+Movement envelope: ``[setup] envelope = { front = 1.0, back = 1.0, up = 0.3 }`` says how far (in
+torso lengths) the exercise's movement reaches beyond the starting position, so the camera check
+leaves room for it (``formcheck.core.exercise.Envelope``; unnamed directions default to 0.2).
+
 The library is the built-in files next to this module plus the user's own folder
 (``formcheck.paths.user_exercises_dir()``); a file that does not load is skipped and reported, so
 one typo never hides the rest of the library.
@@ -10,6 +21,7 @@ one typo never hides the rest of the library.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import tomllib
@@ -21,8 +33,11 @@ from pathlib import Path
 from typing import Any, get_args
 
 from formcheck.core.exercise import (
+    ADJUSTABLE,
+    ADJUSTABLE_KINDS,
     Condition,
     Dose,
+    Envelope,
     ExerciseDef,
     Group,
     HoldDef,
@@ -33,7 +48,7 @@ from formcheck.core.exercise import (
     RuleKind,
     SetupDef,
 )
-from formcheck.core.kinematics import View, landmark_index
+from formcheck.core.kinematics import Posture, View, landmark_index
 from formcheck.core.landmarks import SIDED_JOINTS
 from formcheck.core.measures import PAIR_KINDS, POINT_COUNT, Measure, MeasureSide
 from formcheck.paths import user_exercises_dir
@@ -226,12 +241,26 @@ def _setup(r: _Reader) -> SetupDef:
     s = SetupDef(
         views=r.choices("views", get_args(View)),  # type: ignore[arg-type]
         landmarks=tuple(landmarks),
+        postures=r.choices("postures", get_args(Posture), []),  # type: ignore[arg-type]
         min_visibility=r.get("min_visibility", float, _default(SetupDef, "min_visibility"),
                              lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
         position_cue=r.get("position_cue", str, _default(SetupDef, "position_cue")),
+        envelope=_envelope(r.sub("envelope", None)),
     )
     r.finish()
     return s
+
+
+def _envelope(r: _Reader | None) -> Envelope:
+    """``envelope = { front = 0.9, back = 0.9 }``: torso lengths the movement reaches beyond the
+    starting position (unnamed directions keep the default, ``Envelope``)."""
+    if r is None:
+        return Envelope()
+    default = Envelope()
+    values = {k: r.get(k, float, getattr(default, k), lambda v: None if v >= 0 else "must not be negative")
+              for k in ("front", "back", "up", "down")}
+    r.finish()
+    return Envelope(**values)
 
 
 def _known_measure(r: _Reader, key: str, measures: dict[str, Measure], default: Any = ...) -> Any:
@@ -250,6 +279,16 @@ def _rep(r: _Reader, measures: dict[str, Measure]) -> RepDef:
     )
     if abs(rep.target - rep.start) <= 2 * rep.hysteresis:
         raise r.err("target", "must differ from start by more than twice the hysteresis")
+    limit = r.sub("limit", None)
+    if limit is not None:
+        value = limit.get("target", float)
+        between = min(rep.start, rep.target) < value <= max(rep.start, rep.target)
+        if not between or abs(value - rep.start) <= 2 * rep.hysteresis:
+            raise limit.err("target", f"must lie between start ({rep.start:g}) and target ({rep.target:g}), more "
+                            f"than twice the hysteresis from start: the loosest target a personal profile "
+                            f"may set; got {value:g}")
+        limit.finish()
+        rep = dataclasses.replace(rep, target_limit=value)
     r.finish()
     return rep
 
@@ -312,8 +351,32 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         raise r.err("relative", "only a rule judged at the peak (phase = \"peak\") can be relative to the rep's start")
     if kind == "tempo" and rule.min_s is None and rule.max_s is None:
         raise r.err("min_s", "a tempo rule needs min_s and/or max_s")
+    limit = r.sub("limit", None)
+    if limit is not None:
+        rule = _rule_limits(limit, rule)
     r.finish()
     return rule
+
+
+def _rule_limits(r: _Reader, rule: RuleDef) -> RuleDef:
+    """``limit = { min = 155 }``: the loosest value a personal profile may give each threshold."""
+    if rule.kind not in ADJUSTABLE_KINDS:
+        raise r.err("", f"a {rule.kind} rule has no personal thresholds to limit")
+    limits: dict[str, float] = {}
+    for key, lower_is_looser in ADJUSTABLE.items():
+        value = r.get(key, float, None)
+        if value is None:
+            continue
+        base = getattr(rule, key)
+        if base is None:
+            raise r.err(key, f"the rule has no {key} to limit")
+        if (value > base) if lower_is_looser else (value < base):
+            side = "below" if lower_is_looser else "above"
+            raise r.err(key, f"must be at or {side} {key} ({base:g}): it is the loosest value a personal profile "
+                        f"may set; got {value:g}")
+        limits[f"{key}_limit"] = value
+    r.finish()
+    return dataclasses.replace(rule, **limits)
 
 
 @dataclass(frozen=True, slots=True)

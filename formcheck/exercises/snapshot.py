@@ -11,7 +11,8 @@ import dataclasses
 import json
 from typing import Any
 
-from formcheck.core.exercise import Condition, Dose, ExerciseDef, HoldDef, RepDef, RuleDef, SetupDef
+from formcheck.core.body import BodyModel
+from formcheck.core.exercise import Condition, Dose, Envelope, ExerciseDef, HoldDef, RepDef, RuleDef, SetupDef
 from formcheck.core.measures import Measure
 
 
@@ -36,7 +37,8 @@ def from_json(text: str) -> ExerciseDef:
         instructions=d["instructions"],
         camera=d["camera"],
         dose=Dose(**_known(Dose, d["dose"])),
-        setup=None if setup is None else SetupDef(**{k: tuple(v) if isinstance(v, list) else v
+        setup=None if setup is None else SetupDef(**{k: tuple(v) if isinstance(v, list) else
+                                                     Envelope(**v) if k == "envelope" and v is not None else v
                                                      for k, v in _known(SetupDef, setup).items()}),
         measures={k: Measure(**{**_known(Measure, m), "points": tuple(m["points"])}) for k, m in d["measures"].items()},
         rep=None if d.get("rep") is None else RepDef(**_known(RepDef, d["rep"])),
@@ -45,4 +47,6 @@ def from_json(text: str) -> ExerciseDef:
         rules=tuple(RuleDef(**{**_known(RuleDef, r), "views": tuple(r.get("views", ()))}) for r in d["rules"]),
         safety=tuple(d["safety"]),
         positive_cue=d["positive_cue"],
+        profile=d.get("profile", ""),  # sets recorded before profiles existed: population thresholds
+        body=None if d.get("body") is None else BodyModel(**{**d["body"], "views": tuple(d["body"]["views"])}),
     )

@@ -30,6 +30,7 @@ from formcheck.core.events import (
 )
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.tracker import FrameEvaluation
+from formcheck.exercises.profile import POPULATION
 from formcheck.exercises.snapshot import to_json
 from formcheck.pipeline.results_json import hold_json, rep_json
 from formcheck.pipeline.runner import FrameOutput
@@ -56,6 +57,7 @@ class SessionRecorder:
         self._pending: list[Event] = []
         self._index = EventIndexer(store, self.session_id)
         self._primary: str | None = None
+        self._goal: float | None = None  # the set's personal goal, for each rep's progress
         self._counts = {"rep": 0, "attempt": 0}
         self._last_flush_ms: int | None = None
         self._last_t_ms = 0
@@ -79,6 +81,7 @@ class SessionRecorder:
         for e in events:
             if isinstance(e, SetStarted):
                 self._primary = e.exercise.rep.measure if e.exercise.rep else None
+                self._goal = e.exercise.rep.goal if e.exercise.rep else None
         self._pending.extend(events)
         if pose is not None:
             t = pose.t_ms
@@ -140,7 +143,8 @@ class SessionRecorder:
         if isinstance(e, SetStarted):
             self._counts = {"rep": 0, "attempt": 0}
             return {"type": "set_start", "t_s": e.t_ms / 1000, "exercise": e.exercise.id, "number": e.number,
-                    "prescribed": e.exercise.dose.text(), "definition": json.loads(to_json(e.exercise))}
+                    "prescribed": e.exercise.dose.text(), "profile": e.exercise.profile or POPULATION,
+                    "definition": json.loads(to_json(e.exercise))}
         if isinstance(e, CueRaised):
             return {"type": "cue", "t_s": e.t_ms / 1000, "kind": e.cue.kind, "text": e.cue.text}
         if isinstance(e, PainStopped):
@@ -148,7 +152,7 @@ class SessionRecorder:
         if isinstance(e, RepCompleted):
             kind = "rep" if e.rep.reached else "attempt"
             self._counts[kind] += 1
-            return {"type": kind, **rep_json(self._counts[kind], e.rep)}
+            return {"type": kind, **rep_json(self._counts[kind], e.rep, self._goal)}
         if isinstance(e, HoldEnded):
             return {"type": "hold", **hold_json(e.hold)}
         if isinstance(e, SetEnded):

@@ -33,7 +33,7 @@ from formcheck.pipeline.store import Store  # noqa: E402
 
 CSV_FIELDS = ("session", "person", "started", "source", "exercise", "set", "kind", "number", "side", "start_s",
               "end_s", "duration_s", "peak_deg", "range_deg", "fault_code", "fault_message", "fault_t_s",
-              "therapist_agrees", "notes")
+              "therapist_agrees", "notes", "profile", "goal_pct")
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,12 +79,13 @@ def report_csv(store: Store, session_ids: list[int]) -> str:
         rows: list[dict[str, Any]] = []
         sets = {st["id"]: st for st in d["sets"]}
         for st in d["sets"]:
-            in_set = session | {"exercise": st["exercise"], "set": st["number"]}
+            in_set = session | {"exercise": st["exercise"], "set": st["number"], "profile": st["profile"]}
             for r in st["reps"]:
                 rows += _fault_rows(in_set | {
                     "kind": "attempt" if r["attempt"] else "rep", "number": r["index"], "side": r["side"] or "",
                     "start_s": r["start_s"], "end_s": r["end_s"], "peak_deg": r["metrics"].get("peak_deg", ""),
-                    "range_deg": r["metrics"].get("range_deg", ""), "notes": " | ".join(r["notes"])}, r["faults"])
+                    "range_deg": r["metrics"].get("range_deg", ""), "goal_pct": r["metrics"].get("goal_pct", ""),
+                    "notes": " | ".join(r["notes"])}, r["faults"])
             for i, h in enumerate(st["holds"], 1):
                 rows += _fault_rows(in_set | {
                     "kind": "hold", "number": i, "side": h["side"] or "", "start_s": h["start_s"],
@@ -172,12 +173,15 @@ def progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
             continue
         flagged = sum(1 for r in reps if r["faults"])
         rom = [r["metrics"].get("range_deg") for r in reps if r["metrics"].get("range_deg") is not None]
+        goal = [r["metrics"]["goal_pct"] for r in reps if r["metrics"].get("goal_pct") is not None]
         points.append((d["started"][:10] + f" #{d['id']}", len(reps), 100 * flagged / len(reps) if reps else 0,
-                       float(np.mean(rom)) if rom else math.nan, sum(h["duration_s"] for h in holds)))
+                       float(np.mean(rom)) if rom else math.nan, sum(h["duration_s"] for h in holds),
+                       float(np.mean(goal)) if goal else math.nan))
     if len(points) < 2:
         return None
     labels = [p[0] for p in points]
-    panels = [(1, "reps per session"), (2, "flagged reps (%)"), (3, "range of motion (°)"), (4, "hold time (s)")]
+    panels = [(1, "reps per session"), (2, "flagged reps (%)"), (3, "range of motion (°)"), (4, "hold time (s)"),
+              (5, "% of personal goal")]
     # Only what this exercise has: rep panels for rep exercises, hold time for holds.
     panels = [(i, t) for i, t in panels if any(p[i] for p in points if not math.isnan(p[i]))]
     fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 2.6), squeeze=False)
@@ -291,14 +295,16 @@ def report_html(store: Store, session_ids: list[int], today: date | None = None)
                          + "</p>")
         if d["flag"]:
             parts.append(f"<p class='flag'><b>Flagged for the therapist:</b> {e(d['flag'])}</p>")
-        parts.append("<table><tr><th>exercise</th><th>set</th><th>done</th><th>prescribed</th><th>flagged</th><th>ended</th></tr>")
+        parts.append("<table><tr><th>exercise</th><th>set</th><th>done</th><th>prescribed</th><th>flagged</th><th>ended</th>"
+                     "<th>judged with</th></tr>")
         for st in d["sets"]:
             reps = [r for r in st["reps"] if not r["attempt"]]
             held = sum(h["duration_s"] for h in st["holds"])
             done = f"{len(reps)} reps" if reps or not st["holds"] else f"{held:.0f} s held"
             flagged = sum(1 for r in reps if r["faults"]) + sum(1 for h in st["holds"] if h["faults"])
             parts.append(f"<tr><td>{e(st['exercise'])}</td><td>{st['number']}</td><td>{e(done)}</td>"
-                         f"<td>{e(st['prescribed'])}</td><td>{flagged}</td><td>{e(st['ended_by'] or '')}</td></tr>")
+                         f"<td>{e(st['prescribed'])}</td><td>{flagged}</td><td>{e(st['ended_by'] or '')}</td>"
+                         f"<td>{e(st['profile'])}</td></tr>")
         parts.append("</table>")
         track = read_track(Path(d["folder"]))
         for st in d["sets"]:

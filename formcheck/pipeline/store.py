@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from formcheck import __version__
+from formcheck.exercises.profile import POPULATION
 from formcheck.paths import data_dir
 from formcheck.pipeline.session_folder import REVIEW_FILE, append_jsonl, update_session_json, write_json_atomic
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SESSIONS_DIR = "sessions"
 # Space set aside beside the database while recording. A full disk stops a recording part-way;
 # giving this back leaves room to write down how the session ended instead of leaving it
@@ -107,6 +108,11 @@ MIGRATIONS: tuple[str, ...] = (
         id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id),
         kind TEXT NOT NULL, moment TEXT NOT NULL, exercise TEXT, score INTEGER NOT NULL, t_s REAL NOT NULL);
     CREATE INDEX ratings_by_session ON ratings(session_id);
+    """,
+    # 4 → 5: the calibration profile each set was judged with ("population", or "Eve v3"); NULL for
+    # sets recorded before profiles existed (they were judged with the population thresholds).
+    """
+    ALTER TABLE sets ADD COLUMN profile TEXT;
     """,
 )
 
@@ -283,11 +289,13 @@ class Store:
         return len(orphans)
 
     def add_set(self, session_id: int, exercise: str, number: int, prescribed: str, started_s: float,
-                definition: str | None = None) -> int:
-        """A set; ``definition`` is the exercise as judged (``formcheck.exercises.snapshot`` JSON)."""
+                definition: str | None = None, profile: str | None = None) -> int:
+        """A set; ``definition`` is the exercise as judged (``formcheck.exercises.snapshot`` JSON) and
+        ``profile`` the calibration profile that set its thresholds."""
         return int(self.db.execute(
-            "INSERT INTO sets(session_id, exercise, number, prescribed, started_s, definition) VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, exercise, number, prescribed, started_s, definition),
+            "INSERT INTO sets(session_id, exercise, number, prescribed, started_s, definition, profile) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (session_id, exercise, number, prescribed, started_s, definition, profile),
         ).lastrowid)
 
     def end_set(self, set_id: int, ended_s: float, ended_by: str) -> None:
@@ -431,7 +439,8 @@ class Store:
                               "not_judged": json.loads(h["not_judged"])})
             sets.append({"id": st["id"], "exercise": st["exercise"], "number": st["number"],
                          "prescribed": st["prescribed"], "started_s": st["started_s"], "ended_s": st["ended_s"],
-                         "ended_by": st["ended_by"], "definition": st["definition"], "reps": reps, "holds": holds})
+                         "ended_by": st["ended_by"], "definition": st["definition"],
+                         "profile": st["profile"] or POPULATION, "reps": reps, "holds": holds})
         stops = [dict(p) for p in self.db.execute("SELECT set_id, t_s FROM pain_stops WHERE session_id = ?", (session_id,))]
         notes = [n["text"] for n in self.db.execute(
             "SELECT text FROM notes WHERE session_id = ? AND rep_id IS NULL ORDER BY id", (session_id,))]
@@ -467,7 +476,8 @@ class EventIndexer:
         if kind == "set_start":
             definition = line.get("definition")
             self.set_id = s.add_set(self.session_id, line["exercise"], line["number"], line["prescribed"], line["t_s"],
-                                    json.dumps(definition, ensure_ascii=False, sort_keys=True) if definition else None)
+                                    json.dumps(definition, ensure_ascii=False, sort_keys=True) if definition else None,
+                                    line.get("profile"))
         elif kind == "cue":
             s.add_cue(self.session_id, line["t_s"], line["kind"], line["text"])
         elif kind == "pain_stop":

@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self._cameras_fn = cameras
         self._latest: LivePacket | None = None
         self._source_name = ""
+        self._source_label = ""
         self._error: str | None = None  # shown until the next source or exercise starts
         self._last_open: tuple[Callable[[], FrameSource], str, str] | None = None
 
@@ -159,12 +160,14 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         for act in (self.act_open, self.act_import, self.act_export):
             file_menu.addAction(act)
+        self.act_setup = QAction("Check camera placement…", self, shortcut=QKeySequence("Ctrl+L"),
+                                 triggered=self.open_setup_check)
         self.act_start = QAction("Start exercise", self, shortcut=QKeySequence("Return"),
                                  triggered=lambda: self.picker.selected and self.start_exercise(self.picker.selected))
         bar.addWidget(QLabel(" Camera: "))
         bar.addWidget(self.camera_box)
         bar.addWidget(self.resolution_box)
-        for act in (self.act_camera, self.act_open, self.act_sample, self.act_pause, self.act_stop,
+        for act in (self.act_camera, self.act_open, self.act_sample, self.act_setup, self.act_pause, self.act_stop,
                     self.act_skip, self.act_voice, self.act_review, self.act_programme):
             bar.addAction(act)
         self.addAction(self.act_pain)
@@ -225,6 +228,7 @@ class MainWindow(QMainWindow):
         self.no_camera.hide()
         self._error = None
         self._source_name = Path(name).name
+        self._source_label = name  # "camera /dev/video0" or a file path: what a placement check is saved under
         self.view.placeholder = f"Starting {self._source_name}…"
         self.view.set_frame(None)
         self.controller.open_source(factory, label=name, kind=kind)
@@ -243,6 +247,25 @@ class MainWindow(QMainWindow):
         self._error = None
         self.controller.start_exercise(ex)
         self._show_idle_banner()
+        judged = self.controller.exercise
+        if self.controller.profile_notes:
+            self.statusBar().showMessage(" · ".join(self.controller.profile_notes))
+        elif judged is not None and judged.profile:
+            self.statusBar().showMessage(f"{ex.name} with {judged.profile}'s own thresholds")
+
+    def open_setup_check(self) -> None:
+        """The set-up step: camera placement for the chosen exercise, and body measurements."""
+        from formcheck.ui.setup_check import SetupCheckDialog
+
+        exercise = self.controller.exercise or (self.library.get(self.picker.selected) if self.picker.selected else None)
+        if exercise is None or not self.controller.running:
+            self.statusBar().showMessage("Pick an exercise and start the camera first; then check its placement.")
+            return
+        self.setup_check = SetupCheckDialog(exercise, self._source_label, self.controller.person,
+                                            self.controller.profiles, self)
+        self.controller.frame.connect(self.setup_check.add)
+        self.setup_check.finished.connect(lambda _r: self.controller.frame.disconnect(self.setup_check.add))
+        self.setup_check.show()
 
     def _show_idle_banner(self) -> None:
         """Before frames arrive, say what is missing: an exercise, a source, or nothing."""

@@ -4,7 +4,8 @@ Sessions per person (date, exercise, reps done vs prescribed, flagged, pain stop
 the selected session's reps as a timeline (flagged ones highlighted); a player that replays the
 session's video with the recorded skeleton and cues (play/pause, scrub, frame steps, jump to the
 next/previous flagged rep) beside the primary-angle curve with the thresholds; agree/disagree on
-each flag and a free-text note, saved; Export writes the HTML report.
+each flag and a free-text note, saved; the thresholds tuned for the person with the session
+re-judged at once (``formcheck.ui.tuning``); Export writes the HTML report.
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
     QListWidgetItem, QMessageBox, QPlainTextEdit, QProgressDialog, QPushButton, QSlider, QSplitter, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from formcheck.core.exercise import ExerciseDef
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.session_folder import TRACK_COLUMNS, VIDEO_FILE, VIDEO_META, read_track, track_pose
 from formcheck.pipeline.adherence import adherence, stopped_for_pain
 from formcheck.pipeline.reports import adherence_plot, angle_plot, progress_plot, exercise_thresholds, write_report
+from formcheck.exercises.profile import ProfileStore
 from formcheck.pipeline.store import Store
+from formcheck.ui.tuning import TuningPanel
 from formcheck.ui.widgets import VideoView
 
 
@@ -181,13 +185,12 @@ class AnalysisJob(QThread):
     done = Signal(int)  # the recorded session
     failed = Signal(str)  # one sentence for the user
 
-    def __init__(self, database: Path, video: Path, exercise_id: str, person: str) -> None:
+    def __init__(self, database: Path, video: Path, exercise: ExerciseDef, person: str) -> None:
         super().__init__()
-        self.database, self.video, self.exercise_id, self.person = database, video, exercise_id, person
+        self.database, self.video, self.exercise, self.person = database, video, exercise, person
 
     def run(self) -> None:
         from formcheck.core.tracker import ExerciseTracker
-        from formcheck.exercises.loader import load_by_id
         from formcheck.pipeline.analyze import analyze_video
         from formcheck.pipeline.recorder import SessionRecorder
 
@@ -195,8 +198,8 @@ class AnalysisJob(QThread):
             store = Store(self.database)
             try:
                 result = analyze_video(
-                    self.video, None, exercise=self.exercise_id, progress=False,
-                    tracker=ExerciseTracker(load_by_id(self.exercise_id)),
+                    self.video, None, exercise=self.exercise.id, progress=False,
+                    tracker=ExerciseTracker(self.exercise),
                     record=lambda: SessionRecorder(store, self.person, str(self.video), "file"),
                     on_progress=self.progress.emit)
             finally:
@@ -211,10 +214,12 @@ class AnalysisJob(QThread):
 
 
 class ReviewWindow(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, profiles: ProfileStore | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("formcheck — review sessions")
         self.store = store
+        # People's profiles live beside the database they were tuned from (the data folder).
+        self.tuning = TuningPanel(profiles or ProfileStore(store.path.parent / "calibration"))
         self.detail: dict[str, Any] | None = None
         self.rep: dict[str, Any] | None = None
         self._jobs: list[AnalysisJob] = []
@@ -252,14 +257,20 @@ class ReviewWindow(QWidget):
         rl = QVBoxLayout(right)
         rl.addWidget(self.player, 3)
         rl.addWidget(self.curve, 2)
-        rl.addWidget(QLabel("Faults on this rep"))
-        rl.addWidget(self.faults)
+        rep_tab = QWidget()
+        rt = QVBoxLayout(rep_tab)
+        rt.addWidget(QLabel("Faults on this rep"))
+        rt.addWidget(self.faults)
         buttons = QHBoxLayout()
         buttons.addWidget(self.agree)
         buttons.addWidget(self.disagree)
-        rl.addLayout(buttons)
-        rl.addWidget(self.note)
-        rl.addWidget(self.save_note)
+        rt.addLayout(buttons)
+        rt.addWidget(self.note)
+        rt.addWidget(self.save_note)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(rep_tab, "This rep")
+        self.tabs.addTab(self.tuning, "Thresholds for this person")
+        rl.addWidget(self.tabs, 3)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.addWidget(self.sessions, 2)
@@ -377,9 +388,11 @@ class ReviewWindow(QWidget):
         self._clear_rep()  # nothing of the previous session may stay on screen (or take a verdict)
         if not rows:
             self.detail = None
+            self.tuning.load(None)
             return
         self.detail = self.store.session_detail(self._rows[min(rows)])
         self.player.load(self.detail)
+        self.tuning.load(self.detail)
         self.reps.clear()
         self._rep_list = []
         for st in self.detail["sets"]:
@@ -462,7 +475,11 @@ class ReviewWindow(QWidget):
     def analyse_file(self, path: Path, exercise_id: str, person: str = "me") -> AnalysisJob:
         """Run a video through the same pipeline as live coaching, on a worker thread, record it,
         and open it here when done; a progress dialog shows how far it got."""
-        job = AnalysisJob(self.store.path, path, exercise_id, person)
+        from formcheck.exercises.loader import load_by_id
+        from formcheck.exercises.profile import personalise
+
+        exercise, _notes = personalise(load_by_id(exercise_id), person, self.tuning.profiles)  # as the person is judged
+        job = AnalysisJob(self.store.path, path, exercise, person)
         dialog = QProgressDialog(f"Analysing {path.name}…", "", 0, 100, self)
         dialog.setCancelButton(None)
         dialog.setMinimumDuration(300)

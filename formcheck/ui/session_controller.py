@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from formcheck.core.coach import Coach, CoachFrame, summary_text
 from formcheck.core.events import Event, ExerciseEnded, SetEnded, SetStarted
 from formcheck.core.exercise import ExerciseDef
+from formcheck.exercises.profile import ProfileStore, personalise
 from formcheck.pipeline.frames import FrameSource
 from formcheck.pipeline.recorder import BackgroundRecorder, SessionRecorder
 from formcheck.pipeline.runner import PoseStage
@@ -47,6 +48,7 @@ class SessionController(QObject):
         speaker: Speaker | None = None,
         store_factory: Callable[[], Store] | None = None,
         person: str = "me",
+        profiles: ProfileStore | None = None,
     ) -> None:
         super().__init__()
         self._pose_factory = pose_factory
@@ -58,6 +60,8 @@ class SessionController(QObject):
         self.person = person
         # The programme version (uid, number) the next session follows; None: exercises picked by hand.
         self.programme: tuple[str, int] | None = None
+        self.profiles = profiles or ProfileStore()
+        self.profile_notes: list[str] = []  # what applying the person's profile had to say
         # Whether to save the webcam picture: None = not asked yet (the window asks once).
         self.keep_webcam_video: bool | None = None
         self.ask_keep_video: Callable[[], bool] | None = None
@@ -140,7 +144,9 @@ class SessionController(QObject):
 
     # ---- exercise ----------------------------------------------------------------------------------
     def start_exercise(self, exercise: ExerciseDef) -> None:
-        """Begin (or restart) an exercise: counters reset, set-up check first."""
+        """Begin (or restart) an exercise with the person's own thresholds (their newest profile):
+        counters reset, set-up check first."""
+        exercise, self.profile_notes = personalise(exercise, self.person, self.profiles)
         self._start_coach(exercise)
         self.speaker.say(self.coach.intro() if self.coach else "")
 

@@ -139,3 +139,36 @@ def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_p
     message = w.statusBar().currentMessage()
     assert str(db) in message and "formcheck repair" in message and "\n" not in message
     assert w.banner.text() == message
+
+
+def test_therapist_tunes_a_threshold_and_the_session_is_rejudged(qtbot, store):
+    from formcheck.exercises.profile import ProfileStore, apply_profile
+    from formcheck.exercises.loader import load_by_id
+    from tests.conftest import PERSON
+
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[1])  # the low bridges: three reps flagged "Lift your hips higher"
+    panel = w.tuning
+    assert "judged with population" in panel.title.text()
+    (min_box,) = [box for t, box in panel._rows if (t.code, t.key) == ("bridge_not_high_enough", "min")]
+    assert (min_box.minimum(), min_box.value()) == (155.0, 163.0)  # the editor stops at the safety floor
+    with qtbot.waitSignal(panel.judged, timeout=20000):
+        panel.set_value("bridge_not_high_enough", "min", 158)
+    changes = [panel.changes.item(i).text() for i in range(panel.changes.count())]
+    assert len(changes) == 3 and all("− Lift your hips higher (bridge_not_high_enough)" in c for c in changes)
+    assert "3 reps, 3 flagged (judged with population) → 3 reps, 0 flagged (with unsaved changes)" in panel.summary.text()
+    assert panel.save.isEnabled()
+    saved = panel.save_profile()
+    assert saved.label == f"{PERSON} v1" and "Saved as" in panel.summary.text()
+    profiles = ProfileStore(store.path.parent / "calibration")
+    latest = profiles.latest(PERSON)
+    assert latest.exercises["glute_bridge"].rules == {"bridge_not_high_enough": {"min": 158.0}}
+    assert latest.made_from == f"review of session {w.detail['id']}"
+    bridge, notes = apply_profile(load_by_id("glute_bridge"), latest)  # what the next session uses
+    assert not notes and bridge.rules[0].min == 158.0 and bridge.profile == f"{PERSON} v1"
+    # Back to the value it was judged with: nothing changes, nothing to save.
+    with qtbot.waitSignal(panel.judged, timeout=20000):
+        panel.set_value("bridge_not_high_enough", "min", 163)
+    assert panel.changes.count() == 0 and "no flags change" in panel.summary.text()
+    assert not panel.save.isEnabled()
