@@ -82,7 +82,7 @@ class ExerciseTracker:
         self._in_position = False
         self._open_faults: set[str] = set()
         self._camera_view: str | None = None
-        self._at_rest: dict[str, deque[float]] = {}
+        self._at_rest: dict[str, deque[tuple[int, float]]] = {}
         self._events: list[Event] = []
         self._cued_in_rep: set[str] = set()
 
@@ -343,10 +343,12 @@ class ExerciseTracker:
                 side = rule_side(rule, ctx) if rec is not None else ctx.side
                 value = ctx.value(rule.measure or "", side) if side is not None else math.nan
                 if rec is None:
-                    self._at_rest.setdefault(rule.code, deque(maxlen=BASELINE_FRAMES)).append(value)
+                    self._at_rest.setdefault(rule.code, deque(maxlen=3 * BASELINE_FRAMES)).append((t, value))
                     continue
                 if rule.code not in rec.rule_samples and rule.relative:
-                    rest = [v for v in self._at_rest.get(rule.code, ()) if not math.isnan(v)]
+                    # Before the movement began (the rep's start is dated back to it).
+                    before = [v for tv, v in self._at_rest.get(rule.code, ()) if tv <= rec.start_ms]
+                    rest = [v for v in before[-BASELINE_FRAMES:] if not math.isnan(v)]
                     rec.baselines[rule.code] = float(np.median(rest)) if rest else math.nan
                 rec.rule_samples.setdefault(rule.code, []).append((t, value))
 
@@ -363,8 +365,11 @@ class ExerciseTracker:
             window = [v for t, v in samples if start <= t <= end]
             seen = [v for v in window if not math.isnan(v)]
             value = float(np.median(seen)) if seen and len(seen) >= 0.5 * len(window) else math.nan
-            if rule.relative:  # the change from the resting value just before the rep
-                value -= rec.baselines.get(rule.code, math.nan)
+            baseline = rec.baselines.get(rule.code, math.nan) if rule.relative else 0.0
+            if rule.relative and math.isnan(baseline) and not math.isnan(value):
+                rec.not_judged[rule.code] = "no resting value to compare with (the rep began as the video did)"
+                continue
+            value -= baseline  # a relative rule: the change from the resting value just before the rep
             if math.isnan(value):
                 rec.not_judged[rule.code] = self._unseen(rule)
             elif rule.violated(value):

@@ -75,7 +75,7 @@ def test_front_view_squats_count_and_knees_caving_in_is_judged_only_from_the_fro
 
 
 def test_a_shallow_squat_is_an_attempt_with_a_go_deeper_cue():
-    run = drive_values("squat", squats({**SQUAT_BOTTOM, "knee": 138}, n=1))
+    run = drive_values("squat", squats({**SQUAT_BOTTOM, "knee": 132}, n=1))
     assert run.reps == [] and len(run.attempts) == 1
     assert [f["code"] for f in run.attempts[0]["faults"]] == ["squat_shallow"]
     assert "Go a little deeper" in [text for _, text in run.cues]

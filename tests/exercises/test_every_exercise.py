@@ -41,7 +41,7 @@ REPS = {
         top={"knee": 95, "trunk": 30, "heel_lift": 0.0, "knee_ahead": 0.1, "knee_spread": 1.0},
         faults={
             "squat_chest_down": dict(top={"trunk": 55}),
-            "squat_heels_lift": dict(top={"heel_lift": 0.2}),
+            "squat_heels_lift": dict(top={"heel_lift": 0.4}),
             "squat_knees_forward": dict(top={"knee_ahead": 0.35}),
             "squat_fast": dict(timing={"up": 0.3}),
         },

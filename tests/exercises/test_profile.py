@@ -80,10 +80,10 @@ def test_safety_floor_a_profile_never_loosens_a_rule_past_it():
 
 
 def test_personal_rep_target_stays_within_its_limit():
-    squat = load_by_id("squat")  # start 160, target 120, limit 135
-    shallow = Profile("Eve", 2, exercises={"squat": ExerciseOverrides({"target": 150.0})})
+    squat = load_by_id("squat")  # start 140, target 125, limit 130
+    shallow = Profile("Eve", 2, exercises={"squat": ExerciseOverrides({"target": 138.0})})
     personal, notes = apply_profile(squat, shallow)
-    assert personal.rep.target == 135.0 and "150 is looser than the limit 135" in notes[0]
+    assert personal.rep.target == 130.0 and "138 is looser than the limit 130" in notes[0]
     deep = Profile("Eve", 2, exercises={"squat": ExerciseOverrides({"target": 100.0})})
     assert apply_profile(squat, deep)[0].rep.target == 100.0
     bridge = load_by_id("glute_bridge")  # no limit on its target: only stricter
@@ -193,12 +193,12 @@ def test_rom_targets_are_bounded_by_the_safety_floors():
     assert notes[1].startswith("glute_bridge: rep.target: the reference reps didn't clearly reach 152")
     _, notes = rom_targets(bridge, _reps([150.0, 151.0, 150.5], 130.0))
     assert "the reference reps didn't clearly reach 152 and the exercise file allows no personal target" in notes[-1]
-    squat = load_by_id("squat")  # a rep is counted at 125° (falling); limit 135
-    values, notes = rom_targets(squat, _reps([140.0, 138.0, 139.0], 175.0))
-    assert values.rep["target"] == 135.0 and any("144 is looser than the limit 135" in n for n in notes)
-    assert values.rules["squat_shallow"] == {"max": 135.0}  # "go deeper" follows the personal depth
-    values, _ = rom_targets(squat, _reps([128.0, 130.0, 126.0], 175.0))  # short of 125: a shallow squatter
-    assert values.rep == {"goal": 128.0, "target": 134.7}  # least deep 130 + a tenth of the median 47° range
+    squat = load_by_id("squat")  # a rep is counted at 125° (falling); limit 130
+    values, notes = rom_targets(squat, _reps([134.0, 132.0, 133.0], 175.0))
+    assert values.rep["target"] == 130.0 and any("looser than the limit 130" in n for n in notes)
+    assert values.rules["squat_shallow"] == {"max": 130.0}  # "go deeper" follows the personal depth
+    values, _ = rom_targets(squat, _reps([126.0, 127.0, 124.0], 175.0))  # short of 125: a shallow squatter
+    assert values.rep == {"goal": 126.0, "target": 130.0}  # least deep 127 + a tenth of the 49° range, to the limit
     values, notes = rom_targets(squat, _reps([90.0, 95.0, 92.0], 175.0))  # deep enough already
     assert values.rep == {"goal": 92.0} and notes == []  # the population target stays (see rom_targets)
     values, _ = rom_targets(bridge, _reps([180.0, 181.0, 182.0], 140.0))  # well above 163: left as it is
