@@ -6,8 +6,8 @@ import argparse
 import logging
 import signal
 import sys
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -219,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
     from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
-    from formcheck.pipeline.evaluate import LabelError
     from formcheck.exercises.profile import ProfileError
+    from formcheck.pipeline.evaluate import LabelError
     from formcheck.pipeline.frames import FrameSourceError
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError

@@ -24,7 +24,14 @@ from typing import Literal
 
 from formcheck.core.cues import CueConfig
 from formcheck.core.events import (
-    CueRaised, Event, ExerciseEnded, HoldEnded, PainStopped, RepCompleted, SetEnd, SetEnded, SetStarted, SetSummary,
+    CueRaised,
+    Event,
+    ExerciseEnded,
+    PainStopped,
+    SetEnd,
+    SetEnded,
+    SetStarted,
+    SetSummary,
 )
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.kinematics import ViewEstimate

@@ -131,7 +131,7 @@ def _floor_edge(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         while len(hull) >= 2 and _cross(hull[-2], hull[-1], p) >= 0:
             hull.pop()
         hull.append(p)
-    edges = [(a, b) for a, b in zip(hull, hull[1:]) if b[0] - a[0] > 0]
+    edges = [(a, b) for a, b in zip(hull, hull[1:], strict=False) if b[0] - a[0] > 0]
     if not edges:
         return None
     return max(edges, key=lambda e: float(np.linalg.norm(e[1] - e[0])))

@@ -22,7 +22,7 @@ from formcheck.core.exercise import SEVERITY_INFO, ExerciseDef, RuleDef
 from formcheck.core.gating import SetupIssue, ViewVote, setup_issue
 from formcheck.core.holds import HoldRecord, HoldTimer
 from formcheck.core.kinematics import Side, ViewEstimate, facing_side, landmark_index, point
-from formcheck.core.landmarks import PoseResult
+from formcheck.core.landmarks import Pose, PoseResult
 from formcheck.core.overlay import Overlay, Status
 from formcheck.core.reps import PEAK_BAND, RepCounter, RepRecord
 from formcheck.core.rules import FRAME_KINDS, REP_KINDS, FrameContext, frame_fault, rep_fault, rule_side
@@ -82,6 +82,7 @@ class ExerciseTracker:
         self._in_position = False
         self._open_faults: set[str] = set()
         self._camera_view: str | None = None
+        self._last_pose: Pose | None = None
         self._at_rest: dict[str, deque[tuple[int, float]]] = {}
         self._events: list[Event] = []
         self._cued_in_rep: set[str] = set()
@@ -115,6 +116,7 @@ class ExerciseTracker:
         body = self.exercise.body
         if body is not None and result.pose is not None:  # the person's own limbs, or not judged
             result = PoseResult(t, result.width, result.height, screen(result.pose, body)[0])
+        self._last_pose = result.pose
         voted_view = self._views.add(t, view)
         side = self._track_side(result)
         # The camera view is a set-up check: once a rep or hold is under way the body turns (a
@@ -447,9 +449,9 @@ class ExerciseTracker:
                 lines.append(f"{ex.rep.measure} {v:.0f} deg")
         progress = None
         if ex.hold is not None:
-            target = ex.dose.hold_s or 0.0
-            lines.append(f"Hold {ev.hold_s:.0f}/{target:.0f} s")
-            progress = min(1.0, ev.hold_s / target) if target else None
+            hold_target = ex.dose.hold_s or 0.0
+            lines.append(f"Hold {ev.hold_s:.0f}/{hold_target:.0f} s")
+            progress = min(1.0, ev.hold_s / hold_target) if hold_target else None
         cue = ev.cue
         level = "info"
         if cue is not None:
@@ -466,17 +468,18 @@ class ExerciseTracker:
     def segment_status(self) -> dict[tuple[int, int], Status]:
         """Skeleton segments coloured by the verdict of the rules that read them, this frame."""
         status: dict[tuple[int, int], Status] = {}
-        ev = self._last
-        if ev is None or ev.side is None:
+        ev, pose = self._last, self._last_pose
+        if ev is None or ev.side is None or pose is None:
             return status
         for rule in self._frame_rules:
             verdict = self._rule_status.get(rule.code)
             if verdict is None or rule.measure is None:
                 continue
             m = self.exercise.measures[rule.measure]
-            idx = [landmark_index(p, m.side or ev.side)[0] for p in m.points]
+            side = m.side_for(pose, ev.side)  # a measure pinned to the lower arm, the front leg...
+            idx = [landmark_index(p, side)[0] for p in m.points]
             s: Status = "fault" if rule.code in ev.faults else "ok"
-            for a, b in zip(idx, idx[1:]):
+            for a, b in zip(idx, idx[1:], strict=False):
                 if status.get((a, b)) != "fault":
                     status[(a, b)] = s
         return status

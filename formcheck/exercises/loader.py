@@ -26,7 +26,6 @@ import math
 import re
 import tomllib
 from collections.abc import Callable
-import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path

@@ -63,8 +63,10 @@ class Adherence:
 
     def text(self) -> str:
         lines = [f"{self.person} — {self.last_session_text()}"]
+        def of(n: int, p: int | None) -> str:
+            return f"{n} of {p}" if p else str(n)
+
         for w in self.weeks:
-            of = (lambda n, p: f"{n} of {p}" if p else str(n))
             stopped = f", {w.pain_stopped} stopped for pain" if w.pain_stopped else ""
             pain = "" if w.pain_before is None and w.pain_after is None else (
                 f", pain {_num(w.pain_before)} → {_num(w.pain_after)}")
@@ -114,7 +116,7 @@ def compute(person: str, details: list[dict[str, Any]], programmes: list[Program
         week = _monday(min(firsts))
         while week <= _monday(today):
             end = week + timedelta(days=6)
-            these = [d for d, day in zip(done, days) if week <= day <= end]
+            these = [d for d, day in zip(done, days, strict=False) if week <= day <= end]
             programme = in_force(programmes, min(end, today))
             weeks.append(_week(week, these, programme, by_uid))
             week += timedelta(days=7)

@@ -36,10 +36,16 @@ from formcheck.core.programme import Programme
 from formcheck.exercises.programme_file import ProgrammeFileError, dumps, loads
 from formcheck.pipeline import programme_store
 from formcheck.pipeline.session_folder import (
-    EVENTS_FILE, REVIEW_FILE, SESSION_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META, read_jsonl, read_session_json,
+    EVENTS_FILE,
+    REVIEW_FILE,
+    SESSION_FILE,
+    TRACK_FILE,
+    VIDEO_FILE,
+    VIDEO_META,
+    read_jsonl,
+    read_session_json,
 )
 from formcheck.pipeline.store import SESSIONS_DIR, EventIndexer, Store, StoreError, now_iso, person_name
-
 
 FORMAT = "formcheck-bundle"
 FORMAT_VERSION = 1

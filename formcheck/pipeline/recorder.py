@@ -25,8 +25,17 @@ import cv2
 import numpy as np
 
 from formcheck.core.events import (
-    RATING_EVENTS, CueRaised, EffortRated, Event, HoldEnded, PainRated, PainStopped, RepCompleted, SessionFlagged,
-    SetEnded, SetStarted,
+    RATING_EVENTS,
+    CueRaised,
+    EffortRated,
+    Event,
+    HoldEnded,
+    PainRated,
+    PainStopped,
+    RepCompleted,
+    SessionFlagged,
+    SetEnded,
+    SetStarted,
 )
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.tracker import FrameEvaluation
@@ -35,7 +44,12 @@ from formcheck.exercises.snapshot import to_json
 from formcheck.pipeline.results_json import hold_json, rep_json
 from formcheck.pipeline.runner import FrameOutput
 from formcheck.pipeline.session_folder import (
-    EVENTS_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META, track_row, write_json_atomic,
+    EVENTS_FILE,
+    TRACK_FILE,
+    VIDEO_FILE,
+    VIDEO_META,
+    track_row,
+    write_json_atomic,
 )
 from formcheck.pipeline.store import EventIndexer, Store, StoreError
 

@@ -185,7 +185,7 @@ def progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
     # Only what this exercise has: rep panels for rep exercises, hold time for holds.
     panels = [(i, t) for i, t in panels if any(p[i] for p in points if not math.isnan(p[i]))]
     fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 2.6), squeeze=False)
-    for ax, (idx, title) in zip(axes[0], panels):
+    for ax, (idx, title) in zip(axes[0], panels, strict=False):
         ax.plot(range(len(points)), [p[idx] for p in points], marker="o")
         ax.set_title(title, fontsize=9)
         ax.set_xticks(range(len(points)), labels, rotation=45, ha="right", fontsize=7)
@@ -208,7 +208,7 @@ def adherence_plot(a: Adherence) -> str | None:
         ax.set_title(title, fontsize=9)
     stopped = [(i, w.days) for i, w in enumerate(a.weeks) if w.pain_stopped]
     if stopped:
-        axes[0].plot(*zip(*stopped), "x", color="#b3261e", ms=10, mew=2, label="stopped for pain")
+        axes[0].plot(*zip(*stopped, strict=False), "x", color="#b3261e", ms=10, mew=2, label="stopped for pain")
     axes[0].legend(fontsize=7)
 
     def line(ax: plt.Axes, values: list[float | None], **kw: Any) -> None:

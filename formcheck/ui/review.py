@@ -21,19 +21,36 @@ import numpy as np
 from PySide6.QtCore import QDate, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
-    QListWidgetItem, QMessageBox, QPlainTextEdit, QProgressDialog, QPushButton, QSlider, QSplitter, QTableWidget,
-    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
-from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.session_folder import TRACK_COLUMNS, VIDEO_FILE, VIDEO_META, read_track, track_pose
-from formcheck.pipeline.adherence import adherence, stopped_for_pain
-from formcheck.pipeline.reports import adherence_plot, angle_plot, progress_plot, exercise_thresholds, write_report
 from formcheck.exercises.profile import ProfileStore
+from formcheck.pipeline.adherence import adherence, stopped_for_pain
+from formcheck.pipeline.annotate import annotate
+from formcheck.pipeline.reports import adherence_plot, angle_plot, exercise_thresholds, progress_plot, write_report
+from formcheck.pipeline.session_folder import TRACK_COLUMNS, VIDEO_FILE, VIDEO_META, read_track, track_pose
 from formcheck.pipeline.store import Store
 from formcheck.ui.tuning import TuningPanel
 from formcheck.ui.widgets import VideoView

@@ -16,7 +16,15 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout, QWidget,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
 )
 
 from formcheck.core.events import EffortRated, Event, ExerciseEnded, PainRated, SessionFlagged
@@ -26,7 +34,6 @@ from formcheck.core.programme import Programme
 from formcheck.pipeline import programme_store
 from formcheck.pipeline.adherence import adherence, today_status
 from formcheck.ui.session_controller import SessionController
-
 
 PAIN_QUESTION = "Pain right now? (0 = none, 10 = worst imaginable)"
 EFFORT_QUESTION = "How hard was that? (0 = no effort, 10 = maximal)"
@@ -161,7 +168,7 @@ class TodayPanel(QWidget):
             days = f" · this week {week.days} of {week.prescribed_days} days" if week and week.prescribed_days else ""
             self.last.setText(a.last_session_text().capitalize() + days)
         remaining = 0
-        for (exercise, done, sets), item in zip(self.status(), p.items):
+        for (exercise, done, sets), item in zip(self.status(), p.items, strict=False):
             name = self.library[exercise].name if exercise in self.library else exercise
             mark = "✓" if done >= sets else ("…" if done else "○")
             text = f"{mark} {name} — {item.dose.text()}" + (f" ({done} of {sets} sets done)" if 0 < done < sets else "")

@@ -24,9 +24,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 from formcheck.core.coach import Coach, CoachFrame
 from formcheck.core.events import SetEnd
 from formcheck.core.overlay import Overlay
+from formcheck.core.placement import DARK_FRAME
 from formcheck.core.smoothing import PoseSmoother
 from formcheck.pipeline.annotate import annotate
-from formcheck.core.placement import DARK_FRAME
 from formcheck.pipeline.frames import FrameSource, FrameSourceError, brightness
 from formcheck.pipeline.live import LatestFrameGrabber
 from formcheck.pipeline.model_store import ModelError
