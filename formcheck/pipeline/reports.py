@@ -27,6 +27,7 @@ from formcheck.core.exercise import ExerciseDef  # noqa: E402
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
 from formcheck.exercises.snapshot import from_json  # noqa: E402
 from formcheck.pipeline.adherence import Adherence, adherence, stopped_for_pain  # noqa: E402
+from formcheck.pipeline.evidence import evidence, evidence_frame, evidence_plot, session_video  # noqa: E402
 from formcheck.pipeline.fhir import fhir_json  # noqa: E402
 from formcheck.pipeline.session_folder import read_track  # noqa: E402
 from formcheck.pipeline.store import Store  # noqa: E402
@@ -149,17 +150,11 @@ def angle_plot(track: np.ndarray, st: dict[str, Any], measure: str, lines: list[
     return _png(fig)
 
 
-def _thumbnail(source: str, t_s: float) -> str | None:
-    """A frame of the session's video at ``t_s`` (None when the video is not available)."""
-    if not Path(source).is_file():
+def _frame_uri(video: tuple[Path, float] | None, track: np.ndarray, t_s: float, label: str) -> str | None:
+    """The picture at the fault, with the skeleton and the value that fired (None: no video)."""
+    image = evidence_frame(video, track, t_s, label) if video is not None else None
+    if image is None:
         return None
-    cap = cv2.VideoCapture(source)
-    cap.set(cv2.CAP_PROP_POS_MSEC, t_s * 1000)
-    ok, image = cap.read()
-    cap.release()
-    if not ok:
-        return None
-    image = cv2.resize(image, (240, int(240 * image.shape[0] / image.shape[1])))
     ok, png = cv2.imencode(".png", image)
     return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode() if ok else None
 
@@ -315,8 +310,13 @@ def report_html(store: Store, session_ids: list[int], today: date | None = None)
             flagged_items = [r for r in st["reps"] if r["faults"]] + [h | {"index": "hold"} for h in st["holds"] if h["faults"]]
             if flagged_items:
                 parts.append("<h3>Flagged</h3><div>")
+                video = session_video(Path(d["folder"]), d["source"])
+                judged = judged_with(st)
                 for r in flagged_items:
-                    thumb = _thumbnail(d["source"], (r["start_s"] + r["end_s"]) / 2)
+                    first = r["faults"][0]
+                    curve, label = evidence(d, st, r, first, track, judged)
+                    thumb = _frame_uri(video, track, first["t_s"], label)
+                    plot = evidence_plot(curve, first["t_s"], span=(r["start_s"], r["end_s"])) if curve else None
                     faults = "".join(
                         f"<li>{e(f['message'])} <small>({e(f['code'])}, {f['t_s']:.1f} s)</small> "
                         + ("" if f["agree"] is None else ("<b class='ok'>therapist agrees</b>" if f["agree"]
@@ -324,8 +324,9 @@ def report_html(store: Store, session_ids: list[int], today: date | None = None)
                         + "</li>" for f in r["faults"])
                     notes = "".join(f"<p><i>Note: {e(n)}</i></p>" for n in r.get("notes", []))
                     img = f"<img alt='frame' src='{thumb}'>" if thumb else "<p><small>(video not kept)</small></p>"
+                    why = f"<img alt='{e(first['code'])} over the rep' src='{plot}' width='240'>" if plot else ""
                     parts.append(f"<div class='card'>{img}<b>Rep {e(str(r['index']))}</b> "
-                                 f"{r['start_s']:.1f}–{r['end_s']:.1f} s<ul>{faults}</ul>{notes}</div>")
+                                 f"{r['start_s']:.1f}–{r['end_s']:.1f} s<ul>{faults}</ul>{why}{notes}</div>")
                 parts.append("</div>")
             noted = [r for r in st["reps"] if r["notes"] and not r["faults"]]  # flagged ones have cards above
             if noted:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import bisect
-import json
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +48,16 @@ from formcheck.core.overlay import Overlay
 from formcheck.exercises.profile import ProfileStore
 from formcheck.pipeline.adherence import adherence, stopped_for_pain
 from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.reports import adherence_plot, angle_plot, exercise_thresholds, progress_plot, write_report
-from formcheck.pipeline.session_folder import TRACK_COLUMNS, VIDEO_FILE, VIDEO_META, read_track, track_pose
+from formcheck.pipeline.evidence import Curve, evidence, evidence_plot, session_video
+from formcheck.pipeline.reports import (
+    adherence_plot,
+    angle_plot,
+    exercise_thresholds,
+    judged_with,
+    progress_plot,
+    write_report,
+)
+from formcheck.pipeline.session_folder import TRACK_COLUMNS, read_track, track_pose
 from formcheck.pipeline.store import Store
 from formcheck.ui.tuning import TuningPanel
 from formcheck.ui.widgets import VideoView
@@ -99,17 +106,14 @@ class SessionPlayer(QWidget):
         self.pause()
         self._track = read_track(Path(detail["folder"]))
         self._cues = detail["cues"]
-        self._flags = sorted(r["start_s"] for st in detail["sets"] for r in st["reps"] if r["faults"])
+        # "Flagged ▶" goes to the moment each fault began, not merely to the rep.
+        self._flags = sorted({f["t_s"] for st in detail["sets"] for r in [*st["reps"], *st["holds"]]
+                              for f in r["faults"]})
         if self._cap is not None:
             self._cap.release()
-        folder = Path(detail["folder"])
-        self._t0_ms = 0.0
-        if (folder / VIDEO_FILE).is_file():  # a live session whose camera picture was kept
-            video = folder / VIDEO_FILE
-            self._t0_ms = float(json.loads((folder / VIDEO_META).read_text())["t0_ms"])
-        else:
-            video = Path(detail["source"])
-        self._cap = cv2.VideoCapture(str(video)) if video.is_file() else None
+        found = session_video(Path(detail["folder"]), detail["source"])
+        video, self._t0_ms = found if found is not None else (Path(detail["source"]), 0.0)
+        self._cap = cv2.VideoCapture(str(video)) if found is not None else None
         if self._cap is None or not self._cap.isOpened():
             self._cap = None
             self.view.placeholder = "The video of this session was not kept; the report still has its data."
@@ -239,6 +243,9 @@ class ReviewWindow(QWidget):
         self.tuning = TuningPanel(profiles or ProfileStore(store.path.parent / "calibration"))
         self.detail: dict[str, Any] | None = None
         self.rep: dict[str, Any] | None = None
+        self._set: dict[str, Any] = {}
+        self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
+        self.evidence_curve: Curve | None = None  # the curve behind the flag on show
         self._jobs: list[AnalysisJob] = []
 
         self.person = QComboBox()
@@ -320,6 +327,7 @@ class ReviewWindow(QWidget):
         self.date_to.dateChanged.connect(self.refresh)
         self.sessions.itemSelectionChanged.connect(self._session_chosen)
         self.reps.currentRowChanged.connect(self._rep_chosen)
+        self.faults.currentRowChanged.connect(self._fault_chosen)
         self.agree.clicked.connect(lambda: self.set_verdict(True))
         self.disagree.clicked.connect(lambda: self.set_verdict(False))
         self.save_note.clicked.connect(self.save_rep_note)
@@ -445,24 +453,43 @@ class ReviewWindow(QWidget):
         if row < 0 or self.detail is None:
             return
         st, self.rep = self._rep_list[row]
+        self._set = st
+        self._track = read_track(Path(self.detail["folder"]))
         self.player.seek_seconds(self.rep["start_s"])
         self.player.play()
         measure, lines = exercise_thresholds(st)
-        track = read_track(Path(self.detail["folder"]))
-        if measure and len(track):
+        if measure and len(self._track) and not self.rep["faults"]:
             focus = dict(st) | {"started_s": max(st["started_s"], self.rep["start_s"] - 2),
                                 "ended_s": self.rep["end_s"] + 2, "reps": [self.rep]}
-            png = angle_plot(track, focus, measure, lines)
-            pix = QPixmap()
-            pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
-            self.curve.setPixmap(pix.scaledToWidth(min(700, max(300, self.curve.width()))))
+            self._show_plot(angle_plot(self._track, focus, measure, lines))
+        self.faults.blockSignals(True)
         self.faults.clear()
         for f in self.rep["faults"]:
             verdict = {None: "", 1: " — you agreed", 0: " — you disagreed"}[f["agree"]]
             self.faults.addItem(f"{f['message']} ({f['code']}, {f['t_s']:.1f} s){verdict}")
+        self.faults.blockSignals(False)
         if self.rep["faults"]:
-            self.faults.setCurrentRow(0)
+            self.faults.setCurrentRow(0)  # shows its evidence
         self.note.setPlainText("\n".join(self.rep["notes"]))
+
+    def _show_plot(self, png: str) -> None:
+        pix = QPixmap()
+        pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
+        self.curve.setPixmap(pix.scaledToWidth(min(700, max(300, self.curve.width()))))
+
+    def _fault_chosen(self, row: int) -> None:
+        """The evidence for the chosen flag: the curve of the measure that fired, its threshold,
+        the moment of the fault and where the replay stands; the replay goes to that moment."""
+        if self.rep is None or self.detail is None or not 0 <= row < len(self.rep["faults"]):
+            return
+        fault = self.rep["faults"][row]
+        curve, _label = evidence(self.detail, self._set, self.rep, fault, self._track, judged_with(self._set))
+        self.player.pause()
+        self.player.seek_seconds(fault["t_s"])
+        if curve is not None and len(curve.t_s):
+            self.evidence_curve = curve
+            self._show_plot(evidence_plot(curve, fault["t_s"], self.player.current_s,
+                                          span=(self.rep["start_s"], self.rep["end_s"])))
 
     def set_verdict(self, agree: bool) -> None:
         if self.rep is None or not self.rep["faults"]:

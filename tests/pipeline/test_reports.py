@@ -80,8 +80,9 @@ def test_html_is_self_contained_and_escapes_user_text(recorded):
     text = " ".join(parsed.text)
     assert EVIL in text
     assert all(src.startswith("data:image/png;base64,") for src in parsed.images)
-    # adherence + progress plots + two angle curves + three thumbnails of the flagged low bridges
-    assert len(parsed.images) == 1 + 1 + 2 + 3
+    # adherence + progress plots + two angle curves + for each of the three flagged low bridges, the
+    # frame at the fault (with the skeleton) and the curve of the measure that fired
+    assert len(parsed.images) == 1 + 1 + 2 + 3 * 2
     assert "last session: today" in text
     assert "therapist disagrees" in text and "Lift your hips higher" in text
 

@@ -41,7 +41,7 @@ def test_replay_with_overlay_scrub_step_and_jump_to_flagged(qtbot, store):
     p.slider.setValue(30)
     assert p.frame_index == 30
     p.next_flag.click()
-    first_flag = w.detail["sets"][0]["reps"][0]["start_s"]
+    first_flag = w.detail["sets"][0]["reps"][0]["faults"][0]["t_s"]  # the moment the first fault began
     assert abs(p.frame_index / 30 - first_flag) < 0.05
     p.next_flag.click()
     assert p.frame_index / 30 > first_flag + 1
@@ -172,3 +172,20 @@ def test_therapist_tunes_a_threshold_and_the_session_is_rejudged(qtbot, store):
         panel.set_value("bridge_not_high_enough", "min", 163)
     assert panel.changes.count() == 0 and "no flags change" in panel.summary.text()
     assert not panel.save.isEnabled()
+
+
+def test_a_flag_shows_the_curve_of_the_measure_that_fired_and_flagged_jumps_to_the_fault(qtbot, store):
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[1])  # the low bridges: "Lift your hips higher" on every rep
+    w.select_rep(0)
+    fault = w.rep["faults"][0]
+    curve = w.evidence_curve
+    assert curve is not None and curve.name == "hip"  # the rep's own measure, for a peak rule
+    assert (163.0, "bridge_not_high_enough min") in curve.thresholds
+    in_rep = (curve.t_s >= w.rep["start_s"]) & (curve.t_s <= w.rep["end_s"])
+    assert curve.values[in_rep].max() < 163  # the evidence shows why: the hips never reached the line
+    assert abs(w.player.current_s - fault["t_s"]) < 0.1  # the replay is at the fault
+    w.player.seek_seconds(0)
+    w.player.next_flag.click()
+    assert abs(w.player.current_s - fault["t_s"]) < 0.05  # "flagged ▶" goes to the fault moment
