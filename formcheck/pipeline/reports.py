@@ -328,6 +328,13 @@ def report_html(store: Store, session_ids: list[int], today: date | None = None)
                     parts.append(f"<div class='card'>{img}<b>Rep {e(str(r['index']))}</b> "
                                  f"{r['start_s']:.1f}–{r['end_s']:.1f} s<ul>{faults}</ul>{why}{notes}</div>")
                 parts.append("</div>")
+            unjudged = [r for r in st["reps"] if r["not_judged"]]
+            if unjudged:
+                parts.append("<h3>Not judged</h3><ul>")
+                parts += [f"<li><b>Rep {r['index']}</b> {r['start_s']:.1f}–{r['end_s']:.1f} s: "
+                          + e("; ".join(f"{n['code']}: {n['reason']}" for n in r["not_judged"])) + "</li>"
+                          for r in unjudged]
+                parts.append("</ul>")
             noted = [r for r in st["reps"] if r["notes"] and not r["faults"]]  # flagged ones have cards above
             if noted:
                 parts.append("<h3>Notes on clean reps</h3><ul>")

@@ -428,6 +428,8 @@ class ReviewWindow(QWidget):
                 label += f" · {r['start_s']:.1f}–{r['end_s']:.1f} s"
                 if r["faults"]:
                     label += " · " + ", ".join(f["message"] for f in r["faults"])
+                if r["not_judged"]:  # never shown as clean: what the app couldn't see, and why
+                    label += " · not judged: " + "; ".join(f"{n['code']} ({n['reason']})" for n in r["not_judged"])
                 item = QListWidgetItem(label)
                 if r["faults"]:
                     item.setForeground(Qt.GlobalColor.darkRed)
