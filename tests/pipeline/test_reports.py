@@ -179,3 +179,18 @@ def test_json_has_the_sessions(recorded):
     assert [d["id"] for d in data] == ids
     assert [len(d["sets"][0]["reps"]) for d in data] == [3, 3]
     assert data[0]["sets"][0]["ended_by"] == "video_end"
+
+
+def test_reps_not_judged_are_listed_with_the_reason(tmp_path):
+    store = Store(tmp_path / "formcheck.db")
+    sid, _ = store.start_session("Ann", "camera 0", "live")
+    with store.transaction():
+        set_id = store.add_set(sid, "glute_bridge", 1, "2 × 10 reps", 0.0)
+        store.add_rep(set_id, {"index": 1, "side": None, "start_s": 1.0, "end_s": 4.0, "metrics": {}, "faults": [],
+                               "not_judged": [{"code": "bridge_feet_position",
+                                               "reason": "couldn't see your hip and knee and ankle clearly"}]})
+    rep = store.session_detail(sid)["sets"][0]["reps"][0]
+    assert rep["not_judged"][0]["code"] == "bridge_feet_position"
+    page = report_html(store, [sid])
+    assert "<h3>Not judged</h3>" in page and "couldn&#x27;t see your hip and knee and ankle clearly" in page
+    store.close()
