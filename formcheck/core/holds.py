@@ -37,11 +37,14 @@ class HoldTimer:
         self._last_ms: int | None = None
         self._last_in_position_ms: int | None = None
         self._entered_ms: int | None = None  # position reached, still settling into it
+        self._fresh = False  # True at the start of a set: a first frame in position is a hold already under way
 
-    def reset(self) -> HoldRecord | None:
-        """End any hold in progress (e.g. the person left); returns it if long enough to keep."""
+    def reset(self, fresh: bool = False) -> HoldRecord | None:
+        """End any hold in progress (e.g. the person left); returns it if long enough to keep.
+        ``fresh``: start over as if nothing was seen yet (a new set)."""
         done = self._close()
         self._last_ms = self._entered_ms = None
+        self._fresh = fresh
         return done
 
     @property
@@ -57,12 +60,18 @@ class HoldTimer:
         """Advance one frame; returns a finished hold when one ends."""
         step = 0 if self._last_ms is None else min(t_ms - self._last_ms, MAX_STEP_MS)
         self._last_ms = t_ms
+        if not in_position:
+            self._fresh = False
         if in_position:
             if self.current is None:
                 # The hold begins once the person has settled into the position (as a therapist
                 # starts the clock): getting into it is not holding it.
                 self._entered_ms = self._entered_ms if self._entered_ms is not None else t_ms
-                if t_ms - self._entered_ms < self.hold.settle_s * 1000:
+                # In position from the very first frame (a video that starts mid-hold, or a set that
+                # begins with the person already in position): settled already.
+                settled = self._fresh or t_ms - self._entered_ms >= self.hold.settle_s * 1000
+                self._fresh = False
+                if not settled:
                     return None
                 self.current = HoldRecord(t_ms, t_ms, side=side)
             elif form_ok:

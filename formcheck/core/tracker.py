@@ -91,7 +91,7 @@ class ExerciseTracker:
         """Start a set: records cleared, counters keep following the movement from where it is."""
         self.reps, self.attempts, self.holds = [], [], []
         if self.hold_timer is not None:
-            self.hold_timer.reset()
+            self.hold_timer.reset(fresh=True)
         self.cues.reset()
         self.counting = True
 
