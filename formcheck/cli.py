@@ -458,6 +458,7 @@ def _bundle(args: argparse.Namespace) -> int:
             print(import_bundle(store, args.file, args.as_person).text())
     finally:
         store.close()
+    return 0
 
 
 def _rejudge(args: argparse.Namespace) -> int:

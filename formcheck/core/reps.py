@@ -36,7 +36,6 @@ class RepRecord:
     reached: bool = False
     top_start_ms: int | None = None
     top_end_ms: int | None = None
-    pause: tuple[int, int] | None = None  # time at the top (TOP_BAND), once the rep is over
     end_ms: int | None = None
     peak: float = math.nan
     low: float = math.nan
@@ -47,6 +46,7 @@ class RepRecord:
     not_judged: dict[str, str] = field(default_factory=dict)
     rule_samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     baselines: dict[str, float] = field(default_factory=dict)  # relative rules: the value at rest before
+    pause: tuple[int, int] | None = None  # time at the top (TOP_BAND), once the rep is over
     seen: dict[str, list[int]] = field(default_factory=dict)  # frame rule -> [judged, unsure] frames
 
     def add_fault(self, code: str, message: str, t_ms: int) -> None:

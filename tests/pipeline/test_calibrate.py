@@ -243,8 +243,8 @@ def test_calibrate_person_and_body_commands(tmp_path, monkeypatch, capsys, model
     latest = ProfileStore().latest("Eve")
     assert latest.body is not None  # the body from v1 is kept in v2
     squat, notes = apply_profile(load_by_id("squat"), latest)
-    # The reference squats reach ~92°, past the population 120°: the target stays, the goal is hers.
-    assert not notes and squat.rep.target == 120 and 88 <= squat.rep.goal <= 96
+    # The reference squats reach ~92–96° (3-D), past the population 125°: the target stays, the goal is hers.
+    assert not notes and squat.rep.target == load_by_id("squat").rep.target and 86 <= squat.rep.goal <= 100
 
 
 def test_live_camera_check_runs_until_good_twice_and_is_saved_per_camera(seen, tmp_path, monkeypatch):

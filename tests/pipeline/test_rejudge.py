@@ -22,7 +22,7 @@ from tests.conftest import sample
 pytestmark = pytest.mark.e2e
 
 LOW_BRIDGE_MIN = 158.0  # the low bridges peak at ~160.7° (population min 163, floor 155)
-LONG_PAUSE_S = 3.5  # the bridges pause ~3 s at the top (population min_s 2)
+LONG_PAUSE_S = 5.0  # the bridges pause ~3–4 s at the top (population min_s 2)
 
 
 def _personal_profile(tmp_path) -> Profile:
