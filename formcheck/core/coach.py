@@ -100,7 +100,7 @@ def set_text(exercise: ExerciseDef, s: SetSummary) -> str:
         why = ", ".join(f"{msg} ×{n}" for msg, n in sorted(s.faults.items(), key=lambda kv: -kv[1]))
         text += f", {s.flagged} flagged ({why})"
     if s.not_judged:
-        text += f", {s.not_judged} not fully judged (landmarks out of sight)"
+        text += f", {s.not_judged} not fully judged"
     return text + _END_WORDS[s.ended_by]
 
 
@@ -209,7 +209,7 @@ class Coach:
         if self.state == "done":
             return self._frame(None, [], [])
         events: list[Event] = [PainStopped(self._t)]
-        if self._counting():
+        if self.counting:
             return self._end_set("pain", events, [PAIN_MESSAGE], urgent=True)
         self.state = "done"
         events.append(ExerciseEnded(self._t, self.exercise, tuple(self.sets), "pain"))
@@ -220,7 +220,7 @@ class Coach:
         """The video ended or the camera was lost: a set under way ends and is kept."""
         if self.state == "done":
             return self._frame(None, [], [])
-        if self._counting():
+        if self.counting:
             return self._end_set(reason, [], [], final=True)
         self.state = "done"
         events: list[Event] = [ExerciseEnded(self._t, self.exercise, tuple(self.sets), reason)]
@@ -250,7 +250,9 @@ class Coach:
         return self._frame(None, [], [])
 
     # ---- internals ---------------------------------------------------------------------------
-    def _counting(self) -> bool:
+    @property
+    def counting(self) -> bool:
+        """A set is under way (counting, or paused in the middle of one)."""
         return self.state == "counting" or (self.state == "paused" and self._paused_from == "counting")
 
     def _end_set(self, ended_by: SetEnd, events: list[Event], say: list[str], *, urgent: bool = False,
@@ -325,7 +327,9 @@ class Coach:
     def overlay(self, frame: CoachFrame) -> Overlay:
         """The heads-up display drawn on the video: the same figures as the panel beside it."""
         ex = self.exercise
-        lines: list[str] = [f"Set {frame.status.set_number}/{frame.status.sets_total}"]
+        done = frame.status.state in ("rest", "done") and self.sets
+        lines: list[str] = [f"Set {self.sets[-1].number}/{frame.status.sets_total} done" if done
+                            else f"Set {frame.status.set_number}/{frame.status.sets_total}"]
         target = f"/{ex.dose.reps}" if ex.dose.reps else ""
         if ex.rep is not None:
             if ex.rep.alternating:

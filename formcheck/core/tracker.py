@@ -145,14 +145,15 @@ class ExerciseTracker:
             )
             values = {n: ctx.value(n) for n in self.exercise.measures}
             phase = self._advance(t, ctx, events)
+            ctx = FrameContext(
+                result.pose, side, self.exercise.measures, self._min_conf(), self._anchors,
+                self._active_side(),
+            )
+            # Even before counting: a relative rule's resting value is taken before the first rep.
+            self._keep_peak_evidence(t, ctx)
             if self.counting:
-                ctx = FrameContext(
-                    result.pose, side, self.exercise.measures, self._min_conf(), self._anchors,
-                    self._active_side(),
-                )
                 active = self._judge_frame_rules(t, ctx, phase, conditions)
                 self._attach_faults(t, active)
-                self._keep_peak_evidence(t, ctx)
                 self._advance_hold(t, ctx, active, events)
         self._close_faults(t, set(active))
 

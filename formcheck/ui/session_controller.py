@@ -123,7 +123,9 @@ class SessionController(QObject):
             self._thread.quit()
             self._thread.wait(10000)
         self._worker = self._thread = None
-        if self.coach is not None and self.coach.state != "done":
+        if self.coach is not None and self.coach.counting:
+            # A set under way ends with its source (and is kept); an exercise still setting up or
+            # resting carries on with the next source.
             self._apply(lambda: self.coach.source_ended("closed") if self.coach else None)
         if self.recorder is not None:
             self.recorder.close(status, reason)

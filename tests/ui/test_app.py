@@ -320,3 +320,13 @@ def test_setup_check_turns_green_and_measures_the_body(qtbot, window, tmp_path, 
     # The next exercise started is judged with that profile (nothing personal for squats yet).
     window.start_exercise("squat")
     assert window.controller.exercise.profile == "me v1"
+
+
+def test_long_banner_messages_fit(qtbot, window):
+    from PySide6.QtGui import QFontMetrics
+
+    window.start_exercise("squat")  # no source yet: the banner asks for one
+    banner = window.banner
+    lines = QFontMetrics(banner.font()).boundingRect(0, 0, banner.width() - 16, 10_000, 0x1000, banner.text())
+    assert banner.text() == "Choose a camera or open a video to start"
+    assert lines.height() <= banner.height() - 16  # nothing cut off at the top or bottom
