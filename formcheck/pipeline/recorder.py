@@ -17,6 +17,7 @@ import os
 import queue
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,7 @@ from formcheck.pipeline.store import EventIndexer, Store, StoreError
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 1000
+PRE_ROLL_FRAMES = 60  # about 2 s of frames before the first set are kept with the session
 # What stops a recording (disk full, folder removed, database gone): coaching goes on without it.
 RECORDING_ERRORS = (OSError, sqlite3.Error, StoreError)
 
@@ -257,6 +259,7 @@ class BackgroundRecorder:
         self.session_id: int | None = None
         self._end: tuple[str, str | None] = ("complete", None)
         self._early: list[Event] = []  # ratings given before the session exists
+        self._pre_roll: deque[_Item] = deque(maxlen=PRE_ROLL_FRAMES)
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
 
@@ -284,10 +287,17 @@ class BackgroundRecorder:
                 if self.recorder is None:
                     if not any(isinstance(e, SetStarted) for e in item.events):
                         self._early += [e for e in item.events if isinstance(e, RATING_EVENTS)]
+                        if item.pose is not None:
+                            self._pre_roll.append(item)
                         continue
                     self.recorder = self._make()
                     self.session_id = self.recorder.session_id
                     self.recorder.record(None, None, None, self._early)
+                    # The moments before the first set: its first rep may have begun there (it counts),
+                    # and the replay and a re-judging need them.
+                    for before in self._pre_roll:
+                        self.recorder.record(before.pose, before.image, before.evaluation, ())
+                    self._pre_roll.clear()
                 self.recorder.record(item.pose, item.image, item.evaluation, item.events)
             except RECORDING_ERRORS as exc:
                 self._fail(exc)

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,12 @@ def call_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None]) ->
     call.setAutoDelete(False)
     _running.add(call)
 
+    owner = getattr(on_done, "__self__", None)
+
     def finished(result: Any) -> None:
         _running.discard(call)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            return  # the window that asked has been closed meanwhile: nobody to show it to
         on_done(result)
 
     call.relay.done.connect(finished)
