@@ -35,11 +35,11 @@ test: install lint
 
 # The habits, enforced: ruff, the layer contracts (core ← exercises ← pipeline ← ui; Qt only in ui,
 # MediaPipe only in the pose adapter and model provisioning), and mypy — any finding not in
-# mypy-baseline.txt fails (fix old ones, then `make mypy-baseline` to shrink the file).
+# mypy-baseline.txt fails; fixing old ones never fails (then `make mypy-baseline` shrinks the file).
 lint: install
 	$(BIN)/ruff check formcheck
 	$(BIN)/lint-imports
-	$(BIN)/mypy | $(BIN)/mypy-baseline filter
+	$(BIN)/mypy | $(BIN)/mypy-baseline filter --allow-unsynced
 
 mypy-baseline: install
 	$(BIN)/mypy | $(BIN)/mypy-baseline sync
