@@ -1,4 +1,5 @@
-"""`formcheck bench`: pose model alone vs the full pipeline on the same clip, in one process.
+"""`formcheck bench`: pose model alone vs the full pipeline on the same clip, in one process;
+with ``--jobs N``, the whole analysis in one process vs N processes.
 
 Model alone = MediaPipe on frames decoded into memory beforehand. Pipeline = what `analyze` does
 per frame: decode from the file, pose, smoothing, kinematics, exercise tracker (and annotating
@@ -7,16 +8,22 @@ when asked). Runs alternate so both see the same machine state; the median run o
 
 from __future__ import annotations
 
+import os
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from formcheck.core.frame import Frame
 from formcheck.core.smoothing import PoseSmoother
+from formcheck.core.tracker import ExerciseTracker
+from formcheck.pipeline.analyze import analyze_video
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.frames import VideoFileSource, prefetch
+from formcheck.pipeline.parallel import CHUNK_S, OVERLAP_S, PoseWorkers
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.pipeline.runner import FramePipeline, TrackerStage
 
@@ -102,3 +109,123 @@ def run_bench(
     return BenchResult(
         len(frames), fps, statistics.median(model_runs), statistics.median(pipe_runs)
     )
+
+
+# ---- `formcheck bench --jobs N`: the whole analysis in one process and in N, side by side ----------
+
+
+@dataclass(frozen=True, slots=True)
+class JobsBenchResult:
+    video: str
+    frames: int
+    duration_s: float
+    jobs: int
+    chunks: int
+    chunk_s: float
+    overlap_s: float
+    single: list[tuple[float, float]]  # per run: frames per second, cores busy (CPU time / wall)
+    parallel: list[tuple[float, float]]
+    load: list[float]  # 1-minute load average, sampled every second during the runs
+    differing_runs: int  # parallel runs whose reps, faults or holds differ from the single run's
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(f for f, _ in self.parallel) / statistics.median(f for f, _ in self.single)
+
+    def text(self) -> str:
+        def runs(label: str, rows: list[tuple[float, float]]) -> str:
+            fps = statistics.median(f for f, _ in rows)
+            each = ", ".join(f"{f:.1f}" for f, _ in rows)
+            cores = statistics.median(c for _, c in rows)
+            return f"{label:12s} {fps:6.1f} fps (runs: {each}; {cores:.2f} cores busy)"
+
+        same = ("the same in every run" if not self.differing_runs
+                else f"DIFFERENT in {self.differing_runs} of {len(self.parallel)} runs")
+        load = (f"{min(self.load):.1f}–{max(self.load):.1f} (mean {statistics.mean(self.load):.1f})"
+                if self.load else "not available")
+        return (
+            f"{self.video}: {self.frames} frames ({self.duration_s:.1f} s); {self.chunks} chunks of at most "
+            f"{self.chunk_s:g} s, {self.overlap_s:g} s overlap\n"
+            f"{runs('1 process:', self.single)}\n"
+            f"{runs(f'{self.jobs} processes:', self.parallel)}\n"
+            f"throughput ratio {self.jobs} / 1 = {self.ratio:.2f}\n"
+            f"reps, faults and holds with {self.jobs} processes: {same}\n"
+            f"load average (1 min) during the runs: {load} on {os.cpu_count()} cores"
+        )
+
+
+def verdicts(report: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
+    """What a therapist reads in a report: each rep, attempt and hold with its times and faults."""
+    def rep(r: dict[str, Any]) -> tuple[Any, ...]:
+        return (r["start_s"], r["end_s"], r["side"], [f["code"] for f in r["faults"]],
+                [n["code"] for n in r["not_judged"]])
+
+    return {
+        "reps": [rep(r) for r in report.get("reps", [])],
+        "attempts": [rep(r) for r in report.get("attempts", [])],
+        "holds": [(h["start_s"], h["end_s"], h["duration_s"], h["side"], [f["code"] for f in h["faults"]])
+                  for h in report.get("holds", [])],
+    }
+
+
+def run_jobs_bench(
+    video: Path,
+    jobs: int,
+    *,
+    repeats: int = 3,
+    tracker_factory: Callable[[], ExerciseTracker] | None = None,
+    chunk_s: float = CHUNK_S,
+    overlap_s: float = OVERLAP_S,
+) -> JobsBenchResult:
+    """Analyse ``video`` whole with 1 process and with ``jobs``, alternately, ``repeats`` times each.
+
+    Wall time of the whole analysis, start-up included (model loading; for ``jobs`` also starting
+    the worker processes), so it is what a user waits.
+    """
+    load: list[float] = []
+    stop = threading.Event()
+
+    def sample_load() -> None:
+        while not stop.wait(1.0):
+            load.append(os.getloadavg()[0])
+
+    sampler = threading.Thread(target=sample_load, name="load-sampler", daemon=True)
+    if hasattr(os, "getloadavg"):
+        sampler.start()
+    single: list[tuple[float, float]] = []
+    parallel: list[tuple[float, float]] = []
+    differing, frames, chunks, reference = 0, 0, 1, None
+    try:
+        for _ in range(repeats):
+            for n in (1, jobs):
+                tracker = tracker_factory() if tracker_factory else None
+                cpu, start = _cpu_s(), time.perf_counter()
+                if n == 1:
+                    report = analyze_video(video, None, tracker=tracker, progress=False).report
+                else:
+                    with PoseWorkers(n, chunk_s=chunk_s, overlap_s=overlap_s) as workers:
+                        report = analyze_video(video, None, tracker=tracker, progress=False,
+                                               poses=workers.open(video)).report
+                wall = time.perf_counter() - start
+                frames = report["video"]["frames"]
+                (single if n == 1 else parallel).append((frames / wall, (_cpu_s() - cpu) / wall))
+                if n == 1:
+                    reference = verdicts(report)
+                else:
+                    chunks = report["pose"]["chunks"]
+                    differing += verdicts(report) != reference
+    finally:
+        stop.set()
+    info = report["video"]
+    return JobsBenchResult(video.name, frames, info["duration_s"], jobs, chunks, chunk_s, overlap_s,
+                           single, parallel, load, differing)
+
+
+def _cpu_s() -> float:
+    """CPU seconds used by this process and its finished child processes (the workers)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return time.process_time()
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
