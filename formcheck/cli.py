@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--jobs", type=_at_least_one, default=None,
                    help="processes finding poses (default: one per core; 1 = all in this process)")
     a.add_argument("--chunk-s", type=_positive_seconds, default=None,
-                   help="longest piece of a video one process poses (default: 60)")
+                   help="seconds: the longest piece of a video one process poses")
     a.add_argument("--annotated", action="store_true", help="also write annotated.mp4")
     a.add_argument("--no-smoothing", action="store_true", help="use raw landmarks")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=_at_least_one, default=None,
                    help="instead: analyse the whole video with 1 process and with this many, side by side")
     b.add_argument("--chunk-s", type=_positive_seconds, default=None,
-                   help="with --jobs: longest piece of the video one process poses (default: 60)")
+                   help="with --jobs: the longest piece of the video one process poses, in seconds")
 
     sub.add_parser("exercises", help="list the exercise library")
 

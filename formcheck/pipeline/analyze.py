@@ -227,9 +227,9 @@ def analyze_videos(
     """Analyse each (video, output folder), yielding each as it is done; a video that fails is
     reported with its error and the others go on.
 
-    ``jobs`` > 1 poses the videos in that many worker processes (``PoseWorkers``): long videos in
-    chunks, several videos at once. One video no longer than a chunk is posed here, where it
-    starts sooner and comes out the same.
+    ``jobs`` > 1 poses the videos in that many worker processes (``PoseWorkers``), in chunks and
+    several at once. One video too short to cut is posed here, where it starts sooner and comes out
+    the same.
     """
 
     def one(video: Path, out_dir: Path | None, poses: PoseStream | None) -> BatchItem:
@@ -243,7 +243,7 @@ def analyze_videos(
 
     if jobs > 1 and len(targets) == 1:
         try:
-            jobs = jobs if len(plan_chunks(_duration_ms(targets[0][0]), chunk_s, overlap_s)) > 1 else 1
+            jobs = jobs if len(plan_chunks(_duration_ms(targets[0][0]), jobs, chunk_s, overlap_s)) > 1 else 1
         except ANALYSIS_ERRORS as exc:
             yield BatchItem(*targets[0], error=exc)
             return

@@ -115,6 +115,19 @@ def run_bench(
 
 
 @dataclass(frozen=True, slots=True)
+class Run:
+    """One whole analysis: frames per second of wall time, and CPU seconds used (workers too)."""
+
+    fps: float
+    cpu_s: float
+    wall_s: float
+
+    @property
+    def cores(self) -> float:
+        return self.cpu_s / self.wall_s
+
+
+@dataclass(frozen=True, slots=True)
 class JobsBenchResult:
     video: str
     frames: int
@@ -123,39 +136,38 @@ class JobsBenchResult:
     chunks: int
     chunk_s: float
     overlap_s: float
-    single: list[tuple[float, float]]  # per run: frames per second, cores busy (CPU time / wall)
-    parallel: list[tuple[float, float]]
+    single: list[Run]
+    parallel: list[Run]
     load: list[float]  # 1-minute load average, sampled every second during the runs
-    differing_runs: int  # parallel runs whose reps, faults or holds differ from the single run's
+    differences: list[str]  # per parallel run: how its reps, faults and holds differ from one process's
 
     @property
     def ratio(self) -> float:
-        return statistics.median(f for f, _ in self.parallel) / statistics.median(f for f, _ in self.single)
+        return statistics.median(r.fps for r in self.parallel) / statistics.median(r.fps for r in self.single)
 
     def text(self) -> str:
-        def runs(label: str, rows: list[tuple[float, float]]) -> str:
-            fps = statistics.median(f for f, _ in rows)
-            each = ", ".join(f"{f:.1f}" for f, _ in rows)
-            cores = statistics.median(c for _, c in rows)
-            return f"{label:12s} {fps:6.1f} fps (runs: {each}; {cores:.2f} cores busy)"
+        def runs(label: str, rows: list[Run]) -> str:
+            each = ", ".join(f"{r.fps:.1f}" for r in rows)
+            cpu_ms = 1000 * statistics.median(r.cpu_s for r in rows) / self.frames
+            return (f"{label:12s} {statistics.median(r.fps for r in rows):6.1f} fps (runs: {each}); "
+                    f"{statistics.median(r.cores for r in rows):.2f} cores busy, {cpu_ms:.1f} ms CPU per frame")
 
-        same = ("the same in every run" if not self.differing_runs
-                else f"DIFFERENT in {self.differing_runs} of {len(self.parallel)} runs")
         load = (f"{min(self.load):.1f}–{max(self.load):.1f} (mean {statistics.mean(self.load):.1f})"
                 if self.load else "not available")
-        return (
+        return "\n".join([
             f"{self.video}: {self.frames} frames ({self.duration_s:.1f} s); {self.chunks} chunks of at most "
-            f"{self.chunk_s:g} s, {self.overlap_s:g} s overlap\n"
-            f"{runs('1 process:', self.single)}\n"
-            f"{runs(f'{self.jobs} processes:', self.parallel)}\n"
-            f"throughput ratio {self.jobs} / 1 = {self.ratio:.2f}\n"
-            f"reps, faults and holds with {self.jobs} processes: {same}\n"
-            f"load average (1 min) during the runs: {load} on {os.cpu_count()} cores"
-        )
+            f"{self.chunk_s:g} s, {self.overlap_s:g} s overlap",
+            runs("1 process:", self.single),
+            runs(f"{self.jobs} processes:", self.parallel),
+            f"throughput ratio {self.jobs} / 1 = {self.ratio:.2f}",
+            *(f"reps, faults and holds, run {i + 1}: {d}" for i, d in enumerate(self.differences)),
+            f"load average (1 min) during the runs: {load} on {os.cpu_count()} cores",
+        ])
 
 
 def verdicts(report: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
-    """What a therapist reads in a report: each rep, attempt and hold with its times and faults."""
+    """What a therapist reads in a report: each rep, attempt and hold with its times and faults
+    (times first: start, end and, for holds, the time held)."""
     def rep(r: dict[str, Any]) -> tuple[Any, ...]:
         return (r["start_s"], r["end_s"], r["side"], [f["code"] for f in r["faults"]],
                 [n["code"] for n in r["not_judged"]])
@@ -166,6 +178,23 @@ def verdicts(report: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
         "holds": [(h["start_s"], h["end_s"], h["duration_s"], h["side"], [f["code"] for f in h["faults"]])
                   for h in report.get("holds", [])],
     }
+
+
+def compare_verdicts(one: dict[str, Any], other: dict[str, Any]) -> str:
+    """How ``other``'s reps, attempts and holds differ from ``one``'s, in one sentence."""
+    a, b = verdicts(one), verdicts(other)
+    if a == b:
+        return "identical"
+    counts = {kind: (len(a[kind]), len(b[kind])) for kind in a}
+    if any(x != y for x, y in counts.values()):
+        return "DIFFERENT counts: " + ", ".join(f"{k} {x} vs {y}" for k, (x, y) in counts.items() if x != y)
+    pairs = [(kind, x, y) for kind in a for x, y in zip(a[kind], b[kind])]
+    faults = sum(x[3 if kind != "holds" else 4:] != y[3 if kind != "holds" else 4:] for kind, x, y in pairs)
+    moved = [abs(u - v) for kind, x, y in pairs for u, v in zip(x[:3 if kind == "holds" else 2], y)]
+    shift = max(moved)
+    total = sum(len(v) for v in a.values())
+    return (f"same counts; faults or sides differ on {faults} of {total}; "
+            f"times differ on {sum(m > 0 for m in moved)} of {len(moved)}, by up to {shift:.2f} s")
 
 
 def run_jobs_bench(
@@ -192,9 +221,10 @@ def run_jobs_bench(
     sampler = threading.Thread(target=sample_load, name="load-sampler", daemon=True)
     if hasattr(os, "getloadavg"):
         sampler.start()
-    single: list[tuple[float, float]] = []
-    parallel: list[tuple[float, float]] = []
-    differing, frames, chunks, reference = 0, 0, 1, None
+    single: list[Run] = []
+    parallel: list[Run] = []
+    differences: list[str] = []
+    chunks, reference = 1, {}
     try:
         for _ in range(repeats):
             for n in (1, jobs):
@@ -207,18 +237,19 @@ def run_jobs_bench(
                         report = analyze_video(video, None, tracker=tracker, progress=False,
                                                poses=workers.open(video)).report
                 wall = time.perf_counter() - start
-                frames = report["video"]["frames"]
-                (single if n == 1 else parallel).append((frames / wall, (_cpu_s() - cpu) / wall))
+                run = Run(report["video"]["frames"] / wall, _cpu_s() - cpu, wall)
                 if n == 1:
-                    reference = verdicts(report)
+                    single.append(run)
+                    reference = report
                 else:
+                    parallel.append(run)
                     chunks = report["pose"]["chunks"]
-                    differing += verdicts(report) != reference
+                    differences.append(compare_verdicts(reference, report))
     finally:
         stop.set()
     info = report["video"]
-    return JobsBenchResult(video.name, frames, info["duration_s"], jobs, chunks, chunk_s, overlap_s,
-                           single, parallel, load, differing)
+    return JobsBenchResult(video.name, info["frames"], info["duration_s"], jobs, chunks, chunk_s, overlap_s,
+                           single, parallel, load, differences)
 
 
 def _cpu_s() -> float:

@@ -12,9 +12,9 @@ poses are not always bit-identical to an unbroken run's: they become identical o
 lose and find the person again (or a still pose lets them converge), and otherwise stay within a
 few pixels. Each join is checked and counted (``ChunkedVideo.exact_joins``).
 
-The chunks depend on the video alone (its length and ``chunk_s``), never on the number of
-workers, so any ``jobs`` > 1 gives the same result; a video shorter than one chunk is posed in one
-piece, exactly as ``--jobs 1`` does.
+A video is cut into a multiple of ``jobs`` equal chunks, so the workers finish together, each no
+longer than ``chunk_s`` and none shorter than ``MIN_CHUNK_S`` (a chunk's warm-up must stay a small
+share of it): a video too short to cut is posed in one piece, exactly as ``--jobs 1`` does.
 
 Workers seek to their chunk. The frames two neighbouring chunks both decoded (the overlap) are
 compared by time and checksum; a chunk whose seek gave other frames is posed again from the
@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from formcheck.core.frame import Frame
-from formcheck.core.landmarks import Pose, PoseResult
+from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
 from formcheck.core.smoothing import PoseSmoother, SmoothingConfig
 from formcheck.pipeline.frames import FrameSourceError, SourceInfo, VideoFileSource, prefetch
 from formcheck.pipeline.runner import FramePipeline
@@ -50,7 +50,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK_S = 60.0  # longest chunk: longer videos are cut into equal chunks no longer than this
-OVERLAP_S = 3.0  # posed before each chunk (and not kept) to warm up tracking and smoothing
+MIN_CHUNK_S = 10.0  # no video is cut into chunks shorter than this (or than chunk_s, if shorter)
+# Posed before each chunk (and not kept) to warm up tracking: MediaPipe's start-up transient and the
+# One-Euro smoother settle within a second, the person follower forgets after 2 s (longer overlaps
+# measured no closer to an unbroken run).
+OVERLAP_S = 2.0
 _JOIN_FRAMES = 10  # a join is exact when this many frames before it are identical in both chunks
 
 PosedFrame = tuple[Frame, PoseResult, PoseResult]  # the frame, its pose as found, smoothed
@@ -94,10 +98,14 @@ class Chunk:
         return max(0, self.start_ms - self.warm_ms)
 
 
-def plan_chunks(duration_ms: int, chunk_s: float = CHUNK_S, overlap_s: float = OVERLAP_S) -> list[Chunk]:
-    """Equal chunks no longer than ``chunk_s`` covering ``duration_ms`` (the last one runs to the
-    end, whatever the container said the duration is)."""
-    n = max(1, math.ceil(duration_ms / (chunk_s * 1000)))
+def plan_chunks(
+    duration_ms: int, jobs: int = 1, chunk_s: float = CHUNK_S, overlap_s: float = OVERLAP_S
+) -> list[Chunk]:
+    """Equal chunks covering ``duration_ms``, as many as ``jobs`` or a multiple, no longer than
+    ``chunk_s`` and no shorter than ``MIN_CHUNK_S`` (the last one runs to the end, whatever the
+    container said the duration is)."""
+    n = math.ceil(math.ceil(duration_ms / (chunk_s * 1000)) / jobs) * jobs
+    n = max(1, min(n, math.floor(duration_ms / (min(chunk_s, MIN_CHUNK_S) * 1000))))
     bounds = [round(i * duration_ms / n) for i in range(n)]
     warm = round(overlap_s * 1000)
     return [
@@ -234,8 +242,8 @@ def _with_lost(source: VideoFileSource) -> Iterator[tuple[Frame, int]]:
 
 
 def _pack(rows: dict[str, list], width: int, height: int, first_kept: int, lost: int) -> ChunkPoses:
-    nan3 = np.full((33, 3), np.nan, np.float32)
-    nan1 = np.full(33, np.nan, np.float32)
+    nan3 = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
+    nan1 = np.full(NUM_LANDMARKS, np.nan, np.float32)
 
     def stack(poses: list[Pose | None], attr: str, empty: np.ndarray) -> np.ndarray:
         return np.array([getattr(p, attr) if p is not None else empty for p in poses], np.float32).reshape(
@@ -307,7 +315,7 @@ class PoseWorkers:
         source = VideoFileSource(video)
         info = source.info
         source.close()
-        chunks = plan_chunks(video_duration_ms(info), self.chunk_s, self.overlap_s)
+        chunks = plan_chunks(video_duration_ms(info), self.jobs, self.chunk_s, self.overlap_s)
         jobs = [
             ChunkJob(video, c, chunks[i + 1].warm_from_ms if i + 1 < len(chunks) else None,
                      self.model_path, self.smoothing)
@@ -419,10 +427,13 @@ class ChunkedVideo:
                 for i in range(poses.first_kept, len(poses)):
                     raw, smoothed = poses.results(i)
                     if pictures is not None:
-                        frame = next(pictures)
-                        if frame.t_ms != raw.t_ms:  # cannot happen once the overlaps agree
-                            raise RuntimeError(f"{self._video.name}: frame at {frame.t_ms} ms posed as {raw.t_ms} ms")
-                        frame = Frame(index, frame.t_ms, frame.image)
+                        picture = next(pictures, None)
+                        if picture is None or picture.t_ms != raw.t_ms:  # not once the overlaps agree
+                            raise FrameSourceError(
+                                f"{self._video.name} gave other frames on a second reading at {raw.t_ms} ms "
+                                "— analyse it with --jobs 1."
+                            )
+                        frame = Frame(index, picture.t_ms, picture.image)
                     else:
                         frame = Frame(index, raw.t_ms, blank)
                     yield frame, raw, smoothed
