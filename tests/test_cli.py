@@ -45,16 +45,17 @@ def test_jobs_bench_says_both_throughputs_the_ratio_the_load_and_how_results_com
     from formcheck.pipeline.bench import JobsBenchResult, Run
 
     result = JobsBenchResult("long.mp4", 4500, 180.0, 2, 4, 60.0, 2.0,
-                             single=[Run(24.0, 90.0, 187.5), Run(25.0, 99.0, 180.0), Run(26.0, 95.0, 173.1)],
-                             parallel=[Run(44.0, 96.0, 102.3), Run(46.0, 95.0, 97.8), Run(47.5, 94.0, 94.7)],
-                             load=[3.0, 4.0, 5.0], differences=["identical", "identical", "identical"])
-    text = result.text()
+                             single=[Run(24.0, 90.0, 187.5, 0.5), Run(25.0, 99.0, 180.0, 1.0), Run(26.0, 95.0, 173.1)],
+                             parallel=[Run(44.0, 96.0, 102.3, 0.25), Run(46.0, 95.0, 97.8, 1.5), Run(47.5, 94.0, 94.7)],
+                             load=[3.0, 4.0, 5.0], differences=["identical", "identical", "same counts; ..."])
+    lines = result.text().splitlines()
     assert result.ratio == pytest.approx(46.0 / 25.0)
-    assert "1 process:     25.0 fps (runs: 24.0, 25.0, 26.0); 0.55 cores busy, 21.1 ms CPU per frame" in text
-    assert "2 processes:   46.0 fps" in text and "throughput ratio 2 / 1 = 1.84" in text
-    assert "4 chunks of at most 60 s, 2 s overlap" in text
-    assert "load average (1 min) during the runs: 3.0–5.0 (mean 4.0)" in text
-    assert "reps, faults and holds, run 3: identical" in text
+    assert lines[0].startswith("long.mp4: 4500 frames (180.0 s); 4 chunks of at most 60 s, 2 s overlap; ")
+    assert lines[2].split() == ["1", "24.0", "fps", "44.0", "fps", "1.83", "0.5", "/", "0.2", "identical"]
+    assert lines[4].split()[-7:] == ["1.83", "?", "/", "?", "same", "counts;", "..."]
+    assert lines[5] == "median: 1 process 25.0 fps, 2 processes 46.0 fps: throughput ratio 1.84"
+    assert lines[6].startswith("CPU per frame: 1 process 21.1 ms, 2 processes 21.1 ms (+0 %")
+    assert lines[7] == "load average (1 min) during the runs: 3.0–5.0 (mean 4.0)"
 
 
 def test_verdicts_are_compared_count_faults_and_times():

@@ -116,11 +116,13 @@ def run_bench(
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """One whole analysis: frames per second of wall time, and CPU seconds used (workers too)."""
+    """One whole analysis: frames per second of wall time, CPU seconds it used (workers too), and
+    the cores other processes kept busy meanwhile (None where the system doesn't say)."""
 
     fps: float
     cpu_s: float
     wall_s: float
+    others_cores: float | None = None
 
     @property
     def cores(self) -> float:
@@ -136,7 +138,7 @@ class JobsBenchResult:
     chunks: int
     chunk_s: float
     overlap_s: float
-    single: list[Run]
+    single: list[Run]  # one per repeat; single[i] and parallel[i] ran one after the other
     parallel: list[Run]
     load: list[float]  # 1-minute load average, sampled every second during the runs
     differences: list[str]  # per parallel run: how its reps, faults and holds differ from one process's
@@ -146,23 +148,30 @@ class JobsBenchResult:
         return statistics.median(r.fps for r in self.parallel) / statistics.median(r.fps for r in self.single)
 
     def text(self) -> str:
-        def runs(label: str, rows: list[Run]) -> str:
-            each = ", ".join(f"{r.fps:.1f}" for r in rows)
-            cpu_ms = 1000 * statistics.median(r.cpu_s for r in rows) / self.frames
-            return (f"{label:12s} {statistics.median(r.fps for r in rows):6.1f} fps (runs: {each}); "
-                    f"{statistics.median(r.cores for r in rows):.2f} cores busy, {cpu_ms:.1f} ms CPU per frame")
+        def others(run: Run) -> str:
+            return "?" if run.others_cores is None else f"{run.others_cores:.1f}"
 
+        n = f"{self.jobs} processes"
+        lines = [
+            f"{self.video}: {self.frames} frames ({self.duration_s:.1f} s); {self.chunks} chunks of at most "
+            f"{self.chunk_s:g} s, {self.overlap_s:g} s overlap; {os.cpu_count()} cores",
+            f"run  1 process  {n:>12s}  ratio  cores other processes used  reps, faults and holds with {n}",
+        ]
+        for i, (one, many) in enumerate(zip(self.single, self.parallel)):
+            lines.append(f"{i + 1:3d}  {one.fps:5.1f} fps  {many.fps:8.1f} fps  {many.fps / one.fps:5.2f}  "
+                         f"{others(one):>5s} / {others(many):<20s} {self.differences[i]}")
+        cpu_one, cpu_many = (1000 * statistics.median(r.cpu_s for r in rows) / self.frames
+                             for rows in (self.single, self.parallel))
         load = (f"{min(self.load):.1f}–{max(self.load):.1f} (mean {statistics.mean(self.load):.1f})"
                 if self.load else "not available")
-        return "\n".join([
-            f"{self.video}: {self.frames} frames ({self.duration_s:.1f} s); {self.chunks} chunks of at most "
-            f"{self.chunk_s:g} s, {self.overlap_s:g} s overlap",
-            runs("1 process:", self.single),
-            runs(f"{self.jobs} processes:", self.parallel),
-            f"throughput ratio {self.jobs} / 1 = {self.ratio:.2f}",
-            *(f"reps, faults and holds, run {i + 1}: {d}" for i, d in enumerate(self.differences)),
-            f"load average (1 min) during the runs: {load} on {os.cpu_count()} cores",
-        ])
+        lines += [
+            f"median: 1 process {statistics.median(r.fps for r in self.single):.1f} fps, {n} "
+            f"{statistics.median(r.fps for r in self.parallel):.1f} fps: throughput ratio {self.ratio:.2f}",
+            f"CPU per frame: 1 process {cpu_one:.1f} ms, {n} {cpu_many:.1f} ms "
+            f"({100 * (cpu_many / cpu_one - 1):+.0f} %: warm-ups, starting the workers)",
+            f"load average (1 min) during the runs: {load}",
+        ]
+        return "\n".join(lines)
 
 
 def verdicts(report: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
@@ -229,7 +238,7 @@ def run_jobs_bench(
         for _ in range(repeats):
             for n in (1, jobs):
                 tracker = tracker_factory() if tracker_factory else None
-                cpu, start = _cpu_s(), time.perf_counter()
+                cpu, busy, start = _cpu_s(), _busy_s(), time.perf_counter()
                 if n == 1:
                     report = analyze_video(video, None, tracker=tracker, progress=False).report
                 else:
@@ -237,7 +246,9 @@ def run_jobs_bench(
                         report = analyze_video(video, None, tracker=tracker, progress=False,
                                                poses=workers.open(video)).report
                 wall = time.perf_counter() - start
-                run = Run(report["video"]["frames"] / wall, _cpu_s() - cpu, wall)
+                cpu, busy = _cpu_s() - cpu, _busy_s() - busy if busy is not None else None
+                others = None if busy is None else max(0.0, (busy - cpu) / wall)
+                run = Run(report["video"]["frames"] / wall, cpu, wall, others)
                 if n == 1:
                     single.append(run)
                     reference = report
@@ -250,6 +261,17 @@ def run_jobs_bench(
     info = report["video"]
     return JobsBenchResult(video.name, info["frames"], info["duration_s"], jobs, chunks, chunk_s, overlap_s,
                            single, parallel, load, differences)
+
+
+def _busy_s() -> float | None:
+    """CPU seconds all processes have used since boot (Linux), to tell how busy others kept it."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_s() -> float:
