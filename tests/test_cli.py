@@ -51,8 +51,8 @@ def test_jobs_bench_says_both_throughputs_the_ratio_the_load_and_how_results_com
     lines = result.text().splitlines()
     assert result.ratio == pytest.approx(46.0 / 25.0)
     assert lines[0].startswith("long.mp4: 4500 frames (180.0 s); 4 chunks of at most 60 s, 2 s overlap; ")
-    assert lines[2].split() == ["1", "24.0", "fps", "44.0", "fps", "1.83", "0.5", "/", "0.2", "identical"]
-    assert lines[4].split()[-7:] == ["1.83", "?", "/", "?", "same", "counts;", "..."]
+    assert lines[2].split() == ["1", "24.0", "fps", "44.0", "fps", "1.83", "0.48/0.5", "then", "0.94/0.2", "identical"]
+    assert lines[4].split()[-7:] == ["1.83", "0.55/?", "then", "0.99/?", "same", "counts;", "..."]
     assert lines[5] == "median: 1 process 25.0 fps, 2 processes 46.0 fps: throughput ratio 1.84"
     assert lines[6].startswith("CPU per frame: 1 process 21.1 ms, 2 processes 21.1 ms (+0 %")
     assert lines[7] == "load average (1 min) during the runs: 3.0–5.0 (mean 4.0)"

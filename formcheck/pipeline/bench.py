@@ -142,6 +142,7 @@ class JobsBenchResult:
     parallel: list[Run]
     load: list[float]  # 1-minute load average, sampled every second during the runs
     differences: list[str]  # per parallel run: how its reps, faults and holds differ from one process's
+    shared_by_session: bool = False  # Linux autogroup: busy sessions get equal shares of the CPU
 
     @property
     def ratio(self) -> float:
@@ -155,11 +156,13 @@ class JobsBenchResult:
         lines = [
             f"{self.video}: {self.frames} frames ({self.duration_s:.1f} s); {self.chunks} chunks of at most "
             f"{self.chunk_s:g} s, {self.overlap_s:g} s overlap; {os.cpu_count()} cores",
-            f"run  1 process  {n:>12s}  ratio  cores other processes used  reps, faults and holds with {n}",
+            f"run  1 process  {n:>12s}  ratio  cores used: ours / other processes'  "
+            f"reps, faults and holds with {n}",
         ]
         for i, (one, many) in enumerate(zip(self.single, self.parallel)):
             lines.append(f"{i + 1:3d}  {one.fps:5.1f} fps  {many.fps:8.1f} fps  {many.fps / one.fps:5.2f}  "
-                         f"{others(one):>5s} / {others(many):<20s} {self.differences[i]}")
+                         f"{one.cores:.2f}/{others(one):<4s} then {many.cores:.2f}/{others(many):<4s}  "
+                         f"{self.differences[i]}")
         cpu_one, cpu_many = (1000 * statistics.median(r.cpu_s for r in rows) / self.frames
                              for rows in (self.single, self.parallel))
         load = (f"{min(self.load):.1f}–{max(self.load):.1f} (mean {statistics.mean(self.load):.1f})"
@@ -171,6 +174,9 @@ class JobsBenchResult:
             f"({100 * (cpu_many / cpu_one - 1):+.0f} %: warm-ups, starting the workers)",
             f"load average (1 min) during the runs: {load}",
         ]
+        if self.shared_by_session:
+            lines.append("note: this kernel shares the CPU between sessions (autogroup), so while another "
+                         "session keeps cores busy, this one gets its share however many processes it runs")
         return "\n".join(lines)
 
 
@@ -260,7 +266,14 @@ def run_jobs_bench(
         stop.set()
     info = report["video"]
     return JobsBenchResult(video.name, info["frames"], info["duration_s"], jobs, chunks, chunk_s, overlap_s,
-                           single, parallel, load, differences)
+                           single, parallel, load, differences, _autogroup())
+
+
+def _autogroup() -> bool:
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return False
 
 
 def _busy_s() -> float | None:
