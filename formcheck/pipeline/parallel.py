@@ -2,15 +2,19 @@
 
 Finding the pose (MediaPipe, then One-Euro smoothing) is the expensive part of an analysis and
 runs on one core. Here a video is cut into chunks of time; each worker process poses one chunk at
-a time with a fresh ``PoseEstimator`` and sends back the poses as arrays. The parent judges them
-(exercise tracker, report, recording) frame by frame in order, exactly as a single process does,
-so reps, faults and holds come from one unbroken stream of poses.
+a time and sends back the poses as arrays. The parent judges them (exercise tracker, report,
+recording) frame by frame in order, exactly as a single process does, so reps, faults and holds
+come from one stream of poses. Each chunk gets a fresh ``PoseEstimator``, so what a chunk gives
+never depends on which chunks its worker happened to pose before.
 
 Each chunk starts ``overlap_s`` early: those frames warm up MediaPipe's tracking and the smoother
 and are not kept. MediaPipe's VIDEO-mode tracking remembers every earlier frame, so a chunk's
-poses are not always bit-identical to an unbroken run's: they become identical once both runs
-lose and find the person again (or a still pose lets them converge), and otherwise stay within a
-few pixels. Each join is checked and counted (``ChunkedVideo.exact_joins``).
+poses are not bit-identical to an unbroken run's: they become identical once both runs lose and
+find the person again (or a still pose lets them converge); until then the landmarks MediaPipe
+sees stay within about a pixel, while hidden ones, which it guesses, can differ by much more. So a
+threshold crossed by a hair can fall a frame earlier or later, or a borderline fault on another
+rep, the same way it does in one process when the video starts a second later. Joins where both
+chunks gave identical poses are counted (``ChunkedVideo.exact_joins``).
 
 A video is cut into a multiple of ``jobs`` equal chunks, so the workers finish together, each no
 longer than ``chunk_s`` and none shorter than ``MIN_CHUNK_S`` (a chunk's warm-up must stay a small
@@ -23,6 +27,7 @@ file's start.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import multiprocessing
@@ -34,7 +39,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -43,9 +48,6 @@ from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
 from formcheck.core.smoothing import PoseSmoother, SmoothingConfig
 from formcheck.pipeline.frames import FrameSourceError, SourceInfo, VideoFileSource, prefetch
 from formcheck.pipeline.runner import FramePipeline
-
-if TYPE_CHECKING:
-    from multiprocessing.synchronize import Event
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +184,12 @@ class ChunkCancelled(Exception):
     """The parent stopped the analysis (Ctrl-C, a stop signal) while the chunk was posed."""
 
 
-_cancel: Event | None = None  # set in each worker by _init_worker
+# The parent's "stop now" flag, in each worker (set by _init_worker). Shared memory without a lock:
+# a worker killed while holding a lock would leave it held for the workers that replace it.
+_cancel: ctypes.c_bool | None = None
 
 
-def _init_worker(cancel: Event, log_level: int) -> None:
+def _init_worker(cancel: ctypes.c_bool, log_level: int) -> None:
     global _cancel
     _cancel = cancel
     logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
@@ -208,7 +212,7 @@ def pose_chunk(job: ChunkJob) -> ChunkPoses:
         with PoseEstimator(job.model_path) as estimator:
             pipeline = FramePipeline(estimator, PoseSmoother(job.smoothing))
             for frame, lost_here in prefetch(_with_lost(source)):
-                if _cancel is not None and _cancel.is_set():
+                if _cancel is not None and _cancel.value:
                     raise ChunkCancelled
                 t = frame.t_ms
                 if chunk.end_ms is not None and t >= chunk.end_ms:
@@ -295,7 +299,7 @@ class PoseWorkers:
         self.smoothing = smoothing
         self.chunk_s, self.overlap_s = chunk_s, overlap_s
         self._context = multiprocessing.get_context("spawn")
-        self._cancel = self._context.Event()
+        self._cancel = self._context.RawValue(ctypes.c_bool, False)
         self._pool = self._new_pool()
         self._queued: deque[ChunkJob] = deque()
         self._running: dict[int, tuple[ChunkJob, Future[ChunkPoses]]] = {}  # by id(job)
@@ -328,7 +332,14 @@ class PoseWorkers:
     def _top_up(self) -> None:
         while self._queued and len(self._running) < 2 * self.jobs:
             job = self._queued.popleft()
-            self._running[id(job)] = job, self._pool.submit(pose_chunk, job)
+            self._running[id(job)] = job, self._submit(job)
+
+    def _submit(self, job: ChunkJob) -> Future[ChunkPoses]:
+        try:
+            return self._pool.submit(pose_chunk, job)
+        except BrokenProcessPool:  # a worker died while nobody was waiting for its chunk
+            self._restart()
+            return self._pool.submit(pose_chunk, job)
 
     def result(self, job: ChunkJob) -> ChunkPoses:
         """The poses of ``job`` (waits for them); submits it now if it was still queued.
@@ -341,7 +352,7 @@ class PoseWorkers:
         if future is None:
             if job in self._queued:
                 self._queued.remove(job)
-            future = self._pool.submit(pose_chunk, job)
+            future = self._submit(job)
         try:
             for attempt in (1, 2):
                 try:
@@ -378,7 +389,7 @@ class PoseWorkers:
     def close(self, cancel: bool = False) -> None:
         """Stop the workers; ``cancel`` also abandons the chunks being posed (Ctrl-C)."""
         if cancel:
-            self._cancel.set()
+            self._cancel.value = True
         self._queued.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
 

@@ -67,6 +67,20 @@ def workers(model_path):
         yield pool
 
 
+def _clip(path, frames):
+    """The first ``frames`` frames of the squat sample (looped when longer), as a new video."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(sample("squat_good.mp4")))
+    images = [cap.read()[1] for _ in range(min(frames, 282))]
+    cap.release()
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (640, 480))
+    for i in range(frames):
+        writer.write(images[i % len(images)])
+    writer.release()
+    return path
+
+
 def _analyse(video, out, exercise, poses=None, **kw):
     tracker = ExerciseTracker(load_by_id(exercise))
     return analyze_video(video, out, exercise=exercise, tracker=tracker, progress=False, poses=poses, **kw)
@@ -150,19 +164,45 @@ def test_a_damaged_video_is_chunked_like_it_is_read(tmp_path, workers):
     assert np.array_equal(one["t_ms"], many["t_ms"])
 
 
+def _workers_of(pid):
+    """The pool's worker processes among ``pid``'s children (not multiprocessing's resource tracker)."""
+    from pathlib import Path
+
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children
+            if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def _cpu_ticks(pid):
+    from pathlib import Path
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the worker processes in /proc")
+def test_a_worker_killed_mid_chunk_is_replaced_and_the_video_still_completes(tmp_path, model_path):
+    import os
+    import signal
+    import time
+
+    video = _clip(tmp_path / "twenty_seconds.mp4", 600)  # 6 chunks of 3.3 s
+    with PoseWorkers(2, model_path=model_path, chunk_s=CHUNK_S) as pool:
+        stream = pool.open(video)
+        deadline = time.monotonic() + 120
+        while not (busy := [w for w in _workers_of(os.getpid()) if _cpu_ticks(w) > 250]):  # past start-up
+            assert time.monotonic() < deadline, "the workers never got going"
+            time.sleep(0.1)
+        os.kill(busy[0], signal.SIGKILL)
+        times = [frame.t_ms for frame, _, _ in stream]
+        workers = _workers_of(os.getpid())
+    assert len(times) == 600 and times == sorted(set(times)) and times[-1] == round(599 * 1000 / 30)
+    assert busy[0] not in workers and len(workers) == 2  # a new pool took over
+
+
 # ---- the command line: several files, a folder, a bad file among good ones -----------------------
 
-
-def _clip(path, frames):
-    import cv2
-
-    cap = cv2.VideoCapture(str(sample("squat_good.mp4")))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (640, 480))
-    for _ in range(frames):
-        writer.write(cap.read()[1])
-    writer.release()
-    cap.release()
-    return path
 
 
 @pytest.mark.e2e
