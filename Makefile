@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL  := models/pose_landmarker_full.task
 SAMPLE ?= sample_videos/squat_good.mp4
 
-.PHONY: install run analyze test bench soak lock clean
+.PHONY: install run analyze test lint mypy-baseline bench soak lock clean
 
 # constraints.txt pins the whole dependency set (see README, "Upgrading dependencies").
 $(STAMP): pyproject.toml constraints.txt tools/install_system_deps.sh
@@ -30,8 +30,19 @@ analyze: install
 	$(BIN)/formcheck analyze $(SAMPLE) --exercise squat --out out/ --annotated
 
 # pytest exits 5 when no test was collected; that is not a failure of the code under test.
-test: install
+test: install lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+# The habits, enforced: ruff, the layer contracts (core ← exercises ← pipeline ← ui; Qt only in ui,
+# MediaPipe only in the pose adapter and model provisioning), and mypy — any finding not in
+# mypy-baseline.txt fails; fixing old ones never fails (then `make mypy-baseline` shrinks the file).
+lint: install
+	$(BIN)/ruff check formcheck
+	$(BIN)/lint-imports
+	$(BIN)/mypy | $(BIN)/mypy-baseline filter --allow-unsynced
+
+mypy-baseline: install
+	$(BIN)/mypy | $(BIN)/mypy-baseline sync
 
 bench: install
 	$(BIN)/formcheck bench $(SAMPLE)

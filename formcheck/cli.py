@@ -1,4 +1,4 @@
-"""Command line: `formcheck [analyze|models|bench|exercises|app] ...`."""
+"""Command line: `formcheck [analyze|eval|models|bench|exercises|app] ...`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import logging
 import signal
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from formcheck import __version__
 
@@ -51,6 +52,13 @@ def _person(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"must be a date like 2026-11-02, got {text!r}") from exc
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="formcheck", description=__doc__)
     p.add_argument("--version", action="version", version=f"formcheck {__version__}")
@@ -72,6 +80,23 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     a.add_argument("--record", action="store_true", help="save the session in the session database")
     a.add_argument("--person", type=_person, default="me", help="whose session it is (with --record)")
+    a.add_argument("--profile", type=Path, help="judge with this calibration profile (default: with --record, "
+                   "the person's newest profile, if any)")
+
+    from formcheck.pipeline import evaluate  # stdlib only at import: its docstring is the help
+
+    e = sub.add_parser("eval", help="score the engine against labelled videos",
+                       description=evaluate.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("labels", type=Path, nargs="+", help="label files (TOML, format above)")
+    e.add_argument("--clips", type=Path, help="folder the clips' 'file' paths start from (default: "
+                   "$FORMCHECK_REAL_CLIPS or ../shared/real_clips beside the checkout when present, else each "
+                   "label file's folder)")
+    e.add_argument("--jobs", type=_at_least_one, help="worker processes (default: all cores)")
+    e.add_argument("--repeat", type=_at_least_one, default=1,
+                   help="analyse each clip this many times and say whether the results are identical")
+    e.add_argument("--only", metavar="PATTERN", action="append", default=[],
+                   help="only clips whose file contains PATTERN or matches it as a glob (may be repeated)")
+    e.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
 
     m = sub.add_parser("models", help="download or build the pose model(s)")
     m.add_argument("variants", nargs="*", help="lite, full, heavy (default: full)")
@@ -87,19 +112,74 @@ def _parser() -> argparse.ArgumentParser:
                    help="instead: analyse the whole video with 1 process and with this many, side by side")
     b.add_argument("--chunk-s", type=_positive_seconds, default=None,
                    help="with --jobs: the longest piece of the video one process poses, in seconds")
+    b.add_argument("--live", action="store_true",
+                   help="the full app path instead: the window, the video paced like a 30 fps camera, recording and "
+                        "voice on; reports glass-to-screen latency p50/p95/p99 and the drop rate")
+    b.add_argument("--seconds", type=_at_least_one, default=60, help="how long the --live run lasts")
 
     sub.add_parser("exercises", help="list the exercise library")
 
     r = sub.add_parser("report", help="report of recorded sessions (html, csv or json)")
     r.add_argument("session", type=int, nargs="?", help="session number (see `formcheck sessions`)")
     r.add_argument("--person", help="all sessions of this person, with progress")
-    r.add_argument("--format", choices=("html", "csv", "json"), default="html")
+    r.add_argument("--format", choices=("html", "csv", "json", "fhir"), default="html",
+                   help="fhir: a FHIR R4 JSON Bundle (CarePlan, ServiceRequest, Observation)")
     r.add_argument("--out", type=Path, help="file to write (default: print)")
 
     ss = sub.add_parser("sessions", help="list recorded sessions")
     ss.add_argument("--person", help="only this person's sessions")
 
     sub.add_parser("repair", help="rebuild the session database from the session folders")
+
+    pg = sub.add_parser("programme", help="a person's home programme (versions are kept)")
+    pgs = pg.add_subparsers(dest="action", required=True)
+    pi = pgs.add_parser("import", help="save a programme file as the person's next version")
+    pi.add_argument("file", type=Path)
+    pi.add_argument("--person", type=_person, required=True)
+    pe = pgs.add_parser("export", help="write the current version as a commented TOML file")
+    pe.add_argument("--person", type=_person, required=True)
+    pe.add_argument("--out", type=Path, help="file to write (default: print)")
+    pw = pgs.add_parser("show", help="the current version, adherence and proposed progression")
+    pw.add_argument("--person", type=_person, required=True)
+    pp = pgs.add_parser("progress", help="propose dose changes from the progression rule")
+    pp.add_argument("--person", type=_person, required=True)
+    pp.add_argument("--confirm", action="store_true", help="save the proposed changes as a new version")
+
+    bd = sub.add_parser("bundle", help="move a person's sessions and programme between computers (one file)")
+    bds = bd.add_subparsers(dest="action", required=True)
+    be = bds.add_parser("export", help="write one file with the person's sessions, programme and calibration")
+    be.add_argument("--person", type=_person, required=True)
+    be.add_argument("--since", type=_day, help="only sessions from this date (YYYY-MM-DD)")
+    be.add_argument("--no-video", action="store_true", help="leave the camera videos out (much smaller)")
+    be.add_argument("--pseudonym", type=_person, help="name the person this way in the file instead")
+    be.add_argument("--out", type=Path, help="file to write (default: NAME-DATE.formcheck here)")
+    bi = bds.add_parser("import", help="add what a bundle holds that this computer doesn't have")
+    bi.add_argument("file", type=Path)
+    bi.add_argument("--as", dest="as_person", type=_person, help="file new sessions under this name")
+
+    rj = sub.add_parser("rejudge", help="re-judge a recorded session from its landmark track (no model run)")
+    rj.add_argument("session", type=int, help="session number (see `formcheck sessions`)")
+    rj.add_argument("--profile", type=Path, help="judge with this calibration profile instead of the thresholds "
+                    "the session was judged with")
+
+    cal = sub.add_parser("calibrate", help="camera placement, body measurements, a person's own targets")
+    what = cal.add_subparsers(dest="what", required=True)
+    cc = what.add_parser("camera", help="check the camera's placement for an exercise (saved per camera)")
+    cc.add_argument("--exercise", required=True, help="the exercise to place the camera for")
+    cb = what.add_parser("body", help="a few seconds standing → the person's segment lengths")
+    cb.add_argument("name", type=_person, help="whose body (the name sessions are saved under)")
+    cp = what.add_parser("person", help="three reference reps → the person's own targets")
+    cp.add_argument("name", type=_person, help="whose targets (the name sessions are saved under)")
+    cp.add_argument("--exercise", required=True, help="exercise id (see `formcheck exercises`)")
+    cp.add_argument("--reason", default="", help="why (kept in the profile)")
+    for parser in (cb, cp):
+        parser.add_argument("--by", help="who made it (default: your login name)")
+    for parser in (cc, cb, cp):
+        src = parser.add_mutually_exclusive_group(required=True)
+        src.add_argument("--camera", help="camera index or device (0, /dev/video0)")
+        src.add_argument("--video", type=Path, help="a video file")
+        parser.add_argument("--seconds", type=_at_least_one, default=60,
+                            help="with --camera, give up after this long (default 60)")
 
     ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
     ap.add_argument("--video", type=Path, help="start on this video file")
@@ -126,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "eval":
+            return _eval(args)
         if args.command == "models":
             from formcheck.pipeline.model_store import run_models_command
 
@@ -140,6 +222,14 @@ def main(argv: list[str] | None = None) -> int:
             return _sessions(args)
         if args.command == "repair":
             return _repair()
+        if args.command == "programme":
+            return _programme(args)
+        if args.command == "bundle":
+            return _bundle(args)
+        if args.command == "rejudge":
+            return _rejudge(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         return _app(args)
     except KeyboardInterrupt as exc:
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; what was recorded is kept", file=sys.stderr)
@@ -151,13 +241,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
-    from formcheck.exercises.loader import ExerciseFileError
+    from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
+    from formcheck.exercises.profile import ProfileError
+    from formcheck.pipeline.evaluate import LabelError
     from formcheck.pipeline.frames import FrameSourceError
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError
     from formcheck.pipeline.store import StoreError
 
-    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, StoreError, OSError)
+    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, LabelError, OSError)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -170,12 +262,19 @@ def _analyze(args: argparse.Namespace) -> int:
     inputs = args.videos or [DEFAULT_SAMPLE]
     single = len(inputs) == 1 and not inputs[0].is_dir()  # one file: written straight into --out
     videos = [v for path in inputs for v in (video_files(path) if path.is_dir() else [path])]
-    targets = [(videos[0], args.out)] if single else list(zip(videos, _video_folders(args.out, videos)))
+    targets = [(videos[0], args.out)] if single else list(zip(videos, _video_folders(args.out, videos), strict=True))
     definition = None
     if args.exercise:
         from formcheck.exercises.loader import load_by_id
+        from formcheck.exercises.profile import POPULATION, personalise
 
         definition = load_by_id(args.exercise)
+        profile_file = getattr(args, "profile", None)
+        if profile_file is not None or getattr(args, "record", False):
+            definition, notes = personalise(definition, args.person, profile_file=profile_file)
+            for note in notes:
+                print(f"formcheck: {note}", file=sys.stderr)
+            print(f"judged with {definition.profile or POPULATION} thresholds")
     store = make_recorder = None
     if getattr(args, "record", False):
         from formcheck.pipeline.recorder import SessionRecorder
@@ -263,7 +362,44 @@ def _analyzed_batch(items: Iterator[BatchItem], store: Store | None) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from formcheck.pipeline.evaluate import ClipScore, format_table, run_eval, write_json
+
+    def progress(done: int, total: int, score: ClipScore) -> None:
+        took = f"{score.elapsed_s:.1f} s" if score.status == "ok" else f"{score.status}: {score.reason}"
+        print(f"[{done:{len(str(total))}}/{total}] {score.file}  {took}", file=sys.stderr)
+
+    if args.json is not None and not args.json.parent.is_dir():  # found out now, not after the analysis
+        print(f"formcheck: the folder for --json {args.json} does not exist; create it or give another path",
+              file=sys.stderr)
+        return 2
+    try:
+        result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, repeat=args.repeat, only=args.only,
+                          on_clip=progress)
+    except KeyboardInterrupt as exc:  # the clips under way finish first; nothing was written
+        print(f"interrupted{f' ({exc})' if str(exc) else ''}; no results written", file=sys.stderr)
+        return 130
+    print(format_table(result))
+    if args.json is not None:
+        write_json(result, args.json)
+        print(f"wrote {args.json}")
+    if result.totals.errors:
+        print(f"formcheck: {result.totals.errors} clips could not be analysed (see the table)", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
+    if args.live:
+        import os
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from formcheck.ui.live_bench import run_live
+
+        run = run_live(args.video, args.exercise or "squat", args.seconds, report_s=10.0,
+                       on_interval=lambda i: print(i.line(), flush=True))
+        print(f"{args.video} live: {run.summary()}")
+        return 0
     from formcheck.pipeline.bench import run_bench, run_jobs_bench
 
     factory = None
@@ -352,6 +488,148 @@ def _repair() -> int:
     from formcheck.pipeline.repair import repair
 
     print(repair(data_dir() / "formcheck.db").text())
+    return 0
+
+
+def _programme(args: argparse.Namespace) -> int:
+    from formcheck.core.programme import apply_proposals, propose
+    from formcheck.exercises.loader import load_library
+    from formcheck.exercises.programme_file import dumps, load
+    from formcheck.pipeline import programme_store
+    from formcheck.pipeline.store import Store, StoreError
+
+    store = Store()
+    try:
+        if args.action == "import":
+            programme = load(args.file, set(load_library().exercises), person=args.person)
+            saved, new = programme_store.save(store, programme)
+            print(f"saved {args.person}'s programme as {saved.label()}" if new
+                  else f"{args.person}'s programme is unchanged ({saved.label()}); nothing saved")
+            return 0
+        current = programme_store.current_programme(store, args.person)
+        if current is None:
+            raise StoreError(f"{args.person!r} has no programme yet; `formcheck programme import FILE --person NAME` "
+                             "saves one")
+        if args.action == "export":
+            text = dumps(current)
+            if args.out:
+                args.out.write_text(text, encoding="utf-8")
+                print(f"wrote {args.out} ({current.label()})")
+            else:
+                print(text, end="")
+            return 0
+        proposals = propose(current, programme_store.outcomes(store, current))
+        if args.action == "show":
+            from formcheck.pipeline.adherence import adherence
+
+            print(current.text())
+            print(adherence(store, args.person).text())
+        lines = [f"  proposed: {p.text()}" for p in proposals] or ["  no change proposed by the progression rule"]
+        print("\n".join(lines))
+        if args.action == "progress" and args.confirm and proposals:
+            saved, _ = programme_store.save(store, apply_proposals(current, proposals))
+            print(f"confirmed: saved as {saved.label()}")
+    finally:
+        store.close()
+    return 0
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from formcheck.pipeline.bundle import default_name, export_bundle, import_bundle
+    from formcheck.pipeline.store import Store
+
+    store = Store()
+    try:
+        if args.action == "export":
+            out = args.out or Path(default_name(args.pseudonym or args.person))
+            print(export_bundle(store, args.person, out, args.since, not args.no_video, args.pseudonym).text())
+        else:
+            print(import_bundle(store, args.file, args.as_person).text())
+    finally:
+        store.close()
+    return 0
+
+
+def _rejudge(args: argparse.Namespace) -> int:
+    from formcheck.exercises.profile import read_profile
+    from formcheck.pipeline.rejudge import rejudge_session, report_text
+    from formcheck.pipeline.store import Store
+
+    profile = read_profile(args.profile) if args.profile is not None else None
+    store = Store()
+    try:
+        session = store.session(args.session)
+    finally:
+        store.close()
+    print(f"session {session.id}: {session.person}, {session.source}, {session.started}")
+    print(report_text(rejudge_session(session.folder, profile)))
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    import contextlib
+    import itertools
+    import time
+
+    from formcheck.pipeline import calibrate as cal
+    from formcheck.pipeline.frames import open_source
+
+    source = open_source(args.camera if args.camera is not None else args.video)
+    with contextlib.closing(cal.watch(source)) as watched:  # closes the camera and the model when done
+        frames: Iterator[cal.Seen] = watched
+        if args.camera is not None:  # a live camera runs until done or out of time
+            start = time.monotonic()
+            frames = itertools.takewhile(lambda _s: time.monotonic() - start < args.seconds, frames)
+        return _calibrate_with(args, frames)
+
+
+def _calibrate_with(args: argparse.Namespace, frames: Iterator[Any]) -> int:
+    from formcheck.core.body import BodyCalibrationError
+    from formcheck.exercises.loader import load_by_id, load_library
+    from formcheck.pipeline import calibrate as cal
+
+    made_from = f"camera {args.camera}" if args.camera is not None else f"video {args.video}"
+    if args.what == "camera":
+        exercise = load_by_id(args.exercise)
+        live = args.camera is not None
+        if live:
+            print(f"Get into the starting position: {exercise.setup.position_cue if exercise.setup else ''}")
+        placement = cal.check_camera(frames, exercise, live, (lambda p: print(p.text(), "\n")) if live else None)
+        if placement is None:
+            print("formcheck: the recording is too short to judge the camera's placement (1.5 s at least)",
+                  file=sys.stderr)
+            return 1
+        if live:
+            print(f"saved in {cal.save_camera_check(str(args.camera), placement)}")
+        else:
+            print(placement.text())
+        return 0 if placement.ok else 1
+    library = load_library().exercises
+    try:
+        if args.what == "body":
+            profile = cal.calibrate_body(args.name, frames, made_from, args.by, library=library)
+            body = profile.body
+            assert body is not None
+            print(f"{args.name}: body measured on {body.frames} frames ({', '.join(body.views)} view)"
+                  + (f", feet {body.stance:.1f} hip widths apart" if body.stance is not None else ""))
+            for name, metres in body.world_m.items():
+                units = body.body_units(name)
+                print(f"  {name:16s} {metres:5.2f} m" + (f"  {units:4.2f} trunk lengths" if units else ""))
+        else:
+            profile, notes = cal.calibrate_person(args.name, load_by_id(args.exercise), frames, made_from,
+                                                  args.reason, args.by, library=library)
+            values = profile.exercises[args.exercise]
+            print(f"{args.name}: {args.exercise} targets from {cal.REFERENCE_REPS} reference reps")
+            for key, value in values.rep.items():
+                print(f"  rep.{key} = {value:g}")
+            for code, rule in values.rules.items():
+                print("  " + ", ".join(f"{code}.{k} = {v:g}" for k, v in rule.items()))
+            for note in notes:
+                print(f"formcheck: {note}", file=sys.stderr)
+    except (cal.CalibrationError, BodyCalibrationError) as exc:
+        print(f"formcheck: {exc}", file=sys.stderr)
+        return 1
+    print(f"saved as {profile.label} in {profile.path} (used from the next session)")
     return 0
 
 

@@ -44,3 +44,9 @@ def user_exercises_dir() -> Path:
 def config_dir() -> Path:
     """The app's settings file: $FORMCHECK_CONFIG_DIR, else the platform's config folder."""
     return _from_env("FORMCHECK_CONFIG_DIR", Path(platformdirs.user_config_dir(APP, appauthor=False)))
+
+
+def calibration_dir() -> Path:
+    """Personal calibration: people's profiles (every version kept) and each camera's placement
+    check: <data folder>/calibration, beside the sessions they were measured on."""
+    return data_dir() / "calibration"

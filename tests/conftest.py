@@ -95,3 +95,11 @@ def _no_personal_exercises(tmp_path_factory):
         del os.environ["FORMCHECK_EXERCISES_DIR"]
     else:
         os.environ["FORMCHECK_EXERCISES_DIR"] = old
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that runs the real pose model (it needs ``model_path``, directly or through a
+    recorded-session fixture) is marked ``e2e``: ``pytest -m "not e2e"`` runs the fast rest."""
+    for item in items:
+        if "model_path" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)

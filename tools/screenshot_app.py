@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
@@ -23,16 +24,28 @@ def main() -> int:
     w = build_window(settings)
     w.resize(1400, 860)
     w.show()
+    def short_squat() -> None:  # 2 × 2 reps, 4 s rest: the whole set/rest flow in half a minute
+        ex = w.library["squat"]
+        w.library["squat"] = dataclasses.replace(ex, dose=dataclasses.replace(ex.dose, sets=2, reps=2, rest_s=4))
+        w.start_exercise("squat")
+        w.play_sample()
+
     steps = [
         (500, lambda: w.grab().save(str(out / "1_start.png"))),
         (600, lambda: (w.picker.select("squat"), None)),
         (900, lambda: w.grab().save(str(out / "2_picker.png"))),
-        (1000, lambda: (w.start_exercise("squat"), w.open_video(SAMPLE_VIDEO))),
+        (1000, short_squat),
         (2600, lambda: w.grab().save(str(out / "3_setup.png"))),
         (7000, lambda: w.grab().save(str(out / "4_counting.png"))),
-        (7100, lambda: w.pain_stop()),
-        (7600, lambda: w.grab().save(str(out / "5_pain_stop.png"))),
-        (7800, app.quit),
+        (10500, lambda: w.grab().save(str(out / "5_rest.png"))),
+        (30000, lambda: w.grab().save(str(out / "6_done.png"))),
+        (30100, lambda: (w.start_exercise("glute_bridge"), w.open_video(SAMPLE_VIDEO.with_name("glute_bridge_low.mp4")))),
+        (52000, lambda: w.grab().save(str(out / "7_video_ended.png"))),
+        (52100, lambda: (w.start_exercise("bird_dog"), w.panel.show_counts({"left": 10, "right": 10}, 0, 10))),
+        (52400, lambda: w.grab().save(str(out / "8_bird_dog_counter.png"))),
+        (52500, lambda: w.pain_stop()),
+        (53000, lambda: w.grab().save(str(out / "9_pain_stop.png"))),
+        (53200, app.quit),
     ]
     for ms, fn in steps:
         QTimer.singleShot(ms, fn)

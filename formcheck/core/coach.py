@@ -24,7 +24,14 @@ from typing import Literal
 
 from formcheck.core.cues import CueConfig
 from formcheck.core.events import (
-    CueRaised, Event, ExerciseEnded, HoldEnded, PainStopped, RepCompleted, SetEnd, SetEnded, SetStarted, SetSummary,
+    CueRaised,
+    Event,
+    ExerciseEnded,
+    PainStopped,
+    SetEnd,
+    SetEnded,
+    SetStarted,
+    SetSummary,
 )
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.kinematics import ViewEstimate
@@ -93,7 +100,7 @@ def set_text(exercise: ExerciseDef, s: SetSummary) -> str:
         why = ", ".join(f"{msg} ×{n}" for msg, n in sorted(s.faults.items(), key=lambda kv: -kv[1]))
         text += f", {s.flagged} flagged ({why})"
     if s.not_judged:
-        text += f", {s.not_judged} not fully judged (landmarks out of sight)"
+        text += f", {s.not_judged} not fully judged"
     return text + _END_WORDS[s.ended_by]
 
 
@@ -179,8 +186,8 @@ class Coach:
         dose = self.exercise.dose
         if dose.reps:
             counts = [ev.reps.get("left", 0), ev.reps.get("right", 0)] if "left" in ev.reps else [ev.reps.get("all", 0)]
-            if dose.per_side and "left" in ev.reps:
-                return min(counts) >= dose.reps
+            if dose.per_side:  # counted per side, or (one counter for both legs) twice over
+                return min(counts) >= dose.reps if "left" in ev.reps else sum(counts) >= 2 * dose.reps
             return sum(counts) >= dose.reps
         if dose.hold_s:
             return ev.hold_s >= dose.hold_s
@@ -202,7 +209,7 @@ class Coach:
         if self.state == "done":
             return self._frame(None, [], [])
         events: list[Event] = [PainStopped(self._t)]
-        if self._counting():
+        if self.counting:
             return self._end_set("pain", events, [PAIN_MESSAGE], urgent=True)
         self.state = "done"
         events.append(ExerciseEnded(self._t, self.exercise, tuple(self.sets), "pain"))
@@ -213,7 +220,7 @@ class Coach:
         """The video ended or the camera was lost: a set under way ends and is kept."""
         if self.state == "done":
             return self._frame(None, [], [])
-        if self._counting():
+        if self.counting:
             return self._end_set(reason, [], [], final=True)
         self.state = "done"
         events: list[Event] = [ExerciseEnded(self._t, self.exercise, tuple(self.sets), reason)]
@@ -243,7 +250,9 @@ class Coach:
         return self._frame(None, [], [])
 
     # ---- internals ---------------------------------------------------------------------------
-    def _counting(self) -> bool:
+    @property
+    def counting(self) -> bool:
+        """A set is under way (counting, or paused in the middle of one)."""
         return self.state == "counting" or (self.state == "paused" and self._paused_from == "counting")
 
     def _end_set(self, ended_by: SetEnd, events: list[Event], say: list[str], *, urgent: bool = False,
@@ -318,7 +327,9 @@ class Coach:
     def overlay(self, frame: CoachFrame) -> Overlay:
         """The heads-up display drawn on the video: the same figures as the panel beside it."""
         ex = self.exercise
-        lines: list[str] = [f"Set {frame.status.set_number}/{frame.status.sets_total}"]
+        done = frame.status.state in ("rest", "done") and self.sets
+        lines: list[str] = [f"Set {self.sets[-1].number}/{frame.status.sets_total} done" if done
+                            else f"Set {frame.status.set_number}/{frame.status.sets_total}"]
         target = f"/{ex.dose.reps}" if ex.dose.reps else ""
         if ex.rep is not None:
             if ex.rep.alternating:
@@ -327,8 +338,9 @@ class Coach:
                 lines.append(f"Reps {frame.counts.get('all', 0)}{target}")
         progress = None
         if ex.hold is not None:
-            lines.append(f"Hold {frame.hold_s:.0f}/{ex.hold.target_s:.0f} s")
-            progress = min(1.0, frame.hold_s / ex.hold.target_s) if ex.hold.target_s else None
+            target = ex.dose.hold_s or 0.0
+            lines.append(f"Hold {frame.hold_s:.0f}/{target:.0f} s")
+            progress = min(1.0, frame.hold_s / target) if target else None
         ev = self._last_eval
         if frame.status.state == "counting" and ex.rep is not None and ev is not None:
             v = ev.values.get(ex.rep.measure, math.nan)

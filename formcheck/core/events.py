@@ -94,7 +94,40 @@ class ExerciseEnded:
     reason: SetEnd
 
 
+# When pain was rated: before the session, after an exercise with more to come, at the end.
+PainMoment = Literal["before", "during", "after"]
+
+
+@dataclass(frozen=True, slots=True)
+class PainRated:
+    """The person's pain on the 0–10 numeric rating scale (``exercise``: the one just done)."""
+
+    t_ms: int
+    score: int
+    moment: PainMoment
+    exercise: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EffortRated:
+    """How hard an exercise felt, 0–10, rated right after it."""
+
+    t_ms: int
+    exercise: str
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFlagged:
+    """Something the therapist should look at (e.g. pain rose): the reason, in words."""
+
+    t_ms: int
+    reason: str
+
+
 Event = (
     RepCompleted | HoldEnded | CueRaised | FaultOpened | FaultClosed | SetStarted | SetEnded
-    | PainStopped | ExerciseEnded
+    | PainStopped | ExerciseEnded | PainRated | EffortRated | SessionFlagged
 )
+# Events the person gives (not the engine): they may come before the first set, and are saved at once.
+RATING_EVENTS = (PainRated, EffortRated, SessionFlagged)

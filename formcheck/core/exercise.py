@@ -22,6 +22,11 @@ it ends, on the median of the frames near the rep's own peak), ``hold`` (in the 
 ``margin`` gives the benefit of the doubt: a value must be beyond a threshold by more than the
 margin (in the threshold's unit) to count as a fault, so a rep measured within the error of the
 threshold is never flagged on one rep and passed on the next.
+
+Personal limits: a threshold a calibration profile may move (``formcheck.exercises.profile``) has a
+*limit*, the loosest value a profile may give it (a safety floor): ``min_limit`` ≤ ``min``,
+``max_limit`` ≥ ``max`` and so on. A profile may always make a rule stricter, and never looser than
+its limit; a threshold without a limit is never loosened.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from formcheck.core.body import BodyModel
 from formcheck.core.kinematics import Posture, View
 from formcheck.core.measures import Measure
 
@@ -36,6 +42,12 @@ Phase = Literal["always", "rest", "moving", "top", "peak", "hold"]
 RuleKind = Literal["range", "symmetry", "stability", "peak", "tempo", "hold_time", "pairing"]
 RepPhase = Literal["up", "top", "down"]
 Group = Literal["core", "mobility", "functional", "timer"]
+
+# Thresholds a personal profile may move, each with whether a lower value is the looser one
+# (flags less), and the rule kinds that have such thresholds. A pairing rule's min only decides
+# which leg counts as lifted, so it is not a person's target.
+ADJUSTABLE: dict[str, bool] = {"min": True, "max": False, "min_s": True, "max_s": False}
+ADJUSTABLE_KINDS = ("range", "symmetry", "stability", "peak", "tempo", "hold_time")
 
 # Severity: higher wins when two cues compete. Setup problems outrank form faults because form
 # cannot be judged until the person is seen properly.
@@ -60,12 +72,27 @@ class Dose:
 
 
 @dataclass(frozen=True, slots=True)
+class Envelope:
+    """How far the exercise's movement reaches beyond the starting position, in torso lengths, so
+    the camera check can leave room for it (the bird dog's reach, the bridge's lift). ``front`` is
+    the way the head points when lying or on hands and knees, the way the toes point when standing
+    or sitting; ``back`` the opposite; ``up`` and ``down`` are on screen."""
+
+    front: float = 0.2
+    back: float = 0.2
+    up: float = 0.2
+    down: float = 0.2
+
+
+@dataclass(frozen=True, slots=True)
 class SetupDef:
     views: tuple[View, ...]
-    postures: tuple[Posture, ...]
     landmarks: tuple[str, ...]
+    # Where the exercise starts (the camera check asks for it before framing the movement).
+    postures: tuple[Posture, ...] = ()
     min_visibility: float = 0.5
     position_cue: str = "Get into the starting position"
+    envelope: Envelope = Envelope()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +106,11 @@ class RepDef:
     min_phase_s: float = 0.2
     min_rest_s: float = 0.4
     alternating: bool = False
+    # The loosest personal ``target`` (nearer ``start``) a calibration profile may set.
+    target_limit: float | None = None
+    # A person's own goal for the measure's furthest value (from range-of-motion calibration):
+    # each rep's progress is shown as a percentage of the way from its rest value to the goal.
+    goal: float | None = None
 
     @property
     def rising(self) -> bool:
@@ -99,14 +131,14 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class HoldDef:
-    """A timed hold: time accumulates while all ``position`` conditions hold and form is clean."""
+    """A timed hold: time accumulates while all ``position`` conditions hold and form is clean.
+    How long to hold is the prescription's: ``Dose.hold_s``."""
 
     position: tuple[Condition, ...]
-    target_s: float
     grace_s: float = 1.0
     min_record_s: float = 1.0
-    # Form is judged only once the position has been held this long: getting into a plank
-    # passes through a sag on the way up, which is not a fault.
+    # The hold begins once the position has been held this long: getting into a plank passes
+    # through a sag on the way up (not a fault), and a therapist starts the clock once settled.
     settle_s: float = 1.0
     # Likewise, lowering out of the position passes through a sag: faults that start this close
     # to the end of the hold are part of leaving it and are dropped.
@@ -127,7 +159,6 @@ class RuleDef:
     min_s: float | None = None
     max_s: float | None = None
     point: str | None = None
-    arm: str | None = None
     leg: str | None = None
     # Which body side the measure is read on: the side nearer the camera, or (alternating
     # exercises) the side of the limb working / the opposite one.
@@ -135,6 +166,17 @@ class RuleDef:
     # A frame-level fault must last this long before it counts (filters single-frame noise).
     persist_s: float = 0.3
     margin: float = 0.0  # beyond a threshold by more than this to be a fault (see module doc)
+    # Camera views this rule can be judged from (empty: any). Knees caving in shows from the
+    # front; knees past the toes from the side. From another view the rule is "not judged".
+    views: tuple[View, ...] = ()
+    # A "peak" rule on the change since the rep began rather than the value itself: heels lifting
+    # is the heel rising from where it stood, whatever the camera's angle makes of "flat".
+    relative: bool = False
+    # The loosest value a personal profile may give each threshold (None: never loosened).
+    min_limit: float | None = None
+    max_limit: float | None = None
+    min_s_limit: float | None = None
+    max_s_limit: float | None = None
 
     def in_range(self, value: float) -> bool:
         return Condition(self.measure or "", self.min, self.max).holds(value)
@@ -167,7 +209,12 @@ class ExerciseDef:
     rules: tuple[RuleDef, ...] = ()
     safety: tuple[str, ...] = ()
     positive_cue: str = "Good rep"
-    source: str = ""
+    # The calibration profile whose personal thresholds this definition carries ("" = none: the
+    # population thresholds of the exercise file), e.g. "Eve v3".
+    profile: str = ""
+    # The person's body measurements (from that profile): a limb far longer than theirs is a
+    # landmark on the wrong spot, and is not judged (``formcheck.core.body.screen``).
+    body: BodyModel | None = None
 
     @property
     def timer_only(self) -> bool:

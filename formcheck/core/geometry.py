@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 # Points are anything indexable as p[0], p[1]: numpy rows or tuples. Plain float maths is used
 # because these run many times per frame on 2-vectors, where numpy's call overhead dominates.
 Point = Sequence[float]
@@ -39,6 +41,15 @@ def joint_angle(a: Point, b: Point, c: Point) -> float:
         return math.nan
     cos = (ux * vx + uy * vy) / (nu * nv)
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+def joint_angle_3d(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Unsigned angle at ``b`` between 3-D points (degrees, 0–180)."""
+    u, v = np.asarray(a, float) - b, np.asarray(c, float) - b
+    nu, nv = float(np.linalg.norm(u)), float(np.linalg.norm(v))
+    if not (nu > 0 and nv > 0):
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / (nu * nv)))))
 
 
 def side_of_line(a: Point, c: Point, b: Point) -> float:

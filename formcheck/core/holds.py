@@ -1,6 +1,7 @@
 """Hold timing: time accumulates while the person is in position with clean form.
 
-A hold starts when the position is first reached, pauses while form breaks (the time is not
+A hold starts once the position has been held for ``settle_s`` (getting into it isn't holding
+it), pauses while form breaks (the time is not
 counted, the fault is kept), survives short slips out of position (``grace_s``), and ends when the
 position is lost for longer.
 """
@@ -35,12 +36,21 @@ class HoldTimer:
         self.current: HoldRecord | None = None
         self._last_ms: int | None = None
         self._last_in_position_ms: int | None = None
+        self._entered_ms: int | None = None  # position reached, still settling into it
+        self._fresh = False  # True at the start of a set: a first frame in position is a hold already under way
 
-    def reset(self) -> HoldRecord | None:
-        """End any hold in progress (e.g. the person left); returns it if long enough to keep."""
+    def reset(self, fresh: bool = False) -> HoldRecord | None:
+        """End any hold in progress (e.g. the person left); returns it if long enough to keep.
+        ``fresh``: start over as if nothing was seen yet (a new set)."""
         done = self._close()
-        self._last_ms = None
+        self._last_ms = self._entered_ms = None
+        self._fresh = fresh
         return done
+
+    @property
+    def settling(self) -> bool:
+        """In position, but not yet long enough for the hold to have begun."""
+        return self.current is None and self._entered_ms is not None
 
     @property
     def held_s(self) -> float:
@@ -50,14 +60,27 @@ class HoldTimer:
         """Advance one frame; returns a finished hold when one ends."""
         step = 0 if self._last_ms is None else min(t_ms - self._last_ms, MAX_STEP_MS)
         self._last_ms = t_ms
+        if not in_position:
+            self._fresh = False
         if in_position:
             if self.current is None:
+                # The hold begins once the person has settled into the position (as a therapist
+                # starts the clock): getting into it is not holding it.
+                self._entered_ms = self._entered_ms if self._entered_ms is not None else t_ms
+                # In position from the very first frame (a video that starts mid-hold, or a set that
+                # begins with the person already in position): settled already.
+                settled = self._fresh or t_ms - self._entered_ms >= self.hold.settle_s * 1000
+                self._fresh = False
+                if not settled:
+                    return None
                 self.current = HoldRecord(t_ms, t_ms, side=side)
             elif form_ok:
                 self.current.held_ms += max(0, step)
             self.current.end_ms = t_ms
             self._last_in_position_ms = t_ms
             return None
+        if self.current is None:
+            self._entered_ms = None  # left before settling: start again
         if (
             self.current is not None
             and self._last_in_position_ms is not None
@@ -67,7 +90,7 @@ class HoldTimer:
         return None
 
     def _close(self) -> HoldRecord | None:
-        done, self.current = self.current, None
+        done, self.current, self._entered_ms = self.current, None, None
         # Keep any real attempt at the position, even one whose form never allowed the timer to
         # run: the faults are what the therapist needs to see.
         if done is None or done.end_ms - done.start_ms < self.hold.min_record_s * 1000:

@@ -4,11 +4,16 @@ Exercise files declare measures by kind; rules and rep counters read them by nam
 joint names as in ``kinematics.point``: a bare sided name ("knee") means the side the measure is
 evaluated for; "left_knee", "right_knee", "mid_hip" and "nose" are absolute. A measure may be
 pinned to ``side = "left"``/``"right"``, or to ``"lower"``/``"upper"``: the side whose first point is
-lower / higher on screen (the supporting arm of a side plank is the lower one).
+lower / higher on screen (the supporting arm of a side plank is the lower one), or to
+``"front"``/``"back"``: the leg whose ankle is further ahead / behind, "ahead" being the way the toes
+point (the front leg of a lunge, whichever it is and however the person faces).
 
 Kinds (units):
 * ``angle`` — joint angle at the middle of three points, 0–180° (``signed = true``: 0–360°, above
   180° when the middle point is above the line on screen).
+* ``angle3d`` — the same joint angle in the 3-D world landmarks, 0–180°: it doesn't depend on where
+  the camera stands (a knee bending toward a camera in front of the person reads the same as seen
+  side-on), at the price of MediaPipe's depth noise (a few degrees more).
 * ``inclination`` — segment to the horizontal, 0–90°; ``tilt`` — segment to the vertical, 0–90°.
 * ``elevation`` — signed angle of a segment above the horizontal, −90…90°.
 * ``offset`` — signed distance of the third point above the line through the first two, in
@@ -19,6 +24,9 @@ Kinds (units):
 * ``ahead`` — how far the first point is in front of the second, horizontally, in torso lengths;
   "in front" is the way the toes point (heel → foot index on the same side), so it works whichever
   way the person faces.
+* ``spread`` — two sided joints, e.g. ``["knee", "ankle"]``: how far apart the left and right first
+  joints are across the picture, relative to how far apart the second ones are (1 = as wide; a
+  squat seen from the front with the knees caving in reads well under 1).
 * ``world_distance`` — distance between two points in the 3-D world landmarks, in 3-D torso
   lengths (world shoulder-midpoint to hip-midpoint distance): unlike ``distance`` it doesn't shrink
   when the gap points at the camera (knees stacked one above the other, seen from the side). World
@@ -49,13 +57,16 @@ from formcheck.core.kinematics import Side, landmark_index, point
 from formcheck.core.landmarks import SIDED_JOINTS, Pose
 
 MeasureKind = Literal[
-    "angle", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead",
-    "cross_distance", "world_distance", "twist",
+    "angle", "angle3d", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead",
+    "cross_distance", "world_distance", "twist", "spread",
 ]
 # A measure's own side: a fixed body side, or the side whose first point is lower/higher on screen.
-MeasureSide = Literal["left", "right", "lower", "upper"]
+MeasureSide = Literal["left", "right", "lower", "upper", "front", "back"]
+_CHOSEN_SIDES = ("lower", "upper", "front", "back")  # picked from the pose, frame by frame
 POINT_COUNT: dict[str, int] = {
     "angle": 3,
+    "angle3d": 3,
+    "spread": 2,
     "inclination": 2,
     "tilt": 2,
     "elevation": 2,
@@ -69,7 +80,7 @@ POINT_COUNT: dict[str, int] = {
     "twist": 2,
 }
 # Kinds whose points name a left/right pair ("knee"), never one landmark ("left_knee", "nose").
-PAIR_KINDS = ("cross_distance", "twist")
+PAIR_KINDS = ("cross_distance", "twist", "spread")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +94,7 @@ class Measure:
 
     def landmarks(self, side: Side) -> list[int]:
         """Landmark indices this measure depends on (for visibility checks)."""
-        if self.kind in PAIR_KINDS or self.side in ("lower", "upper"):
+        if self.kind in PAIR_KINDS or self.side in _CHOSEN_SIDES:
             sides: tuple[Side, ...] = ("left", "right")
         else:
             sides = (self.side or side,)  # type: ignore[assignment]
@@ -92,6 +103,8 @@ class Measure:
             points += ("heel", "foot_index")
         if self.kind == "twist":
             points += ("shoulder", "hip")  # the spine axis
+        if self.side in ("front", "back"):
+            points += ("ankle", "heel", "foot_index")  # which foot is ahead
         out: list[int] = []
         for s in sides:
             for p in points:
@@ -102,6 +115,11 @@ class Measure:
 
     def side_for(self, pose: Pose, side: Side) -> Side:
         """The body side this measure reads when the tracker evaluates it for ``side``."""
+        if self.side in ("front", "back"):
+            facing = sum(point(pose, "foot_index", s)[0] - point(pose, "heel", s)[0] for s in ("left", "right"))
+            ahead = {s: float(point(pose, "ankle", s)[0]) * math.copysign(1.0, facing) for s in ("left", "right")}
+            front: Side = "left" if ahead["left"] >= ahead["right"] else "right"
+            return front if self.side == "front" else ("right" if front == "left" else "left")
         if self.side in ("lower", "upper"):
             left_y = float(point(pose, self.points[0], "left")[1])
             right_y = float(point(pose, self.points[0], "right")[1])
@@ -118,6 +136,13 @@ class Measure:
             return abs(t)
         if self.kind == "world_distance":
             return world_distance(pose, self.points[0], self.points[1], s)
+        if self.kind == "spread":
+            a, b = self.points
+            outer = abs(float(point(pose, b, "left")[0] - point(pose, b, "right")[0]))
+            inner = abs(float(point(pose, a, "left")[0] - point(pose, a, "right")[0]))
+            return inner / outer if outer > 0 else math.nan
+        if self.kind == "angle3d":
+            return g.joint_angle_3d(*(world_point(pose, p, s) for p in self.points))
         if self.kind == "cross_distance":
             a, b = self.points
             return min(world_distance(pose, a, b, "left", "right"), world_distance(pose, a, b, "right", "left"))

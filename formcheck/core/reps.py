@@ -19,6 +19,12 @@ from typing import Literal
 from formcheck.core.exercise import RepDef
 
 State = Literal["unready", "rest", "up", "top", "down"]
+# The rep's own peak: within this share of its range from the furthest value. The way up ends and
+# the way down begins there, and form "at the top" is read on these frames.
+PEAK_BAND = 0.15
+# A pause at the top is timed wider, over the top third of the movement: a therapist counts the
+# hips held up (and slowly settling) as the pause, not only the instant of greatest height.
+TOP_BAND = 0.35
 
 
 @dataclass(slots=True)
@@ -39,6 +45,8 @@ class RepRecord:
     # rules at the rep's peak: rule code -> (t_ms, value) per frame of the rep.
     not_judged: dict[str, str] = field(default_factory=dict)
     rule_samples: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    baselines: dict[str, float] = field(default_factory=dict)  # relative rules: the value at rest before
+    pause: tuple[int, int] | None = None  # time at the top (TOP_BAND), once the rep is over
     seen: dict[str, list[int]] = field(default_factory=dict)  # frame rule -> [judged, unsure] frames
 
     def add_fault(self, code: str, message: str, t_ms: int) -> None:
@@ -47,14 +55,20 @@ class RepRecord:
     def settle_phases(self, hysteresis: float) -> None:
         """Time the phases from the samples once the rep is over.
 
-        The top is the time spent near the rep's own peak (within 15 % of its range, at least the
-        hysteresis), so a slow lowering is not mistaken for time at the top.
+        Up ends and down begins near the rep's own peak (within ``PEAK_BAND`` of its range, at least
+        the hysteresis), so a slow lowering is not mistaken for time at the top; the top (the pause)
+        is the time within ``TOP_BAND`` of the peak.
         """
         if not self.reached or not self.samples:
             return
-        band = max(hysteresis, 0.15 * abs(self.peak - self.low))
+        self.top_start_ms, self.top_end_ms = self.near_peak(PEAK_BAND, hysteresis)
+        self.pause = self.near_peak(TOP_BAND, hysteresis)
+
+    def near_peak(self, share: float, hysteresis: float) -> tuple[int, int]:
+        """First and last moment the value was within ``share`` of the rep's range from its peak."""
+        band = max(hysteresis, share * abs(self.peak - self.low))
         near = [t for t, v in self.samples if abs(v - self.peak) <= band]
-        self.top_start_ms, self.top_end_ms = near[0], near[-1]
+        return near[0], near[-1]
 
     def phase_s(self, phase: str) -> float | None:
         """Duration of the up, top or down phase in seconds (None when it didn't happen).
@@ -65,7 +79,7 @@ class RepRecord:
         """
         bounds = {
             "up": (self.start_ms, self.top_start_ms),
-            "top": (self.top_start_ms, self.top_end_ms),
+            "top": self.pause or (self.top_start_ms, self.top_end_ms),
             "down": (self.top_end_ms, self.end_ms),
         }[phase]
         if bounds[0] is None or bounds[1] is None:
@@ -89,10 +103,12 @@ class RepCounter:
         # Recent samples while resting, to date a rep's start back to when the movement began
         # (the start threshold is crossed part-way through it).
         self._history: deque[tuple[int, float]] = deque(maxlen=90)
+        self._fresh = True
 
     def reset(self) -> None:
         """Forget any movement in progress (the person left, or set-up broke)."""
         self.state = "unready"
+        self._fresh = True  # no sample seen yet since (re)starting
         self.current = None
         self._since_ms = None
         self._history.clear()
@@ -112,9 +128,12 @@ class RepCounter:
             self.current.samples.append((t_ms, value))
 
         if self.state == "unready":
+            first, self._fresh = self._fresh, False
             if at_rest:
                 self._since_ms = self._since_ms if self._since_ms is not None else t_ms
-                if t_ms - self._since_ms >= r.min_rest_s * 1000:
+                # Seen at rest from the very first moment (a video that starts in the starting
+                # position): that is rest already, or the first rep would be lost.
+                if first or t_ms - self._since_ms >= r.min_rest_s * 1000:
                     self.state, self._since_ms = "rest", None
             else:
                 self._since_ms = None

@@ -15,19 +15,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.core.body import screen
 from formcheck.core.cues import Cue, CueCandidate, CueConfig, CueScheduler
 from formcheck.core.events import CueRaised, Event, FaultClosed, FaultOpened, HoldEnded, RepCompleted
 from formcheck.core.exercise import SEVERITY_INFO, ExerciseDef, RuleDef
 from formcheck.core.gating import SetupIssue, ViewVote, setup_issue
 from formcheck.core.holds import HoldRecord, HoldTimer
 from formcheck.core.kinematics import Side, ViewEstimate, facing_side, landmark_index, point
-from formcheck.core.landmarks import PoseResult
+from formcheck.core.landmarks import Pose, PoseResult
 from formcheck.core.overlay import Overlay, Status
-from formcheck.core.reps import RepCounter, RepRecord
+from formcheck.core.reps import PEAK_BAND, RepCounter, RepRecord
 from formcheck.core.rules import FRAME_KINDS, REP_KINDS, FrameContext, frame_fault, rep_fault, rule_side
 
 # A set-up problem that lasts longer than this abandons the rep or hold in progress.
 GATE_GRACE_MS = 1000
+BASELINE_FRAMES = 10  # a relative rule's starting value: the median of the last frames at rest
 SIDE_VOTE_FRAMES = 15
 
 
@@ -79,6 +81,9 @@ class ExerciseTracker:
         self._rule_status: dict[str, bool | None] = {}
         self._in_position = False
         self._open_faults: set[str] = set()
+        self._camera_view: str | None = None
+        self._last_pose: Pose | None = None
+        self._at_rest: dict[str, deque[tuple[int, float]]] = {}
         self._events: list[Event] = []
         self._cued_in_rep: set[str] = set()
 
@@ -86,7 +91,7 @@ class ExerciseTracker:
         """Start a set: records cleared, counters keep following the movement from where it is."""
         self.reps, self.attempts, self.holds = [], [], []
         if self.hold_timer is not None:
-            self.hold_timer.reset()
+            self.hold_timer.reset(fresh=True)
         self.cues.reset()
         self.counting = True
 
@@ -108,9 +113,18 @@ class ExerciseTracker:
     # ---- per frame ---------------------------------------------------------------------------
     def update(self, result: PoseResult, view: ViewEstimate | None) -> FrameEvaluation:
         t = result.t_ms
+        body = self.exercise.body
+        if body is not None and result.pose is not None:  # the person's own limbs, or not judged
+            result = PoseResult(t, result.width, result.height, screen(result.pose, body)[0])
+        self._last_pose = result.pose
         voted_view = self._views.add(t, view)
         side = self._track_side(result)
-        issue = setup_issue(result, voted_view, self.exercise.setup, side)
+        # The camera view is a set-up check: once a rep or hold is under way the body turns (a
+        # twist, an oblique plank) and the view estimate wobbles, but the camera hasn't moved.
+        moving = self._in_rep() or (self.hold_timer is not None and self.hold_timer.current is not None)
+        issue = setup_issue(result, None if moving else voted_view, self.exercise.setup, side)
+        if not moving and voted_view is not None:
+            self._camera_view = voted_view  # where the camera is, as seen before the movement
         events: list[CueCandidate] = []
         conditions: list[CueCandidate] = []
         values: dict[str, float] = {}
@@ -131,14 +145,15 @@ class ExerciseTracker:
             )
             values = {n: ctx.value(n) for n in self.exercise.measures}
             phase = self._advance(t, ctx, events)
+            ctx = FrameContext(
+                result.pose, side, self.exercise.measures, self._min_conf(), self._anchors,
+                self._active_side(),
+            )
+            # Even before counting: a relative rule's resting value is taken before the first rep.
+            self._keep_peak_evidence(t, ctx)
             if self.counting:
-                ctx = FrameContext(
-                    result.pose, side, self.exercise.measures, self._min_conf(), self._anchors,
-                    self._active_side(),
-                )
                 active = self._judge_frame_rules(t, ctx, phase, conditions)
                 self._attach_faults(t, active)
-                self._keep_peak_evidence(t, ctx)
                 self._advance_hold(t, ctx, active, events)
         self._close_faults(t, set(active))
 
@@ -200,9 +215,8 @@ class ExerciseTracker:
             self._in_position = all(c.holds(ctx.value(c.measure)) for c in hold.position)
             if not self._in_position:
                 return "rest"
-            current = self.hold_timer.current if self.hold_timer else None
-            if current is None or t - current.start_ms < hold.settle_s * 1000:
-                return "settling"  # in position, but form is judged once settled
+            if self.hold_timer is not None and self.hold_timer.current is None:
+                return "settling"  # in position, but the hold (and form) counts once settled
             return "hold"
         busy = self._active_side()
         for name, counter in self.counters.items():
@@ -291,6 +305,8 @@ class ExerciseTracker:
             if rule.phase not in ("always", phase):
                 self._violating_since.pop(rule.code, None)
                 continue
+            if not self._seen_from(rule):
+                continue  # a check for another camera view doesn't apply here
             fault = frame_fault(rule, ctx)
             self._rule_status[rule.code] = fault
             if not fault:
@@ -322,28 +338,50 @@ class ExerciseTracker:
                 tally[verdict is None] += 1
 
     def _keep_peak_evidence(self, t: int, ctx: FrameContext) -> None:
-        """The values of rules judged at the rep's peak, frame by frame, until the rep ends."""
+        """The values of rules judged at the rep's peak, frame by frame, until the rep ends; at
+        rest, the recent values a relative rule measures its change from."""
         for counter in self.counters.values():
             rec = counter.current
-            if rec is None:
-                continue
             for rule in self._peak_rules:
-                side = rule_side(rule, ctx)
+                side = rule_side(rule, ctx) if rec is not None else ctx.side
                 value = ctx.value(rule.measure or "", side) if side is not None else math.nan
+                if rec is None:
+                    self._at_rest.setdefault(rule.code, deque(maxlen=3 * BASELINE_FRAMES)).append((t, value))
+                    continue
+                if rule.code not in rec.rule_samples and rule.relative:
+                    # Before the movement began (the rep's start is dated back to it).
+                    before = [v for tv, v in self._at_rest.get(rule.code, ()) if tv <= rec.start_ms]
+                    rest = [v for v in before[-BASELINE_FRAMES:] if not math.isnan(v)]
+                    rec.baselines[rule.code] = float(np.median(rest)) if rest else math.nan
                 rec.rule_samples.setdefault(rule.code, []).append((t, value))
 
     def _judge_at_peak(self, rec: RepRecord) -> None:
         """Judge the 'peak' rules on the frames near the rep's own peak (the held top), from their
         median: one verdict per rep, the moment a therapist would look."""
-        if rec.top_start_ms is None or rec.top_end_ms is None:
+        if not rec.samples or self.exercise.rep is None:
             return
+        start, end = rec.near_peak(PEAK_BAND, self.exercise.rep.hysteresis)
         for rule in self._peak_rules:
-            window = [v for t, v in rec.rule_samples.get(rule.code, ()) if rec.top_start_ms <= t <= rec.top_end_ms]
+            if not self._seen_from(rule):
+                continue
+            samples = rec.rule_samples.get(rule.code, [])
+            window = [v for t, v in samples if start <= t <= end]
             seen = [v for v in window if not math.isnan(v)]
-            if not seen or len(seen) < 0.5 * len(window):
+            value = float(np.median(seen)) if seen and len(seen) >= 0.5 * len(window) else math.nan
+            baseline = rec.baselines.get(rule.code, math.nan) if rule.relative else 0.0
+            if rule.relative and math.isnan(baseline) and not math.isnan(value):
+                rec.not_judged[rule.code] = "no resting value to compare with (the rep began as the video did)"
+                continue
+            value -= baseline  # a relative rule: the change from the resting value just before the rep
+            if math.isnan(value):
                 rec.not_judged[rule.code] = self._unseen(rule)
-            elif rule.violated(float(np.median(seen))):
-                rec.add_fault(rule.code, rule.cue, (rec.top_start_ms + rec.top_end_ms) // 2)
+            elif rule.violated(value):
+                rec.add_fault(rule.code, rule.cue, (start + end) // 2)
+
+    def _seen_from(self, rule: RuleDef) -> bool:
+        """The rule is one for where the camera is (checks for another view simply don't apply:
+        the set-up chose the view, and what it can show is what is judged)."""
+        return not rule.views or self._camera_view in rule.views
 
     def _unseen(self, rule: RuleDef) -> str:
         m = self.exercise.measures.get(rule.measure or "")
@@ -371,7 +409,7 @@ class ExerciseTracker:
         if timer.current is not None:
             if starting:
                 self._set_anchors(ctx)  # stability rules measure drift from the hold's start
-            events.extend(self._hold_milestones(before, timer.held_s, hold.target_s))
+            events.extend(self._hold_milestones(before, timer.held_s, self.exercise.dose.hold_s or 0.0))
 
     @staticmethod
     def _hold_milestones(before: float, now: float, target: float) -> list[CueCandidate]:
@@ -412,8 +450,9 @@ class ExerciseTracker:
                 lines.append(f"{ex.rep.measure} {v:.0f} deg")
         progress = None
         if ex.hold is not None:
-            lines.append(f"Hold {ev.hold_s:.0f}/{ex.hold.target_s:.0f} s")
-            progress = min(1.0, ev.hold_s / ex.hold.target_s) if ex.hold.target_s else None
+            hold_target = ex.dose.hold_s or 0.0
+            lines.append(f"Hold {ev.hold_s:.0f}/{hold_target:.0f} s")
+            progress = min(1.0, ev.hold_s / hold_target) if hold_target else None
         cue = ev.cue
         level = "info"
         if cue is not None:
@@ -430,17 +469,18 @@ class ExerciseTracker:
     def segment_status(self) -> dict[tuple[int, int], Status]:
         """Skeleton segments coloured by the verdict of the rules that read them, this frame."""
         status: dict[tuple[int, int], Status] = {}
-        ev = self._last
-        if ev is None or ev.side is None:
+        ev, pose = self._last, self._last_pose
+        if ev is None or ev.side is None or pose is None:
             return status
         for rule in self._frame_rules:
             verdict = self._rule_status.get(rule.code)
             if verdict is None or rule.measure is None:
                 continue
             m = self.exercise.measures[rule.measure]
-            idx = [landmark_index(p, m.side or ev.side)[0] for p in m.points]
+            side = m.side_for(pose, ev.side)  # a measure pinned to the lower arm, the front leg...
+            idx = [landmark_index(p, side)[0] for p in m.points]
             s: Status = "fault" if rule.code in ev.faults else "ok"
-            for a, b in zip(idx, idx[1:]):
+            for a, b in zip(idx, idx[1:], strict=False):
                 if status.get((a, b)) != "fault":
                     status[(a, b)] = s
         return status

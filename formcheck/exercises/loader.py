@@ -3,6 +3,17 @@
 Every problem is reported as ``ExerciseFileError`` naming the file, the key and what is wrong,
 e.g. ``glute_bridge.toml: rep.target: must be a number, got "high"``.
 
+Personal limits (safety floors): a rule may say how far a person's calibration profile may loosen
+each of its thresholds, ``limit = { min = 155 }`` ("a profile may lower min to 155, no further"),
+and ``[rep]`` likewise for the target (``limit = { target = 135 }``). A limit must lie on the loose
+side of the value it limits (at or below a ``min``/``min_s``, at or above a ``max``/``max_s``, between
+``start`` and ``target`` for the rep). A threshold without a limit is never loosened by a profile;
+making a rule stricter is always allowed (see ``formcheck.exercises.profile``).
+
+Movement envelope: ``[setup] envelope = { front = 1.0, back = 1.0, up = 0.3 }`` says how far (in
+torso lengths) the exercise's movement reaches beyond the starting position, so the camera check
+leaves room for it (``formcheck.core.exercise.Envelope``; unnamed directions default to 0.2).
+
 The library is the built-in files next to this module plus the user's own folder
 (``formcheck.paths.user_exercises_dir()``); a file that does not load is skipped and reported, so
 one typo never hides the rest of the library.
@@ -10,17 +21,22 @@ one typo never hides the rest of the library.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, get_args
 
 from formcheck.core.exercise import (
+    ADJUSTABLE,
+    ADJUSTABLE_KINDS,
     Condition,
     Dose,
+    Envelope,
     ExerciseDef,
     Group,
     HoldDef,
@@ -108,8 +124,15 @@ class _Reader:
             raise self.err(unknown[0], "unknown key (a typo?)")
 
 
+def _default(cls: type, name: str) -> Any:
+    """A field's default, from the dataclass itself: defaults are written in one place only."""
+    return next(f.default for f in dataclasses.fields(cls) if f.name == name)
+
+
 def _type_name(k: type) -> str:
-    return {float: "a number", int: "a whole number", str: "text", bool: "true or false", list: "a list", dict: "a table"}.get(k, k.__name__)
+    names = {float: "a number", int: "a whole number", str: "text", bool: "true or false", list: "a list",
+             dict: "a table", date: "a date (YYYY-MM-DD, no quotes)"}
+    return names.get(k, k.__name__)
 
 
 def _positive(v: float) -> str | None:
@@ -153,6 +176,8 @@ def load_exercise(path: Path) -> ExerciseDef:
         raise r.err("rules", "two rules share a code")
     if (rep or hold) and setup is None:
         raise r.err("setup", "is required for an exercise that counts reps or holds")
+    if hold is not None and not dose.hold_s:
+        raise r.err("dose", "hold_s (how long to hold) is required for an exercise with a [hold]")
     ex = ExerciseDef(
         id=ex_id,
         name=r.get("name", str),
@@ -166,8 +191,7 @@ def load_exercise(path: Path) -> ExerciseDef:
         hold=hold,
         rules=rules,
         safety=tuple(r.get("safety", list, [])),
-        positive_cue=r.get("positive_cue", str, "Good rep"),
-        source=r.get("source", str, ""),
+        positive_cue=r.get("positive_cue", str, _default(ExerciseDef, "positive_cue")),
     )
     r.finish()
     return ex
@@ -198,11 +222,11 @@ def _measures(r: _Reader) -> dict[str, Measure]:
 def _dose(r: _Reader | None) -> Dose:
     assert r is not None
     d = Dose(
-        sets=r.get("sets", int, 1, lambda v: None if v >= 1 else "must be at least 1"),
-        reps=r.get("reps", int, None, lambda v: None if v >= 1 else "must be at least 1"),
-        hold_s=r.get("hold_s", float, None, _positive),
-        per_side=r.get("per_side", bool, False),
-        rest_s=r.get("rest_s", float, 30.0, lambda v: None if v >= 0 else "must not be negative"),
+        sets=r.get("sets", int, check=lambda v: None if v >= 1 else "must be at least 1"),
+        reps=r.get("reps", int, _default(Dose, "reps"), lambda v: None if v >= 1 else "must be at least 1"),
+        hold_s=r.get("hold_s", float, _default(Dose, "hold_s"), _positive),
+        per_side=r.get("per_side", bool, _default(Dose, "per_side")),
+        rest_s=r.get("rest_s", float, _default(Dose, "rest_s"), lambda v: None if v >= 0 else "must not be negative"),
     )
     r.finish()
     return d
@@ -215,13 +239,27 @@ def _setup(r: _Reader) -> SetupDef:
             raise r.err("landmarks", f"unknown joint {j!r}")
     s = SetupDef(
         views=r.choices("views", get_args(View)),  # type: ignore[arg-type]
-        postures=r.choices("postures", get_args(Posture), []),  # type: ignore[arg-type]
         landmarks=tuple(landmarks),
-        min_visibility=r.get("min_visibility", float, 0.5, lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
-        position_cue=r.get("position_cue", str, "Get into the starting position"),
+        postures=r.choices("postures", get_args(Posture), []),  # type: ignore[arg-type]
+        min_visibility=r.get("min_visibility", float, _default(SetupDef, "min_visibility"),
+                             lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
+        position_cue=r.get("position_cue", str, _default(SetupDef, "position_cue")),
+        envelope=_envelope(r.sub("envelope", None)),
     )
     r.finish()
     return s
+
+
+def _envelope(r: _Reader | None) -> Envelope:
+    """``envelope = { front = 0.9, back = 0.9 }``: torso lengths the movement reaches beyond the
+    starting position (unnamed directions keep the default, ``Envelope``)."""
+    if r is None:
+        return Envelope()
+    default = Envelope()
+    values = {k: r.get(k, float, getattr(default, k), lambda v: None if v >= 0 else "must not be negative")
+              for k in ("front", "back", "up", "down")}
+    r.finish()
+    return Envelope(**values)
 
 
 def _known_measure(r: _Reader, key: str, measures: dict[str, Measure], default: Any = ...) -> Any:
@@ -233,13 +271,23 @@ def _rep(r: _Reader, measures: dict[str, Measure]) -> RepDef:
         measure=_known_measure(r, "measure", measures),
         start=r.get("start", float),
         target=r.get("target", float),
-        hysteresis=r.get("hysteresis", float, 4.0),
-        min_phase_s=r.get("min_phase_s", float, 0.2),
-        min_rest_s=r.get("min_rest_s", float, 0.4),
-        alternating=r.get("alternating", bool, False),
+        hysteresis=r.get("hysteresis", float, _default(RepDef, "hysteresis")),
+        min_phase_s=r.get("min_phase_s", float, _default(RepDef, "min_phase_s")),
+        min_rest_s=r.get("min_rest_s", float, _default(RepDef, "min_rest_s")),
+        alternating=r.get("alternating", bool, _default(RepDef, "alternating")),
     )
     if abs(rep.target - rep.start) <= 2 * rep.hysteresis:
         raise r.err("target", "must differ from start by more than twice the hysteresis")
+    limit = r.sub("limit", None)
+    if limit is not None:
+        value = limit.get("target", float)
+        between = min(rep.start, rep.target) < value <= max(rep.start, rep.target)
+        if not between or abs(value - rep.start) <= 2 * rep.hysteresis:
+            raise limit.err("target", f"must lie between start ({rep.start:g}) and target ({rep.target:g}), more "
+                            f"than twice the hysteresis from start: the loosest target a personal profile "
+                            f"may set; got {value:g}")
+        limit.finish()
+        rep = dataclasses.replace(rep, target_limit=value)
     r.finish()
     return rep
 
@@ -251,11 +299,10 @@ def _hold(r: _Reader, measures: dict[str, Measure]) -> HoldDef:
         c.finish()
     h = HoldDef(
         position=tuple(conditions),
-        target_s=r.get("target_s", float, check=_positive),
-        grace_s=r.get("grace_s", float, 1.0),
-        min_record_s=r.get("min_record_s", float, 1.0),
-        settle_s=r.get("settle_s", float, 1.0),
-        exit_s=r.get("exit_s", float, 0.8),
+        grace_s=r.get("grace_s", float, _default(HoldDef, "grace_s")),
+        min_record_s=r.get("min_record_s", float, _default(HoldDef, "min_record_s")),
+        settle_s=r.get("settle_s", float, _default(HoldDef, "settle_s")),
+        exit_s=r.get("exit_s", float, _default(HoldDef, "exit_s")),
     )
     r.finish()
     return h
@@ -278,8 +325,8 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         code=r.get("code", str, check=lambda v: None if v.replace("_", "").isalnum() else "use letters, digits and _"),
         kind=kind,
         cue=r.get("cue", str),
-        severity=r.get("severity", int, 2, lambda v: None if 1 <= v <= 4 else "must be 1–4"),
-        phase=r.choice("phase", get_args(Phase), "always"),
+        severity=r.get("severity", int, _default(RuleDef, "severity"), lambda v: None if 1 <= v <= 4 else "must be 1–4"),
+        phase=r.choice("phase", get_args(Phase), _default(RuleDef, "phase")),
         measure=_known_measure(r, "measure", measures, None),
         min=r.get("min", float, None),
         max=r.get("max", float, None),
@@ -287,21 +334,48 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         min_s=r.get("min_s", float, None),
         max_s=r.get("max_s", float, None),
         point=r.get("point", str, None, lambda v: None if _joint_ok(v) else f"unknown joint {v!r}"),
-        arm=_known_measure(r, "arm", measures, None),
         leg=_known_measure(r, "leg", measures, None),
-        side=r.choice("side", ("near", "active", "opposite"), "near"),
-        persist_s=r.get("persist_s", float, 0.3),
-        margin=r.get("margin", float, 0.0, lambda v: None if v >= 0 else "must be 0 or more"),
+        side=r.choice("side", ("near", "active", "opposite"), _default(RuleDef, "side")),
+        persist_s=r.get("persist_s", float, _default(RuleDef, "persist_s")),
+        margin=r.get("margin", float, _default(RuleDef, "margin"), lambda v: None if v >= 0 else "must be 0 or more"),
+        views=r.choices("views", get_args(View), []),  # type: ignore[arg-type]
+        relative=r.get("relative", bool, _default(RuleDef, "relative")),
     )
     for need in _RULE_NEEDS[kind]:
         if getattr(rule, need) is None:
             raise r.err(need, f"is required for a {kind} rule")
     if kind in ("range", "peak", "pairing") and rule.min is None and rule.max is None:
         raise r.err("min", f"a {kind} rule needs min and/or max")
+    if rule.relative and rule.phase != "peak":
+        raise r.err("relative", "only a rule judged at the peak (phase = \"peak\") can be relative to the rep's start")
     if kind == "tempo" and rule.min_s is None and rule.max_s is None:
         raise r.err("min_s", "a tempo rule needs min_s and/or max_s")
+    limit = r.sub("limit", None)
+    if limit is not None:
+        rule = _rule_limits(limit, rule)
     r.finish()
     return rule
+
+
+def _rule_limits(r: _Reader, rule: RuleDef) -> RuleDef:
+    """``limit = { min = 155 }``: the loosest value a personal profile may give each threshold."""
+    if rule.kind not in ADJUSTABLE_KINDS:
+        raise r.err("", f"a {rule.kind} rule has no personal thresholds to limit")
+    limits: dict[str, float] = {}
+    for key, lower_is_looser in ADJUSTABLE.items():
+        value = r.get(key, float, None)
+        if value is None:
+            continue
+        base = getattr(rule, key)
+        if base is None:
+            raise r.err(key, f"the rule has no {key} to limit")
+        if (value > base) if lower_is_looser else (value < base):
+            side = "below" if lower_is_looser else "above"
+            raise r.err(key, f"must be at or {side} {key} ({base:g}): it is the loosest value a personal profile "
+                        f"may set; got {value:g}")
+        limits[f"{key}_limit"] = value
+    r.finish()
+    return dataclasses.replace(rule, **limits)
 
 
 @dataclass(frozen=True, slots=True)

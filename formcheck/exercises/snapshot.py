@@ -11,7 +11,8 @@ import dataclasses
 import json
 from typing import Any
 
-from formcheck.core.exercise import Condition, Dose, ExerciseDef, HoldDef, RepDef, RuleDef, SetupDef
+from formcheck.core.body import BodyModel
+from formcheck.core.exercise import Condition, Dose, Envelope, ExerciseDef, HoldDef, RepDef, RuleDef, SetupDef
 from formcheck.core.measures import Measure
 
 
@@ -19,8 +20,14 @@ def to_json(exercise: ExerciseDef) -> str:
     return json.dumps(dataclasses.asdict(exercise), ensure_ascii=False, sort_keys=True)
 
 
+def _known(cls: type, d: dict[str, Any]) -> dict[str, Any]:
+    """The keys ``cls`` still has: a snapshot from an older version may carry fields since removed."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
+
+
 def from_json(text: str) -> ExerciseDef:
-    d: dict[str, Any] = json.loads(text)
+    d: dict[str, Any] = _known(ExerciseDef, json.loads(text))
     setup = d.get("setup")
     hold = d.get("hold")
     return ExerciseDef(
@@ -29,14 +36,17 @@ def from_json(text: str) -> ExerciseDef:
         group=d["group"],
         instructions=d["instructions"],
         camera=d["camera"],
-        dose=Dose(**d["dose"]),
-        setup=None if setup is None else SetupDef(**{k: tuple(v) if isinstance(v, list) else v
-                                                     for k, v in setup.items()}),
-        measures={k: Measure(**{**m, "points": tuple(m["points"])}) for k, m in d["measures"].items()},
-        rep=None if d.get("rep") is None else RepDef(**d["rep"]),
-        hold=None if hold is None else HoldDef(**{**hold, "position": tuple(Condition(**c) for c in hold["position"])}),
-        rules=tuple(RuleDef(**r) for r in d["rules"]),
+        dose=Dose(**_known(Dose, d["dose"])),
+        setup=None if setup is None else SetupDef(**{k: tuple(v) if isinstance(v, list) else
+                                                     Envelope(**v) if k == "envelope" and v is not None else v
+                                                     for k, v in _known(SetupDef, setup).items()}),
+        measures={k: Measure(**{**_known(Measure, m), "points": tuple(m["points"])}) for k, m in d["measures"].items()},
+        rep=None if d.get("rep") is None else RepDef(**_known(RepDef, d["rep"])),
+        hold=None if hold is None else HoldDef(**{**_known(HoldDef, hold),
+                                                  "position": tuple(Condition(**c) for c in hold["position"])}),
+        rules=tuple(RuleDef(**{**_known(RuleDef, r), "views": tuple(r.get("views", ()))}) for r in d["rules"]),
         safety=tuple(d["safety"]),
         positive_cue=d["positive_cue"],
-        source=d["source"],
+        profile=d.get("profile", ""),  # sets recorded before profiles existed: population thresholds
+        body=None if d.get("body") is None else BodyModel(**{**d["body"], "views": tuple(d["body"]["views"])}),
     )

@@ -22,7 +22,14 @@ from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.frames import FrameSourceError, VideoFileSource, prefetch
 from formcheck.pipeline.model_store import ModelError
 from formcheck.pipeline.parallel import (
-    CHUNK_S, OVERLAP_S, PosedFrame, PoseStream, PoseWorkers, WorkerDied, plan_chunks, video_duration_ms,
+    CHUNK_S,
+    OVERLAP_S,
+    PosedFrame,
+    PoseStream,
+    PoseWorkers,
+    WorkerDied,
+    plan_chunks,
+    video_duration_ms,
 )
 from formcheck.pipeline.pose import PoseError, PoseEstimator
 from formcheck.pipeline.recorder import RECORDING_ERRORS, SessionRecorder, recording_failed
@@ -92,11 +99,13 @@ def analyze_video(
     estimator: PoseEstimator | None = None,
     record: Callable[[], SessionRecorder] | None = None,
     poses: PoseStream | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
 ) -> AnalysisResult:
     """Analyse ``video``; with ``out_dir`` write report.json, landmarks.npz (and annotated.mp4).
 
     ``poses`` gives the video's frames with their poses (``PoseWorkers.open`` for several cores);
     by default they are found here, with ``estimator`` and ``smoothing``.
+    ``on_progress(frames done, frames expected)`` is called after each frame (a progress bar).
     ``record`` makes the session recorder. It is called only once the video, the model and the
     output folder have opened, so a file that can't be read leaves no empty session behind. A
     recording that fails part-way (disk full) stops with a message; the analysis goes on.
@@ -146,6 +155,8 @@ def analyze_video(
                         recorder.abandon(f"recording failed: {exc}")
                         recorder = None
                 bar.update(1)
+                if on_progress is not None:
+                    on_progress(len(track), info.frame_count)
         if tracker is not None:
             ended = [*pending, *tracker.end_counting(t_ms), SetEnded(t_ms, summarise_set(1, tracker, "video_end"))]
             if recorder is not None:
@@ -258,7 +269,7 @@ def analyze_videos(
                 streams.append(workers.open(video, pictures=annotated))
             except ANALYSIS_ERRORS as exc:
                 streams.append(exc)
-        for (video, out_dir), stream in zip(targets, streams):
+        for (video, out_dir), stream in zip(targets, streams, strict=True):
             if isinstance(stream, Exception):
                 yield BatchItem(video, out_dir, error=stream)
             else:

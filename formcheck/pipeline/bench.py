@@ -159,7 +159,7 @@ class JobsBenchResult:
             f"run  1 process  {n:>12s}  ratio  cores used: ours / other processes'  "
             f"reps, faults and holds with {n}",
         ]
-        for i, (one, many) in enumerate(zip(self.single, self.parallel)):
+        for i, (one, many) in enumerate(zip(self.single, self.parallel, strict=True)):
             lines.append(f"{i + 1:3d}  {one.fps:5.1f} fps  {many.fps:8.1f} fps  {many.fps / one.fps:5.2f}  "
                          f"{one.cores:.2f}/{others(one):<4s} then {many.cores:.2f}/{others(many):<4s}  "
                          f"{self.differences[i]}")
@@ -203,9 +203,9 @@ def compare_verdicts(one: dict[str, Any], other: dict[str, Any]) -> str:
     counts = {kind: (len(a[kind]), len(b[kind])) for kind in a}
     if any(x != y for x, y in counts.values()):
         return "DIFFERENT counts: " + ", ".join(f"{k} {x} vs {y}" for k, (x, y) in counts.items() if x != y)
-    pairs = [(kind, x, y) for kind in a for x, y in zip(a[kind], b[kind])]
+    pairs = [(kind, x, y) for kind in a for x, y in zip(a[kind], b[kind], strict=True)]
     faults = sum(x[3 if kind != "holds" else 4:] != y[3 if kind != "holds" else 4:] for kind, x, y in pairs)
-    moved = [abs(u - v) for kind, x, y in pairs for u, v in zip(x[:3 if kind == "holds" else 2], y)]
+    moved = [abs(u - v) for kind, x, y in pairs for u, v in zip(x[:3 if kind == "holds" else 2], y, strict=False)]
     shift = max(moved)
     total = sum(len(v) for v in a.values())
     return (f"same counts; faults or sides differ on {faults} of {total}; "
@@ -252,7 +252,8 @@ def run_jobs_bench(
                         report = analyze_video(video, None, tracker=tracker, progress=False,
                                                poses=workers.open(video)).report
                 wall = time.perf_counter() - start
-                cpu, busy = _cpu_s() - cpu, _busy_s() - busy if busy is not None else None
+                cpu, busy_now = _cpu_s() - cpu, _busy_s()
+                busy = busy_now - busy if busy is not None and busy_now is not None else None
                 others = None if busy is None else max(0.0, (busy - cpu) / wall)
                 run = Run(report["video"]["frames"] / wall, cpu, wall, others)
                 if n == 1:

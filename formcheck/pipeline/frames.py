@@ -385,6 +385,12 @@ def paced(
         yield frame
 
 
+def brightness(image: np.ndarray) -> float:
+    """A picture's mean luminance, 0–255 (``formcheck.core.placement.DARK_FRAME`` is too dark)."""
+    small = cv2.resize(image, (64, 48), interpolation=cv2.INTER_AREA)
+    return float(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).mean())
+
+
 def open_source(spec: str | int | Path) -> FrameSource:
     """Open a source from a user's words: a camera index/device (0, /dev/video0), a video or a folder."""
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):

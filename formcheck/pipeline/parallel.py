@@ -229,7 +229,7 @@ def pose_chunk(job: ChunkJob) -> ChunkPoses:
                 rows["people"].append(-1 if raw.people is None else raw.people)
                 rows["pose"].append(raw.pose)
                 rows["smoothed"].append(smoothed.pose)
-                rows["crc"].append(zlib.crc32(frame.image) if shared else 0)
+                rows["crc"].append(zlib.crc32(frame.image.data) if shared else 0)
         info = source.info
     finally:
         source.close()
@@ -480,5 +480,5 @@ def _exact_join(previous: ChunkPoses, current: ChunkPoses, chunk: Chunk) -> bool
     theirs, mine = _overlap(previous, current, chunk)
     last = min(_JOIN_FRAMES, len(mine))
     return last > 0 and all(
-        current.same_pose(int(i), previous, int(j)) for i, j in zip(mine[-last:], theirs[-last:])
+        current.same_pose(int(i), previous, int(j)) for i, j in zip(mine[-last:], theirs[-last:], strict=True)
     )

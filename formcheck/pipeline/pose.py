@@ -179,7 +179,7 @@ def _to_poses(result: object, width: int, height: int) -> list[Pose]:
     image_lms = getattr(result, "pose_landmarks", None) or []
     world_lms = getattr(result, "pose_world_landmarks", None) or []
     poses = []
-    for img, world in zip(image_lms, world_lms):
+    for img, world in zip(image_lms, world_lms, strict=False):
         if len(img) != NUM_LANDMARKS or len(world) != NUM_LANDMARKS:
             continue
         image = np.array([(p.x * width, p.y * height, p.z * width) for p in img], dtype=np.float32)

@@ -17,6 +17,7 @@ import os
 import queue
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,34 +26,54 @@ import cv2
 import numpy as np
 
 from formcheck.core.events import (
-    CueRaised, Event, HoldEnded, PainStopped, RepCompleted, SetEnded, SetStarted,
+    RATING_EVENTS,
+    CueRaised,
+    EffortRated,
+    Event,
+    HoldEnded,
+    PainRated,
+    PainStopped,
+    RepCompleted,
+    SessionFlagged,
+    SetEnded,
+    SetStarted,
 )
+from formcheck.core.landmarks import PoseResult
 from formcheck.core.tracker import FrameEvaluation
+from formcheck.exercises.profile import POPULATION
 from formcheck.exercises.snapshot import to_json
 from formcheck.pipeline.results_json import hold_json, rep_json
 from formcheck.pipeline.runner import FrameOutput
 from formcheck.pipeline.session_folder import (
-    EVENTS_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META, track_row, write_json_atomic,
+    EVENTS_FILE,
+    TRACK_FILE,
+    VIDEO_FILE,
+    VIDEO_META,
+    track_row,
+    write_json_atomic,
 )
 from formcheck.pipeline.store import EventIndexer, Store, StoreError
 
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 1000
+PRE_ROLL_FRAMES = 60  # about 2 s of frames before the first set are kept with the session
 # What stops a recording (disk full, folder removed, database gone): coaching goes on without it.
 RECORDING_ERRORS = (OSError, sqlite3.Error, StoreError)
 
 
 class SessionRecorder:
-    def __init__(self, store: Store, person: str, source: str, kind: str, keep_video_fps: float | None = None) -> None:
+    def __init__(self, store: Store, person: str, source: str, kind: str, keep_video_fps: float | None = None,
+                 programme: tuple[str, int] | None = None) -> None:
         self.store = store
-        self.session_id, self.folder = store.start_session(person, source, kind)
+        self.session_id, self.folder = store.start_session(person, source, kind, programme)
         self._track = (self.folder / TRACK_FILE).open("ab")
         self._events = (self.folder / EVENTS_FILE).open("a", encoding="utf-8")
         self._rows: list[np.ndarray] = []
         self._pending: list[Event] = []
         self._index = EventIndexer(store, self.session_id)
         self._primary: str | None = None
+        self._goal: float | None = None  # the set's personal goal, for each rep's progress
         self._counts = {"rep": 0, "attempt": 0}
         self._last_flush_ms: int | None = None
         self._last_t_ms = 0
@@ -65,32 +86,32 @@ class SessionRecorder:
         self.closed = False
 
     # ---- per frame -----------------------------------------------------------------------------
-    def on_frame(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event],
-                 picture: bool = True) -> None:
-        """One frame's picture and landmarks (``out`` None: events made by a command) and its events.
+    def on_frame(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event]) -> None:
+        """One frame's picture and pose (``out`` None: events made by a command) and its events."""
+        self.record(out.pose if out else None, out.frame.image if out else None, evaluation, events)
 
-        ``picture`` False: keep the landmarks but not the picture (the video repeats the last one).
-        """
+    def record(self, pose: PoseResult | None, image: np.ndarray | None, evaluation: FrameEvaluation | None,
+               events: Sequence[Event]) -> None:
+        """The pose the engine saw, the camera picture (None: keep the last one in the video) and the
+        frame's events; ``pose`` None for events made by a command (no new frame)."""
         for e in events:
             if isinstance(e, SetStarted):
                 self._primary = e.exercise.rep.measure if e.exercise.rep else None
+                self._goal = e.exercise.rep.goal if e.exercise.rep else None
         self._pending.extend(events)
-        if out is not None:
-            t = out.frame.t_ms
+        if pose is not None:
+            t = pose.t_ms
             self._last_t_ms = t
-            self._rows.append(self._track_row(out, evaluation))
-            if self._keep_video and picture:
-                self._write_video(t, out.frame.image)
+            primary = evaluation.values.get(self._primary, math.nan) if evaluation and self._primary else math.nan
+            self._rows.append(track_row(pose, primary))
+            if self._keep_video and image is not None:
+                self._write_video(t, image)
             if self._last_flush_ms is None:
                 self._last_flush_ms = t
             if t - self._last_flush_ms >= FLUSH_MS:
                 self.flush(t)
-        elif any(isinstance(e, (SetEnded, PainStopped)) for e in events):
-            self.flush()  # the end of a set is saved at once, not a second later
-
-    def _track_row(self, out: FrameOutput, evaluation: FrameEvaluation | None) -> np.ndarray:
-        primary = evaluation.values.get(self._primary, math.nan) if evaluation and self._primary else math.nan
-        return track_row(out.pose, primary)
+        elif any(isinstance(e, (SetEnded, PainStopped, *RATING_EVENTS)) for e in events):
+            self.flush()  # the end of a set, or a rating, is saved at once, not a second later
 
     def _write_video(self, t_ms: int, image: np.ndarray) -> None:
         if self._video is None:
@@ -138,7 +159,8 @@ class SessionRecorder:
         if isinstance(e, SetStarted):
             self._counts = {"rep": 0, "attempt": 0}
             return {"type": "set_start", "t_s": e.t_ms / 1000, "exercise": e.exercise.id, "number": e.number,
-                    "prescribed": e.exercise.dose.text(), "definition": json.loads(to_json(e.exercise))}
+                    "prescribed": e.exercise.dose.text(), "profile": e.exercise.profile or POPULATION,
+                    "definition": json.loads(to_json(e.exercise))}
         if isinstance(e, CueRaised):
             return {"type": "cue", "t_s": e.t_ms / 1000, "kind": e.cue.kind, "text": e.cue.text}
         if isinstance(e, PainStopped):
@@ -146,11 +168,18 @@ class SessionRecorder:
         if isinstance(e, RepCompleted):
             kind = "rep" if e.rep.reached else "attempt"
             self._counts[kind] += 1
-            return {"type": kind, **rep_json(self._counts[kind], e.rep)}
+            return {"type": kind, **rep_json(self._counts[kind], e.rep, self._goal)}
         if isinstance(e, HoldEnded):
             return {"type": "hold", **hold_json(e.hold)}
         if isinstance(e, SetEnded):
             return {"type": "set_end", "t_s": e.t_ms / 1000, "ended_by": e.summary.ended_by}
+        if isinstance(e, PainRated):
+            return {"type": "pain", "t_s": e.t_ms / 1000, "moment": e.moment, "exercise": e.exercise, "score": e.score}
+        if isinstance(e, EffortRated):
+            return {"type": "effort", "t_s": e.t_ms / 1000, "moment": "exercise", "exercise": e.exercise,
+                    "score": e.score}
+        if isinstance(e, SessionFlagged):
+            return {"type": "flag", "t_s": e.t_ms / 1000, "reason": e.reason}
         return None
 
     def finish(self, status: str = "complete", reason: str | None = None) -> None:
@@ -200,39 +229,46 @@ def recording_failed(exc: BaseException, folder: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Item:
-    out: FrameOutput | None
+    pose: PoseResult | None
+    image: np.ndarray | None  # dropped when the queue is long, so a slow disk can't fill memory
     evaluation: FrameEvaluation | None
     events: tuple[Event, ...]
-    picture: bool
 
 
 class BackgroundRecorder:
     """A ``SessionRecorder`` on its own thread, fed through a queue.
 
     ``make`` runs on the recording thread and opens its own ``Store`` (SQLite connections belong to
-    one thread). The session is created with the first set (never for a source that shows nothing). When the
+    one thread). The session is created with the first set (never for a source that shows nothing);
+    ratings given before it (pain before the session) are kept and saved first. When the
     disk is slow, frames beyond ``MAX_QUEUED`` lose their picture (the video repeats the previous
-    one) but never their landmarks or events. ``on_error`` is called (from this thread) with one
+    one; memory stays bounded) but never their landmarks or events. ``on_error`` is called (from this thread) with one
     sentence when recording stops.
     """
 
     MAX_QUEUED = 90  # about 3 s of camera pictures
 
-    def __init__(self, make: Callable[[], SessionRecorder], on_error: Callable[[str], None]) -> None:
+    def __init__(self, make: Callable[[], SessionRecorder], on_error: Callable[[str], None],
+                 keeps_video: bool = False) -> None:
         self._make = make
+        self._keeps_video = keeps_video  # else pictures are never queued
         self._on_error = on_error
         self._queue: queue.Queue[_Item | None] = queue.Queue()
         self.recorder: SessionRecorder | None = None
         self.failed = False
         self.session_id: int | None = None
         self._end: tuple[str, str | None] = ("complete", None)
+        self._early: list[Event] = []  # ratings given before the session exists
+        self._pre_roll: deque[_Item] = deque(maxlen=PRE_ROLL_FRAMES)
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
 
     def put(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event]) -> None:
         if self.failed:
             return
-        self._queue.put(_Item(out, evaluation, tuple(events), self._queue.qsize() <= self.MAX_QUEUED))
+        keep = out is not None and self._keeps_video and self._queue.qsize() <= self.MAX_QUEUED
+        image = out.frame.image if keep and out is not None else None
+        self._queue.put(_Item(out.pose if out else None, image, evaluation, tuple(events)))
 
     def close(self, status: str = "complete", reason: str | None = None, timeout: float = 30.0) -> None:
         """Write everything queued, end the session with ``status``, and stop the thread."""
@@ -250,10 +286,19 @@ class BackgroundRecorder:
             try:
                 if self.recorder is None:
                     if not any(isinstance(e, SetStarted) for e in item.events):
+                        self._early += [e for e in item.events if isinstance(e, RATING_EVENTS)]
+                        if item.pose is not None:
+                            self._pre_roll.append(item)
                         continue
                     self.recorder = self._make()
                     self.session_id = self.recorder.session_id
-                self.recorder.on_frame(item.out, item.evaluation, item.events, item.picture)
+                    self.recorder.record(None, None, None, self._early)
+                    # The moments before the first set: its first rep may have begun there (it counts),
+                    # and the replay and a re-judging need them.
+                    for before in self._pre_roll:
+                        self.recorder.record(before.pose, before.image, before.evaluation, ())
+                    self._pre_roll.clear()
+                self.recorder.record(item.pose, item.image, item.evaluation, item.events)
             except RECORDING_ERRORS as exc:
                 self._fail(exc)
         if self.recorder is not None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from formcheck.pipeline.programme_store import PROGRAMMES_DIR, index_folder
 from formcheck.pipeline.session_folder import EVENTS_FILE, REVIEW_FILE, read_jsonl, read_session_json, read_track
 from formcheck.pipeline.store import SESSIONS_DIR, EventIndexer, Store
 
@@ -30,13 +31,14 @@ class RepairReport:
     holds: int = 0
     reviews: int = 0
     frames: int = 0
+    programmes: int = 0
     kept_old: Path | None = None
     skipped: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         lines = [f"rebuilt {self.database} from {self.sessions} session folder(s): {self.sets} sets, "
                  f"{self.reps} reps/attempts, {self.holds} holds, {self.reviews} verdicts/notes, "
-                 f"{self.frames} tracked frames"]
+                 f"{self.frames} tracked frames, {self.programmes} programme version(s)"]
         if self.kept_old:
             lines.append(f"the previous database is kept as {self.kept_old}")
         lines += [f"skipped {s}" for s in self.skipped]
@@ -69,6 +71,9 @@ def repair(database: Path) -> RepairReport:
                 report.reviews += index.apply_review(line)
             report.sessions += 1
             report.frames += len(read_track(folder))
+        with store.transaction():
+            report.programmes, problems = index_folder(store, data / PROGRAMMES_DIR)
+        report.skipped += problems
         store.recover_orphans()
         counts = {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("sets", "reps", "holds")}
         report.sets, report.reps, report.holds = counts["sets"], counts["reps"], counts["holds"]

@@ -12,6 +12,7 @@ import html
 import io
 import json
 import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,15 @@ import numpy as np  # noqa: E402
 from formcheck.core.exercise import ExerciseDef  # noqa: E402
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
 from formcheck.exercises.snapshot import from_json  # noqa: E402
+from formcheck.pipeline.adherence import Adherence, adherence, stopped_for_pain  # noqa: E402
+from formcheck.pipeline.evidence import evidence, evidence_frame, evidence_plot, session_video  # noqa: E402
+from formcheck.pipeline.fhir import fhir_json  # noqa: E402
 from formcheck.pipeline.session_folder import read_track  # noqa: E402
 from formcheck.pipeline.store import Store  # noqa: E402
 
 CSV_FIELDS = ("session", "person", "started", "source", "exercise", "set", "kind", "number", "side", "start_s",
               "end_s", "duration_s", "peak_deg", "range_deg", "fault_code", "fault_message", "fault_t_s",
-              "therapist_agrees", "notes")
+              "therapist_agrees", "notes", "profile", "goal_pct")
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -76,12 +80,13 @@ def report_csv(store: Store, session_ids: list[int]) -> str:
         rows: list[dict[str, Any]] = []
         sets = {st["id"]: st for st in d["sets"]}
         for st in d["sets"]:
-            in_set = session | {"exercise": st["exercise"], "set": st["number"]}
+            in_set = session | {"exercise": st["exercise"], "set": st["number"], "profile": st["profile"]}
             for r in st["reps"]:
                 rows += _fault_rows(in_set | {
                     "kind": "attempt" if r["attempt"] else "rep", "number": r["index"], "side": r["side"] or "",
                     "start_s": r["start_s"], "end_s": r["end_s"], "peak_deg": r["metrics"].get("peak_deg", ""),
-                    "range_deg": r["metrics"].get("range_deg", ""), "notes": " | ".join(r["notes"])}, r["faults"])
+                    "range_deg": r["metrics"].get("range_deg", ""), "goal_pct": r["metrics"].get("goal_pct", ""),
+                    "notes": " | ".join(r["notes"])}, r["faults"])
             for i, h in enumerate(st["holds"], 1):
                 rows += _fault_rows(in_set | {
                     "kind": "hold", "number": i, "side": h["side"] or "", "start_s": h["start_s"],
@@ -145,17 +150,11 @@ def angle_plot(track: np.ndarray, st: dict[str, Any], measure: str, lines: list[
     return _png(fig)
 
 
-def _thumbnail(source: str, t_s: float) -> str | None:
-    """A frame of the session's video at ``t_s`` (None when the video is not available)."""
-    if not Path(source).is_file():
+def _frame_uri(video: tuple[Path, float] | None, track: np.ndarray, t_s: float, label: str) -> str | None:
+    """The picture at the fault, with the skeleton and the value that fired (None: no video)."""
+    image = evidence_frame(video, track, t_s, label) if video is not None else None
+    if image is None:
         return None
-    cap = cv2.VideoCapture(source)
-    cap.set(cv2.CAP_PROP_POS_MSEC, t_s * 1000)
-    ok, image = cap.read()
-    cap.release()
-    if not ok:
-        return None
-    image = cv2.resize(image, (240, int(240 * image.shape[0] / image.shape[1])))
     ok, png = cv2.imencode(".png", image)
     return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode() if ok else None
 
@@ -169,23 +168,89 @@ def progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
             continue
         flagged = sum(1 for r in reps if r["faults"])
         rom = [r["metrics"].get("range_deg") for r in reps if r["metrics"].get("range_deg") is not None]
+        goal = [r["metrics"]["goal_pct"] for r in reps if r["metrics"].get("goal_pct") is not None]
         points.append((d["started"][:10] + f" #{d['id']}", len(reps), 100 * flagged / len(reps) if reps else 0,
-                       float(np.mean(rom)) if rom else math.nan, sum(h["duration_s"] for h in holds)))
+                       float(np.mean(rom)) if rom else math.nan, sum(h["duration_s"] for h in holds),
+                       float(np.mean(goal)) if goal else math.nan))
     if len(points) < 2:
         return None
     labels = [p[0] for p in points]
-    panels = [(1, "reps per session"), (2, "flagged reps (%)"), (3, "range of motion (°)"), (4, "hold time (s)")]
+    panels = [(1, "reps per session"), (2, "flagged reps (%)"), (3, "range of motion (°)"), (4, "hold time (s)"),
+              (5, "% of personal goal")]
     # Only what this exercise has: rep panels for rep exercises, hold time for holds.
     panels = [(i, t) for i, t in panels if any(p[i] for p in points if not math.isnan(p[i]))]
     fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 2.6), squeeze=False)
-    for ax, (idx, title) in zip(axes[0], panels):
+    for ax, (idx, title) in zip(axes[0], panels, strict=False):
         ax.plot(range(len(points)), [p[idx] for p in points], marker="o")
         ax.set_title(title, fontsize=9)
         ax.set_xticks(range(len(points)), labels, rotation=45, ha="right", fontsize=7)
     return _png(fig)
 
 
-def report_html(store: Store, session_ids: list[int]) -> str:
+def adherence_plot(a: Adherence) -> str | None:
+    """Per week: days and sets done against prescribed (sessions stopped for pain marked ×), pain
+    before/after and effort, flagged-rep rate and range of motion."""
+    if not a.weeks:
+        return None
+    x = np.arange(len(a.weeks))
+    labels = [w.label for w in a.weeks]
+    fig, axes = plt.subplots(1, 4, figsize=(13, 2.8))
+    for ax, done, due, title in ((axes[0], "days", "prescribed_days", "days exercised / prescribed"),
+                                 (axes[1], "sets", "prescribed_sets", "sets completed / prescribed")):
+        ax.bar(x, [getattr(w, done) for w in a.weeks], color="#1565c0", label="done")
+        ax.plot(x, [getattr(w, due) or math.nan for w in a.weeks], "_", color="#263238", ms=18, mew=2,
+                label="prescribed")
+        ax.set_title(title, fontsize=9)
+    stopped = [(i, w.days) for i, w in enumerate(a.weeks) if w.pain_stopped]
+    if stopped:
+        axes[0].plot(*zip(*stopped, strict=False), "x", color="#b3261e", ms=10, mew=2, label="stopped for pain")
+    axes[0].legend(fontsize=7)
+
+    def line(ax: plt.Axes, values: list[float | None], **kw: Any) -> None:
+        ax.plot(x, [math.nan if v is None else v for v in values], marker="o", **kw)
+
+    line(axes[2], [w.pain_before for w in a.weeks], color="#607d8b", label="pain before")
+    line(axes[2], [w.pain_after for w in a.weeks], color="#b3261e", label="pain after")
+    line(axes[2], [w.effort for w in a.weeks], color="#2e7d32", label="effort")
+    axes[2].set_ylim(0, 10)
+    axes[2].set_title("pain and effort (0–10)", fontsize=9)
+    axes[2].legend(fontsize=7)
+    line(axes[3], [w.flagged_percent for w in a.weeks], color="#b3261e", label="flagged reps (%)")
+    line(axes[3], [w.rom_deg for w in a.weeks], color="#1565c0", label="range of motion (°)")
+    axes[3].set_title("flagged reps and range of motion", fontsize=9)
+    axes[3].legend(fontsize=7)
+    for ax in axes:
+        ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
+    return _png(fig)
+
+
+def adherence_html(a: Adherence) -> list[str]:
+    e = html.escape
+    parts = [f"<h2>Adherence</h2><p><b>{e(a.last_session_text())}</b>"
+             + (f" · {len(a.pain_stopped)} session(s) stopped for pain" if a.pain_stopped else "") + "</p>",
+             "<table><tr><th>week of</th><th>days</th><th>exercises</th><th>sets</th><th>pain before → after</th>"
+             "<th>effort</th><th>flagged</th><th>range of motion</th><th>stopped for pain</th></tr>"]
+
+    def of(n: int, due: int) -> str:
+        return f"{n} / {due}" if due else str(n)
+
+    def num(v: float | None, unit: str = "") -> str:
+        return "–" if v is None else f"{v:.1f}{unit}"
+
+    for w in a.weeks:
+        parts.append(f"<tr><td>{w.start}</td><td>{of(w.days, w.prescribed_days)}</td>"
+                     f"<td>{of(w.exercises, w.prescribed_exercises)}</td><td>{of(w.sets, w.prescribed_sets)}</td>"
+                     f"<td>{num(w.pain_before)} → {num(w.pain_after)}</td><td>{num(w.effort)}</td>"
+                     f"<td>{num(w.flagged_percent, ' %')}</td><td>{num(w.rom_deg, '°')}</td>"
+                     f"<td>{w.pain_stopped or ''}</td></tr>")
+    parts.append("</table>")
+    img = adherence_plot(a)
+    if img:
+        parts.append(f"<img alt='adherence per week' src='{img}'>")
+    return parts
+
+
+def report_html(store: Store, session_ids: list[int], today: date | None = None) -> str:
     e = html.escape
     details = [store.session_detail(s) for s in session_ids]
     people = sorted({d["person"] for d in details})
@@ -200,6 +265,8 @@ def report_html(store: Store, session_ids: list[int]) -> str:
         f"<p>{len(details)} session(s). Reps flagged by the app are shown with the therapist's verdict "
         "(agree / disagree) where one was given.</p>",
     ]
+    if len(people) == 1:
+        parts += adherence_html(adherence(store, people[0], today))
     exercises = sorted({st["exercise"] for d in details for st in d["sets"]})
     for ex in exercises:
         img = progress_plot(details, ex)
@@ -211,15 +278,28 @@ def report_html(store: Store, session_ids: list[int]) -> str:
         parts.append(f"<p>Source: {e(d['source'])} ({e(d['kind'])}), status <b>{e(d['status'])}</b>{why}.")
         if d["pain_stops"]:
             parts.append(f" <b class='flag'>Stopped for pain {len(d['pain_stops'])}×.</b>")
+        elif stopped_for_pain(d):
+            parts.append(" <b class='flag'>Stopped for pain.</b>")
+        if d["programme_version"] is not None:
+            parts.append(f" Followed programme version {d['programme_version']}.")
         parts.append("</p>")
-        parts.append("<table><tr><th>exercise</th><th>set</th><th>done</th><th>prescribed</th><th>flagged</th><th>ended</th></tr>")
+        if d["pain_before"] is not None or d["pain_after"] is not None:
+            pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
+            efforts = ", ".join(f"{r['exercise']} {r['score']}" for r in d["ratings"] if r["kind"] == "effort")
+            parts.append(f"<p>Pain before → after: {pain} (0–10)" + (f"; effort: {e(efforts)}" if efforts else "")
+                         + "</p>")
+        if d["flag"]:
+            parts.append(f"<p class='flag'><b>Flagged for the therapist:</b> {e(d['flag'])}</p>")
+        parts.append("<table><tr><th>exercise</th><th>set</th><th>done</th><th>prescribed</th><th>flagged</th><th>ended</th>"
+                     "<th>judged with</th></tr>")
         for st in d["sets"]:
             reps = [r for r in st["reps"] if not r["attempt"]]
             held = sum(h["duration_s"] for h in st["holds"])
             done = f"{len(reps)} reps" if reps or not st["holds"] else f"{held:.0f} s held"
             flagged = sum(1 for r in reps if r["faults"]) + sum(1 for h in st["holds"] if h["faults"])
             parts.append(f"<tr><td>{e(st['exercise'])}</td><td>{st['number']}</td><td>{e(done)}</td>"
-                         f"<td>{e(st['prescribed'])}</td><td>{flagged}</td><td>{e(st['ended_by'] or '')}</td></tr>")
+                         f"<td>{e(st['prescribed'])}</td><td>{flagged}</td><td>{e(st['ended_by'] or '')}</td>"
+                         f"<td>{e(st['profile'])}</td></tr>")
         parts.append("</table>")
         track = read_track(Path(d["folder"]))
         for st in d["sets"]:
@@ -230,8 +310,13 @@ def report_html(store: Store, session_ids: list[int]) -> str:
             flagged_items = [r for r in st["reps"] if r["faults"]] + [h | {"index": "hold"} for h in st["holds"] if h["faults"]]
             if flagged_items:
                 parts.append("<h3>Flagged</h3><div>")
+                video = session_video(Path(d["folder"]), d["source"])
+                judged = judged_with(st)
                 for r in flagged_items:
-                    thumb = _thumbnail(d["source"], (r["start_s"] + r["end_s"]) / 2)
+                    first = r["faults"][0]
+                    curve, label = evidence(d, st, r, first, track, judged)
+                    thumb = _frame_uri(video, track, first["t_s"], label)
+                    plot = evidence_plot(curve, first["t_s"], span=(r["start_s"], r["end_s"])) if curve else None
                     faults = "".join(
                         f"<li>{e(f['message'])} <small>({e(f['code'])}, {f['t_s']:.1f} s)</small> "
                         + ("" if f["agree"] is None else ("<b class='ok'>therapist agrees</b>" if f["agree"]
@@ -239,9 +324,17 @@ def report_html(store: Store, session_ids: list[int]) -> str:
                         + "</li>" for f in r["faults"])
                     notes = "".join(f"<p><i>Note: {e(n)}</i></p>" for n in r.get("notes", []))
                     img = f"<img alt='frame' src='{thumb}'>" if thumb else "<p><small>(video not kept)</small></p>"
+                    why = f"<img alt='{e(first['code'])} over the rep' src='{plot}' width='240'>" if plot else ""
                     parts.append(f"<div class='card'>{img}<b>Rep {e(str(r['index']))}</b> "
-                                 f"{r['start_s']:.1f}–{r['end_s']:.1f} s<ul>{faults}</ul>{notes}</div>")
+                                 f"{r['start_s']:.1f}–{r['end_s']:.1f} s<ul>{faults}</ul>{why}{notes}</div>")
                 parts.append("</div>")
+            unjudged = [r for r in st["reps"] if r["not_judged"]]
+            if unjudged:
+                parts.append("<h3>Not judged</h3><ul>")
+                parts += [f"<li><b>Rep {r['index']}</b> {r['start_s']:.1f}–{r['end_s']:.1f} s: "
+                          + e("; ".join(f"{n['code']}: {n['reason']}" for n in r["not_judged"])) + "</li>"
+                          for r in unjudged]
+                parts.append("</ul>")
             noted = [r for r in st["reps"] if r["notes"] and not r["faults"]]  # flagged ones have cards above
             if noted:
                 parts.append("<h3>Notes on clean reps</h3><ul>")
@@ -255,7 +348,7 @@ def report_html(store: Store, session_ids: list[int]) -> str:
 
 
 def write_report(store: Store, session_ids: list[int], fmt: str, out: Path | None) -> str:
-    text = {"json": report_json, "csv": report_csv, "html": report_html}[fmt](store, session_ids)
+    text = {"json": report_json, "csv": report_csv, "html": report_html, "fhir": fhir_json}[fmt](store, session_ids)
     if out is not None:
         out.write_text(text, encoding="utf-8")
     return text

@@ -23,13 +23,15 @@ def not_judged_json(not_judged: dict[str, str]) -> list[dict[str, str]]:
     return [{"code": c, "reason": why} for c, why in not_judged.items()]
 
 
-def rep_json(index: int, r: RepRecord) -> dict[str, Any]:
+def rep_json(index: int, r: RepRecord, goal: float | None = None) -> dict[str, Any]:
+    """One rep or attempt; with a personal ``goal`` (``RepDef.goal``) its progress toward it."""
     metrics = {
         "peak_deg": _round(r.peak),
         "range_deg": _round(abs(r.peak - r.low)),
         "up_s": r.phase_s("up"),
         "top_s": r.phase_s("top"),
         "down_s": r.phase_s("down"),
+        "goal_pct": goal_pct(r, goal),
     }
     return {
         "index": index,
@@ -40,6 +42,14 @@ def rep_json(index: int, r: RepRecord) -> dict[str, Any]:
         "not_judged": not_judged_json(r.not_judged),
         "metrics": {k: v for k, v in metrics.items() if v is not None},
     }
+
+
+def goal_pct(r: RepRecord, goal: float | None) -> float | None:
+    """How far the rep got from its rest value toward the personal goal, in percent (100 = the goal
+    reached); None without a goal or when the rep started at the goal already."""
+    if goal is None or math.isnan(r.peak) or math.isnan(r.low) or goal == r.low:
+        return None
+    return round(100 * (r.peak - r.low) / (goal - r.low))
 
 
 def hold_json(h: HoldRecord) -> dict[str, Any]:
@@ -56,9 +66,11 @@ def hold_json(h: HoldRecord) -> dict[str, Any]:
 def results_json(tracker: ExerciseTracker) -> dict[str, Any]:
     """Reps, attempts and holds of a finished analysis (a hold still running is closed first)."""
     tracker.finish()
+    rep = tracker.exercise.rep
+    goal = rep.goal if rep is not None else None
     return {
-        "reps": [rep_json(i + 1, r) for i, r in enumerate(tracker.reps)],
-        "attempts": [rep_json(i + 1, r) for i, r in enumerate(tracker.attempts)],
+        "reps": [rep_json(i + 1, r, goal) for i, r in enumerate(tracker.reps)],
+        "attempts": [rep_json(i + 1, r, goal) for i, r in enumerate(tracker.attempts)],
         "holds": [hold_json(h) for h in tracker.holds],
     }
 

@@ -19,7 +19,8 @@ from formcheck.core.tracker import FrameEvaluation
 
 
 class PoseStage(Protocol):
-    model_name: str
+    @property
+    def model_name(self) -> str: ...
 
     def process(self, frame: Frame) -> PoseResult: ...
 

@@ -3,10 +3,14 @@
     sessions/20261125-101502-3f9c2a7e/
         session.json   who, when, source, status (rewritten atomically when it changes)
         events.jsonl   what happened, one JSON object per line: set_start, rep, attempt, hold, cue,
-                       set_end, pain_stop (appended and flushed with each recorder flush)
+                       set_end, pain_stop, and what the person rated or why the session was flagged:
+                       pain, effort, flag (appended and flushed with each recorder flush)
         track.npys     the landmark track: a stream of .npy chunks, one per flush
         review.jsonl   the therapist's verdicts and notes (appended)
         video.mp4      the camera picture, only when the person chose to keep it (+ video.json)
+
+session.json also names the programme version the session followed (programme_uid, _version);
+the versions themselves are files in ``programmes/`` beside ``sessions/``.
 
 The database (``formcheck.db``) is an index over these folders; ``formcheck repair`` rebuilds it.
 """

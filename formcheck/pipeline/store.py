@@ -1,7 +1,8 @@
 """The session database: SQLite (WAL, transactions) with a versioned schema and migrations.
 
 One database per data folder (``data_dir()/formcheck.db``) indexes people, sessions, sets, reps
-(and attempts), holds, faults, cues, pain stops and the therapist's verdicts and notes. Bulky data
+(and attempts), holds, faults, cues, pain stops, pain and effort ratings, the therapist's verdicts
+and notes, and the versions of each person's home programme. Bulky data
 (the landmark track, the video) lives in the session's own folder next to it.
 """
 
@@ -21,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from formcheck import __version__
+from formcheck.exercises.profile import POPULATION
 from formcheck.paths import data_dir
 from formcheck.pipeline.session_folder import REVIEW_FILE, append_jsonl, update_session_json, write_json_atomic
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 SESSIONS_DIR = "sessions"
 # Space set aside beside the database while recording. A full disk stops a recording part-way;
 # giving this back leaves room to write down how the session ended instead of leaving it
@@ -91,6 +93,26 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE holds ADD COLUMN not_judged TEXT NOT NULL DEFAULT '[]';
     UPDATE sessions SET uid = 'legacy-' || id;
     CREATE UNIQUE INDEX sessions_by_uid ON sessions(uid);
+    """,
+    # 3 → 4: home programmes (every version kept; the file in programmes/ is the durable copy), the
+    # programme version a session followed, pain and effort ratings, and why a session was flagged
+    # for the therapist (e.g. pain rose).
+    """
+    CREATE TABLE programmes (
+        id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES people(id),
+        version INTEGER NOT NULL, uid TEXT NOT NULL UNIQUE, created TEXT NOT NULL, body TEXT NOT NULL,
+        UNIQUE(person_id, version));
+    ALTER TABLE sessions ADD COLUMN programme_uid TEXT;
+    ALTER TABLE sessions ADD COLUMN flag TEXT;
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id),
+        kind TEXT NOT NULL, moment TEXT NOT NULL, exercise TEXT, score INTEGER NOT NULL, t_s REAL NOT NULL);
+    CREATE INDEX ratings_by_session ON ratings(session_id);
+    """,
+    # 4 → 5: the calibration profile each set was judged with ("population", or "Eve v3"); NULL for
+    # sets recorded before profiles existed (they were judged with the population thresholds).
+    """
+    ALTER TABLE sets ADD COLUMN profile TEXT;
     """,
 )
 
@@ -170,6 +192,9 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.db.in_transaction:  # part of a larger one (a bundle import): that one commits or rolls back
+            yield self.db
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -188,9 +213,10 @@ class Store:
             return int(row["id"])
         return int(self.db.execute("INSERT INTO people(name, created) VALUES (?, ?)", (name, now_iso())).lastrowid)
 
-    def start_session(self, person: str, source: str, kind: str) -> tuple[int, Path]:
+    def start_session(self, person: str, source: str, kind: str, programme: tuple[str, int] | None = None
+                      ) -> tuple[int, Path]:
         """A new session with its own new folder (never one that exists: numbers can repeat after
-        the database was deleted, folder names can't)."""
+        the database was deleted, folder names can't); ``programme`` (uid, version) it follows."""
         person = person_name(person)
         started = now_iso()
         uid = uuid.uuid4().hex
@@ -201,6 +227,8 @@ class Store:
         meta = {"uid": uid, "person": person, "started": started, "ended": None, "source": source, "kind": kind,
                 "status": "recording", "end_reason": None, "pid": os.getpid(), "host": socket.gethostname(),
                 "formcheck_version": __version__}
+        if programme is not None:
+            meta |= {"programme_uid": programme[0], "programme_version": programme[1]}
         write_json_atomic(folder / "session.json", meta)
         with self.transaction():
             sid = self.insert_session(meta, folder)
@@ -208,11 +236,11 @@ class Store:
 
     def insert_session(self, meta: dict[str, Any], folder: Path) -> int:
         cur = self.db.execute(
-            "INSERT INTO sessions(person_id, started, ended, source, kind, folder, status, uid, pid, host, end_reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions(person_id, started, ended, source, kind, folder, status, uid, pid, host, end_reason, "
+            "programme_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (self.person_id(meta["person"]), meta["started"], meta.get("ended"), meta["source"], meta["kind"],
              str(folder), meta.get("status", "recording"), meta["uid"], meta.get("pid"), meta.get("host"),
-             meta.get("end_reason")),
+             meta.get("end_reason"), meta.get("programme_uid")),
         )
         return int(cur.lastrowid)
 
@@ -261,11 +289,13 @@ class Store:
         return len(orphans)
 
     def add_set(self, session_id: int, exercise: str, number: int, prescribed: str, started_s: float,
-                definition: str | None = None) -> int:
-        """A set; ``definition`` is the exercise as judged (``formcheck.exercises.snapshot`` JSON)."""
+                definition: str | None = None, profile: str | None = None) -> int:
+        """A set; ``definition`` is the exercise as judged (``formcheck.exercises.snapshot`` JSON) and
+        ``profile`` the calibration profile that set its thresholds."""
         return int(self.db.execute(
-            "INSERT INTO sets(session_id, exercise, number, prescribed, started_s, definition) VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, exercise, number, prescribed, started_s, definition),
+            "INSERT INTO sets(session_id, exercise, number, prescribed, started_s, definition, profile) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (session_id, exercise, number, prescribed, started_s, definition, profile),
         ).lastrowid)
 
     def end_set(self, set_id: int, ended_s: float, ended_by: str) -> None:
@@ -298,6 +328,17 @@ class Store:
 
     def add_pain_stop(self, session_id: int, set_id: int | None, t_s: float) -> None:
         self.db.execute("INSERT INTO pain_stops(session_id, set_id, t_s) VALUES (?, ?, ?)", (session_id, set_id, t_s))
+
+    def add_rating(self, session_id: int, kind: str, moment: str, exercise: str | None, score: int, t_s: float) -> None:
+        """A pain or effort rating (0–10): ``moment`` before / during / after the session, or
+        exercise (effort after one)."""
+        self.db.execute("INSERT INTO ratings(session_id, kind, moment, exercise, score, t_s) VALUES (?, ?, ?, ?, ?, ?)",
+                        (session_id, kind, moment, exercise, score, t_s))
+
+    def flag_session(self, session_id: int, reason: str) -> None:
+        """Flag the session for the therapist (reasons add up, one per line)."""
+        self.db.execute("UPDATE sessions SET flag = CASE WHEN flag IS NULL THEN ? ELSE flag || char(10) || ? END "
+                        "WHERE id = ?", (reason, reason, session_id))
 
     def set_verdict(self, fault_id: int, agree: bool, created: str | None = None, keep_in_folder: bool = True) -> None:
         """The therapist agrees or disagrees with a flag (kept in the session folder too, so it
@@ -398,14 +439,24 @@ class Store:
                               "not_judged": json.loads(h["not_judged"])})
             sets.append({"id": st["id"], "exercise": st["exercise"], "number": st["number"],
                          "prescribed": st["prescribed"], "started_s": st["started_s"], "ended_s": st["ended_s"],
-                         "ended_by": st["ended_by"], "definition": st["definition"], "reps": reps, "holds": holds})
-        pain = [dict(p) for p in self.db.execute("SELECT set_id, t_s FROM pain_stops WHERE session_id = ?", (session_id,))]
+                         "ended_by": st["ended_by"], "definition": st["definition"],
+                         "profile": st["profile"] or POPULATION, "reps": reps, "holds": holds})
+        stops = [dict(p) for p in self.db.execute("SELECT set_id, t_s FROM pain_stops WHERE session_id = ?", (session_id,))]
         notes = [n["text"] for n in self.db.execute(
             "SELECT text FROM notes WHERE session_id = ? AND rep_id IS NULL ORDER BY id", (session_id,))]
         cues = [dict(c) for c in self.db.execute("SELECT t_s, kind, text FROM cues WHERE session_id = ? ORDER BY t_s", (session_id,))]
+        ratings = [dict(r) for r in self.db.execute(
+            "SELECT kind, moment, exercise, score, t_s FROM ratings WHERE session_id = ? ORDER BY t_s, id", (session_id,))]
+        extra = self.db.execute(
+            "SELECT s.flag, s.programme_uid, p.version FROM sessions s LEFT JOIN programmes p ON p.uid = s.programme_uid "
+            "WHERE s.id = ?", (session_id,)).fetchone()
+        pain = {m: next((r["score"] for r in ratings if r["kind"] == "pain" and r["moment"] == m), None)
+                for m in ("before", "after")}
         return {"id": s.id, "person": s.person, "started": s.started, "ended": s.ended, "source": s.source,
                 "kind": s.kind, "status": s.status, "end_reason": s.end_reason, "folder": str(s.folder), "sets": sets,
-                "pain_stops": pain, "notes": notes, "cues": cues}
+                "pain_stops": stops, "notes": notes, "cues": cues, "uid": s.uid, "ratings": ratings,
+                "pain_before": pain["before"], "pain_after": pain["after"], "flag": extra["flag"],
+                "programme_uid": extra["programme_uid"], "programme_version": extra["version"]}
 
 
 class EventIndexer:
@@ -425,11 +476,16 @@ class EventIndexer:
         if kind == "set_start":
             definition = line.get("definition")
             self.set_id = s.add_set(self.session_id, line["exercise"], line["number"], line["prescribed"], line["t_s"],
-                                    json.dumps(definition, ensure_ascii=False, sort_keys=True) if definition else None)
+                                    json.dumps(definition, ensure_ascii=False, sort_keys=True) if definition else None,
+                                    line.get("profile"))
         elif kind == "cue":
             s.add_cue(self.session_id, line["t_s"], line["kind"], line["text"])
         elif kind == "pain_stop":
             s.add_pain_stop(self.session_id, self.set_id, line["t_s"])
+        elif kind in ("pain", "effort"):
+            s.add_rating(self.session_id, kind, line["moment"], line.get("exercise"), int(line["score"]), line["t_s"])
+        elif kind == "flag":
+            s.flag_session(self.session_id, line["reason"])
         elif self.set_id is None:
             return  # reps, holds and set ends belong to a set
         elif kind in ("rep", "attempt"):

@@ -8,12 +8,24 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QSplitter, QToolBar,
-    QVBoxLayout, QWidget,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from formcheck.core.coach import set_text
@@ -22,8 +34,12 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.pipeline.frames import CameraSource, FrameSource, LoopingSource, VideoFileSource
 from formcheck.ui.exercise_picker import ExercisePicker
 from formcheck.ui.session_controller import SessionController
+from formcheck.ui.today import TodayPanel
 from formcheck.ui.widgets import CoachPanel, CueBanner, VideoView
 from formcheck.ui.worker import LivePacket
+
+if TYPE_CHECKING:
+    from formcheck.pipeline.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +80,18 @@ class MainWindow(QMainWindow):
         self._cameras_fn = cameras
         self._latest: LivePacket | None = None
         self._source_name = ""
+        self._source_label = ""
         self._error: str | None = None  # shown until the next source or exercise starts
+        self._last_open: tuple[Callable[[], FrameSource], str, str] | None = None
 
         self.picker = ExercisePicker(library)
+        self.today = TodayPanel(library, controller, self.start_definition, self.reopen_source,
+                                person=str(settings.value("person", "me")))
+        self.left = QTabWidget()
+        self.left.addTab(self.today, "Today")
+        self.left.addTab(self.picker, "All exercises")
+        # A person with a programme starts on Today; anyone else on the whole library.
+        self.left.setCurrentWidget(self.today if self.today.programme is not None else self.picker)
         self.view = VideoView()
         self.banner = CueBanner()
         self.panel = CoachPanel()
@@ -90,7 +115,7 @@ class MainWindow(QMainWindow):
         cl.addWidget(self.view, 1)
         cl.addWidget(self.banner)
         split = QSplitter()
-        split.addWidget(self.picker)
+        split.addWidget(self.left)
         split.addWidget(centre)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
@@ -99,6 +124,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.picker.start_requested.connect(self.start_exercise)
+        self.today.finished.connect(lambda text: self.statusBar().showMessage(text))
+        self.today.person.currentTextChanged.connect(lambda name: self.settings.setValue("person", name.strip()))
         self.pain_button.clicked.connect(self.pain_stop)
         controller.ask_keep_video = self._ask_keep_video
         keep = self.settings.value("keep_webcam_video")
@@ -113,6 +140,8 @@ class MainWindow(QMainWindow):
         self._timer.timeout.connect(self._repaint)
         self._timer.start(REPAINT_MS)
         self._restore()
+        if controller.store_problem:  # found while building the window, before errors were wired
+            self._on_error(controller.store_problem)
 
     # ---- layout ------------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -135,13 +164,22 @@ class MainWindow(QMainWindow):
         self.act_voice = QAction("Voice", self, shortcut=QKeySequence("M"), checkable=True, toggled=self.set_voice)
         self.act_pain = QAction("Stop — it hurts", self, shortcut=QKeySequence("Esc"), triggered=self.pain_stop)
         self.act_review = QAction("Review sessions…", self, shortcut=QKeySequence("Ctrl+R"), triggered=self.open_review)
+        self.act_programme = QAction("Programme…", self, shortcut=QKeySequence("Ctrl+P"), triggered=self.open_programme)
+        self.act_import = QAction("Import bundle…", self, shortcut=QKeySequence("Ctrl+I"),
+                                  triggered=self.import_bundle_dialog)
+        self.act_export = QAction("Export bundle…", self, triggered=self.export_bundle_dialog)
+        file_menu = self.menuBar().addMenu("&File")
+        for act in (self.act_open, self.act_import, self.act_export):
+            file_menu.addAction(act)
+        self.act_setup = QAction("Check camera placement…", self, shortcut=QKeySequence("Ctrl+L"),
+                                 triggered=self.open_setup_check)
         self.act_start = QAction("Start exercise", self, shortcut=QKeySequence("Return"),
                                  triggered=lambda: self.picker.selected and self.start_exercise(self.picker.selected))
         bar.addWidget(QLabel(" Camera: "))
         bar.addWidget(self.camera_box)
         bar.addWidget(self.resolution_box)
-        for act in (self.act_camera, self.act_open, self.act_sample, self.act_pause, self.act_stop,
-                    self.act_skip, self.act_voice, self.act_review):
+        for act in (self.act_camera, self.act_open, self.act_sample, self.act_setup, self.act_pause, self.act_stop,
+                    self.act_skip, self.act_voice, self.act_review, self.act_programme):
             bar.addAction(act)
         self.addAction(self.act_pain)
         self.addAction(self.act_start)
@@ -189,10 +227,19 @@ class MainWindow(QMainWindow):
         # The sample loops so it can stand in for a camera for a whole set.
         self._open(lambda: LoopingSource(lambda: VideoFileSource(SAMPLE_VIDEO)), str(SAMPLE_VIDEO), "file")
 
+    def reopen_source(self) -> None:
+        """Open the last source again (a new session), or the camera when none was open."""
+        if self._last_open is not None:
+            self._open(*self._last_open)
+        else:
+            self.use_camera()
+
     def _open(self, factory: Callable[[], FrameSource], name: str, kind: str) -> None:
+        self._last_open = (factory, name, kind)
         self.no_camera.hide()
         self._error = None
         self._source_name = Path(name).name
+        self._source_label = name  # "camera /dev/video0" or a file path: what a placement check is saved under
         self.view.placeholder = f"Starting {self._source_name}…"
         self.view.set_frame(None)
         self.controller.open_source(factory, label=name, kind=kind)
@@ -201,13 +248,35 @@ class MainWindow(QMainWindow):
 
     # ---- exercise ----------------------------------------------------------------------------
     def start_exercise(self, exercise_id: str) -> None:
-        ex = self.library[exercise_id]
         self.settings.setValue("exercise", exercise_id)
+        self.start_definition(self.library[exercise_id])
+
+    def start_definition(self, ex: ExerciseDef) -> None:
+        """Start an exercise as given (Today passes one with the programme's dose)."""
         self.summary.setText("")
-        self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.hold.target_s if ex.hold else 0.0)
+        self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.dose.hold_s or 0.0)
         self._error = None
         self.controller.start_exercise(ex)
         self._show_idle_banner()
+        judged = self.controller.exercise
+        if self.controller.profile_notes:
+            self.statusBar().showMessage(" · ".join(self.controller.profile_notes))
+        elif judged is not None and judged.profile:
+            self.statusBar().showMessage(f"{ex.name} with {judged.profile}'s own thresholds")
+
+    def open_setup_check(self) -> None:
+        """The set-up step: camera placement for the chosen exercise, and body measurements."""
+        from formcheck.ui.setup_check import SetupCheckDialog
+
+        exercise = self.controller.exercise or (self.library.get(self.picker.selected) if self.picker.selected else None)
+        if exercise is None or not self.controller.running:
+            self.statusBar().showMessage("Pick an exercise and start the camera first; then check its placement.")
+            return
+        self.setup_check = SetupCheckDialog(exercise, self._source_label, self.controller.person,
+                                            self.controller.profiles, self)
+        self.controller.frame.connect(self.setup_check.add)
+        self.setup_check.finished.connect(lambda _r: self.controller.frame.disconnect(self.setup_check.add))
+        self.setup_check.show()
 
     def _show_idle_banner(self) -> None:
         """Before frames arrive, say what is missing: an exercise, a source, or nothing."""
@@ -246,17 +315,82 @@ class MainWindow(QMainWindow):
 
     def open_review(self) -> None:
         """The therapist's review of recorded sessions, in its own window."""
-        from formcheck.pipeline.store import Store, StoreError
         from formcheck.ui.review import ReviewWindow
 
-        try:
-            store = self.controller.store or Store()
-        except StoreError as exc:
-            self._on_error(str(exc))
+        store = self._data_store()
+        if store is None:
             return
         self.review = ReviewWindow(store)
         self.review.resize(1300, 850)
         self.review.show()
+
+    def _data_store(self) -> Store | None:
+        """The session database (opened on first need), or None after saying why it can't be."""
+        from formcheck.pipeline.store import Store, StoreError
+
+        try:
+            return self.controller.store or Store()
+        except StoreError as exc:
+            self._on_error(str(exc))
+            return None
+
+    def open_programme(self) -> None:
+        """The therapist's programme editor, in its own window."""
+        from formcheck.ui.programme_view import ProgrammeWindow
+
+        store = self._data_store()
+        if store is None:
+            return
+        self.programme_window = ProgrammeWindow(store, self.library, self.controller.person)
+        self.programme_window.saved.connect(lambda _p: self.today.reload())
+        self.programme_window.resize(1000, 700)
+        self.programme_window.show()
+
+    def import_bundle(self, path: Path) -> str:
+        """Import a bundle; returns the sentence shown (what was added, or why nothing was)."""
+        from formcheck.pipeline.bundle import import_bundle
+        from formcheck.pipeline.store import StoreError
+
+        store = self._data_store()
+        if store is None:
+            return self._error or ""
+        try:
+            text = import_bundle(store, path).text()
+        except (StoreError, OSError) as exc:
+            return f"Nothing was imported: {exc}"
+        self.today.reload()
+        return text
+
+    def import_bundle_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a bundle", str(Path.home()),
+                                              "formcheck bundles (*.formcheck);;All files (*)")
+        if path:
+            QMessageBox.information(self, "Import bundle", self.import_bundle(Path(path)))
+
+    def export_bundle_dialog(self) -> None:
+        from formcheck.pipeline.bundle import default_name, export_bundle
+        from formcheck.pipeline.store import StoreError
+
+        store = self._data_store()
+        if store is None:
+            return
+        people = sorted({s.person for s in store.sessions()} | set(self.today.people()))
+        if not people:
+            QMessageBox.information(self, "Export bundle", "Nothing to export yet: no sessions and no programmes.")
+            return
+        person, ok = QInputDialog.getItem(self, "Export bundle", "Whose sessions and programme?", people,
+                                          max(0, people.index(self.controller.person))
+                                          if self.controller.person in people else 0, False)
+        if not ok:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export bundle", str(Path.home() / default_name(person)),
+                                              "formcheck bundles (*.formcheck)")
+        if path:
+            try:
+                text = export_bundle(store, person, Path(path)).text()
+            except (StoreError, OSError) as exc:
+                text = f"Nothing was exported: {exc}"
+            QMessageBox.information(self, "Export bundle", text)
 
     # ---- updates -----------------------------------------------------------------------------
     def _on_frame(self, packet: LivePacket) -> None:

@@ -4,33 +4,62 @@ Sessions per person (date, exercise, reps done vs prescribed, flagged, pain stop
 the selected session's reps as a timeline (flagged ones highlighted); a player that replays the
 session's video with the recorded skeleton and cues (play/pause, scrub, frame steps, jump to the
 next/previous flagged rep) beside the primary-angle curve with the thresholds; agree/disagree on
-each flag and a free-text note, saved; Export writes the HTML report.
+each flag and a free-text note, saved; the thresholds tuned for the person with the session
+re-judged at once (``formcheck.ui.tuning``); Export writes the HTML report.
 """
 
 from __future__ import annotations
 
 import base64
 import bisect
-import json
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
-    QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSlider, QSplitter, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
+from formcheck.core.exercise import ExerciseDef
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
+from formcheck.exercises.profile import ProfileStore
+from formcheck.pipeline.adherence import adherence, stopped_for_pain
 from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.session_folder import TRACK_COLUMNS, VIDEO_FILE, VIDEO_META, read_track, track_pose
-from formcheck.pipeline.reports import angle_plot, progress_plot, exercise_thresholds, write_report
+from formcheck.pipeline.evidence import Curve, evidence, evidence_plot, session_video
+from formcheck.pipeline.reports import (
+    adherence_plot,
+    angle_plot,
+    exercise_thresholds,
+    judged_with,
+    progress_plot,
+    write_report,
+)
+from formcheck.pipeline.session_folder import TRACK_COLUMNS, read_track, track_pose
 from formcheck.pipeline.store import Store
+from formcheck.ui.tuning import TuningPanel
 from formcheck.ui.widgets import VideoView
 
 
@@ -77,17 +106,14 @@ class SessionPlayer(QWidget):
         self.pause()
         self._track = read_track(Path(detail["folder"]))
         self._cues = detail["cues"]
-        self._flags = sorted(r["start_s"] for st in detail["sets"] for r in st["reps"] if r["faults"])
+        # "Flagged ▶" goes to the moment each fault began, not merely to the rep.
+        self._flags = sorted({f["t_s"] for st in detail["sets"] for r in [*st["reps"], *st["holds"]]
+                              for f in r["faults"]})
         if self._cap is not None:
             self._cap.release()
-        folder = Path(detail["folder"])
-        self._t0_ms = 0.0
-        if (folder / VIDEO_FILE).is_file():  # a live session whose camera picture was kept
-            video = folder / VIDEO_FILE
-            self._t0_ms = float(json.loads((folder / VIDEO_META).read_text())["t0_ms"])
-        else:
-            video = Path(detail["source"])
-        self._cap = cv2.VideoCapture(str(video)) if video.is_file() else None
+        found = session_video(Path(detail["folder"]), detail["source"])
+        video, self._t0_ms = found if found is not None else (Path(detail["source"]), 0.0)
+        self._cap = cv2.VideoCapture(str(video)) if found is not None else None
         if self._cap is None or not self._cap.isOpened():
             self._cap = None
             self.view.placeholder = "The video of this session was not kept; the report still has its data."
@@ -172,13 +198,55 @@ class SessionPlayer(QWidget):
         return Overlay(cue=cue["text"], cue_level=level)  # type: ignore[arg-type]
 
 
+class AnalysisJob(QThread):
+    """Analyses and records one video file off the GUI thread (with its own database connection:
+    SQLite connections belong to the thread that made them)."""
+
+    progress = Signal(int, object)  # frames done, frames expected (None when unknown)
+    done = Signal(int)  # the recorded session
+    failed = Signal(str)  # one sentence for the user
+
+    def __init__(self, database: Path, video: Path, exercise: ExerciseDef, person: str) -> None:
+        super().__init__()
+        self.database, self.video, self.exercise, self.person = database, video, exercise, person
+
+    def run(self) -> None:
+        from formcheck.core.tracker import ExerciseTracker
+        from formcheck.pipeline.analyze import analyze_video
+        from formcheck.pipeline.recorder import SessionRecorder
+
+        try:
+            store = Store(self.database)
+            try:
+                result = analyze_video(
+                    self.video, None, exercise=self.exercise.id, progress=False,
+                    tracker=ExerciseTracker(self.exercise),
+                    record=lambda: SessionRecorder(store, self.person, str(self.video), "file"),
+                    on_progress=self.progress.emit)
+            finally:
+                store.close()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the window stays usable
+            self.failed.emit(str(exc))
+            return
+        if result.session_id is None:
+            self.failed.emit(result.recording_error or "The analysis could not be recorded.")
+        else:
+            self.done.emit(result.session_id)
+
+
 class ReviewWindow(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, profiles: ProfileStore | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("formcheck — review sessions")
         self.store = store
+        # People's profiles live beside the database they were tuned from (the data folder).
+        self.tuning = TuningPanel(profiles or ProfileStore(store.path.parent / "calibration"))
         self.detail: dict[str, Any] | None = None
         self.rep: dict[str, Any] | None = None
+        self._set: dict[str, Any] = {}
+        self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
+        self.evidence_curve: Curve | None = None  # the curve behind the flag on show
+        self._jobs: list[AnalysisJob] = []
 
         self.person = QComboBox()
         self.exercise = QComboBox()
@@ -187,8 +255,9 @@ class ReviewWindow(QWidget):
         self.date_to = QDateEdit(QDate.currentDate())
         for d in (self.date_from, self.date_to):
             d.setCalendarPopup(True)
-        self.sessions = QTableWidget(0, 6)
-        self.sessions.setHorizontalHeaderLabels(["date", "exercise", "reps / prescribed", "flagged", "pain stops", "status"])
+        self.sessions = QTableWidget(0, 7)
+        self.sessions.setHorizontalHeaderLabels(["date", "exercise", "reps / prescribed", "flagged", "pain stops", "status",
+                                                 "pain before → after · flagged for you"])
         self.sessions.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.sessions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.reps = QListWidget()
@@ -212,14 +281,20 @@ class ReviewWindow(QWidget):
         rl = QVBoxLayout(right)
         rl.addWidget(self.player, 3)
         rl.addWidget(self.curve, 2)
-        rl.addWidget(QLabel("Faults on this rep"))
-        rl.addWidget(self.faults)
+        rep_tab = QWidget()
+        rt = QVBoxLayout(rep_tab)
+        rt.addWidget(QLabel("Faults on this rep"))
+        rt.addWidget(self.faults)
         buttons = QHBoxLayout()
         buttons.addWidget(self.agree)
         buttons.addWidget(self.disagree)
-        rl.addLayout(buttons)
-        rl.addWidget(self.note)
-        rl.addWidget(self.save_note)
+        rt.addLayout(buttons)
+        rt.addWidget(self.note)
+        rt.addWidget(self.save_note)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(rep_tab, "This rep")
+        self.tabs.addTab(self.tuning, "Thresholds for this person")
+        rl.addWidget(self.tabs, 3)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.addWidget(self.sessions, 2)
@@ -234,6 +309,13 @@ class ReviewWindow(QWidget):
         self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
         ll.addWidget(QLabel("Progress"))
         ll.addWidget(self.progress)
+        self.adherence_text = QLabel("Choose a person to see their adherence to the programme.")
+        self.adherence_text.setWordWrap(True)
+        self.adherence = QLabel()
+        self.adherence.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        ll.addWidget(QLabel("Adherence"))
+        ll.addWidget(self.adherence_text)
+        ll.addWidget(self.adherence)
         lay = QVBoxLayout(self)
         lay.addLayout(filters)
         lay.addWidget(split, 1)
@@ -245,6 +327,7 @@ class ReviewWindow(QWidget):
         self.date_to.dateChanged.connect(self.refresh)
         self.sessions.itemSelectionChanged.connect(self._session_chosen)
         self.reps.currentRowChanged.connect(self._rep_chosen)
+        self.faults.currentRowChanged.connect(self._fault_chosen)
         self.agree.clicked.connect(lambda: self.set_verdict(True))
         self.disagree.clicked.connect(lambda: self.set_verdict(False))
         self.save_note.clicked.connect(self.save_rep_note)
@@ -279,8 +362,11 @@ class ReviewWindow(QWidget):
                 continue
             self._rows.append(s.id)
             prescribed = "; ".join(sorted({st["prescribed"] for st in sets}))
+            pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
+            flag = ("stopped for pain · " if stopped_for_pain(d) and not d["flag"] else "") + (d["flag"] or "")
             values = [s.started[:16].replace("T", " "), ", ".join(sorted({st["exercise"] for st in sets})),
-                      f"{len(reps)} / {prescribed}", str(flagged), str(len(d["pain_stops"])), s.status]
+                      f"{len(reps)} / {prescribed}", str(flagged), str(len(d["pain_stops"])), s.status,
+                      ("" if pain == "– → –" else pain) + (f" · ⚑ {flag}" if flag else "")]
             row = self.sessions.rowCount()
             self.sessions.insertRow(row)
             for col, v in enumerate(values):
@@ -290,6 +376,21 @@ class ReviewWindow(QWidget):
         self.sessions.setRowCount(len(self._rows))
         self.sessions.resizeColumnsToContents()
         self._show_progress(exercise)
+        self._show_adherence(person)
+
+    def _show_adherence(self, person: str | None) -> None:
+        """Weeks against the programme, pain and effort beside flagged reps and range of motion."""
+        self.adherence.setPixmap(QPixmap())
+        if person is None:
+            self.adherence_text.setText("Choose a person to see their adherence to the programme.")
+            return
+        a = adherence(self.store, person)
+        self.adherence_text.setText(a.text())
+        png = adherence_plot(a)
+        if png:
+            pix = QPixmap()
+            pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
+            self.adherence.setPixmap(pix.scaledToWidth(500))
 
     def _show_progress(self, exercise: str | None) -> None:
         """Reps, flagged %, range of motion and hold time per session for the filtered sessions."""
@@ -312,9 +413,11 @@ class ReviewWindow(QWidget):
         self._clear_rep()  # nothing of the previous session may stay on screen (or take a verdict)
         if not rows:
             self.detail = None
+            self.tuning.load(None)
             return
         self.detail = self.store.session_detail(self._rows[min(rows)])
         self.player.load(self.detail)
+        self.tuning.load(self.detail)
         self.reps.clear()
         self._rep_list = []
         for st in self.detail["sets"]:
@@ -325,6 +428,8 @@ class ReviewWindow(QWidget):
                 label += f" · {r['start_s']:.1f}–{r['end_s']:.1f} s"
                 if r["faults"]:
                     label += " · " + ", ".join(f["message"] for f in r["faults"])
+                if r["not_judged"]:  # never shown as clean: what the app couldn't see, and why
+                    label += " · not judged: " + "; ".join(f"{n['code']} ({n['reason']})" for n in r["not_judged"])
                 item = QListWidgetItem(label)
                 if r["faults"]:
                     item.setForeground(Qt.GlobalColor.darkRed)
@@ -350,24 +455,43 @@ class ReviewWindow(QWidget):
         if row < 0 or self.detail is None:
             return
         st, self.rep = self._rep_list[row]
+        self._set = st
+        self._track = read_track(Path(self.detail["folder"]))
         self.player.seek_seconds(self.rep["start_s"])
         self.player.play()
         measure, lines = exercise_thresholds(st)
-        track = read_track(Path(self.detail["folder"]))
-        if measure and len(track):
+        if measure and len(self._track) and not self.rep["faults"]:
             focus = dict(st) | {"started_s": max(st["started_s"], self.rep["start_s"] - 2),
                                 "ended_s": self.rep["end_s"] + 2, "reps": [self.rep]}
-            png = angle_plot(track, focus, measure, lines)
-            pix = QPixmap()
-            pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
-            self.curve.setPixmap(pix.scaledToWidth(min(700, max(300, self.curve.width()))))
+            self._show_plot(angle_plot(self._track, focus, measure, lines))
+        self.faults.blockSignals(True)
         self.faults.clear()
         for f in self.rep["faults"]:
             verdict = {None: "", 1: " — you agreed", 0: " — you disagreed"}[f["agree"]]
             self.faults.addItem(f"{f['message']} ({f['code']}, {f['t_s']:.1f} s){verdict}")
+        self.faults.blockSignals(False)
         if self.rep["faults"]:
-            self.faults.setCurrentRow(0)
+            self.faults.setCurrentRow(0)  # shows its evidence
         self.note.setPlainText("\n".join(self.rep["notes"]))
+
+    def _show_plot(self, png: str) -> None:
+        pix = QPixmap()
+        pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
+        self.curve.setPixmap(pix.scaledToWidth(min(700, max(300, self.curve.width()))))
+
+    def _fault_chosen(self, row: int) -> None:
+        """The evidence for the chosen flag: the curve of the measure that fired, its threshold,
+        the moment of the fault and where the replay stands; the replay goes to that moment."""
+        if self.rep is None or self.detail is None or not 0 <= row < len(self.rep["faults"]):
+            return
+        fault = self.rep["faults"][row]
+        curve, _label = evidence(self.detail, self._set, self.rep, fault, self._track, judged_with(self._set))
+        self.player.pause()
+        self.player.seek_seconds(fault["t_s"])
+        if curve is not None and len(curve.t_s):
+            self.evidence_curve = curve
+            self._show_plot(evidence_plot(curve, fault["t_s"], self.player.current_s,
+                                          span=(self.rep["start_s"], self.rep["end_s"])))
 
     def set_verdict(self, agree: bool) -> None:
         if self.rep is None or not self.rep["faults"]:
@@ -394,20 +518,27 @@ class ReviewWindow(QWidget):
         self._rep_chosen(row)
 
     # ---- any video file ----------------------------------------------------------------------
-    def analyse_file(self, path: Path, exercise_id: str, person: str = "me") -> int:
-        """Run a video through the same pipeline as live coaching, record it, and open it here."""
-        from formcheck.core.tracker import ExerciseTracker
+    def analyse_file(self, path: Path, exercise_id: str, person: str = "me") -> AnalysisJob:
+        """Run a video through the same pipeline as live coaching, on a worker thread, record it,
+        and open it here when done; a progress dialog shows how far it got."""
         from formcheck.exercises.loader import load_by_id
-        from formcheck.pipeline.analyze import analyze_video
-        from formcheck.pipeline.recorder import SessionRecorder
+        from formcheck.exercises.profile import personalise
 
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            result = analyze_video(path, None, exercise=exercise_id, tracker=ExerciseTracker(load_by_id(exercise_id)),
-                                   progress=False, record=lambda: SessionRecorder(self.store, person, str(path), "file"))
-        finally:
-            QApplication.restoreOverrideCursor()
-        assert result.session_id is not None
+        exercise, _notes = personalise(load_by_id(exercise_id), person, self.tuning.profiles)  # as the person is judged
+        job = AnalysisJob(self.store.path, path, exercise, person)
+        dialog = QProgressDialog(f"Analysing {path.name}…", "", 0, 100, self)
+        dialog.setCancelButton(None)
+        dialog.setMinimumDuration(300)
+        job.progress.connect(lambda done, total: dialog.setValue(int(100 * done / total) if total else 0))
+        job.done.connect(dialog.close)
+        job.done.connect(lambda sid: self._analysed(sid, exercise_id, person))
+        job.failed.connect(dialog.close)
+        job.failed.connect(lambda message: QMessageBox.warning(self, "Could not analyse the video", message))
+        self._jobs.append(job)
+        job.start()
+        return job
+
+    def _analysed(self, session_id: int, exercise_id: str, person: str) -> None:
         self.person.blockSignals(True)
         self.person.setCurrentIndex(0)
         self.person.blockSignals(False)
@@ -416,8 +547,7 @@ class ReviewWindow(QWidget):
         if self.exercise.findText(exercise_id) < 0:
             self.exercise.addItem(exercise_id)
         self.refresh()
-        self.select_session(result.session_id)
-        return result.session_id
+        self.select_session(session_id)
 
     def _analyse_dialog(self) -> None:
         from formcheck.exercises.loader import load_library
@@ -429,10 +559,7 @@ class ReviewWindow(QWidget):
         ids = sorted(k for k, e in load_library().exercises.items() if not e.timer_only)
         exercise, ok = QInputDialog.getItem(self, "Exercise", "Which exercise is in the video?", ids, 0, False)
         if ok:
-            try:
-                self.analyse_file(Path(path), exercise)
-            except Exception as exc:  # noqa: BLE001 - shown to the user, the window stays usable
-                QMessageBox.warning(self, "Could not analyse the video", str(exc))
+            self.analyse_file(Path(path), exercise)
 
     # ---- export ------------------------------------------------------------------------------
     def export_to(self, path: Path) -> str:

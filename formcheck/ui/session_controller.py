@@ -13,8 +13,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QThread, Signal
 
 from formcheck.core.coach import Coach, CoachFrame, summary_text
-from formcheck.core.events import ExerciseEnded, SetEnded, SetStarted
+from formcheck.core.events import Event, ExerciseEnded, SetEnded, SetStarted
 from formcheck.core.exercise import ExerciseDef
+from formcheck.exercises.profile import ProfileStore, personalise
 from formcheck.pipeline.frames import FrameSource
 from formcheck.pipeline.recorder import BackgroundRecorder, SessionRecorder
 from formcheck.pipeline.runner import PoseStage
@@ -47,14 +48,20 @@ class SessionController(QObject):
         speaker: Speaker | None = None,
         store_factory: Callable[[], Store] | None = None,
         person: str = "me",
+        profiles: ProfileStore | None = None,
     ) -> None:
         super().__init__()
         self._pose_factory = pose_factory
         self.speaker = speaker or Speaker()
         self._store_factory = store_factory
         self._store: Store | None = None
+        self.store_problem: str | None = None
         self.recorder: BackgroundRecorder | None = None
         self.person = person
+        # The programme version (uid, number) the next session follows; None: exercises picked by hand.
+        self.programme: tuple[str, int] | None = None
+        self.profiles = profiles or ProfileStore()
+        self.profile_notes: list[str] = []  # what applying the person's profile had to say
         # Whether to save the webcam picture: None = not asked yet (the window asks once).
         self.keep_webcam_video: bool | None = None
         self.ask_keep_video: Callable[[], bool] | None = None
@@ -69,9 +76,15 @@ class SessionController(QObject):
     # ---- reading -----------------------------------------------------------------------------------
     @property
     def store(self) -> Store | None:
-        """The session database for reading on the GUI thread (the recorder writes on its own)."""
-        if self._store is None and self._store_factory is not None:
-            self._store = self._store_factory()
+        """The session database for reading on the GUI thread (the recorder writes on its own);
+        None when it can't be opened — ``store_problem`` then says why and what to do, and coaching
+        still works."""
+        if self._store is None and self._store_factory is not None and self.store_problem is None:
+            try:
+                self._store = self._store_factory()
+            except StoreError as exc:
+                self.store_problem = str(exc)
+                self.error.emit(self.store_problem)
         return self._store
 
     @property
@@ -110,7 +123,9 @@ class SessionController(QObject):
             self._thread.quit()
             self._thread.wait(10000)
         self._worker = self._thread = None
-        if self.coach is not None and self.coach.state != "done":
+        if self.coach is not None and self.coach.counting:
+            # A set under way ends with its source (and is kept); an exercise still setting up or
+            # resting carries on with the next source.
             self._apply(lambda: self.coach.source_ended("closed") if self.coach else None)
         if self.recorder is not None:
             self.recorder.close(status, reason)
@@ -120,9 +135,9 @@ class SessionController(QObject):
         if self._store_factory is None:
             return None
         fps = WEBCAM_VIDEO_FPS if kind == "live" and self._wants_webcam_video() else None
-        factory, person = self._store_factory, self.person
-        return BackgroundRecorder(lambda: SessionRecorder(factory(), person, label, kind, fps),
-                                  self._recording_failed.emit)
+        factory, person, programme = self._store_factory, self.person, self.programme
+        return BackgroundRecorder(lambda: SessionRecorder(factory(), person, label, kind, fps, programme),
+                                  self._recording_failed.emit, keeps_video=fps is not None)
 
     def _wants_webcam_video(self) -> bool:
         if self.keep_webcam_video is None and self.ask_keep_video is not None:
@@ -131,7 +146,9 @@ class SessionController(QObject):
 
     # ---- exercise ----------------------------------------------------------------------------------
     def start_exercise(self, exercise: ExerciseDef) -> None:
-        """Begin (or restart) an exercise: counters reset, set-up check first."""
+        """Begin (or restart) an exercise with the person's own thresholds (their newest profile):
+        counters reset, set-up check first."""
+        exercise, self.profile_notes = personalise(exercise, self.person, self.profiles)
         self._start_coach(exercise)
         self.speaker.say(self.coach.intro() if self.coach else "")
 
@@ -166,6 +183,11 @@ class SessionController(QObject):
 
     def skip_rest(self) -> None:
         self._apply(lambda: self.coach.skip_rest() if self.coach else None)
+
+    def rate(self, event: Event) -> None:
+        """Record a rating or flag the person gave (pain, effort) in the current session."""
+        if self.recorder is not None:
+            self.recorder.put(None, None, [event])
 
     def _apply(self, command: Command) -> None:
         """Run a command on the pipeline's thread, or here when no pipeline is running."""

@@ -1,9 +1,10 @@
-"""Voice cues through the system's text-to-speech program, never blocking the frame loop.
+"""Voice cues through the system's text-to-speech program, on a thread of their own.
 
 Linux: espeak-ng (Debian/Ubuntu package `espeak-ng`); macOS: `say`; Windows: PowerShell's
-System.Speech. Each cue runs as its own short process. Cues are never spoken over each other: while
-one is being spoken, only the newest waiting cue is kept and it is spoken next (older ones are
-stale by then).
+System.Speech. Each cue runs as its own short process, started and waited for on the speaker's
+thread, so neither starting a process nor a slow speech engine ever holds up the window. Cues are
+never spoken over each other: while one is being spoken, only the newest waiting cue is kept and it
+is spoken next (older ones are stale by then).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import shutil
 import subprocess
 import sys
+import threading
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,14 @@ class Speaker:
     def __init__(self, command: list[str] | None = None, enabled: bool = True) -> None:
         self.command = command if command is not None else default_command()
         self.enabled = enabled
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._pending: str | None = None
         self.spoken: list[str] = []  # what was handed to the engine, for the UI log and tests
+        self._lock = threading.Condition()
+        self._pending: str | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._busy = False  # a cue is being started or spoken
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
+        self._thread.start()
 
     @property
     def available(self) -> bool:
@@ -45,51 +52,68 @@ class Speaker:
 
     @property
     def speaking(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+        with self._lock:
+            return self._busy or self._pending is not None
 
     def say(self, text: str) -> None:
-        """Speak now, or after the current cue if one is still being spoken."""
+        """Speak now, or after the current cue if one is still being spoken (newest waiting wins)."""
         if not self.enabled or not self.available or not text:
             return
-        if self.speaking:
+        with self._lock:
             self._pending = text
-            return
-        self._start(text)
+            self._lock.notify()
 
     def poll(self) -> None:
-        """Call regularly (the window's timer does): starts the waiting cue when the voice is free."""
-        if self._pending is not None and not self.speaking:
-            text, self._pending = self._pending, None
-            if self.enabled:
-                self._start(text)
+        """Kept for callers that tick: the speaker's own thread starts waiting cues by itself."""
 
-    def _start(self, text: str) -> None:
-        assert self.command is not None
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while self._pending is None and not self._closed:
+                    self._lock.wait()
+                if self._closed:
+                    return
+                text, self._pending = self._pending, None
+                self._busy = True
+            self._speak(text)
+            with self._lock:
+                self._busy = False
+                self._lock.notify_all()
+
+    def _speak(self, text: str) -> None:
+        command = self.command
+        if command is None or not self.enabled:
+            return
         try:
-            self._proc = subprocess.Popen(
-                [*self.command, text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            self.spoken.append(text)
+            proc = subprocess.Popen([*command, text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except OSError as exc:
             log.warning("speech failed (%s); voice cues turned off", exc)
             self.command = None
+            return
+        with self._lock:
+            self._proc = proc
+            self.spoken.append(text)
+        proc.wait()
+        with self._lock:
+            self._proc = None
 
     def set_enabled(self, enabled: bool) -> None:
         self.enabled = enabled
         if not enabled:
-            self._pending = None
-            self.stop()
+            self.interrupt()
 
-    def interrupt(self) -> None:
-        """Silence the current cue and forget the waiting one (something urgent follows)."""
-        self._pending = None
-        self.stop()
-        if self._proc is not None:
-            try:
-                self._proc.wait(timeout=1.0)  # so the urgent message starts now, not after it
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
+    def interrupt(self, timeout: float = 1.0) -> None:
+        """Silence the current cue and forget the waiting one (something urgent follows): returns
+        once the voice is free, so the urgent message starts at once."""
+        with self._lock:
+            self._pending = None
+            if self._proc is not None and self._proc.poll() is None:
+                self._proc.terminate()
+            self._lock.wait_for(lambda: not self._busy, timeout)
 
     def stop(self) -> None:
-        if self.speaking and self._proc is not None:
-            self._proc.terminate()
+        """Silence and end the speaker's thread (the app is closing)."""
+        self.interrupt()
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()

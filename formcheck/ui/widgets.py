@@ -77,6 +77,9 @@ class CueBanner(QLabel):
             return  # restyling a label is costly; the window asks every repaint
         self._shown = (text, kind)
         bg, fg = CUE_STYLES.get(kind, CUE_STYLES["info"])
+        font = self.font()  # as large as fits: short cues at full size, long messages smaller
+        font.setPointSize(30 if len(text) <= 32 else 22 if len(text) <= 60 else 15)
+        self.setFont(font)
         self.setText(text)
         self.setStyleSheet(
             f"QLabel {{ background: {bg if text else '#263238'}; color: {fg}; border-radius: 10px; padding: 8px; }}"

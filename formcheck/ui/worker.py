@@ -18,16 +18,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from formcheck.core.coach import Coach, CoachFrame
 from formcheck.core.events import SetEnd
 from formcheck.core.overlay import Overlay
+from formcheck.core.placement import DARK_FRAME
 from formcheck.core.smoothing import PoseSmoother
 from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.frames import FrameSource, FrameSourceError
+from formcheck.pipeline.frames import FrameSource, FrameSourceError, brightness
 from formcheck.pipeline.live import LatestFrameGrabber
 from formcheck.pipeline.model_store import ModelError
 from formcheck.pipeline.pose import PoseError
@@ -36,7 +36,6 @@ from formcheck.pipeline.runner import FrameOutput, FramePipeline, PoseStage
 
 log = logging.getLogger(__name__)
 
-DARK_FRAME = 50.0  # mean luminance (0–255) below which we ask for more light
 IDLE_OVERLAY = Overlay(cue="Pick an exercise on the left and press Start", cue_level="info")
 # A command: done to the coach on the pipeline's thread; returns what it changed (or None).
 Command = Callable[[], CoachFrame | None]
@@ -51,11 +50,6 @@ class LivePacket:
     latency_ms: float  # frame arrival → evaluation and overlay ready
     dropped: int
     brightness: float
-
-
-def brightness(image: np.ndarray) -> float:
-    small = cv2.resize(image, (64, 48), interpolation=cv2.INTER_AREA)
-    return float(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).mean())
 
 
 class PipelineWorker(QObject):

@@ -8,8 +8,8 @@ from tests.synthetic import make_pose
 
 pytestmark = pytest.mark.unit
 
-SIDE = SetupDef(views=("side",), postures=(), landmarks=("shoulder", "hip", "knee", "ankle"))
-FRONT = SetupDef(views=("front",), postures=(), landmarks=("shoulder", "hip"))
+SIDE = SetupDef(views=("side",), landmarks=("shoulder", "hip", "knee", "ankle"))
+FRONT = SetupDef(views=("front",), landmarks=("shoulder", "hip"))
 
 
 def res(ankle_y=450.0, hidden=()):

@@ -66,3 +66,16 @@ def test_inclination_and_elevation(b, incl, elev):
     assert g.inclination((0, 0), b) == pytest.approx(incl)
     assert g.tilt_from_vertical((0, 0), b) == pytest.approx(90 - incl)
     assert g.elevation((0, 0), b) == pytest.approx(elev)
+
+
+def test_joint_angle_3d_is_the_same_from_any_camera():
+    import numpy as np
+
+    from formcheck.core.geometry import joint_angle_3d
+
+    hip, knee, ankle = np.array([0.0, 0.0, 0.0]), np.array([0.0, 0.4, 0.3]), np.array([0.0, 0.8, 0.0])
+    expected = 2 * np.degrees(np.arctan2(0.4, 0.3))  # the bend toward the camera (z) is kept
+    assert abs(joint_angle_3d(hip, knee, ankle) - expected) < 1e-9
+    turn = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # the camera walks round 90°
+    assert abs(joint_angle_3d(turn @ hip, turn @ knee, turn @ ankle) - expected) < 1e-9
+    assert np.isnan(joint_angle_3d(hip, hip, ankle))

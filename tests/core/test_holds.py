@@ -5,7 +5,8 @@ from formcheck.core.holds import HoldTimer
 
 pytestmark = pytest.mark.unit
 
-HOLD = HoldDef(position=(Condition("m", 160, None),), target_s=10, grace_s=1.0, min_record_s=1.0)
+# settle_s=0: these tests time the hold itself; settling into it is tested on its own below.
+HOLD = HoldDef(position=(Condition("m", 160, None),), grace_s=1.0, min_record_s=1.0, settle_s=0.0)
 
 
 def test_time_accumulates_only_with_clean_form():
@@ -48,3 +49,14 @@ def test_too_short_to_record():
     h.update(0, True, True)
     h.update(300, True, True)
     assert h.reset() is None
+
+
+def test_the_hold_begins_once_settled_into_the_position():
+    h = HoldTimer(HoldDef(position=(Condition("m", 160, None),), settle_s=1.0))
+    h.update(0, True, True)
+    h.update(500, False, True)  # in and straight out again: nothing began
+    assert h.current is None and not h.settling
+    for i in range(0, 91):  # then in position for 3 s
+        h.update(1000 + i * 33, True, True)
+    assert h.current is not None and h.current.start_ms == pytest.approx(2000, abs=40)
+    assert h.held_s == pytest.approx(2.0, abs=0.1)  # counted from when settled

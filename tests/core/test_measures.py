@@ -28,8 +28,8 @@ def m(kind: str, *points: str, signed: bool = False, side=None) -> Measure:
 
 def test_every_kind_has_a_point_count():
     assert POINT_COUNT == {
-        "angle": 3, "inclination": 2, "tilt": 2, "elevation": 2, "offset": 3, "alignment": 3,
-        "distance": 2, "height": 2, "ahead": 2, "cross_distance": 2, "world_distance": 2, "twist": 2,
+        "angle": 3, "angle3d": 3, "inclination": 2, "tilt": 2, "elevation": 2, "offset": 3, "alignment": 3,
+        "distance": 2, "height": 2, "ahead": 2, "cross_distance": 2, "world_distance": 2, "twist": 2, "spread": 2,
     }
 
 
@@ -214,3 +214,23 @@ def test_cross_distance_takes_the_closer_crossing_in_3d():
                         "left_ankle": (0.3, 0.8, 0.0), "right_knee": (-0.3, 0.3, 0.0)})
     assert measure.value(other, "left") == pytest.approx(0.3, abs=1e-6)
     assert math.isnan(measure.value(world_pose({"left_knee": (0.1, 0.1, 0.1)}), "left"))
+
+
+def test_angle3d_reads_a_knee_bending_toward_the_camera():
+    # Hip above the ankle on screen, knee pushed toward the camera: a straight leg on screen, 90° in 3-D.
+    p = world_pose({"left_hip": (0, 0, 0), "left_knee": (0, 0.3, -0.3), "left_ankle": (0, 0.6, 0)})
+    assert m("angle3d", "hip", "knee", "ankle").value(p, "left") == pytest.approx(90.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("toes", [+1, -1], ids=["facing right", "facing left"])
+def test_front_leg_is_the_one_ahead_the_way_the_toes_point(toes):
+    # The right ankle is 100 px further the way the toes point: it is the front leg, its knee bent.
+    front, back = 400 + 100 * toes, 400
+    p = pose(right_ankle=(front, 500), right_heel=(front - 10 * toes, 510), right_foot_index=(front + 30 * toes, 510),
+             right_knee=(front - 100 * toes, 400), right_hip=(300, 300),
+             left_ankle=(back, 500), left_heel=(back - 10 * toes, 510), left_foot_index=(back + 30 * toes, 510),
+             left_knee=(back, 400), left_hip=(300, 300))
+    knee = m("angle", "hip", "knee", "ankle", side="front")
+    assert knee.side_for(p, "left") == "right" and m("angle", "hip", "knee", "ankle", side="back").side_for(p, "left") == "left"
+    assert knee.value(p, "left") == pytest.approx(m("angle", "hip", "knee", "ankle").value(p, "right"))
+    assert L.LEFT_FOOT_INDEX in knee.landmarks("left") and L.RIGHT_HEEL in knee.landmarks("left")

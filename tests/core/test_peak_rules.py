@@ -54,3 +54,28 @@ def test_margin_gives_the_benefit_of_the_doubt(down_s, flagged):
     frames = stay(REST, 1.0) + move(REST, TOP, 1.0) + stay(TOP, 3.0) + move(TOP, REST, down_s) + stay(REST, 1.0)
     run = drive_values(dataclasses.replace(ex, rules=rules), frames)
     assert ("bridge_fast_lowering" in run.fault_codes()[0]) is flagged
+
+
+SQUAT_REST = {"knee": 172, "trunk": 5, "heel_lift": 0.0, "knee_ahead": -0.1, "knee_spread": 1.0}
+SQUAT_BOTTOM = {"knee": 100, "trunk": 25, "heel_lift": 0.0, "knee_ahead": 0.1, "knee_spread": 1.0}
+
+
+def squats(bottom: dict, n: int = 2) -> list[dict]:
+    one = move(SQUAT_REST, bottom, 1.2) + stay(bottom, 0.5) + move(bottom, SQUAT_REST, 1.0) + stay(SQUAT_REST, 1.0)
+    return stay(SQUAT_REST, 1.5) + one * n
+
+
+def test_front_view_squats_count_and_knees_caving_in_is_judged_only_from_the_front():
+    caving = {**SQUAT_BOTTOM, "knee_spread": 0.55, "knee_ahead": 0.5}  # knees drawn in, and far forward
+    front = drive_values("squat", squats(caving), view="front")
+    assert len(front.reps) == 2 and front.fault_codes() == [{"squat_knees_cave"}] * 2  # knees-forward needs a side view
+    side = drive_values("squat", squats(caving), view="side")
+    assert side.fault_codes() == [{"squat_knees_forward"}] * 2  # and caving in needs a front one
+    assert all(r["not_judged"] == [] for r in side.reps)  # a check for another view isn't "not judged"
+
+
+def test_a_shallow_squat_is_an_attempt_with_a_go_deeper_cue():
+    run = drive_values("squat", squats({**SQUAT_BOTTOM, "knee": 132}, n=1))
+    assert run.reps == [] and len(run.attempts) == 1
+    assert [f["code"] for f in run.attempts[0]["faults"]] == ["squat_shallow"]
+    assert "Go a little deeper" in [text for _, text in run.cues]

@@ -83,10 +83,11 @@ def _pose(view: str, hip_shift: float = 0.0) -> Pose:
     return pose
 
 
-def drive_values(exercise: str | ExerciseDef, frames: list[Frame]) -> Run:
-    """Run the tracker over scripted measure values; ``_hip_up`` (px) lifts the hips in the pose."""
+def drive_values(exercise: str | ExerciseDef, frames: list[Frame], view: str | None = None) -> Run:
+    """Run the tracker over scripted measure values, seen from ``view`` (default: the exercise's
+    first); ``_hip_up`` (px) lifts the hips in the pose."""
     ex = load_by_id(exercise) if isinstance(exercise, str) else exercise
-    view = ex.setup.views[0] if ex.setup else "side"
+    view = view or (ex.setup.views[0] if ex.setup else "side")
     tracker = ExerciseTracker(ex)
     current: list[Frame] = [{}]
     cues, setup, phases = [], [], []

@@ -149,7 +149,7 @@ def test_rules_entries_that_are_not_tables_are_reported(tmp_path, entry):
 def test_hold_position_entries_that_are_not_tables_are_reported(tmp_path):
     text = GOOD.format(id="sample_ex").replace(
         "[rep]\nmeasure = \"knee\"\nstart = 160\ntarget = 120",
-        "[hold]\ntarget_s = 10\nposition = [\"knee\"]")
+        "[hold]\nposition = [\"knee\"]")
     with pytest.raises(ExerciseFileError) as err:
         load_exercise(write(tmp_path, text))
     assert err.value.key == "hold.position[0]"
@@ -227,3 +227,14 @@ def test_cli_lists_custom_exercises_and_warns_per_bad_file(custom_dir, capsys):
     assert len(warnings) == 2
     assert any(f"{custom_dir / 'rules_typo.toml'}: rules[0].min: must be a finite number" in w for w in warnings)
     assert any(f"{custom_dir / 'squat.toml'}: id:" in w for w in warnings)
+
+
+def test_one_hold_duration_the_prescription(tmp_path):
+    text = GOOD.format(id="sample_ex").replace(
+        "[rep]\nmeasure = \"knee\"\nstart = 160\ntarget = 120",
+        "[hold]\nposition = [{ measure = \"knee\", min = 160 }]")
+    with pytest.raises(ExerciseFileError, match="dose: hold_s"):
+        load_exercise(write(tmp_path, text))
+    old = text.replace("[hold]\n", "[hold]\ntarget_s = 10\n")  # the old second duration is refused
+    with pytest.raises(ExerciseFileError, match="target_s"):
+        load_exercise(write(tmp_path, old))

@@ -80,8 +80,10 @@ def test_html_is_self_contained_and_escapes_user_text(recorded):
     text = " ".join(parsed.text)
     assert EVIL in text
     assert all(src.startswith("data:image/png;base64,") for src in parsed.images)
-    # progress plot + two angle curves + three thumbnails of the flagged low bridges
-    assert len(parsed.images) == 1 + 2 + 3
+    # adherence + progress plots + two angle curves + for each of the three flagged low bridges, the
+    # frame at the fault (with the skeleton) and the curve of the measure that fired
+    assert len(parsed.images) == 1 + 1 + 2 + 3 * 2
+    assert "last session: today" in text
     assert "therapist disagrees" in text and "Lift your hips higher" in text
 
 
@@ -177,3 +179,18 @@ def test_json_has_the_sessions(recorded):
     assert [d["id"] for d in data] == ids
     assert [len(d["sets"][0]["reps"]) for d in data] == [3, 3]
     assert data[0]["sets"][0]["ended_by"] == "video_end"
+
+
+def test_reps_not_judged_are_listed_with_the_reason(tmp_path):
+    store = Store(tmp_path / "formcheck.db")
+    sid, _ = store.start_session("Ann", "camera 0", "live")
+    with store.transaction():
+        set_id = store.add_set(sid, "glute_bridge", 1, "2 × 10 reps", 0.0)
+        store.add_rep(set_id, {"index": 1, "side": None, "start_s": 1.0, "end_s": 4.0, "metrics": {}, "faults": [],
+                               "not_judged": [{"code": "bridge_feet_position",
+                                               "reason": "couldn't see your hip and knee and ankle clearly"}]})
+    rep = store.session_detail(sid)["sets"][0]["reps"][0]
+    assert rep["not_judged"][0]["code"] == "bridge_feet_position"
+    page = report_html(store, [sid])
+    assert "<h3>Not judged</h3>" in page and "couldn&#x27;t see your hip and knee and ankle clearly" in page
+    store.close()

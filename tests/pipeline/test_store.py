@@ -61,12 +61,15 @@ def test_migration_from_version_1_keeps_data(tmp_path):
     old.execute("PRAGMA user_version=1")
     old.execute("INSERT INTO people(name, created) VALUES ('Bob', 'x')")
     old.execute("INSERT INTO sessions(person_id, started, source, kind, folder, status) VALUES (1, 't', 'v.mp4', 'file', '/f', 'complete')")
+    old.execute("INSERT INTO sets(session_id, exercise, number, prescribed, started_s) VALUES (1, 'squat', 1, '2 × 10 reps', 0)")
     old.commit()
     old.close()
     store = Store(path)
-    assert store.version == SCHEMA_VERSION == 3
+    assert store.version == SCHEMA_VERSION == 5
     old_session = store.sessions("Bob")[0]
     assert old_session.source == "v.mp4" and old_session.status == "complete" and old_session.uid == "legacy-1"
+    # sets from before calibration profiles were judged with the population thresholds
+    assert store.session_detail(1)["sets"][0]["profile"] == "population"
     store.add_note(1, "new in v2")
     assert store.session_detail(1)["notes"] == ["new in v2"]
     store.close()

@@ -41,7 +41,7 @@ def test_replay_with_overlay_scrub_step_and_jump_to_flagged(qtbot, store):
     p.slider.setValue(30)
     assert p.frame_index == 30
     p.next_flag.click()
-    first_flag = w.detail["sets"][0]["reps"][0]["start_s"]
+    first_flag = w.detail["sets"][0]["reps"][0]["faults"][0]["t_s"]  # the moment the first fault began
     assert abs(p.frame_index / 30 - first_flag) < 0.05
     p.next_flag.click()
     assert p.frame_index / 30 > first_flag + 1
@@ -74,8 +74,16 @@ def test_any_video_file_is_analysed_recorded_and_replayed(qtbot, tmp_path, model
     w = ReviewWindow(store)
     qtbot.addWidget(w)
     assert w.sessions.rowCount() == 0
-    sid = w.analyse_file(sample("bird_dog_leg_high.mp4"), "bird_dog", person="Fay")
-    assert w.sessions.rowCount() == 1 and w.detail["id"] == sid
+    progress = []
+    job = w.analyse_file(sample("bird_dog_leg_high.mp4"), "bird_dog", person="Fay")
+    job.progress.connect(lambda done, total: progress.append((done, total)))
+    assert w.sessions.rowCount() == 0  # the window is not held up while the video is analysed
+    with qtbot.waitSignal(job.done, timeout=120000) as finished:
+        pass
+    sid = finished.args[0]
+    qtbot.waitUntil(lambda: w.detail is not None and w.detail["id"] == sid, timeout=5000)
+    assert w.sessions.rowCount() == 1
+    assert progress and progress[-1][0] == progress[-1][1] and len(progress) > 100
     assert w.reps.count() == 4 and w.player.view.has_frame
     w.player.next_flag.click()
     assert w.player.current_s > 0
@@ -126,7 +134,58 @@ def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_p
     w = MainWindow(load_library().exercises, c, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
                    cameras=lambda: [])
     qtbot.addWidget(w)
+    assert "formcheck repair" in w.statusBar().currentMessage()  # said at start, and the app still opens
     w.act_review.trigger()
     message = w.statusBar().currentMessage()
     assert str(db) in message and "formcheck repair" in message and "\n" not in message
     assert w.banner.text() == message
+
+
+def test_therapist_tunes_a_threshold_and_the_session_is_rejudged(qtbot, store):
+    from formcheck.exercises.profile import ProfileStore, apply_profile
+    from formcheck.exercises.loader import load_by_id
+    from tests.conftest import PERSON
+
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[1])  # the low bridges: three reps flagged "Lift your hips higher"
+    panel = w.tuning
+    assert "judged with population" in panel.title.text()
+    (min_box,) = [box for t, box in panel._rows if (t.code, t.key) == ("bridge_not_high_enough", "min")]
+    assert (min_box.minimum(), min_box.value()) == (155.0, 163.0)  # the editor stops at the safety floor
+    with qtbot.waitSignal(panel.judged, timeout=20000):
+        panel.set_value("bridge_not_high_enough", "min", 158)
+    changes = [panel.changes.item(i).text() for i in range(panel.changes.count())]
+    assert len(changes) == 3 and all("− Lift your hips higher (bridge_not_high_enough)" in c for c in changes)
+    assert "3 reps, 3 flagged (judged with population) → 3 reps, 0 flagged (with unsaved changes)" in panel.summary.text()
+    assert panel.save.isEnabled()
+    saved = panel.save_profile()
+    assert saved.label == f"{PERSON} v1" and "Saved as" in panel.summary.text()
+    profiles = ProfileStore(store.path.parent / "calibration")
+    latest = profiles.latest(PERSON)
+    assert latest.exercises["glute_bridge"].rules == {"bridge_not_high_enough": {"min": 158.0}}
+    assert latest.made_from == f"review of session {w.detail['id']}"
+    bridge, notes = apply_profile(load_by_id("glute_bridge"), latest)  # what the next session uses
+    assert not notes and bridge.rules[0].min == 158.0 and bridge.profile == f"{PERSON} v1"
+    # Back to the value it was judged with: nothing changes, nothing to save.
+    with qtbot.waitSignal(panel.judged, timeout=20000):
+        panel.set_value("bridge_not_high_enough", "min", 163)
+    assert panel.changes.count() == 0 and "no flags change" in panel.summary.text()
+    assert not panel.save.isEnabled()
+
+
+def test_a_flag_shows_the_curve_of_the_measure_that_fired_and_flagged_jumps_to_the_fault(qtbot, store):
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[1])  # the low bridges: "Lift your hips higher" on every rep
+    w.select_rep(0)
+    fault = w.rep["faults"][0]
+    curve = w.evidence_curve
+    assert curve is not None and curve.name == "hip"  # the rep's own measure, for a peak rule
+    assert (163.0, "bridge_not_high_enough min") in curve.thresholds
+    in_rep = (curve.t_s >= w.rep["start_s"]) & (curve.t_s <= w.rep["end_s"])
+    assert curve.values[in_rep].max() < 163  # the evidence shows why: the hips never reached the line
+    assert abs(w.player.current_s - fault["t_s"]) < 0.1  # the replay is at the fault
+    w.player.seek_seconds(0)
+    w.player.next_flag.click()
+    assert abs(w.player.current_s - fault["t_s"]) < 0.05  # "flagged ▶" goes to the fault moment

@@ -21,16 +21,36 @@ def test_real_engine_speaks_a_cue(tmp_path):
         assert w.getnframes() / w.getframerate() > 0.8  # about a second of speech
 
 
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 def test_cues_are_not_spoken_over_each_other_and_urgent_ones_interrupt():
     speaker = Speaker(command=["sleep"])  # each "cue" takes its text's seconds
     speaker.say("0.5")
+    wait_until(lambda: speaker.spoken == ["0.5"])
     speaker.say("0.1")  # waits: the voice is busy
     speaker.say("0.2")  # replaces the waiting one (the older is stale)
     assert speaker.spoken == ["0.5"]
-    time.sleep(0.7)
-    speaker.poll()
+    wait_until(lambda: not speaker.speaking)
     assert speaker.spoken == ["0.5", "0.2"]
     speaker.say("5")
+    wait_until(lambda: speaker.spoken[-1] == "5")
+    started = time.monotonic()
     speaker.interrupt()
     speaker.say("0.01")
-    assert speaker.spoken[-1] == "0.01"  # the urgent message starts at once
+    wait_until(lambda: speaker.spoken[-1] == "0.01")
+    assert time.monotonic() - started < 1.0  # the urgent message starts at once, not after 5 s
+    speaker.stop()
+
+
+def test_saying_never_waits_for_the_engine():
+    speaker = Speaker(command=["sleep"])
+    started = time.monotonic()
+    for text in ("2", "2", "2"):
+        speaker.say(text)
+    assert time.monotonic() - started < 0.05  # the caller (the window) is never held up
+    speaker.stop()

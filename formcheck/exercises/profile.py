@@ -1,0 +1,473 @@
+"""Calibration profiles: a person's own thresholds and body, as commented TOML files with versions.
+
+The format is described for people in ``calibration/README.md``; in short::
+
+    format = "formcheck-profile/1"
+    person = "Eve"            version = 3
+    created = "…"             created_by = "…"      made_from = "session 12"     reason = "…"
+    [body]                    segment lengths from body calibration (``formcheck.core.body``)
+    [exercises.glute_bridge.rep]                       target, goal
+    [exercises.glute_bridge.rules.bridge_not_high_enough]   min, max, min_s, max_s
+
+A profile names only what differs from the exercise files; everything else keeps the population
+thresholds. ``apply_profile`` makes the personal ``ExerciseDef``: a value is bounded by the limit
+the exercise file gives it (``limit = { min = 155 }``, its safety floor), so a profile can make a
+rule stricter but never looser than that floor, and never looser at all without one.
+
+Personal profiles live in ``calibration_dir()/people/<name>/vNNNN.toml``; every save is a new
+version beside the old ones (never overwritten), and sessions use the newest. A file that is
+malformed, or isn't a profile at all, is reported as ``file: key: problem`` and the population
+thresholds are used instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import statistics
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from formcheck.core.body import SEGMENT_NAMES, BodyModel
+from formcheck.core.exercise import ADJUSTABLE, ADJUSTABLE_KINDS, ExerciseDef, RepDef, RuleDef
+from formcheck.core.reps import RepRecord
+from formcheck.exercises.loader import _ID, ExerciseFileError, _Reader
+from formcheck.paths import calibration_dir
+
+log = logging.getLogger(__name__)
+
+FORMAT = "formcheck-profile/1"
+POPULATION = "population"
+REP_KEYS = ("target", "goal")
+_VERSION_FILE = re.compile(r"v(\d{4,})\.toml")
+
+
+class ProfileError(ValueError):
+    """A profile that can't be used, as ``file: key: problem``."""
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        super().__init__(f"{file}: {key}: {problem}")
+        self.file, self.key, self.problem = file, key, problem
+
+
+@dataclass(frozen=True)
+class ExerciseOverrides:
+    """A person's values for one exercise: ``rep`` (target, goal) and ``rules`` by code."""
+
+    rep: dict[str, float] = field(default_factory=dict)
+    rules: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    person: str
+    version: int = 0  # 0: not saved yet
+    created: str = ""
+    created_by: str = ""
+    made_from: str = ""
+    reason: str = ""
+    exercises: dict[str, ExerciseOverrides] = field(default_factory=dict)
+    body: BodyModel | None = None
+    population: bool = False  # the default profile (calibration/default.toml): no person
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def label(self) -> str:
+        """How reports name it: "population", or "Eve v3"."""
+        return POPULATION if self.population else f"{self.person} v{self.version}"
+
+    def with_values(self, exercise_id: str, rep: dict[str, float] | None = None,
+                    rules: dict[str, dict[str, float]] | None = None, **about: Any) -> Profile:
+        """A new (unsaved) profile: this one with some of one exercise's values replaced."""
+        old = self.exercises.get(exercise_id, ExerciseOverrides())
+        merged_rules = {code: dict(values) for code, values in old.rules.items()}
+        for code, values in (rules or {}).items():
+            merged_rules.setdefault(code, {}).update(values)
+        new = ExerciseOverrides({**old.rep, **(rep or {})}, {c: v for c, v in merged_rules.items() if v})
+        return dataclasses.replace(self, exercises={**self.exercises, exercise_id: new}, version=0, path=None,
+                                   population=False, **about)
+
+
+# ---- reading ------------------------------------------------------------------------------------
+def read_profile(path: Path) -> Profile:
+    """Parse and check one profile file; ``ProfileError`` names the file, the key and the problem."""
+    file = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(file, "(syntax)", str(exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(file, "(file)", f"cannot be read: {exc}") from exc
+    try:
+        return dataclasses.replace(_profile(file, data), path=path)
+    except ExerciseFileError as exc:
+        raise ProfileError(file, exc.key, exc.problem) from exc
+
+
+def _profile(file: str, data: dict[str, Any]) -> Profile:
+    r = _Reader(file, data)
+    fmt = data.get("format")
+    if fmt != FORMAT:
+        what = "an exercise file" if "measures" in data or "rules" in data else f"format = {fmt!r}"
+        raise ProfileError(file, "format", f"this is not a formcheck calibration profile ({what}); "
+                           f"a profile starts with format = {FORMAT!r}")
+    r.get("format", str)
+    population = r.get("kind", str, "person", lambda v: None if v in ("person", POPULATION)
+                       else f"must be 'person' or '{POPULATION}', got {v!r}") == POPULATION
+    person = r.get("person", str, "" if population else ..., lambda v: None if v.strip() or population
+                   else "must not be empty")
+    profile = Profile(
+        person=person,
+        version=r.get("version", int, 0 if population else ..., lambda v: None if v >= 1 else "must be at least 1"),
+        created=r.get("created", str, ""),
+        created_by=r.get("created_by", str, ""),
+        made_from=r.get("made_from", str, ""),
+        reason=r.get("reason", str, ""),
+        exercises=_exercises(r.sub("exercises", {}) or _Reader(file, {})),
+        body=_body(r.sub("body", None)),
+        population=population,
+    )
+    r.finish()
+    return profile
+
+
+def _number(r: _Reader, key: str) -> float:
+    return r.get(key, float)
+
+
+def _exercises(r: _Reader) -> dict[str, ExerciseOverrides]:
+    out: dict[str, ExerciseOverrides] = {}
+    for ex_id in list(r.table):
+        if not _ID.fullmatch(ex_id):
+            raise r.err(ex_id, "not an exercise id (lower-case letters, digits and _)")
+        e = r.sub(ex_id)
+        assert e is not None
+        rep: dict[str, float] = {}
+        rep_r = e.sub("rep", None)
+        if rep_r is not None:
+            rep = {k: _number(rep_r, k) for k in REP_KEYS if k in rep_r.table}
+            rep_r.finish()
+        rules: dict[str, dict[str, float]] = {}
+        rules_r = e.sub("rules", None)
+        if rules_r is not None:
+            for code in list(rules_r.table):
+                rule_r = rules_r.sub(code)
+                assert rule_r is not None
+                rules[code] = {k: _number(rule_r, k) for k in ADJUSTABLE if k in rule_r.table}
+                rule_r.finish()
+            rules_r.finish()
+        e.finish()
+        out[ex_id] = ExerciseOverrides(rep, rules)
+    r.finish()
+    return out
+
+
+def _body(r: _Reader | None) -> BodyModel | None:
+    if r is None:
+        return None
+    tables = {}
+    for unit in ("image_px", "world_m"):
+        t = r.sub(unit, {}) or _Reader(r.file, {})
+        tables[unit] = {k: t.get(k, float, check=lambda v: None if v > 0 else "must be greater than 0")
+                        for k in list(t.table) if k in SEGMENT_NAMES}
+        t.finish()
+    views = r.get("views", list, [], lambda v: None if all(isinstance(x, str) for x in v) else "must be a list of text")
+    body = BodyModel(tables["image_px"], tables["world_m"], r.get("frames", int, 0), tuple(views),
+                     r.get("stance", float, None, lambda v: None if v >= 0 else "must not be negative"))
+    r.finish()
+    return body
+
+
+# ---- applying -----------------------------------------------------------------------------------
+def _looser(key: str, value: float, than: float) -> bool:
+    return value < than if ADJUSTABLE[key] else value > than
+
+
+def bound(rule: RuleDef, key: str, value: float) -> tuple[float, str | None]:
+    """``value`` for ``rule.key`` within the rule's safety floor, and why it was changed (if it was).
+
+    Stricter than the population value is always allowed; looser only as far as ``limit``.
+    """
+    base = getattr(rule, key)
+    floor = getattr(rule, f"{key}_limit")
+    if not _looser(key, value, base):
+        return value, None
+    if floor is None:
+        return base, (f"{value:g} would be looser than {base:g} and the exercise file allows this rule no "
+                      f"personal limit; {base:g} is used")
+    if _looser(key, value, floor):
+        return floor, f"{value:g} is looser than the safety floor {floor:g} in the exercise file; {floor:g} is used"
+    return value, None
+
+
+def bound_target(rep: RepDef, value: float) -> tuple[float, str | None]:
+    """A personal rep target within the exercise's limit (looser = nearer ``start``)."""
+    floor = rep.target_limit if rep.target_limit is not None else rep.target
+    looser = (value < floor) if rep.rising else (value > floor)
+    if looser:
+        if rep.target_limit is None:
+            return floor, (f"{value:g} would be looser than {floor:g} and the exercise file allows no personal "
+                           f"target; {floor:g} is used")
+        return floor, f"{value:g} is looser than the limit {floor:g} in the exercise file; {floor:g} is used"
+    if abs(value - rep.start) <= 2 * rep.hysteresis or (value > rep.start) != rep.rising:
+        return rep.target, f"{value:g} is not clearly past start ({rep.start:g}); {rep.target:g} is used"
+    return value, None
+
+
+def apply_profile(exercise: ExerciseDef, profile: Profile | None) -> tuple[ExerciseDef, list[str]]:
+    """The exercise with the profile's personal values, and a ``file: key: problem`` line for each
+    value that was bounded or ignored. Without a profile (or with nothing for this exercise) the
+    thresholds are the population ones; the result still names the profile it was judged with."""
+    if profile is None:
+        return exercise, []
+    file = str(profile.path) if profile.path else profile.label
+    notes: list[str] = []
+    overrides = profile.exercises.get(exercise.id, ExerciseOverrides())
+    prefix = f"exercises.{exercise.id}"
+    rules = {r.code: r for r in exercise.rules}
+    for code in overrides.rules:
+        if code not in rules:
+            notes.append(f"{file}: {prefix}.rules.{code}: {exercise.id} has no such rule (any more); ignored")
+    new_rules = []
+    for rule in exercise.rules:
+        values = overrides.rules.get(rule.code, {})
+        changes: dict[str, float] = {}
+        for key, value in values.items():
+            where = f"{file}: {prefix}.rules.{rule.code}.{key}"
+            if rule.kind not in ADJUSTABLE_KINDS or getattr(rule, key) is None:
+                notes.append(f"{where}: the rule has no personal {key}; ignored")
+                continue
+            changes[key], why = bound(rule, key, value)
+            if why:
+                notes.append(f"{where}: {why}")
+        lo, hi = changes.get("min", rule.min), changes.get("max", rule.max)
+        lo_s, hi_s = changes.get("min_s", rule.min_s), changes.get("max_s", rule.max_s)
+        if (lo is not None and hi is not None and lo >= hi) or (lo_s is not None and hi_s is not None and lo_s >= hi_s):
+            notes.append(f"{file}: {prefix}.rules.{rule.code}: its min is not below its max; the rule keeps "
+                         "its population thresholds")
+            changes = {}
+        new_rules.append(dataclasses.replace(rule, **changes) if changes else rule)
+    rep = exercise.rep
+    if overrides.rep and rep is None:
+        notes.append(f"{file}: {prefix}.rep: {exercise.id} counts no reps; ignored")
+    elif rep is not None and overrides.rep:
+        if "target" in overrides.rep:
+            target, why = bound_target(rep, overrides.rep["target"])
+            if why:
+                notes.append(f"{file}: {prefix}.rep.target: {why}")
+            rep = dataclasses.replace(rep, target=target)
+        if "goal" in overrides.rep:
+            rep = dataclasses.replace(rep, goal=overrides.rep["goal"])
+    label = "" if profile.population else profile.label
+    return dataclasses.replace(exercise, rules=tuple(new_rules), rep=rep, profile=label, body=profile.body), notes
+
+
+def rom_targets(exercise: ExerciseDef, reps: Sequence[RepRecord]) -> tuple[ExerciseOverrides, list[str]]:
+    """A person's own targets from reference reps done the way the therapist wants them.
+
+    The goal (progress is shown as % of it) is the median furthest value the reps reached. Where
+    the *least* far of the reps falls short of a ``peak`` rule, or of the rep target when the
+    exercise file gives that a limit (a personal depth), the threshold moves to just short of it —
+    by a tenth of their range of motion, at least the rep's hysteresis, so reps like the references
+    pass — bounded by the rule's safety floor. Thresholds the references already pass are left at
+    the population value: on the labelled real squats, moving the target deeper for people who
+    squat deep shortened the "bottom" phase the knee rule watches and halved its F1 (0.63 → 0.34,
+    tools/measure_calibration.py); a therapist can still make a rule stricter in the review window.
+    """
+    rep = exercise.rep
+    if rep is None:
+        raise ValueError(f"{exercise.id} counts no reps, so it has no range-of-motion targets")
+    peaks = [r.peak for r in reps if not math.isnan(r.peak)]
+    ranges = [abs(r.peak - r.low) for r in reps if not (math.isnan(r.peak) or math.isnan(r.low))]
+    if not peaks or not ranges:
+        raise ValueError("the reference reps have no measured range of motion")
+    least = min(peaks) if rep.rising else max(peaks)
+    margin = max(0.1 * statistics.median(ranges), rep.hysteresis)
+    reach = round(least - margin if rep.rising else least + margin, 1)
+    key = "min" if rep.rising else "max"
+    notes: list[str] = []
+    rules: dict[str, dict[str, float]] = {}
+    for rule in exercise.rules:
+        if rule.kind == "peak" and getattr(rule, key) is not None and _looser(key, reach, getattr(rule, key)):
+            value, why = bound(rule, key, reach)
+            rules[rule.code] = {key: value}
+            if why:
+                notes.append(f"{exercise.id}: rules.{rule.code}.{key}: {why}")
+    values: dict[str, float] = {"goal": round(statistics.median(peaks), 1)}
+    short = (least - rep.hysteresis < rep.target) if rep.rising else (least + rep.hysteresis > rep.target)
+    if short and rep.target_limit is not None:
+        values["target"], why = bound_target(rep, reach)
+        if why:
+            notes.append(f"{exercise.id}: rep.target: {why}")
+    elif short:
+        notes.append(f"{exercise.id}: rep.target: the reference reps didn't clearly reach {rep.target:g} and the "
+                     "exercise file allows no personal target, so reps like them may count as attempts")
+    return ExerciseOverrides(values, rules), notes
+
+
+def population_profile(exercises: dict[str, ExerciseDef]) -> Profile:
+    """The default profile: every threshold a profile can set, at today's population value."""
+    out: dict[str, ExerciseOverrides] = {}
+    for ex_id in sorted(exercises):
+        ex = exercises[ex_id]
+        rules = {r.code: {k: getattr(r, k) for k in ADJUSTABLE if getattr(r, k) is not None}
+                 for r in ex.rules if r.kind in ADJUSTABLE_KINDS}
+        rep = {"target": ex.rep.target} if ex.rep is not None else {}
+        if rules or rep:
+            out[ex_id] = ExerciseOverrides(rep, {c: v for c, v in rules.items() if v})
+    return Profile(person="", exercises=out, population=True,
+                   reason="The thresholds in formcheck/exercises/*.toml: what everyone is judged with "
+                          "until a personal profile says otherwise.")
+
+
+# ---- writing ------------------------------------------------------------------------------------
+def _toml_str(text: str) -> str:
+    # A JSON string is a TOML basic string, except that TOML also forbids a raw DEL character.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _num(value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"a profile holds finite numbers only, got {value!r}")
+    return repr(round(float(value), 4))
+
+
+def _key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _toml_str(name)
+
+
+def render_profile(profile: Profile, exercises: dict[str, ExerciseDef] | None = None) -> str:
+    """The profile as commented TOML; with ``exercises`` each value's comment gives the population
+    value and the safety floor it may not go past."""
+    exercises = exercises or {}
+    if profile.population:
+        head = ["# formcheck calibration profile: the population thresholds (the default).",
+                "# Generated from formcheck/exercises/*.toml by tools/write_default_profile.py; the tests",
+                "# check it still matches them. Personal profiles name only what differs from this.",
+                f"format = {_toml_str(FORMAT)}", f'kind = "{POPULATION}"']
+    else:
+        head = ["# formcheck calibration profile: one person's own thresholds (see calibration/README.md).",
+                "# Saving a change makes a new version beside this one; this file is never rewritten.",
+                f"format = {_toml_str(FORMAT)}",
+                f"person = {_toml_str(profile.person)}",
+                f"version = {profile.version}"]
+        head += [f"created = {_toml_str(profile.created)}   # when it was made (UTC)",
+                 f"created_by = {_toml_str(profile.created_by)}   # who made it",
+                 f"made_from = {_toml_str(profile.made_from)}   # the session or video it was measured on"]
+    head.append(f"reason = {_toml_str(profile.reason)}")
+    lines = head
+    if profile.body is not None:
+        b = profile.body
+        lines += ["", "# Body calibration: segment lengths measured standing (formcheck calibrate body).",
+                  "[body]", f"frames = {b.frames}", f"views = [{', '.join(_toml_str(v) for v in b.views)}]",
+                  *([f"stance = {_num(b.stance)}   # feet apart while standing, in hip widths"]
+                    if b.stance is not None else []),
+                  "[body.image_px]   # pixels at the calibration distance (divide by trunk for body units)"]
+        lines += [f"{k} = {_num(v)}" for k, v in b.image_px.items()]
+        lines += ["[body.world_m]    # metres, from the model's 3-D landmarks"]
+        lines += [f"{k} = {_num(v)}" for k, v in b.world_m.items()]
+    for ex_id, ov in sorted(profile.exercises.items()):
+        ex = exercises.get(ex_id)
+        if ov.rep:
+            lines += ["", f"[exercises.{ex_id}.rep]"]
+            for k, v in ov.rep.items():
+                lines.append(f"{k} = {_num(v)}{_rep_comment(ex, k)}")
+        for code, values in ov.rules.items():
+            if not values:
+                continue
+            rule = next((r for r in ex.rules if r.code == code), None) if ex else None
+            lines += ["", f"[exercises.{ex_id}.rules.{_key(code)}]" + (f"   # {rule.cue}" if rule else "")]
+            for k, v in values.items():
+                lines.append(f"{k} = {_num(v)}{_rule_comment(rule, k)}")
+    text = "\n".join(lines) + "\n"
+    tomllib.loads(text)  # what we write must read back
+    return text
+
+
+def _rule_comment(rule: RuleDef | None, key: str) -> str:
+    if rule is None or getattr(rule, key, None) is None:
+        return ""
+    floor = getattr(rule, f"{key}_limit")
+    limit = f"safety floor {floor:g}" if floor is not None else "can only be made stricter"
+    return f"   # population {getattr(rule, key):g}; {limit}"
+
+
+def _rep_comment(ex: ExerciseDef | None, key: str) -> str:
+    if ex is None or ex.rep is None:
+        return ""
+    if key == "goal":
+        return f"   # personal goal for {ex.rep.measure}; each rep's progress is shown as % of it"
+    floor = ex.rep.target_limit
+    limit = f"limit {floor:g}" if floor is not None else "can only be made stricter"
+    return f"   # {ex.rep.measure} needed to count a rep; population {ex.rep.target:g}; {limit}"
+
+
+# ---- versions on disk ---------------------------------------------------------------------------
+def person_folder_name(person: str) -> str:
+    """A safe folder name for any person's name (the name itself is inside each file)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", person.lower()).strip("-")[:40] or "person"
+    return f"{slug}-{hashlib.sha1(person.encode('utf-8')).hexdigest()[:8]}"
+
+
+class ProfileStore:
+    """People's profiles under ``root`` (default ``calibration_dir()``), every version kept."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or calibration_dir()
+
+    def folder(self, person: str) -> Path:
+        return self.root / "people" / person_folder_name(person)
+
+    def versions(self, person: str) -> list[Path]:
+        """The person's profile files, oldest first."""
+        folder = self.folder(person)
+        found = [(int(m.group(1)), p) for p in folder.glob("v*.toml") if (m := _VERSION_FILE.fullmatch(p.name))]
+        return [p for _, p in sorted(found)]
+
+    def latest(self, person: str) -> Profile | None:
+        """The newest version, or None when the person has none; ``ProfileError`` when it is broken."""
+        versions = self.versions(person)
+        if not versions:
+            return None
+        profile = read_profile(versions[-1])
+        if profile.person != person:
+            raise ProfileError(str(versions[-1]), "person", f"this profile is {profile.person!r}'s, not {person!r}'s")
+        return profile
+
+    def save(self, profile: Profile, exercises: dict[str, ExerciseDef] | None = None) -> Profile:
+        """Write ``profile`` as the person's next version (never over an existing file)."""
+        folder = self.folder(profile.person)
+        folder.mkdir(parents=True, exist_ok=True)
+        while True:
+            versions = self.versions(profile.person)
+            number = int(_VERSION_FILE.fullmatch(versions[-1].name).group(1)) + 1 if versions else 1  # type: ignore[union-attr]
+            saved = dataclasses.replace(profile, version=number, population=False)
+            path = folder / f"v{number:04d}.toml"
+            tmp = folder / f".v{number:04d}.{os.getpid()}.tmp"
+            tmp.write_text(render_profile(saved, exercises), encoding="utf-8")
+            try:
+                os.link(tmp, path)  # atomic, and fails rather than replace a version someone else saved
+            except FileExistsError:
+                continue
+            finally:
+                tmp.unlink(missing_ok=True)
+            return read_profile(path)  # what was written (numbers as rounded in the file)
+
+
+def personalise(exercise: ExerciseDef, person: str, store: ProfileStore | None = None,
+                profile_file: Path | None = None) -> tuple[ExerciseDef, list[str]]:
+    """The exercise as ``person`` is judged today (their newest profile, or ``profile_file``), and
+    what to tell the user: bounded values, or a broken profile replaced by the population values."""
+    try:
+        profile = read_profile(profile_file) if profile_file else (store or ProfileStore()).latest(person)
+    except ProfileError as exc:
+        return exercise, [f"{exc}; using the population thresholds instead"]
+    return apply_profile(exercise, profile)

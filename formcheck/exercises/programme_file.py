@@ -1,0 +1,168 @@
+"""A programme as a commented TOML file a therapist can read and edit: loader and writer.
+
+    formcheck programme export --person Ann --out ann.toml   # edit it, then
+    formcheck programme import ann.toml --person Ann          # a new version if anything changed
+
+Every problem is reported as ``ProgrammeFileError`` naming the file, the key and what is wrong,
+like the exercise files (``exercises[1].reps: must be at least 1, got 0``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from formcheck.core.exercise import Dose
+from formcheck.core.pain import NRS_MAX, NRS_MIN
+from formcheck.core.programme import Programme, ProgrammeItem, Progression
+from formcheck.exercises.loader import ExerciseFileError, _Reader
+
+HEADER = """\
+# formcheck home programme. Lines starting with # are comments.
+#
+#   person         whose programme it is (`formcheck programme import --person NAME` can set it)
+#   days_per_week  how many days a week to do it
+#   start, review  dates (YYYY-MM-DD): when it starts, and when the therapist reviews it
+#   pain_stop_at   pain (0–10) at or above which the app advises stopping for today; a rise of 2
+#                  or more since the start of a session always does
+#   notes          free text shown to the person
+#   version, uid, created   written by formcheck, which version this file is; leave them: an
+#                  edited file becomes a new version when imported
+"""
+PROGRESSION_COMMENT = """
+# How the doses grow. The app proposes the change, the therapist confirms it (a new version):
+# add_reps (reps exercises) or add_hold_s (holds) when each of the last `sessions` sessions
+# had at most max_flagged_percent % flagged reps and no pain increase. Delete the table for none.
+"""
+EXERCISES_COMMENT = """
+# The exercises, in order. id: see `formcheck exercises`. The dose here replaces the exercise's own:
+# sets, then reps (or hold_s, seconds), per_side = true for each side, rest_s between sets.
+"""
+
+
+class ProgrammeFileError(ExerciseFileError):
+    """A programme file with a mistake; the message names the file, the key and what is wrong."""
+
+
+def loads(text: str, file: str = "programme", known: set[str] | None = None, person: str | None = None) -> Programme:
+    """Parse and validate a programme; ``known`` the exercise ids it may use, ``person`` overrides
+    the file's own."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgrammeFileError(file, "(syntax)", str(exc)) from exc
+    r = _Reader(file, data)
+    try:
+        programme = _programme(r, known, person)
+        r.finish()
+    except ExerciseFileError as exc:
+        raise ProgrammeFileError(exc.file, exc.key, exc.problem) from exc
+    return programme
+
+
+def load(path: Path, known: set[str] | None = None, person: str | None = None) -> Programme:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProgrammeFileError(str(path), "(file)", f"cannot be read: {exc}") from exc
+    return loads(text, path.name, known, person)
+
+
+def _programme(r: _Reader, known: set[str] | None, person: str | None) -> Programme:
+    name = r.get("person", str, None)
+    if person is None:
+        if not name or not name.strip():
+            raise r.err("person", "is required (or give --person NAME when importing)")
+        person = name.strip()
+    start = r.get("start", date)
+    review = r.get("review", date, None)
+    if review is not None and review < start:
+        raise r.err("review", f"must not be before start ({start}), got {review}")
+    stop_at = r.get("pain_stop_at", int, None, lambda v: None if NRS_MIN < v <= NRS_MAX else "must be 1–10")
+    prog_r = r.sub("progression", None)
+    items = tuple(_item(t, known) for t in r.tables("exercises", '{ id = "glute_bridge", sets = 2, reps = 10 }'))
+    if not items:
+        raise r.err("exercises", "a programme needs at least one [[exercises]] entry")
+    return Programme(
+        person=person,
+        items=items,
+        days_per_week=r.get("days_per_week", int, check=lambda v: None if 1 <= v <= 7 else "must be 1–7"),
+        start=start,
+        review=review,
+        notes=r.get("notes", str, "").strip(),
+        progression=_progression(prog_r) if prog_r else None,
+        pain_stop_at=stop_at,
+        version=r.get("version", int, 0),
+        uid=r.get("uid", str, ""),
+        created=r.get("created", str, ""),
+    )
+
+
+def _item(r: _Reader, known: set[str] | None) -> ProgrammeItem:
+    ex = r.get("id", str, check=lambda v: None if known is None or v in known
+               else f"no exercise {v!r} in the library; `formcheck exercises` lists them")
+    reps = r.get("reps", int, None, lambda v: None if v >= 1 else "must be at least 1")
+    hold = r.get("hold_s", float, None, lambda v: None if v > 0 else "must be greater than 0")
+    if reps is not None and hold is not None:
+        raise r.err("hold_s", "give reps or hold_s, not both")
+    dose = Dose(
+        sets=r.get("sets", int, 1, lambda v: None if v >= 1 else "must be at least 1"),
+        reps=reps,
+        hold_s=hold,
+        per_side=r.get("per_side", bool, False),
+        rest_s=r.get("rest_s", float, 30.0, lambda v: None if v >= 0 else "must not be negative"),
+    )
+    item = ProgrammeItem(ex, dose, r.get("notes", str, "").strip())
+    r.finish()
+    return item
+
+
+def _progression(r: _Reader) -> Progression:
+    p = Progression(
+        add_reps=r.get("add_reps", int, 2, lambda v: None if v >= 0 else "must not be negative"),
+        add_hold_s=r.get("add_hold_s", float, 5.0, lambda v: None if v >= 0 else "must not be negative"),
+        sessions=r.get("sessions", int, 2, lambda v: None if v >= 1 else "must be at least 1"),
+        max_flagged_percent=r.get("max_flagged_percent", float, 10.0,
+                                  lambda v: None if 0 <= v <= 100 else "must be 0–100"),
+    )
+    r.finish()
+    return p
+
+
+def dumps(p: Programme) -> str:
+    """The programme as a commented TOML file (``loads(dumps(p)) == p``)."""
+    top: dict[str, Any] = {"person": p.person, "days_per_week": p.days_per_week, "start": p.start}
+    if p.review is not None:
+        top["review"] = p.review
+    if p.pain_stop_at is not None:
+        top["pain_stop_at"] = p.pain_stop_at
+    top["notes"] = p.notes
+    if p.version:
+        top |= {"version": p.version, "uid": p.uid, "created": p.created}
+    # The exercises come before [progression]: tomli-w writes a short list inline (a key of the
+    # top table, which must precede any [table] header).
+    parts = [HEADER, tomli_w.dumps(top, multiline_strings=True), EXERCISES_COMMENT,
+             tomli_w.dumps({"exercises": [_item_table(i) for i in p.items]}, multiline_strings=True)]
+    if p.progression is not None:
+        pr = p.progression
+        parts += [PROGRESSION_COMMENT, tomli_w.dumps({"progression": {
+            "add_reps": pr.add_reps, "add_hold_s": pr.add_hold_s, "sessions": pr.sessions,
+            "max_flagged_percent": pr.max_flagged_percent}})]
+    return "".join(parts)
+
+
+def _item_table(item: ProgrammeItem) -> dict[str, Any]:
+    d = item.dose
+    table: dict[str, Any] = {"id": item.exercise, "sets": d.sets}
+    if d.reps is not None:
+        table["reps"] = d.reps
+    if d.hold_s is not None:
+        table["hold_s"] = d.hold_s
+    table |= {"per_side": d.per_side, "rest_s": d.rest_s}
+    if item.notes:
+        table["notes"] = item.notes
+    return table

@@ -1,0 +1,162 @@
+"""The set-up step: is the camera placed right for the chosen exercise, and the person's body
+measurements — from the live picture, with the indicator green when placement is right.
+
+Frames come from the running session (the controller's ``frame`` signal); the checks run off the
+GUI thread (``formcheck.core.placement`` and ``formcheck.core.body`` on the last frames).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from formcheck.core.body import BodyCalibrationError, measure_body
+from formcheck.core.exercise import ExerciseDef
+from formcheck.core.placement import Placement, check_placement
+from formcheck.exercises.profile import Profile, ProfileError, ProfileStore
+from formcheck.pipeline.calibrate import WINDOW_MS, Seen, login_name, save_camera_check
+from formcheck.pipeline.store import now_iso
+from formcheck.ui.background import call_in_background
+from formcheck.ui.worker import LivePacket
+
+CHECK_EVERY_MS = 500
+BODY_SECONDS = 5.0
+_STYLE = {
+    "good": "background: #2e7d32; color: white;",
+    "adjust": "background: #e65100; color: white;",
+    "waiting": "background: #607d8b; color: white;",
+}
+
+
+class SetupCheckDialog(QDialog):
+    checked = Signal(object)  # Placement, each time a check is shown
+    body_done = Signal(object)  # the saved Profile, or the refusal (str)
+
+    def __init__(self, exercise: ExerciseDef, camera: str, person: str, profiles: ProfileStore,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Set-up check — {exercise.name}")
+        self.exercise, self.camera, self.person, self.profiles = exercise, camera, person, profiles
+        self.indicator = QLabel("Waiting for the camera…")
+        self.indicator.setStyleSheet(_STYLE["waiting"] + "font-size: 18px; padding: 10px;")
+        self.instructions = QLabel(exercise.camera)
+        self.instructions.setWordWrap(True)
+        self.details = QLabel("")
+        self.details.setWordWrap(True)
+        self.save = QPushButton("Save for this camera")
+        self.save.setEnabled(False)
+        self.measure = QPushButton(f"Measure my body (stand still {BODY_SECONDS:.0f} s, side-on or facing the camera)")
+        self.body = QLabel("")
+        self.body.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(f"Get into the starting position: "
+                             f"{exercise.setup.position_cue if exercise.setup else 'in view'}."))
+        lay.addWidget(self.indicator)
+        lay.addWidget(self.instructions)
+        lay.addWidget(self.details)
+        row = QHBoxLayout()
+        row.addWidget(self.save)
+        row.addWidget(self.measure)
+        lay.addLayout(row)
+        lay.addWidget(self.body)
+        self.save.clicked.connect(self.save_check)
+        self.measure.clicked.connect(self.start_body)
+        self._window: deque[Seen] = deque()
+        self._body_frames: list[Seen] | None = None
+        self._body_start: int | None = None
+        self._busy = False
+        self.placement: Placement | None = None
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._check)
+        self._timer.start(CHECK_EVERY_MS)
+
+    # ---- frames (GUI thread: only kept here; judged in the background) ----------------------------
+    def add(self, packet: LivePacket) -> None:
+        seen = Seen(packet.output.pose, packet.brightness)
+        t = seen.result.t_ms
+        self._window.append(seen)
+        while self._window and self._window[0].result.t_ms < t - WINDOW_MS:
+            self._window.popleft()
+        if self._body_frames is not None:
+            self._body_start = t if self._body_start is None else self._body_start
+            self._body_frames.append(seen)
+            if t - self._body_start >= BODY_SECONDS * 1000:
+                self._finish_body()
+
+    def _check(self) -> None:
+        frames = list(self._window)
+        if self._busy or len(frames) < 2 or frames[-1].result.t_ms - frames[0].result.t_ms < WINDOW_MS * 0.9:
+            return
+        self._busy = True
+        light = sorted(s.brightness for s in frames)[len(frames) // 2]
+        exercise = self.exercise
+        call_in_background(lambda: check_placement([s.result for s in frames], exercise, light), self._show)
+
+    def _show(self, result: object) -> None:
+        self._busy = False
+        if isinstance(result, Exception):
+            self.indicator.setText(f"Could not check: {result}")
+            return
+        placement: Placement = result  # type: ignore[assignment]
+        self.placement = placement
+        if placement.refused:
+            self.indicator.setText("Not judged")
+            self.indicator.setStyleSheet(_STYLE["waiting"] + "font-size: 18px; padding: 10px;")
+            self.instructions.setText(placement.refused)
+        else:
+            good = placement.ok
+            self.indicator.setText(f"Placement is right for {self.exercise.name}" if good else "Adjust the camera")
+            self.indicator.setStyleSheet(_STYLE["good" if good else "adjust"] + "font-size: 18px; padding: 10px;")
+            self.instructions.setText("\n".join(f"• {i}" for i in placement.instructions) or "Ready to start.")
+        self.details.setText(placement.text().split("\n", 1)[-1] if not placement.refused else "")
+        self.save.setEnabled(placement.refused is None)
+        self.checked.emit(placement)
+
+    def save_check(self) -> None:
+        if self.placement is not None:
+            path = save_camera_check(self.camera, self.placement)
+            self.details.setText(f"{self.details.text()}\nSaved in {path}")
+
+    # ---- body ------------------------------------------------------------------------------------
+    def start_body(self) -> None:
+        self._body_frames, self._body_start = [], None
+        self.measure.setEnabled(False)
+        self.body.setText(f"Stand still, side-on or facing the camera, for {BODY_SECONDS:.0f} seconds…")
+
+    def _finish_body(self) -> None:
+        frames, self._body_frames = self._body_frames or [], None
+        person, profiles = self.person, self.profiles
+
+        def measure_and_save() -> Profile:
+            body = measure_body(s.result for s in frames)
+            try:
+                base = profiles.latest(person) or Profile(person)
+            except ProfileError:  # the newest version is broken: start again from the population
+                base = Profile(person)
+            return profiles.save(dataclasses.replace(
+                base, body=body, version=0, path=None, created=now_iso(), created_by=login_name(),
+                made_from=f"{self.camera}, set-up check", reason="body calibration"))
+
+        call_in_background(measure_and_save, self._body_measured)
+
+    def _body_measured(self, result: object) -> None:
+        self.measure.setEnabled(True)
+        if isinstance(result, BodyCalibrationError):
+            self.body.setText(str(result))
+            self.body_done.emit(str(result))
+            return
+        if isinstance(result, Exception):
+            self.body.setText(f"Could not save the body measurements: {result}")
+            self.body_done.emit(str(result))
+            return
+        profile: Profile = result  # type: ignore[assignment]
+        body = profile.body
+        assert body is not None
+        lengths = [f"{k.replace('_', ' ')} {v * 100:.0f} cm" for k, v in body.world_m.items()]
+        feet = f" Feet {body.stance:.1f} hip widths apart." if body.stance is not None else ""
+        self.body.setText(f"Body measured on {body.frames} frames and saved as {profile.label}: "
+                          + ", ".join(lengths) + "." + feet)
+        self.body_done.emit(profile)

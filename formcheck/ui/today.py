@@ -1,0 +1,324 @@
+"""Today: the person's programme for today, what is done and what remains, and the run through it.
+
+Start asks for pain (0–10) first, then runs the remaining exercises one after another through the
+usual set/rest flow (each with the programme's dose), asking after each how hard it was (effort,
+0–10) and how the pain is now. A rise of 2 or more, or pain at the therapist's limit, advises
+stopping for today; either way the reason is recorded and the session flagged for the therapist.
+"Stop — it hurts" during an exercise ends the run too. Ratings are asked in this panel (no modal
+dialogs), so the flow can be driven offscreen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from formcheck.core.events import EffortRated, Event, ExerciseEnded, PainRated, SessionFlagged
+from formcheck.core.exercise import ExerciseDef
+from formcheck.core.pain import NRS_MAX, NRS_MIN, STOPPED_FOR_PAIN, pain_warning
+from formcheck.core.programme import Programme
+from formcheck.pipeline import programme_store
+from formcheck.pipeline.adherence import adherence, today_status
+from formcheck.ui.session_controller import SessionController
+
+PAIN_QUESTION = "Pain right now? (0 = none, 10 = worst imaginable)"
+EFFORT_QUESTION = "How hard was that? (0 = no effort, 10 = maximal)"
+STOPPED_EARLY = {"video_end": "the video ended", "source_lost": "the camera was lost", "closed": "the session closed"}
+
+
+class Scale(QWidget):
+    """One 0–10 rating: a slider with its value shown large."""
+
+    def __init__(self, question: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.question = QLabel(question)
+        self.question.setWordWrap(True)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(NRS_MIN, NRS_MAX)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setAccessibleName(question)
+        self.value_label = QLabel("0")
+        self.value_label.setStyleSheet("font-size: 22px; font-weight: bold;")
+        self.slider.valueChanged.connect(lambda v: self.value_label.setText(str(v)))
+        row = QHBoxLayout()
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.value_label)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.question)
+        lay.addLayout(row)
+
+    @property
+    def value(self) -> int:
+        return self.slider.value()
+
+
+class TodayPanel(QWidget):
+    finished = Signal(str)  # the run ended: one line saying how
+
+    def __init__(self, library: dict[str, ExerciseDef], controller: SessionController,
+                 start_exercise: Callable[[ExerciseDef], None], open_source: Callable[[], None],
+                 person: str = "me", today: Callable[[], date] = date.today, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.controller = controller
+        self._start_exercise = start_exercise
+        self._open_source = open_source
+        self._today = today
+        self.programme: Programme | None = None
+        self.running = False
+        self._queue: list[int] = []  # item indexes still to do in this run
+        self._current: ExerciseDef | None = None
+        self._current_index = -1
+        self._pain_before: int | None = None
+        self._answer: Callable[[], None] | None = None
+
+        self.person = QComboBox()
+        self.person.setEditable(True)
+        self.person.setAccessibleName("Person")
+        self.title = QLabel("")
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.last = QLabel("")
+        self.items = QListWidget()
+        self.start_button = QPushButton("Start today's exercises")
+        self.start_button.setStyleSheet("font-size: 16px; padding: 8px;")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.pain = Scale(PAIN_QUESTION)
+        self.effort = Scale(EFFORT_QUESTION)
+        self.ok = QPushButton("OK")
+        self.stop_today = QPushButton("Stop for today")
+        self.carry_on = QPushButton("Carry on anyway")
+        self.stop_today.setStyleSheet("QPushButton { background: #b3261e; color: white; font-weight: bold; }")
+        who = QHBoxLayout()
+        who.addWidget(QLabel("Person"))
+        who.addWidget(self.person, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(who)
+        for w in (self.title, self.last, self.items, self.start_button, self.message, self.effort, self.pain, self.ok,
+                  self.stop_today, self.carry_on):
+            lay.addWidget(w)
+        self._show_question(False, False)
+        self.person.addItems(sorted({person, *self.people()}))
+        self.person.setCurrentText(person)
+        self.person.currentTextChanged.connect(self._person_changed)
+        self.start_button.clicked.connect(self.start)
+        self.ok.clicked.connect(lambda: self._answer() if self._answer else None)
+        self.stop_today.clicked.connect(lambda: self._decide(stop=True))
+        self.carry_on.clicked.connect(lambda: self._decide(stop=False))
+        controller.exercise_finished.connect(self._exercise_finished)
+        self._person_changed(person)
+
+    # ---- what today holds ----------------------------------------------------------------------
+    def people(self) -> list[str]:
+        """People who have a programme."""
+        store = self.controller.store
+        return programme_store.people(store) if store is not None else []
+
+    def reload(self) -> None:
+        """Read the person's programme again (saved in the editor, or imported)."""
+        self._person_changed(self.person.currentText())
+
+    def _person_changed(self, name: str) -> None:
+        name = name.strip()
+        if not name or self.running:
+            return
+        self.controller.person = name
+        store = self.controller.store
+        self.programme = programme_store.current_programme(store, name) if store is not None else None
+        self.refresh()
+
+    def status(self) -> list[tuple[str, int, int]]:
+        """(exercise, sets done today, sets prescribed) per item."""
+        store = self.controller.store
+        if self.programme is None or store is None:
+            return []
+        details = [store.session_detail(s.id) for s in store.sessions(self.programme.person)]
+        return [(i.exercise, i.sets_done, i.sets) for i in today_status(self.programme, details, self._today())]
+
+    def refresh(self) -> None:
+        self.items.clear()
+        p = self.programme
+        if p is None:
+            self.title.setText(f"No programme for {self.controller.person} — pick any exercise under "
+                               "\"All exercises\".")
+            self.last.setText("")
+            self.start_button.setEnabled(False)
+            return
+        self.title.setText(f"Today's programme ({p.label()}, {p.days_per_week} days a week)")
+        store = self.controller.store
+        if store is not None:
+            a = adherence(store, p.person, self._today())
+            week = a.weeks[-1] if a.weeks else None
+            days = f" · this week {week.days} of {week.prescribed_days} days" if week and week.prescribed_days else ""
+            self.last.setText(a.last_session_text().capitalize() + days)
+        remaining = 0
+        for (exercise, done, sets), item in zip(self.status(), p.items, strict=False):
+            name = self.library[exercise].name if exercise in self.library else exercise
+            mark = "✓" if done >= sets else ("…" if done else "○")
+            text = f"{mark} {name} — {item.dose.text()}" + (f" ({done} of {sets} sets done)" if 0 < done < sets else "")
+            entry = QListWidgetItem(text)
+            if done >= sets:
+                entry.setForeground(Qt.GlobalColor.darkGreen)
+            else:
+                remaining += 1
+            if item.notes:
+                entry.setToolTip(item.notes)
+            self.items.addItem(entry)
+        self.start_button.setEnabled(remaining > 0 and not self.running)
+        if not remaining:
+            self.message.setText("All done for today. Well done!")
+
+    # ---- the run -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Ask for pain, then run what remains of today's programme."""
+        if self.programme is None or self.running:
+            return
+        missing = [i.exercise for i in self.programme.items if i.exercise not in self.library]
+        if missing:
+            self.message.setText(f"The programme uses exercises this computer doesn't have ({', '.join(missing)}); "
+                                 "update formcheck or ask your therapist.")
+            return
+        self._queue = [i for i, (_ex, done, sets) in enumerate(self.status()) if done < sets]
+        if not self._queue:
+            return
+        self.running = True
+        self._pain_before = None
+        self.start_button.setEnabled(False)
+        self._ask("Before you start:", effort=False, then=self._pain_before_given)
+
+    def _pain_before_given(self) -> None:
+        self._pain_before = self.pain.value
+        p = self.programme
+        assert p is not None
+        self.controller.programme = (p.uid, p.version)
+        self._open_source()  # a new session, that follows this programme version
+        self._record(PainRated(self._t(), self._pain_before, "before"))
+        self._next()
+
+    def _next(self) -> None:
+        p = self.programme
+        assert p is not None
+        if not self._queue:
+            self._finish(f"Done for today: {len(p.items)} exercise(s). Well done!")
+            return
+        self._current_index = self._queue.pop(0)
+        item = p.items[self._current_index]
+        self._current = dataclasses.replace(self.library[item.exercise], dose=item.dose)
+        self.message.setText(f"Now: {self._current.name} — {item.dose.text()}"
+                             + (f". {item.notes}" if item.notes else ""))
+        self.items.setCurrentRow(self._current_index)
+        self._start_exercise(self._current)
+
+    def _exercise_finished(self, ended: ExerciseEnded) -> None:
+        if not self.running or ended.exercise is not self._current:
+            return  # another exercise (picked by hand) or one this run already left
+        name = self._current.name if self._current else ""
+        if ended.reason == "pain":
+            self._record(SessionFlagged(self._t(), f"{STOPPED_FOR_PAIN}: Stop pressed during {name}"))
+            self._ask("You stopped because it hurt.", effort=False,
+                      then=lambda: self._end_with_pain("Stopped for today. Rest; if the pain persists, talk to "
+                                                       "your therapist."))
+        elif ended.reason in STOPPED_EARLY:
+            self._ask(f"The exercise stopped ({STOPPED_EARLY[ended.reason]}).", effort=True,
+                      then=lambda: self._after_exercise(last=True))
+        else:
+            self._ask(f"{name} done.", effort=True, then=lambda: self._after_exercise(not self._queue))
+
+    def _after_exercise(self, last: bool) -> None:
+        p = self.programme
+        assert p is not None and self._current is not None
+        exercise = p.items[self._current_index].exercise
+        self._record(EffortRated(self._t(), exercise, self.effort.value))
+        warning = pain_warning(self._pain_before, self.pain.value, p.pain_stop_at)
+        if warning and not last:
+            self._advice = warning
+            self._show_question(False, False)
+            self.message.setText(f"Your {warning}. We advise stopping for today; your therapist will see this.")
+            self.stop_today.show()
+            self.carry_on.show()
+            return
+        self._record(PainRated(self._t(), self.pain.value, "after" if last else "during", exercise))
+        if warning:
+            self._record(SessionFlagged(self._t(), warning))
+        if last:
+            done = "" if not self._queue else " (stopped early)"
+            self._finish(f"Done for today{done}." + (f" Your {warning}; your therapist will see this." if warning
+                                                      else " Well done!"))
+        else:
+            self._next()
+
+    def _decide(self, stop: bool) -> None:
+        """The person's answer to the advice to stop."""
+        p = self.programme
+        assert p is not None
+        exercise = p.items[self._current_index].exercise
+        self.stop_today.hide()
+        self.carry_on.hide()
+        self._record(PainRated(self._t(), self.pain.value, "after" if stop else "during", exercise))
+        if stop:
+            self._record(SessionFlagged(self._t(), f"{STOPPED_FOR_PAIN}: {self._advice}"))
+            self._finish("Stopped for today. Rest; if the pain persists, talk to your therapist.")
+        else:
+            self._record(SessionFlagged(self._t(), f"{self._advice} (carried on)"))
+            self._next()
+
+    def _end_with_pain(self, text: str) -> None:
+        self._record(PainRated(self._t(), self.pain.value, "after"))
+        self._finish(text)
+
+    def _finish(self, text: str) -> None:
+        self.running = False
+        self._current = None
+        self._queue = []
+        self.controller.programme = None
+        self._show_question(False, False)
+        self.refresh()
+        self.message.setText(text)
+        self.finished.emit(text)
+
+    # ---- asking --------------------------------------------------------------------------------
+    def _ask(self, context: str, effort: bool, then: Callable[[], None]) -> None:
+        """Show the pain scale (and the effort one) under ``context``; OK calls ``then``."""
+        self.message.setText(context)
+        self.pain.slider.setValue(self._pain_before or 0)  # unchanged pain is one click
+        self.effort.slider.setValue(5)
+        self._show_question(True, effort)
+        self._answer = lambda: (self._show_question(False, False), then())
+
+    def _show_question(self, pain: bool, effort: bool) -> None:
+        self.pain.setVisible(pain)
+        self.effort.setVisible(effort)
+        self.ok.setVisible(pain or effort)
+        self.stop_today.hide()
+        self.carry_on.hide()
+        if not (pain or effort):
+            self._answer = None
+
+    def answer(self, pain: int, effort: int | None = None) -> None:
+        """Give the answer asked for (what the sliders and OK do)."""
+        self.pain.slider.setValue(pain)
+        if effort is not None:
+            self.effort.slider.setValue(effort)
+        self.ok.click()
+
+    def _t(self) -> int:
+        return self.controller.last.t_ms if self.controller.last is not None else 0
+
+    def _record(self, event: Event) -> None:
+        self.controller.rate(event)
