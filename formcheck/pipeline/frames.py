@@ -448,4 +448,8 @@ def prefetch(frames: Iterator[T], depth: int = 4) -> Iterator[T]:
             yield item
     finally:
         stop.set()
-        thread.join(timeout=1.0)
+        # The caller releases the source next, so wait out the read under way (a few ms, more
+        # on a busy machine); a source that hangs (a camera) is given up on after a while.
+        thread.join(timeout=10.0)
+        if thread.is_alive():
+            log.warning("the frame reader did not stop within 10 s")

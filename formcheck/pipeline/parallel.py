@@ -452,6 +452,8 @@ class ChunkedVideo:
                 previous = poses
         finally:
             self._workers.drop(self._jobs)  # nothing left to wait for if we stopped early
+            if pictures is not None:
+                pictures.close()  # stops the decoding thread before its capture is released
             if source is not None:
                 source.close()
 
