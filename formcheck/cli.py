@@ -9,9 +9,13 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formcheck import __version__
+
+if TYPE_CHECKING:  # imported where used, so `formcheck --help` starts fast
+    from formcheck.pipeline.analyze import BatchItem
+    from formcheck.pipeline.store import Store
 
 log = logging.getLogger("formcheck")
 
@@ -26,6 +30,16 @@ def _at_least_one(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
     return value
 
 
@@ -51,11 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="more log output")
     sub = p.add_subparsers(dest="command")
 
-    a = sub.add_parser("analyze", help="analyse a video file and write a report")
-    a.add_argument("video", type=Path, nargs="?", default=DEFAULT_SAMPLE,
-                   help="video file (default: the bundled squat sample)")
+    a = sub.add_parser("analyze", help="analyse video files and write a report for each")
+    a.add_argument("videos", type=Path, nargs="*", metavar="VIDEO",
+                   help="video file, several, or a folder of videos (default: the bundled squat sample)")
     a.add_argument("--exercise", default=None, help="exercise id (see `formcheck exercises`)")
-    a.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out/)")
+    a.add_argument("--out", type=Path, default=Path("out"),
+                   help="output folder (default: out/); with several videos, one folder per video in it")
+    a.add_argument("--jobs", type=_at_least_one, default=None,
+                   help="processes finding poses (default: one per core; 1 = all in this process)")
+    a.add_argument("--chunk-s", type=_positive_seconds, default=None,
+                   help="seconds: the longest piece of a video one process poses")
     a.add_argument("--annotated", action="store_true", help="also write annotated.mp4")
     a.add_argument("--no-smoothing", action="store_true", help="use raw landmarks")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -89,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--frames", type=_at_least_one, default=300, help="frames per run")
     b.add_argument("--exercise", default=None, help="include this exercise's tracker")
     b.add_argument("--annotate", action="store_true", help="include drawing the overlay")
+    b.add_argument("--jobs", type=_at_least_one, default=None,
+                   help="instead: analyse the whole video with 1 process and with this many, side by side")
+    b.add_argument("--chunk-s", type=_positive_seconds, default=None,
+                   help="with --jobs: the longest piece of the video one process poses, in seconds")
     b.add_argument("--live", action="store_true",
                    help="the full app path instead: the window, the video paced like a 30 fps camera, recording and "
                         "voice on; reports glass-to-screen latency p50/p95/p99 and the drop rate")
@@ -231,43 +254,73 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 def _analyze(args: argparse.Namespace) -> int:
     from formcheck.core.smoothing import SmoothingConfig
-    from formcheck.pipeline.analyze import analyze_video, summary_text
+    from formcheck.core.tracker import ExerciseTracker
+    from formcheck.pipeline.analyze import analyze_videos
+    from formcheck.pipeline.frames import video_files
+    from formcheck.pipeline.parallel import CHUNK_S, default_jobs
 
-    tracker = None
+    inputs = args.videos or [DEFAULT_SAMPLE]
+    single = len(inputs) == 1 and not inputs[0].is_dir()  # one file: written straight into --out
+    videos = [v for path in inputs for v in (video_files(path) if path.is_dir() else [path])]
+    targets = [(videos[0], args.out)] if single else list(zip(videos, _video_folders(args.out, videos), strict=True))
+    definition = None
     if args.exercise:
-        from formcheck.core.tracker import ExerciseTracker
         from formcheck.exercises.loader import load_by_id
         from formcheck.exercises.profile import POPULATION, personalise
 
-        exercise = load_by_id(args.exercise)
+        definition = load_by_id(args.exercise)
         profile_file = getattr(args, "profile", None)
         if profile_file is not None or getattr(args, "record", False):
-            exercise, notes = personalise(exercise, args.person, profile_file=profile_file)
+            definition, notes = personalise(definition, args.person, profile_file=profile_file)
             for note in notes:
                 print(f"formcheck: {note}", file=sys.stderr)
-            print(f"judged with {exercise.profile or POPULATION} thresholds")
-        tracker = ExerciseTracker(exercise)
-    store = record = None
+            print(f"judged with {definition.profile or POPULATION} thresholds")
+    store = make_recorder = None
     if getattr(args, "record", False):
         from formcheck.pipeline.recorder import SessionRecorder
         from formcheck.pipeline.store import Store
 
         store = Store()  # opened first: a database problem is reported before minutes of analysis
-        record = lambda: SessionRecorder(store, args.person, str(args.video), "file")  # noqa: E731
+        make_recorder = lambda video: SessionRecorder(store, args.person, str(video), "file")  # noqa: E731
     try:
-        result = analyze_video(
-            args.video,
-            args.out,
+        items = analyze_videos(
+            targets,
+            jobs=args.jobs or default_jobs(),
+            chunk_s=args.chunk_s or CHUNK_S,
             exercise=args.exercise,
-            tracker=tracker,
-            record=record,
+            make_tracker=lambda: ExerciseTracker(definition) if definition is not None else None,
+            make_recorder=make_recorder,
             annotated=args.annotated,
             smoothing=SmoothingConfig(enabled=not args.no_smoothing),
             progress=not args.no_progress,
         )
+        return _analyzed_one(next(items), store) if single else _analyzed_batch(items, store)
     finally:
         if store is not None:
             store.close()
+
+
+def _video_folders(out: Path, videos: list[Path]) -> list[Path]:
+    """out/<video name> for each video; a name met twice gets -2, -3, ..."""
+    used: set[str] = set()
+    folders = []
+    for video in videos:
+        name, n = video.stem, 1
+        while name in used:
+            n += 1
+            name = f"{video.stem}-{n}"
+        used.add(name)
+        folders.append(out / name)
+    return folders
+
+
+def _analyzed_one(item: BatchItem, store: Store | None) -> int:
+    from formcheck.pipeline.analyze import summary_text
+
+    if item.error is not None:
+        raise item.error
+    result = item.result
+    assert result is not None
     print(summary_text(result.report))
     written = [p for p in (result.report_path, result.landmarks_path, result.video_path) if p]
     print("wrote " + ", ".join(str(p) for p in written))
@@ -276,6 +329,35 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"recorded as session {result.session_id} in {store.path} ({state})")
     if result.recording_error:
         print(f"formcheck: {result.recording_error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _analyzed_batch(items: Iterator[BatchItem], store: Store | None) -> int:
+    from formcheck.pipeline.analyze import summary_line
+
+    done = failed = 0
+    for item in items:
+        if item.error is not None:
+            failed += 1
+            print(f"{item.video}: failed: {item.error}")
+            continue
+        result = item.result
+        assert result is not None
+        line = f"{item.video}: {summary_line(result.report)} -> {item.out_dir}"
+        if result.session_id is not None:
+            line += f", session {result.session_id}"
+        print(line)
+        if result.recording_error:
+            failed += 1
+            print(f"{item.video}: recording failed: {result.recording_error}")
+        else:
+            done += 1
+    if store is not None:
+        print(f"sessions recorded in {store.path}")
+    if failed:
+        print(f"formcheck: {failed} of {done + failed} videos failed (see above); the others were analysed",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -318,7 +400,7 @@ def _bench(args: argparse.Namespace) -> int:
                        on_interval=lambda i: print(i.line(), flush=True))
         print(f"{args.video} live: {run.summary()}")
         return 0
-    from formcheck.pipeline.bench import run_bench
+    from formcheck.pipeline.bench import run_bench, run_jobs_bench
 
     factory = None
     if args.exercise:
@@ -328,6 +410,12 @@ def _bench(args: argparse.Namespace) -> int:
         from formcheck.exercises.loader import load_by_id
 
         factory = partial(ExerciseTracker, load_by_id(args.exercise))
+    if args.jobs is not None:
+        from formcheck.pipeline.parallel import CHUNK_S
+
+        print(run_jobs_bench(args.video, args.jobs, repeats=args.repeats, tracker_factory=factory,
+                             chunk_s=args.chunk_s or CHUNK_S).text())
+        return 0
     result = run_bench(
         args.video, repeats=args.repeats, limit=args.frames, draw=args.annotate,
         tracker_factory=factory,
@@ -345,8 +433,9 @@ def _app(args: argparse.Namespace) -> int:
     ):
         # A machine without a screen (a server, CI): do the main job without the window.
         print("No display found; analysing the bundled sample video instead of opening the app.")
-        ns = argparse.Namespace(video=getattr(args, "video", None) or DEFAULT_SAMPLE, exercise="squat",
-                                out=Path("out"), annotated=True, no_smoothing=False, no_progress=False)
+        ns = argparse.Namespace(videos=[getattr(args, "video", None) or DEFAULT_SAMPLE], exercise="squat",
+                                out=Path("out"), annotated=True, no_smoothing=False, no_progress=False,
+                                jobs=None, chunk_s=None)
         return _analyze(ns)
     from formcheck.ui.app import run_app
 

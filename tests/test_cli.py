@@ -15,7 +15,7 @@ from tests.conftest import sample
 @pytest.mark.parametrize(
     ("args", "flag"),
     [(["--repeats", "0"], "--repeats"), (["--repeats", "-2"], "--repeats"), (["--frames", "0"], "--frames"),
-     (["--frames", "ten"], "--frames")],
+     (["--frames", "ten"], "--frames"), (["--jobs", "0"], "--jobs")],
 )
 def test_bench_refuses_counts_below_one_before_running(capsys, args, flag):
     with pytest.raises(SystemExit) as done:
@@ -24,6 +24,52 @@ def test_bench_refuses_counts_below_one_before_running(capsys, args, flag):
     err = capsys.readouterr().err
     assert f"argument {flag}: must be a whole number of at least 1, got {args[1]!r}" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("args", "flag"), [(["--jobs", "0"], "--jobs"), (["--jobs", "all"], "--jobs")])
+def test_analyze_refuses_jobs_below_one(capsys, args, flag):
+    with pytest.raises(SystemExit) as done:
+        main(["analyze", str(sample("squat_good.mp4")), *args])
+    assert done.value.code == 2
+    assert f"argument {flag}: must be a whole number of at least 1, got {args[1]!r}" in capsys.readouterr().err
+
+
+def test_analyze_refuses_a_chunk_length_of_zero(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["analyze", str(sample("squat_good.mp4")), "--chunk-s", "0"])
+    assert done.value.code == 2
+    assert "argument --chunk-s: must be a number of seconds above 0, got '0'" in capsys.readouterr().err
+
+
+def test_jobs_bench_says_both_throughputs_the_ratio_the_load_and_how_results_compare():
+    from formcheck.pipeline.bench import JobsBenchResult, Run
+
+    result = JobsBenchResult("long.mp4", 4500, 180.0, 2, 4, 60.0, 2.0,
+                             single=[Run(24.0, 90.0, 187.5, 0.5), Run(25.0, 99.0, 180.0, 1.0), Run(26.0, 95.0, 173.1)],
+                             parallel=[Run(44.0, 96.0, 102.3, 0.25), Run(46.0, 95.0, 97.8, 1.5), Run(47.5, 94.0, 94.7)],
+                             load=[3.0, 4.0, 5.0], differences=["identical", "identical", "same counts; ..."])
+    lines = result.text().splitlines()
+    assert result.ratio == pytest.approx(46.0 / 25.0)
+    assert lines[0].startswith("long.mp4: 4500 frames (180.0 s); 4 chunks of at most 60 s, 2 s overlap; ")
+    assert lines[2].split() == ["1", "24.0", "fps", "44.0", "fps", "1.83", "0.48/0.5", "then", "0.94/0.2", "identical"]
+    assert lines[4].split()[-7:] == ["1.83", "0.55/?", "then", "0.99/?", "same", "counts;", "..."]
+    assert lines[5] == "median: 1 process 25.0 fps, 2 processes 46.0 fps: throughput ratio 1.84"
+    assert lines[6].startswith("CPU per frame: 1 process 21.1 ms, 2 processes 21.1 ms (+0 %")
+    assert lines[7] == "load average (1 min) during the runs: 3.0–5.0 (mean 4.0)"
+
+
+def test_verdicts_are_compared_count_faults_and_times():
+    from formcheck.pipeline.bench import compare_verdicts
+
+    def report(*reps):
+        return {"reps": [{"start_s": s, "end_s": e, "side": None, "faults": [{"code": c} for c in f],
+                          "not_judged": []} for s, e, f in reps], "attempts": [], "holds": []}
+
+    one = report((1.0, 2.0, []), (3.0, 4.0, ["fast"]))
+    assert compare_verdicts(one, one) == "identical"
+    assert compare_verdicts(one, report((1.0, 2.0, []))) == "DIFFERENT counts: reps 2 vs 1"
+    assert compare_verdicts(one, report((1.04, 2.0, []), (3.0, 4.0, []))) == (
+        "same counts; faults or sides differ on 1 of 2; times differ on 1 of 4, by up to 0.04 s")
 
 
 @pytest.mark.parametrize("person", ["", "   "])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,16 +19,29 @@ from formcheck.core.events import Event, SetEnded, SetStarted
 from formcheck.core.smoothing import PoseSmoother, SmoothingConfig
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.frames import VideoFileSource, prefetch
-from formcheck.pipeline.pose import PoseEstimator
+from formcheck.pipeline.frames import FrameSourceError, VideoFileSource, prefetch
+from formcheck.pipeline.model_store import ModelError
+from formcheck.pipeline.parallel import (
+    CHUNK_S,
+    OVERLAP_S,
+    PosedFrame,
+    PoseStream,
+    PoseWorkers,
+    WorkerDied,
+    plan_chunks,
+    video_duration_ms,
+)
+from formcheck.pipeline.pose import PoseError, PoseEstimator
 from formcheck.pipeline.recorder import RECORDING_ERRORS, SessionRecorder, recording_failed
 from formcheck.pipeline.results_json import results_json
-from formcheck.pipeline.runner import FramePipeline
+from formcheck.pipeline.runner import FrameJudge, FramePipeline
 from formcheck.pipeline.track import LandmarkTrack
 
 log = logging.getLogger(__name__)
 
 SMALL_VIDEO_SIDE = 240  # pixels on the shorter side below which pose tracking gets unreliable
+# What makes one video of a batch fail (with a message for the user) while the others go on.
+ANALYSIS_ERRORS = (FrameSourceError, PoseError, ModelError, WorkerDied, *RECORDING_ERRORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +52,39 @@ class AnalysisResult:
     video_path: Path | None
     session_id: int | None = None  # when recorded
     recording_error: str | None = None  # recording stopped part-way (the analysis went on)
+
+
+class LocalPoses:
+    """A video's frames posed in this process, one after another (`--jobs 1`): a ``PoseStream``."""
+
+    chunks = 1
+    exact_joins = 0
+
+    def __init__(self, video: Path, estimator: PoseEstimator | None = None,
+                 smoothing: SmoothingConfig | None = None) -> None:
+        self._source = VideoFileSource(video)
+        self._own = estimator is None
+        try:
+            self._estimator = estimator or PoseEstimator(mode="video")
+        except BaseException:
+            self._source.close()
+            raise
+        self._pipeline = FramePipeline(self._estimator, PoseSmoother(smoothing))
+        self.info = self._source.info
+        self.model_name = self._estimator.model_name
+
+    @property
+    def frames_lost(self) -> int:
+        return self._source.frames_lost
+
+    def __iter__(self) -> Iterator[PosedFrame]:
+        for frame in prefetch(iter(self._source)):
+            yield frame, *self._pipeline.poses(frame)
+
+    def close(self) -> None:
+        self._source.close()
+        if self._own:
+            self._estimator.close()
 
 
 def analyze_video(
@@ -52,27 +98,24 @@ def analyze_video(
     progress: bool = True,
     estimator: PoseEstimator | None = None,
     record: Callable[[], SessionRecorder] | None = None,
+    poses: PoseStream | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
 ) -> AnalysisResult:
     """Analyse ``video``; with ``out_dir`` write report.json, landmarks.npz (and annotated.mp4).
 
+    ``poses`` gives the video's frames with their poses (``PoseWorkers.open`` for several cores);
+    by default they are found here, with ``estimator`` and ``smoothing``.
     ``on_progress(frames done, frames expected)`` is called after each frame (a progress bar).
     ``record`` makes the session recorder. It is called only once the video, the model and the
     output folder have opened, so a file that can't be read leaves no empty session behind. A
     recording that fails part-way (disk full) stops with a message; the analysis goes on.
     """
-    source = VideoFileSource(video)
-    own_estimator = estimator is None
-    try:
-        estimator = estimator or PoseEstimator(mode="video")
-    except BaseException:
-        source.close()
-        raise
-    pipeline = FramePipeline(estimator, PoseSmoother(smoothing), tracker)
+    stream = poses if poses is not None else LocalPoses(video, estimator, smoothing)
+    judge = FrameJudge(tracker)
     track = LandmarkTrack()
     writer: cv2.VideoWriter | None = None
     video_path: Path | None = None
-    info = source.info
+    info = stream.info
     recorder: SessionRecorder | None = None
     recording_error: str | None = None
     start = time.perf_counter()
@@ -82,6 +125,7 @@ def analyze_video(
     try:
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
+            track = LandmarkTrack(out_dir / "landmarks.npz")
             if annotated:
                 video_path = out_dir / "annotated.mp4"
                 # mp4v is the MP4 codec every OpenCV wheel can write (pip builds ship no H.264 encoder).
@@ -93,8 +137,8 @@ def analyze_video(
         pending: list[Event] = [SetStarted(0, tracker.exercise, 1)] if tracker is not None else []
         bar = tqdm(total=info.frame_count, unit="frame", desc=info.name, disable=None if progress else True)
         with bar:
-            for frame in prefetch(iter(source)):
-                out = pipeline.step(frame)
+            for frame, raw, pose in stream:
+                out = judge.step(frame, raw, pose)
                 t_ms = frame.t_ms
                 track.append(out.raw, out.pose)
                 crowded += (out.raw.people or 0) > 1
@@ -117,6 +161,7 @@ def analyze_video(
             ended = [*pending, *tracker.end_counting(t_ms), SetEnded(t_ms, summarise_set(1, tracker, "video_end"))]
             if recorder is not None:
                 recorder.on_frame(None, None, ended)
+        elapsed = time.perf_counter() - start
     except KeyboardInterrupt as exc:
         status, reason = "interrupted", str(exc) or "stopped by Ctrl-C or a stop signal"
         raise
@@ -124,12 +169,11 @@ def analyze_video(
         status, reason = "interrupted", f"the analysis failed: {exc}"
         raise
     finally:
-        elapsed = time.perf_counter() - start
-        source.close()
+        stream.close()
+        if status != "complete":
+            track.close()
         if writer is not None:
             writer.release()
-        if own_estimator:
-            estimator.close()
         if recorder is not None:
             try:
                 recorder.finish(status, reason)
@@ -137,31 +181,105 @@ def analyze_video(
                 recording_error = recording_failed(exc, recorder.folder)
                 recorder.abandon(f"recording failed: {exc}")
 
+    try:
+        landmarks_path = track.save(info.width, info.height, info.fps) if out_dir is not None else None
+    finally:
+        track.close()
     report = build_report(
         source_name=str(video),
         exercise=exercise,
         frames=len(track),
-        frames_lost=source.frames_lost,
+        frames_lost=stream.frames_lost,
         fps=info.fps,
         width=info.width,
         height=info.height,
-        model=estimator.model_name,
+        model=stream.model_name,
         frames_with_pose=track.frames_with_pose,
         frames_with_second_person=crowded,
-        view=pipeline.views.verdict(),
+        view=judge.views.verdict(),
         elapsed_s=elapsed,
         tracker=tracker,
     )
+    report["pose"]["chunks"] = stream.chunks
+    report["pose"]["chunk_joins_exact"] = stream.exact_joins
     for warning in report["warnings"]:
         log.warning("%s: %s", video.name, warning)
-    report_path = landmarks_path = None
+    report_path = None
     if out_dir is not None:
-        landmarks_path = out_dir / "landmarks.npz"
-        track.save(landmarks_path, info.width, info.height, info.fps)
         report_path = out_dir / "report.json"
         report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     session_id = recorder.session_id if recorder is not None else None
     return AnalysisResult(report, report_path, landmarks_path, video_path, session_id, recording_error)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One video of ``analyze_videos``: its result, or the error that stopped it."""
+
+    video: Path
+    out_dir: Path | None
+    result: AnalysisResult | None = None
+    error: Exception | None = None
+
+
+def analyze_videos(
+    targets: Sequence[tuple[Path, Path | None]],
+    *,
+    jobs: int = 1,
+    exercise: str | None = None,
+    make_tracker: Callable[[], ExerciseTracker | None] = lambda: None,
+    make_recorder: Callable[[Path], SessionRecorder] | None = None,
+    annotated: bool = False,
+    smoothing: SmoothingConfig | None = None,
+    progress: bool = True,
+    chunk_s: float = CHUNK_S,
+    overlap_s: float = OVERLAP_S,
+) -> Iterator[BatchItem]:
+    """Analyse each (video, output folder), yielding each as it is done; a video that fails is
+    reported with its error and the others go on.
+
+    ``jobs`` > 1 poses the videos in that many worker processes (``PoseWorkers``), in chunks and
+    several at once. One video too short to cut is posed here, where it starts sooner and comes out
+    the same.
+    """
+
+    def one(video: Path, out_dir: Path | None, poses: PoseStream | None) -> BatchItem:
+        record = (lambda: make_recorder(video)) if make_recorder is not None else None
+        try:
+            result = analyze_video(video, out_dir, exercise=exercise, tracker=make_tracker(), annotated=annotated,
+                                   smoothing=smoothing, progress=progress, record=record, poses=poses)
+        except ANALYSIS_ERRORS as exc:
+            return BatchItem(video, out_dir, error=exc)
+        return BatchItem(video, out_dir, result)
+
+    if jobs > 1 and len(targets) == 1:
+        try:
+            jobs = jobs if len(plan_chunks(_duration_ms(targets[0][0]), jobs, chunk_s, overlap_s)) > 1 else 1
+        except ANALYSIS_ERRORS as exc:
+            yield BatchItem(*targets[0], error=exc)
+            return
+    if jobs <= 1:
+        for video, out_dir in targets:
+            yield one(video, out_dir, None)
+        return
+    with PoseWorkers(jobs, smoothing=smoothing, chunk_s=chunk_s, overlap_s=overlap_s) as workers:
+        streams: list[PoseStream | Exception] = []
+        for video, _ in targets:  # all queued now, so the workers never wait for the next video
+            try:
+                streams.append(workers.open(video, pictures=annotated))
+            except ANALYSIS_ERRORS as exc:
+                streams.append(exc)
+        for (video, out_dir), stream in zip(targets, streams, strict=True):
+            if isinstance(stream, Exception):
+                yield BatchItem(video, out_dir, error=stream)
+            else:
+                yield one(video, out_dir, stream)
+
+
+def _duration_ms(video: Path) -> int:
+    source = VideoFileSource(video)
+    source.close()
+    return video_duration_ms(source.info)
 
 
 def build_report(
@@ -276,3 +394,14 @@ def summary_text(report: dict[str, Any]) -> str:
         )
     lines.extend(f"warning: {w}" for w in report["warnings"])
     return "\n".join(lines)
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    """One line for a video of a batch."""
+    v, p, s = report["video"], report["pose"], report["summary"]
+    line = f"{v['frames']} frames ({v['duration_s']:.1f} s), pose in {100 * p['coverage']:.0f} %"
+    if report["exercise"]:
+        line += f", {report['exercise']}: {s['reps']} reps ({s['reps_flagged']} flagged), held {s['hold_s']:.1f} s"
+    if report["warnings"]:
+        line += f", {len(report['warnings'])} warning{'s' if len(report['warnings']) > 1 else ''} (see report.json)"
+    return line

@@ -1,4 +1,5 @@
-"""`formcheck bench`: pose model alone vs the full pipeline on the same clip, in one process.
+"""`formcheck bench`: pose model alone vs the full pipeline on the same clip, in one process;
+with ``--jobs N``, the whole analysis in one process vs N processes.
 
 Model alone = MediaPipe on frames decoded into memory beforehand. Pipeline = what `analyze` does
 per frame: decode from the file, pose, smoothing, kinematics, exercise tracker (and annotating
@@ -7,16 +8,22 @@ when asked). Runs alternate so both see the same machine state; the median run o
 
 from __future__ import annotations
 
+import os
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from formcheck.core.frame import Frame
 from formcheck.core.smoothing import PoseSmoother
+from formcheck.core.tracker import ExerciseTracker
+from formcheck.pipeline.analyze import analyze_video
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.frames import VideoFileSource, prefetch
+from formcheck.pipeline.parallel import CHUNK_S, OVERLAP_S, PoseWorkers
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.pipeline.runner import FramePipeline, TrackerStage
 
@@ -102,3 +109,190 @@ def run_bench(
     return BenchResult(
         len(frames), fps, statistics.median(model_runs), statistics.median(pipe_runs)
     )
+
+
+# ---- `formcheck bench --jobs N`: the whole analysis in one process and in N, side by side ----------
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One whole analysis: frames per second of wall time, CPU seconds it used (workers too), and
+    the cores other processes kept busy meanwhile (None where the system doesn't say)."""
+
+    fps: float
+    cpu_s: float
+    wall_s: float
+    others_cores: float | None = None
+
+    @property
+    def cores(self) -> float:
+        return self.cpu_s / self.wall_s
+
+
+@dataclass(frozen=True, slots=True)
+class JobsBenchResult:
+    video: str
+    frames: int
+    duration_s: float
+    jobs: int
+    chunks: int
+    chunk_s: float
+    overlap_s: float
+    single: list[Run]  # one per repeat; single[i] and parallel[i] ran one after the other
+    parallel: list[Run]
+    load: list[float]  # 1-minute load average, sampled every second during the runs
+    differences: list[str]  # per parallel run: how its reps, faults and holds differ from one process's
+    shared_by_session: bool = False  # Linux autogroup: busy sessions get equal shares of the CPU
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(r.fps for r in self.parallel) / statistics.median(r.fps for r in self.single)
+
+    def text(self) -> str:
+        def others(run: Run) -> str:
+            return "?" if run.others_cores is None else f"{run.others_cores:.1f}"
+
+        n = f"{self.jobs} processes"
+        lines = [
+            f"{self.video}: {self.frames} frames ({self.duration_s:.1f} s); {self.chunks} chunks of at most "
+            f"{self.chunk_s:g} s, {self.overlap_s:g} s overlap; {os.cpu_count()} cores",
+            f"run  1 process  {n:>12s}  ratio  cores used: ours / other processes'  "
+            f"reps, faults and holds with {n}",
+        ]
+        for i, (one, many) in enumerate(zip(self.single, self.parallel, strict=True)):
+            lines.append(f"{i + 1:3d}  {one.fps:5.1f} fps  {many.fps:8.1f} fps  {many.fps / one.fps:5.2f}  "
+                         f"{one.cores:.2f}/{others(one):<4s} then {many.cores:.2f}/{others(many):<4s}  "
+                         f"{self.differences[i]}")
+        cpu_one, cpu_many = (1000 * statistics.median(r.cpu_s for r in rows) / self.frames
+                             for rows in (self.single, self.parallel))
+        load = (f"{min(self.load):.1f}–{max(self.load):.1f} (mean {statistics.mean(self.load):.1f})"
+                if self.load else "not available")
+        lines += [
+            f"median: 1 process {statistics.median(r.fps for r in self.single):.1f} fps, {n} "
+            f"{statistics.median(r.fps for r in self.parallel):.1f} fps: throughput ratio {self.ratio:.2f}",
+            f"CPU per frame: 1 process {cpu_one:.1f} ms, {n} {cpu_many:.1f} ms "
+            f"({100 * (cpu_many / cpu_one - 1):+.0f} %: warm-ups, starting the workers)",
+            f"load average (1 min) during the runs: {load}",
+        ]
+        if self.shared_by_session:
+            lines.append("note: this kernel shares the CPU between sessions (autogroup), so while another "
+                         "session keeps cores busy, this one gets its share however many processes it runs")
+        return "\n".join(lines)
+
+
+def verdicts(report: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
+    """What a therapist reads in a report: each rep, attempt and hold with its times and faults
+    (times first: start, end and, for holds, the time held)."""
+    def rep(r: dict[str, Any]) -> tuple[Any, ...]:
+        return (r["start_s"], r["end_s"], r["side"], [f["code"] for f in r["faults"]],
+                [n["code"] for n in r["not_judged"]])
+
+    return {
+        "reps": [rep(r) for r in report.get("reps", [])],
+        "attempts": [rep(r) for r in report.get("attempts", [])],
+        "holds": [(h["start_s"], h["end_s"], h["duration_s"], h["side"], [f["code"] for f in h["faults"]])
+                  for h in report.get("holds", [])],
+    }
+
+
+def compare_verdicts(one: dict[str, Any], other: dict[str, Any]) -> str:
+    """How ``other``'s reps, attempts and holds differ from ``one``'s, in one sentence."""
+    a, b = verdicts(one), verdicts(other)
+    if a == b:
+        return "identical"
+    counts = {kind: (len(a[kind]), len(b[kind])) for kind in a}
+    if any(x != y for x, y in counts.values()):
+        return "DIFFERENT counts: " + ", ".join(f"{k} {x} vs {y}" for k, (x, y) in counts.items() if x != y)
+    pairs = [(kind, x, y) for kind in a for x, y in zip(a[kind], b[kind], strict=True)]
+    faults = sum(x[3 if kind != "holds" else 4:] != y[3 if kind != "holds" else 4:] for kind, x, y in pairs)
+    moved = [abs(u - v) for kind, x, y in pairs for u, v in zip(x[:3 if kind == "holds" else 2], y, strict=False)]
+    shift = max(moved)
+    total = sum(len(v) for v in a.values())
+    return (f"same counts; faults or sides differ on {faults} of {total}; "
+            f"times differ on {sum(m > 0 for m in moved)} of {len(moved)}, by up to {shift:.2f} s")
+
+
+def run_jobs_bench(
+    video: Path,
+    jobs: int,
+    *,
+    repeats: int = 3,
+    tracker_factory: Callable[[], ExerciseTracker] | None = None,
+    chunk_s: float = CHUNK_S,
+    overlap_s: float = OVERLAP_S,
+) -> JobsBenchResult:
+    """Analyse ``video`` whole with 1 process and with ``jobs``, alternately, ``repeats`` times each.
+
+    Wall time of the whole analysis, start-up included (model loading; for ``jobs`` also starting
+    the worker processes), so it is what a user waits.
+    """
+    load: list[float] = []
+    stop = threading.Event()
+
+    def sample_load() -> None:
+        while not stop.wait(1.0):
+            load.append(os.getloadavg()[0])
+
+    sampler = threading.Thread(target=sample_load, name="load-sampler", daemon=True)
+    if hasattr(os, "getloadavg"):
+        sampler.start()
+    single: list[Run] = []
+    parallel: list[Run] = []
+    differences: list[str] = []
+    chunks, reference = 1, {}
+    try:
+        for _ in range(repeats):
+            for n in (1, jobs):
+                tracker = tracker_factory() if tracker_factory else None
+                cpu, busy, start = _cpu_s(), _busy_s(), time.perf_counter()
+                if n == 1:
+                    report = analyze_video(video, None, tracker=tracker, progress=False).report
+                else:
+                    with PoseWorkers(n, chunk_s=chunk_s, overlap_s=overlap_s) as workers:
+                        report = analyze_video(video, None, tracker=tracker, progress=False,
+                                               poses=workers.open(video)).report
+                wall = time.perf_counter() - start
+                cpu, busy_now = _cpu_s() - cpu, _busy_s()
+                busy = busy_now - busy if busy is not None and busy_now is not None else None
+                others = None if busy is None else max(0.0, (busy - cpu) / wall)
+                run = Run(report["video"]["frames"] / wall, cpu, wall, others)
+                if n == 1:
+                    single.append(run)
+                    reference = report
+                else:
+                    parallel.append(run)
+                    chunks = report["pose"]["chunks"]
+                    differences.append(compare_verdicts(reference, report))
+    finally:
+        stop.set()
+    info = report["video"]
+    return JobsBenchResult(video.name, info["frames"], info["duration_s"], jobs, chunks, chunk_s, overlap_s,
+                           single, parallel, load, differences, _autogroup())
+
+
+def _autogroup() -> bool:
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return False
+
+
+def _busy_s() -> float | None:
+    """CPU seconds all processes have used since boot (Linux), to tell how busy others kept it."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s() -> float:
+    """CPU seconds used by this process and its finished child processes (the workers)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return time.process_time()
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

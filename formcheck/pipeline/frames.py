@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -27,8 +27,10 @@ import numpy as np
 from formcheck.core.frame import Frame
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv")
 DEFAULT_FPS = 30.0
 SKIP_LIMIT_S = 10.0  # damaged data longer than this (in video time) is taken as the end of a file
 # After damage, frames can go missing a few frames later (the decoder reorders; H.264 holds up to
@@ -88,6 +90,10 @@ class VideoFileSource:
                 "record or export it again."
             )
         self._first: np.ndarray | None = first
+        # The container's clock of the first frame; CAP_PROP_POS_MSEC is the time of the frame
+        # just read (0 when the container has no times, as in raw streams).
+        self._origin = self._cap.get(cv2.CAP_PROP_POS_MSEC)
+        self._seeked = False
         fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
         if not 1.0 <= fps <= 240.0:
             log.warning("%s reports %.2f fps; assuming %.0f", self.path.name, fps, DEFAULT_FPS)
@@ -106,17 +112,17 @@ class VideoFileSource:
     def __iter__(self) -> Iterator[Frame]:
         step = 1000.0 / self.info.fps
         max_failed_reads = math.ceil(SKIP_LIMIT_S * self.info.fps)
-        # The container's clock of the first frame; CAP_PROP_POS_MSEC is the time of the frame
-        # just read (0 when the container has no times, as in raw streams).
-        origin = self._cap.get(cv2.CAP_PROP_POS_MSEC)
         recent: deque[float] = deque(maxlen=9)  # the last frame intervals: the local frame rhythm
         rhythm = step  # frame interval before the damage being counted
         settling = 0  # frames still to be checked for gaps after damage
         index, last_t = 0, -1
         image, self._first = self._first, None
         while image is not None:
-            pos = self._cap.get(cv2.CAP_PROP_POS_MSEC) - origin
-            t = 0 if index == 0 else self._time_ms(pos) if pos > 0 else self._grid_ms(index)
+            pos = self._cap.get(cv2.CAP_PROP_POS_MSEC) - self._origin
+            if index == 0 and not self._seeked:
+                t = 0
+            else:
+                t = self._time_ms(pos) if pos > 0 else self._grid_ms(index)
             if t <= last_t - step / 2:
                 log.debug("%s: dropping a frame decoded out of order at %d ms", self.info.name, t)
             else:
@@ -151,6 +157,19 @@ class VideoFileSource:
                 index,
                 count,
             )
+
+    def seek(self, t_ms: int) -> None:
+        """Start the frames near ``t_ms`` instead of at the beginning (call before iterating).
+
+        The frames keep the container's times, so they are the frames (and times) a read from the
+        beginning gives from there on; ``Frame.index`` counts from the seek. Raises
+        ``FrameSourceError`` when the file can't be sought (no container times, nothing there).
+        """
+        self._cap.set(cv2.CAP_PROP_POS_MSEC, self._origin + t_ms)
+        image, _ = self._read(0)
+        if image is None or self._cap.get(cv2.CAP_PROP_POS_MSEC) <= self._origin:
+            raise FrameSourceError(f"{self.path.name} can't be sought to {t_ms} ms.")
+        self._first, self._seeked = image, True
 
     def _grid_ms(self, k: int) -> int:
         """Time of frame ``k`` at the nominal rate (one formula, so replays match exactly)."""
@@ -384,12 +403,22 @@ def open_source(spec: str | int | Path) -> FrameSource:
     return VideoFileSource(path)
 
 
-def prefetch(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+def video_files(folder: Path) -> list[Path]:
+    """The video files in ``folder`` (not its subfolders), sorted by name."""
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+    if not files:
+        raise FrameSourceError(
+            f"{folder} has no video files ({', '.join(VIDEO_SUFFIXES)}) — choose a folder of videos."
+        )
+    return files
+
+
+def prefetch(frames: Iterator[T], depth: int = 4) -> Iterator[T]:
     """Decode ahead on a thread so decoding overlaps inference (OpenCV releases the GIL).
 
     Errors raised by the source are re-raised in the consumer.
     """
-    slot: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=depth)
+    slot: queue.Queue[T | BaseException | None] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def produce() -> None:
@@ -419,4 +448,8 @@ def prefetch(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
             yield item
     finally:
         stop.set()
-        thread.join(timeout=1.0)
+        # The caller releases the source next, so wait out the read under way (a few ms, more
+        # on a busy machine); a source that hangs (a camera) is given up on after a while.
+        thread.join(timeout=10.0)
+        if thread.is_alive():
+            log.warning("the frame reader did not stop within 10 s")

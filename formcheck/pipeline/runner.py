@@ -19,7 +19,8 @@ from formcheck.core.tracker import FrameEvaluation
 
 
 class PoseStage(Protocol):
-    model_name: str
+    @property
+    def model_name(self) -> str: ...
 
     def process(self, frame: Frame) -> PoseResult: ...
 
@@ -65,23 +66,18 @@ class ViewTally:
         return label, round(weight / total, 3) if total > 0 else 0.0
 
 
-class FramePipeline:
-    """Runs the stages for one frame at a time; holds the per-session state."""
+class FrameJudge:
+    """The stages after the pose: view, exercise tracker, overlay (cheap, and stateful in order).
 
-    def __init__(
-        self,
-        pose: PoseStage,
-        smoother: PoseSmoother | None = None,
-        tracker: TrackerStage | None = None,
-    ) -> None:
-        self.pose_stage = pose
-        self.smoother = smoother or PoseSmoother()
+    Split from the pose stages so `analyze --jobs N` can find poses in worker processes and judge
+    them here, frame by frame in order, exactly as a single process does.
+    """
+
+    def __init__(self, tracker: TrackerStage | None = None) -> None:
         self.tracker = tracker
         self.views = ViewTally()
 
-    def step(self, frame: Frame) -> FrameOutput:
-        raw = self.pose_stage.process(frame)
-        smoothed = self.smoother.update(raw)
+    def step(self, frame: Frame, raw: PoseResult, smoothed: PoseResult) -> FrameOutput:
         view: ViewEstimate | None = None
         side: Side | None = None
         angles: dict[str, float] = {}
@@ -94,6 +90,32 @@ class FramePipeline:
         evaluation = self.tracker.update(smoothed, view) if self.tracker else None
         overlay = self.tracker.overlay() if self.tracker else _plain_overlay(view, side, angles)
         return FrameOutput(frame, raw, smoothed, view, side, angles, evaluation, overlay)
+
+
+class FramePipeline:
+    """Runs the stages for one frame at a time; holds the per-session state."""
+
+    def __init__(
+        self,
+        pose: PoseStage,
+        smoother: PoseSmoother | None = None,
+        tracker: TrackerStage | None = None,
+    ) -> None:
+        self.pose_stage = pose
+        self.smoother = smoother or PoseSmoother()
+        self.judge = FrameJudge(tracker)
+
+    @property
+    def views(self) -> ViewTally:
+        return self.judge.views
+
+    def poses(self, frame: Frame) -> tuple[PoseResult, PoseResult]:
+        """The pose stages alone: the pose as found and smoothed (the expensive part)."""
+        raw = self.pose_stage.process(frame)
+        return raw, self.smoother.update(raw)
+
+    def step(self, frame: Frame) -> FrameOutput:
+        return self.judge.step(frame, *self.poses(frame))
 
 
 def _plain_overlay(view: ViewEstimate | None, side: Side | None, angles: dict[str, float]) -> Overlay:
