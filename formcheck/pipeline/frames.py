@@ -16,7 +16,7 @@ import statistics
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -413,7 +413,7 @@ def video_files(folder: Path) -> list[Path]:
     return files
 
 
-def prefetch(frames: Iterator[T], depth: int = 4) -> Iterator[T]:
+def prefetch(frames: Iterator[T], depth: int = 4) -> Generator[T, None, None]:
     """Decode ahead on a thread so decoding overlaps inference (OpenCV releases the GIL).
 
     Errors raised by the source are re-raised in the consumer.
