@@ -194,3 +194,21 @@ def test_reps_not_judged_are_listed_with_the_reason(tmp_path):
     page = report_html(store, [sid])
     assert "<h3>Not judged</h3>" in page and "couldn&#x27;t see your hip and knee and ankle clearly" in page
     store.close()
+
+
+def test_a_threshold_edited_after_the_session_does_not_change_its_report(recorded, monkeypatch):
+    """Reports read the definition each set was judged with, never today's exercise file."""
+    import dataclasses
+    from datetime import date
+
+    from formcheck.pipeline import reports
+
+    store, ids = recorded
+    before = report_html(store, ids, today=date(2026, 11, 25))
+    original = load_by_id("glute_bridge")
+    edited = dataclasses.replace(original, rules=tuple(
+        dataclasses.replace(r, min=r.min - 10) if r.min is not None else r for r in original.rules))
+    monkeypatch.setattr(reports, "load_by_id", lambda _id: edited)  # "today's file", edited
+    st = store.session_detail(ids[0])["sets"][0]
+    assert reports.exercise_thresholds({**st, "definition": None}) != reports.exercise_thresholds(st)  # the edit shows
+    assert report_html(store, ids, today=date(2026, 11, 25)) == before
