@@ -414,6 +414,10 @@ class Store:
             args = (person,)
         return [self.session(r["id"]) for r in self.db.execute(query + " ORDER BY s.started, s.id", args)]
 
+    def exercises_recorded(self) -> list[str]:
+        """The ids of every exercise that has a recorded set, sorted (the review's filter)."""
+        return [r["exercise"] for r in self.db.execute("SELECT DISTINCT exercise FROM sets ORDER BY exercise")]
+
     def session_detail(self, session_id: int) -> dict[str, Any]:
         """Everything recorded about a session, as plain data (for reports and the review screen)."""
         s = self.session(session_id)

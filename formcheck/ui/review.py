@@ -340,8 +340,7 @@ class ReviewWindow(QWidget):
     def _fill_filters(self) -> None:
         people = sorted({s.person for s in self.store.sessions()})
         self.person.addItems(["everyone", *people])
-        exercises = sorted({r["exercise"] for r in self.store.db.execute("SELECT DISTINCT exercise FROM sets")})
-        self.exercise.addItems(["all exercises", *exercises])
+        self.exercise.addItems(["all exercises", *self.store.exercises_recorded()])
 
     def refresh(self) -> None:
         person = None if self.person.currentIndex() <= 0 else self.person.currentText()

@@ -25,6 +25,8 @@ def test_sessions_listed_and_filtered(qtbot, store):
     assert w.progress.pixmap() is not None and not w.progress.pixmap().isNull()
     w.flagged_only.setChecked(True)
     assert w.sessions.rowCount() == 1 and w.sessions.item(0, 3).text() == "3"
+    exercises = [w.exercise.itemText(i) for i in range(w.exercise.count())]
+    assert exercises == ["all exercises", "glute_bridge"]  # what was recorded, from the store
 
 
 def test_replay_with_overlay_scrub_step_and_jump_to_flagged(qtbot, store):
