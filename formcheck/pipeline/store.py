@@ -151,11 +151,12 @@ class SessionRow:
 class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or data_dir() / "formcheck.db"
-        self.db: sqlite3.Connection | None = None  # type: ignore[assignment]
+        db: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            self.db: sqlite3.Connection = db
             # WAL: a crash mid-write leaves the last committed state; readers don't block the writer.
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -163,8 +164,8 @@ class Store:
             self.migrate()
             self.db.execute("SELECT count(*) FROM sessions").fetchone()
         except (OSError, sqlite3.DatabaseError) as exc:
-            if getattr(self, "db", None) is not None:
-                self.db.close()
+            if db is not None:
+                db.close()
             if isinstance(exc, sqlite3.DatabaseError) and _damaged(exc):
                 raise StoreError(
                     f"The session database {self.path} is damaged ({exc}); run `formcheck repair` to rebuild "
