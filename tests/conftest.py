@@ -40,6 +40,16 @@ def sample(name: str) -> Path:
     return path
 
 
+def damaged_copy(video: Path, out: Path) -> Path:
+    """``video`` with 4000 bytes zeroed mid-file, written to ``out`` (OpenCV writes the index at the
+    end, so the middle is frame data: a plain read loop stops there)."""
+    data = bytearray(video.read_bytes())
+    mid = len(data) // 2
+    data[mid : mid + 4000] = bytes(4000)
+    out.write_bytes(bytes(data))
+    return out
+
+
 PERSON = "Eve <script>alert('x')</script> & co"  # a name that must be escaped wherever it is shown
 
 

@@ -12,7 +12,7 @@ import pytest
 from formcheck.core.geometry import joint_angle
 from formcheck.pipeline.analyze import analyze_video
 from formcheck.pipeline.pose import PoseEstimator
-from tests.conftest import sample
+from tests.conftest import damaged_copy, sample
 
 pytestmark = pytest.mark.e2e
 
@@ -150,11 +150,7 @@ def test_damaged_video_is_analysed_to_the_end(tmp_path, estimator):
 
     from formcheck.pipeline.analyze import summary_text
 
-    data = bytearray(sample("squat_good.mp4").read_bytes())
-    mid = len(data) // 2
-    data[mid : mid + 4000] = bytes(4000)
-    video = tmp_path / "damaged.mp4"
-    video.write_bytes(bytes(data))
+    video = damaged_copy(sample("squat_good.mp4"), tmp_path / "damaged.mp4")
     cap = cv2.VideoCapture(str(video))
     readable = 0
     while cap.read()[0]:

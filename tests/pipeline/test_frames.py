@@ -15,6 +15,7 @@ from formcheck.pipeline.frames import (
     paced,
     prefetch,
 )
+from tests.conftest import damaged_copy
 
 
 def write_clip(path, frames=12, size=(160, 120), fps=25.0):
@@ -133,11 +134,7 @@ def _first_failed_read(path):
 
 def test_damaged_data_mid_file_is_skipped_and_counted(tmp_path, caplog):
     good = write_clip(tmp_path / "c.mp4", frames=90, fps=30.0)
-    data = bytearray(good.read_bytes())
-    mid = len(data) // 2  # OpenCV writes the index at the end: the middle is frame data
-    data[mid : mid + 4000] = bytes(4000)
-    bad = tmp_path / "damaged.mp4"
-    bad.write_bytes(bytes(data))
+    bad = damaged_copy(good, tmp_path / "damaged.mp4")
     stops_at = _first_failed_read(bad)
     assert 10 < stops_at < 80  # a plain OpenCV read loop really stops at the damage
 

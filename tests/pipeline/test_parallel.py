@@ -16,7 +16,7 @@ from formcheck.pipeline.bench import verdicts
 from formcheck.pipeline.parallel import (
     Chunk, ChunkJob, ChunkPoses, PoseWorkers, _aligned, plan_chunks, pose_chunk,
 )
-from tests.conftest import sample
+from tests.conftest import damaged_copy, sample
 
 
 # ---- planning and joining (no model) -------------------------------------------------------------
@@ -151,11 +151,7 @@ def _fields(job):
 
 @pytest.mark.e2e
 def test_a_damaged_video_is_chunked_like_it_is_read(tmp_path, workers):
-    data = bytearray(sample("squat_good.mp4").read_bytes())
-    mid = len(data) // 2
-    data[mid : mid + 4000] = bytes(4000)
-    video = tmp_path / "damaged.mp4"
-    video.write_bytes(bytes(data))
+    video = damaged_copy(sample("squat_good.mp4"), tmp_path / "damaged.mp4")
     single = analyze_video(video, tmp_path / "single", progress=False).report
     chunked = analyze_video(video, tmp_path / "chunked", progress=False, poses=workers.open(video)).report
     assert chunked["pose"]["chunks"] == 3
