@@ -147,16 +147,20 @@ def _joint_ok(name: str) -> bool:
     return True
 
 
+def read_toml(path: Path, file: str, error: Callable[[str, str, str], Exception]) -> dict[str, Any]:
+    """The file's top table; a syntax error or an unreadable file is raised as ``error(file, key, problem)``."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise error(file, "(syntax)", str(exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(file, "(file)", f"cannot be read: {exc}") from exc
+
+
 def load_exercise(path: Path) -> ExerciseDef:
     """Parse and validate one exercise file."""
     file = path.name
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ExerciseFileError(file, "(syntax)", str(exc)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExerciseFileError(file, "(file)", f"cannot be read: {exc}") from exc
-    r = _Reader(file, data)
+    r = _Reader(file, read_toml(path, file, ExerciseFileError))
     ex_id = r.get("id", str, check=lambda v: None if _ID.fullmatch(v)
                   else f"{_ID_RULE} (it is also the file name), got {v!r}")
     if ex_id != path.stem:

@@ -39,7 +39,7 @@ from typing import Any
 from formcheck.core.body import SEGMENT_NAMES, BodyModel
 from formcheck.core.exercise import ADJUSTABLE, ADJUSTABLE_KINDS, ExerciseDef, RepDef, RuleDef
 from formcheck.core.reps import RepRecord
-from formcheck.exercises.loader import _ID, ExerciseFileError, _Reader
+from formcheck.exercises.loader import _ID, ExerciseFileError, _Reader, read_toml
 from formcheck.paths import calibration_dir
 
 log = logging.getLogger(__name__)
@@ -100,12 +100,7 @@ class Profile:
 def read_profile(path: Path) -> Profile:
     """Parse and check one profile file; ``ProfileError`` names the file, the key and the problem."""
     file = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(file, "(syntax)", str(exc)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(file, "(file)", f"cannot be read: {exc}") from exc
+    data = read_toml(path, file, ProfileError)
     try:
         return dataclasses.replace(_profile(file, data), path=path)
     except ExerciseFileError as exc:
