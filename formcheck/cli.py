@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -141,6 +142,8 @@ def _parser() -> argparse.ArgumentParser:
     pe.add_argument("--out", type=Path, help="file to write (default: print)")
     pw = pgs.add_parser("show", help="the current version, adherence and proposed progression")
     pw.add_argument("--person", type=_person, required=True)
+    pc = pgs.add_parser("confirm", help="make the programme version(s) that came in a bundle the current one")
+    pc.add_argument("--person", type=_person, required=True)
     pp = pgs.add_parser("progress", help="propose dose changes from the progression rule")
     pp.add_argument("--person", type=_person, required=True)
     pp.add_argument("--confirm", action="store_true", help="save the proposed changes as a new version")
@@ -155,7 +158,12 @@ def _parser() -> argparse.ArgumentParser:
     be.add_argument("--out", type=Path, help="file to write (default: NAME-DATE.formcheck here)")
     bi = bds.add_parser("import", help="add what a bundle holds that this computer doesn't have")
     bi.add_argument("file", type=Path)
-    bi.add_argument("--as", dest="as_person", type=_person, help="file new sessions under this name")
+    bi.add_argument("--as", dest="as_person", type=_person,
+                    help="file it under this person here (their real name for a pseudonymised bundle, or, when the "
+                         "bundle's person has the name of someone here, that person if it is them)")
+    bi.add_argument("--confirm-programme", action="store_true",
+                    help="make the programme in the bundle the person's current one at once (else it waits for "
+                         "`formcheck programme confirm`)")
 
     rj = sub.add_parser("rejudge", help="re-judge a recorded session from its landmark track (no model run)")
     rj.add_argument("session", type=int, help="session number (see `formcheck sessions`)")
@@ -237,6 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     except _user_errors() as exc:
         print(f"formcheck: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.DatabaseError as exc:  # a database damaged where opening it did not look
+        from formcheck.paths import data_dir
+        from formcheck.pipeline.store import damaged
+
+        print(f"formcheck: {damaged(data_dir() / 'formcheck.db', exc)}", file=sys.stderr)
+        return 2
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -248,8 +262,10 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from formcheck.pipeline.model_store import ModelError
     from formcheck.pipeline.pose import PoseError
     from formcheck.pipeline.store import StoreError
+    from formcheck.untrusted import Refused
 
-    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, LabelError, OSError)
+    return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, LabelError, Refused,
+            OSError)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -487,8 +503,9 @@ def _repair() -> int:
     from formcheck.paths import data_dir
     from formcheck.pipeline.repair import repair
 
-    print(repair(data_dir() / "formcheck.db").text())
-    return 0
+    report = repair(data_dir() / "formcheck.db")
+    print(report.text())
+    return 1 if report.skipped else 0
 
 
 def _programme(args: argparse.Namespace) -> int:
@@ -505,6 +522,14 @@ def _programme(args: argparse.Namespace) -> int:
             saved, new = programme_store.save(store, programme)
             print(f"saved {args.person}'s programme as {saved.label()}" if new
                   else f"{args.person}'s programme is unchanged ({saved.label()}); nothing saved")
+            return 0
+        if args.action == "confirm":
+            waiting = programme_store.pending(store, args.person)
+            if not waiting:
+                raise StoreError(f"{args.person!r} has no programme version waiting to be confirmed.")
+            for p in waiting:
+                confirmed = programme_store.confirm(store, p.uid)
+            print(f"confirmed: {args.person}'s current programme is now {confirmed.label()} ({confirmed.created})")
             return 0
         current = programme_store.current_programme(store, args.person)
         if current is None:
@@ -544,7 +569,14 @@ def _bundle(args: argparse.Namespace) -> int:
             out = args.out or Path(default_name(args.pseudonym or args.person))
             print(export_bundle(store, args.person, out, args.since, not args.no_video, args.pseudonym).text())
         else:
-            print(import_bundle(store, args.file, args.as_person).text())
+            report = import_bundle(store, args.file, args.as_person)
+            if args.confirm_programme:
+                from formcheck.pipeline import programme_store
+
+                for p in report.pending:
+                    programme_store.confirm(store, p.uid)
+                report.pending = []
+            print(report.text())
     finally:
         store.close()
     return 0

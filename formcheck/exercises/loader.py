@@ -51,6 +51,19 @@ from formcheck.core.kinematics import Posture, View, landmark_index
 from formcheck.core.landmarks import SIDED_JOINTS
 from formcheck.core.measures import PAIR_KINDS, POINT_COUNT, Measure, MeasureSide
 from formcheck.paths import user_exercises_dir
+from formcheck.untrusted import (
+    HOLD_S,
+    ITEMS,
+    NUMBER,
+    REPS,
+    REST_S,
+    SETS,
+    TEXT_CHARS,
+    TOML_BYTES,
+    Refused,
+    parse_toml,
+    read_text,
+)
 
 LIBRARY_DIR = Path(__file__).resolve().parent
 # An id is also its file name, so it must never name a path (`--exercise ../../x`).
@@ -89,6 +102,13 @@ class _Reader:
             raise self.err(key, f"must be {names}, got {value!r}")
         if isinstance(value, float) and not math.isfinite(value):  # TOML allows nan and inf
             raise self.err(key, f"must be a finite number, got {value!r}")
+        # Bounds on everything (formcheck.untrusted): no threshold, dose or version is anywhere near.
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > NUMBER:
+            raise self.err(key, f"must be between {-NUMBER:g} and {NUMBER:g}, got {value!r}")
+        if isinstance(value, str) and len(value) > TEXT_CHARS:
+            raise self.err(key, f"must be at most {TEXT_CHARS} characters long, got {len(value)}")
+        if isinstance(value, list | dict) and len(value) > ITEMS:
+            raise self.err(key, f"may have at most {ITEMS} entries, got {len(value)}")
         if check is not None:
             problem = check(value)
             if problem:
@@ -139,6 +159,10 @@ def _positive(v: float) -> str | None:
     return None if v > 0 else "must be greater than 0"
 
 
+def _not_negative(v: float) -> str | None:
+    return None if v >= 0 else "must not be negative"
+
+
 def _joint_ok(name: str) -> bool:
     try:
         landmark_index(name, "left")
@@ -148,12 +172,14 @@ def _joint_ok(name: str) -> bool:
 
 
 def read_toml(path: Path, file: str, error: Callable[[str, str, str], Exception]) -> dict[str, Any]:
-    """The file's top table; a syntax error or an unreadable file is raised as ``error(file, key, problem)``."""
+    """The file's top table; a syntax error or an unreadable file is raised as ``error(file, key, problem)``.
+    Read through ``formcheck.untrusted``: a regular file of at most ``TOML_BYTES`` (a FIFO named
+    ``*.toml`` is refused instead of blocking the library for ever)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return parse_toml(read_text(path, TOML_BYTES), file)
     except tomllib.TOMLDecodeError as exc:
         raise error(file, "(syntax)", str(exc)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except Refused as exc:
         raise error(file, "(file)", f"cannot be read: {exc}") from exc
 
 
@@ -223,15 +249,31 @@ def _measures(r: _Reader) -> dict[str, Measure]:
     return out
 
 
+def within(lo: float, hi: float, low_ok: bool = True) -> Callable[[float], str | None]:
+    """A check that a value lies in [lo, hi] (or (lo, hi] when ``low_ok`` is False)."""
+    def check(v: float) -> str | None:
+        if (lo <= v if low_ok else lo < v) and v <= hi:
+            return None
+        return f"must be {'at least' if low_ok else 'greater than'} {lo:g} and at most {hi:g}"
+
+    return check
+
+
+def read_dose(r: _Reader, sets_default: Any = ..., rest_default: Any = ...) -> Dose:
+    """A dose, wherever one is read (exercise and programme files): bounded by ``formcheck.untrusted``."""
+    return Dose(
+        sets=r.get("sets", int, sets_default, within(*SETS)),
+        reps=r.get("reps", int, _default(Dose, "reps"), within(*REPS)),
+        hold_s=r.get("hold_s", float, _default(Dose, "hold_s"), within(0, HOLD_S, low_ok=False)),
+        per_side=r.get("per_side", bool, _default(Dose, "per_side")),
+        rest_s=r.get("rest_s", float, _default(Dose, "rest_s") if rest_default is ... else rest_default,
+                     within(0, REST_S)),
+    )
+
+
 def _dose(r: _Reader | None) -> Dose:
     assert r is not None
-    d = Dose(
-        sets=r.get("sets", int, check=lambda v: None if v >= 1 else "must be at least 1"),
-        reps=r.get("reps", int, _default(Dose, "reps"), lambda v: None if v >= 1 else "must be at least 1"),
-        hold_s=r.get("hold_s", float, _default(Dose, "hold_s"), _positive),
-        per_side=r.get("per_side", bool, _default(Dose, "per_side")),
-        rest_s=r.get("rest_s", float, _default(Dose, "rest_s"), lambda v: None if v >= 0 else "must not be negative"),
-    )
+    d = read_dose(r)
     r.finish()
     return d
 
@@ -275,9 +317,9 @@ def _rep(r: _Reader, measures: dict[str, Measure]) -> RepDef:
         measure=_known_measure(r, "measure", measures),
         start=r.get("start", float),
         target=r.get("target", float),
-        hysteresis=r.get("hysteresis", float, _default(RepDef, "hysteresis")),
-        min_phase_s=r.get("min_phase_s", float, _default(RepDef, "min_phase_s")),
-        min_rest_s=r.get("min_rest_s", float, _default(RepDef, "min_rest_s")),
+        hysteresis=r.get("hysteresis", float, _default(RepDef, "hysteresis"), _not_negative),
+        min_phase_s=r.get("min_phase_s", float, _default(RepDef, "min_phase_s"), _not_negative),
+        min_rest_s=r.get("min_rest_s", float, _default(RepDef, "min_rest_s"), _not_negative),
         alternating=r.get("alternating", bool, _default(RepDef, "alternating")),
     )
     if abs(rep.target - rep.start) <= 2 * rep.hysteresis:

@@ -16,10 +16,10 @@ from typing import Any
 
 import tomli_w
 
-from formcheck.core.exercise import Dose
 from formcheck.core.pain import NRS_MAX, NRS_MIN
 from formcheck.core.programme import Programme, ProgrammeItem, Progression
-from formcheck.exercises.loader import ExerciseFileError, _Reader
+from formcheck.exercises.loader import _ID, ExerciseFileError, _Reader, read_dose, within
+from formcheck.untrusted import TOML_BYTES, VERSION, Refused, is_uid, parse_toml, read_text
 
 HEADER = """\
 # formcheck home programme. Lines starting with # are comments.
@@ -51,10 +51,14 @@ class ProgrammeFileError(ExerciseFileError):
 def loads(text: str, file: str = "programme", known: set[str] | None = None, person: str | None = None) -> Programme:
     """Parse and validate a programme; ``known`` the exercise ids it may use, ``person`` overrides
     the file's own."""
+    if len(text) > TOML_BYTES:
+        raise ProgrammeFileError(file, "(file)", f"is more than the {TOML_BYTES} bytes a programme file may have")
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text, file)
     except tomllib.TOMLDecodeError as exc:
         raise ProgrammeFileError(file, "(syntax)", str(exc)) from exc
+    except Refused as exc:
+        raise ProgrammeFileError(file, "(file)", str(exc)) from exc
     r = _Reader(file, data)
     try:
         programme = _programme(r, known, person)
@@ -66,8 +70,8 @@ def loads(text: str, file: str = "programme", known: set[str] | None = None, per
 
 def load(path: Path, known: set[str] | None = None, person: str | None = None) -> Programme:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path, TOML_BYTES)
+    except Refused as exc:
         raise ProgrammeFileError(str(path), "(file)", f"cannot be read: {exc}") from exc
     return loads(text, path.name, known, person)
 
@@ -96,26 +100,22 @@ def _programme(r: _Reader, known: set[str] | None, person: str | None) -> Progra
         notes=r.get("notes", str, "").strip(),
         progression=_progression(prog_r) if prog_r else None,
         pain_stop_at=stop_at,
-        version=r.get("version", int, 0),
-        uid=r.get("uid", str, ""),
+        version=r.get("version", int, 0, lambda v: None if v == 0 else within(*VERSION)(v)),
+        uid=r.get("uid", str, "", lambda v: None if not v or is_uid(v) else "must be 8 to 64 lower-case hex digits"),
         created=r.get("created", str, ""),
     )
 
 
 def _item(r: _Reader, known: set[str] | None) -> ProgrammeItem:
-    ex = r.get("id", str, check=lambda v: None if known is None or v in known
-               else f"no exercise {v!r} in the library; `formcheck exercises` lists them")
-    reps = r.get("reps", int, None, lambda v: None if v >= 1 else "must be at least 1")
-    hold = r.get("hold_s", float, None, lambda v: None if v > 0 else "must be greater than 0")
-    if reps is not None and hold is not None:
+    def exercise(v: str) -> str | None:
+        if not _ID.fullmatch(v):  # an id is a file name: never a path, whoever wrote the file
+            return f"{v!r} is not an exercise id (lower-case letters, digits and _)"
+        return None if known is None or v in known else f"no exercise {v!r} in the library; `formcheck exercises` lists them"
+
+    ex = r.get("id", str, check=exercise)
+    dose = read_dose(r, sets_default=1, rest_default=30.0)
+    if dose.reps is not None and dose.hold_s is not None:
         raise r.err("hold_s", "give reps or hold_s, not both")
-    dose = Dose(
-        sets=r.get("sets", int, 1, lambda v: None if v >= 1 else "must be at least 1"),
-        reps=reps,
-        hold_s=hold,
-        per_side=r.get("per_side", bool, False),
-        rest_s=r.get("rest_s", float, 30.0, lambda v: None if v >= 0 else "must not be negative"),
-    )
     item = ProgrammeItem(ex, dose, r.get("notes", str, "").strip())
     r.finish()
     return item
@@ -123,9 +123,9 @@ def _item(r: _Reader, known: set[str] | None) -> ProgrammeItem:
 
 def _progression(r: _Reader) -> Progression:
     p = Progression(
-        add_reps=r.get("add_reps", int, 2, lambda v: None if v >= 0 else "must not be negative"),
-        add_hold_s=r.get("add_hold_s", float, 5.0, lambda v: None if v >= 0 else "must not be negative"),
-        sessions=r.get("sessions", int, 2, lambda v: None if v >= 1 else "must be at least 1"),
+        add_reps=r.get("add_reps", int, 2, within(0, 100)),
+        add_hold_s=r.get("add_hold_s", float, 5.0, within(0, 600)),
+        sessions=r.get("sessions", int, 2, within(1, 100)),
         max_flagged_percent=r.get("max_flagged_percent", float, 10.0,
                                   lambda v: None if 0 <= v <= 100 else "must be 0–100"),
     )

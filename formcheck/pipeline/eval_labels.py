@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from formcheck.untrusted import ITEMS, SESSION_S, TOML_BYTES, Refused, parse_toml, read_text
+
 CLEAN = "clean"  # faults = ["clean"]: a clean rep or hold
 NO_EXERCISE = "none"  # exercise = "none": nothing in the library; skipped
 
@@ -60,10 +62,10 @@ _PARTIAL_KEYS = {"start", "end", "why", "note"}
 def load_labels(path: Path) -> list[ClipLabels]:
     """The clips of one label file (format in this module's docstring); ``LabelError`` if wrong."""
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LabelError(f"Can't read the label file {path} ({exc.strerror or exc}); check the path.") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        doc = parse_toml(read_text(path, TOML_BYTES), path.name)  # bounded: formcheck.untrusted
+    except Refused as exc:
+        raise LabelError(f"Can't read the label file {path} ({exc}); check the path.") from exc
+    except tomllib.TOMLDecodeError as exc:
         raise LabelError(f"{path} is not a valid TOML file ({exc}); fix it and run again.") from exc
     where = path.name
     _known_keys(doc, _TOP_KEYS, where)
@@ -130,6 +132,8 @@ def _time(t: dict[str, Any], key: str, where: str) -> float:
     value = t.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise LabelError(f"{where}: '{key}' must be a time in seconds (a number ≥ 0), not {value!r}.")
+    if value > SESSION_S:
+        raise LabelError(f"{where}: '{key}' must be at most {SESSION_S:g} seconds, not {value!r}.")
     return float(value)
 
 
@@ -151,7 +155,7 @@ def _texts(t: dict[str, Any], key: str, where: str, *, required: bool = False) -
 
 def _tables(t: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     value = t.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+    if not isinstance(value, list) or len(value) > ITEMS or not all(isinstance(v, dict) for v in value):
         raise LabelError(f"{where}: '{key}' must be a list of {{ start = ..., end = ... }} tables.")
     return value
 

@@ -7,8 +7,8 @@ definition it was judged with — so any rule's measure can be shown, not only t
 
 from __future__ import annotations
 
-import json
 import math
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,22 +20,30 @@ from formcheck.core.exercise import ExerciseDef, RuleDef
 from formcheck.core.kinematics import facing_side
 from formcheck.core.overlay import Overlay
 from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.session_folder import VIDEO_FILE, VIDEO_META, track_pose
+from formcheck.pipeline.session_folder import VIDEO_FILE, read_session_meta, read_video_t0, track_pose, video_print
+from formcheck.untrusted import Refused
 
 CONTEXT_S = 2.0  # seconds shown either side of a rep
 
 
 def session_video(folder: Path, source: str) -> tuple[Path, float] | None:
     """Where a session's picture is and where it starts on the session's clock (ms): the camera
-    video kept in its folder, or the video file it analysed; None when neither is there."""
+    video kept in its folder, or the video file it analysed — only while the file there is still
+    that video (its size and first MiB as recorded): a session from a bundle never shows another
+    person's video that happens to sit at the same path. None when neither is there."""
     kept = folder / VIDEO_FILE
     if kept.is_file():
-        try:
-            t0 = float(json.loads((folder / VIDEO_META).read_text(encoding="utf-8"))["t0_ms"])
-        except (OSError, ValueError, KeyError):
-            t0 = 0.0
-        return kept, t0
-    return (Path(source), 0.0) if Path(source).is_file() else None
+        return kept, read_video_t0(folder)
+    try:
+        meta = read_session_meta(folder)
+    except Refused:
+        return None
+    path = Path(source)
+    if not path.is_file():
+        return None
+    if meta.source_print is None:  # recorded before videos were fingerprinted: only on the computer that did
+        return (path, 0.0) if meta.host == socket.gethostname() else None
+    return (path, 0.0) if video_print(path) == meta.source_print else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from formcheck.pipeline.session_folder import (
     TRACK_FILE,
     VIDEO_FILE,
     VIDEO_META,
+    parse_event,
     track_row,
     write_json_atomic,
 )
@@ -147,7 +148,7 @@ class SessionRecorder:
         self._pending = []
         with self.store.transaction():
             for line in lines:
-                self._index.apply(line)
+                self._index.apply(parse_event(line))  # what repair and bundle import read, checked the same way
         for line in lines:
             self._events.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._events.flush()
@@ -192,7 +193,7 @@ class SessionRecorder:
             if self._index.set_id is not None:
                 line = {"type": "set_end", "t_s": self._last_t_ms / 1000, "ended_by": "closed"}
                 with self.store.transaction():
-                    self._index.apply(line)
+                    self._index.apply(parse_event(line))
                 self._events.write(json.dumps(line) + "\n")
         finally:
             for closing in (self._track.close, self._events.close, self._release_video):

@@ -12,7 +12,6 @@ when recording began, because the rows before it were never recorded). With anot
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from formcheck.exercises.loader import ExerciseFileError, load_by_id
 from formcheck.exercises.profile import POPULATION, Profile, apply_profile
 from formcheck.exercises.snapshot import from_json
 from formcheck.pipeline.results_json import results_json
-from formcheck.pipeline.session_folder import EVENTS_FILE, read_jsonl, read_track, track_pose
+from formcheck.pipeline.session_folder import HoldLine, RepLine, SetEnd, SetStart, read_events, read_track, track_pose
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +47,21 @@ class RecordedSet:
 
 
 def recorded_sets(folder: Path) -> list[RecordedSet]:
-    """The sets in a session folder's events.jsonl, in order."""
+    """The sets in a session folder's events.jsonl, in order (``Refused`` when it can't be read)."""
     sets: list[RecordedSet] = []
     current: dict[str, Any] | None = None
-    for line in read_jsonl(folder / EVENTS_FILE):
-        kind = line.get("type")
-        if kind == "set_start":
+    for event in read_events(folder).items:
+        if isinstance(event, SetStart):
             if current is not None:
                 sets.append(_recorded(current, None))
-            current = {"line": line, "items": {k: [] for k in ITEM_KINDS}}
+            current = {"start": event, "items": {k: [] for k in ITEM_KINDS}}
         elif current is None:
             continue
-        elif kind in ITEM_KINDS:
-            current["items"][kind].append({k: v for k, v in line.items() if k != "type"})
-        elif kind == "set_end":
-            sets.append(_recorded(current, line["t_s"]))
+        elif isinstance(event, RepLine | HoldLine):
+            kind = "hold" if isinstance(event, HoldLine) else "attempt" if event.attempt else "rep"
+            current["items"][kind].append(event.as_json())
+        elif isinstance(event, SetEnd):
+            sets.append(_recorded(current, event.t_s))
             current = None
     if current is not None:
         sets.append(_recorded(current, None))
@@ -74,13 +73,12 @@ def _ms(t_s: float) -> int:
 
 
 def _recorded(current: dict[str, Any], end_s: float | None) -> RecordedSet:
-    line = current["line"]
-    definition = line.get("definition")
+    start: SetStart = current["start"]
     return RecordedSet(
-        number=line["number"], exercise_id=line["exercise"], start_ms=_ms(line["t_s"]),
+        number=start.number, exercise_id=start.exercise, start_ms=_ms(start.t_s),
         end_ms=None if end_s is None else _ms(end_s),
-        definition=from_json(json.dumps(definition)) if definition else None,
-        profile=line.get("profile") or POPULATION, items=current["items"],
+        definition=from_json(start.definition) if start.definition else None,
+        profile=start.profile or POPULATION, items=current["items"],
     )
 
 

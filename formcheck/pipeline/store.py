@@ -11,25 +11,54 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import socket
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from formcheck import __version__
 from formcheck.exercises.profile import POPULATION
 from formcheck.paths import data_dir
-from formcheck.pipeline.session_folder import REVIEW_FILE, append_jsonl, update_session_json, write_json_atomic
+from formcheck.pipeline.session_folder import (
+    REVIEW_FILE,
+    Cue,
+    Event,
+    Flag,
+    HoldLine,
+    Note,
+    PainStop,
+    Rating,
+    RepLine,
+    Review,
+    SessionMeta,
+    SetEnd,
+    SetStart,
+    Target,
+    Verdict,
+    append_jsonl,
+    update_session_json,
+    video_print,
+    write_json_atomic,
+)
+
+try:  # the lock that keeps `formcheck repair` from replacing a database in use (POSIX)
+    import fcntl
+except ImportError:  # Windows: repair still refuses while a session is being recorded
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SESSIONS_DIR = "sessions"
+TABLES = ("people", "sessions", "sets", "reps", "holds", "faults", "cues", "pain_stops", "verdicts", "notes",
+          "programmes", "ratings", "person_uids")
 # Space set aside beside the database while recording. A full disk stops a recording part-way;
 # giving this back leaves room to write down how the session ended instead of leaving it
 # 'recording' with nothing able to say why.
@@ -114,6 +143,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sets ADD COLUMN profile TEXT;
     """,
+    # 5 → 6: who a person is across computers (a uid that travels in bundles, and the uids of the
+    # same person made elsewhere that someone confirmed), when the recording process started (a
+    # pid alone can be reused), programme versions from a bundle waiting for the therapist to
+    # confirm them, and session folders relative to the data folder (copies and moves keep working).
+    """
+    ALTER TABLE people ADD COLUMN uid TEXT;
+    UPDATE people SET uid = lower(hex(randomblob(16)));
+    CREATE UNIQUE INDEX people_by_uid ON people(uid);
+    CREATE TABLE person_uids (uid TEXT PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES people(id));
+    ALTER TABLE sessions ADD COLUMN pid_start INTEGER;
+    ALTER TABLE programmes ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    UPDATE sessions SET folder = 'sessions/' || substr(folder, length(rtrim(folder, replace(folder, '/', ''))) + 1);
+    """,
 )
 
 
@@ -149,33 +191,42 @@ class SessionRow:
 
 
 class Store:
-    def __init__(self, path: Path | None = None) -> None:
+    """The database of one data folder. While a Store is open it holds a shared lock on
+    ``<database>.lock``, so ``formcheck repair`` (which needs it exclusively) never replaces a
+    database someone is using; ``lock=False`` for the database repair builds."""
+
+    def __init__(self, path: Path | None = None, lock: bool = True) -> None:
         self.path = path or data_dir() / "formcheck.db"
+        self.data = self.path.parent
+        self._lock: int | None = None
         db: sqlite3.Connection | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.data.mkdir(parents=True, exist_ok=True)
+            if lock:
+                self._lock = take_lock(self.path, exclusive=False)
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             db.row_factory = sqlite3.Row
             self.db: sqlite3.Connection = db
             # WAL: a crash mid-write leaves the last committed state; readers don't block the writer.
-            self.db.execute("PRAGMA journal_mode=WAL")
+            _retry_locked(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.migrate()
+            self._check_tables()
             self.db.execute("SELECT count(*) FROM sessions").fetchone()
-        except (OSError, sqlite3.DatabaseError) as exc:
+            self.recover_orphans()
+        except (OSError, sqlite3.DatabaseError, StoreError) as exc:
             if db is not None:
                 db.close()
+            self._unlock()
+            if isinstance(exc, StoreError):
+                raise
             if isinstance(exc, sqlite3.DatabaseError) and _damaged(exc):
-                raise StoreError(
-                    f"The session database {self.path} is damaged ({exc}); run `formcheck repair` to rebuild "
-                    "it from the session folders (nothing recorded is lost; the damaged file is kept)."
-                ) from exc
+                raise damaged(self.path, exc) from exc
             raise StoreError(
-                f"Can't use the data folder {self.path.parent} ({exc}); check it exists, is writable "
+                f"Can't use the data folder {self.data} ({exc}); check it exists, is writable "
                 "and the disk isn't full, or set FORMCHECK_DATA_DIR to another folder."
             ) from exc
-        self.recover_orphans()
 
     # ---- schema ------------------------------------------------------------------------------
     @property
@@ -183,13 +234,26 @@ class Store:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self, target: int = SCHEMA_VERSION) -> None:
-        """Bring the schema up to ``target``, one transaction per step."""
+        """Bring the schema up to ``target``, one transaction per step. The version is read inside
+        each step's transaction, so two first starts at once never both create the tables."""
+        if self.version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The session database {self.path} was written by a newer formcheck (schema {self.version}; this "
+                f"one knows up to {SCHEMA_VERSION}); update formcheck to use it. Nothing in it was changed.")
         while self.version < target:
-            step = self.version
             with self.transaction():
+                step = self.version
+                if step >= target:
+                    break
                 for statement in _statements(MIGRATIONS[step]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version={step + 1}")
+
+    def _check_tables(self) -> None:
+        have = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in TABLES if t not in have]
+        if missing:
+            raise damaged(self.path, f"it has no {', '.join(missing)} table")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -206,47 +270,100 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def folder_of(self, stored: str) -> Path:
+        """A session folder from its database entry (``sessions/<name>``, relative to the data
+        folder), always inside ``sessions/``."""
+        name = PurePath(stored.replace("\\", "/")).name  # a name only: never a path out of sessions/
+        if name in ("", ".", ".."):
+            raise damaged(self.path, f"a session's folder is {stored!r}")
+        return self.data / SESSIONS_DIR / name
+
+    def stored_folder(self, folder: Path) -> str:
+        return f"{SESSIONS_DIR}/{folder.name}"
 
     # ---- writing -----------------------------------------------------------------------------
-    def person_id(self, name: str) -> int:
+    def person_id(self, name: str, uid: str | None = None) -> int:
+        """The person of that name (made, with ``uid`` or a new one, when there is none)."""
         row = self.db.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
         if row:
             return int(row["id"])
-        return int(self.db.execute("INSERT INTO people(name, created) VALUES (?, ?)", (name, now_iso())).lastrowid)
+        if uid is not None and self.person_by_uid(uid) is not None:  # that uid is someone here already
+            uid = None
+        return int(self.db.execute("INSERT INTO people(name, created, uid) VALUES (?, ?, ?)",
+                                   (name, now_iso(), uid or uuid.uuid4().hex)).lastrowid)
+
+    def person_uid(self, name: str) -> str | None:
+        row = self.db.execute("SELECT uid FROM people WHERE name = ?", (name,)).fetchone()
+        return row["uid"] if row else None
+
+    def person_by_uid(self, uid: str) -> str | None:
+        """The name of the person with this uid (their own, or one confirmed to be theirs)."""
+        row = self.db.execute("SELECT name FROM people WHERE uid = ? UNION ALL SELECT p.name FROM person_uids a "
+                              "JOIN people p ON p.id = a.person_id WHERE a.uid = ?", (uid, uid)).fetchone()
+        return row["name"] if row else None
+
+    def person_aliases(self, name: str) -> list[str]:
+        """The other uids known to be this person (made on other computers)."""
+        return [r[0] for r in self.db.execute("SELECT a.uid FROM person_uids a JOIN people p ON p.id = a.person_id "
+                                              "WHERE p.name = ? ORDER BY a.uid", (name,))]
+
+    def same_person(self, name: str, uid: str) -> None:
+        """Someone confirmed that ``uid`` (made on another computer) is ``name`` here."""
+        pid = self.person_id(name)
+        if self.db.execute("SELECT 1 FROM people WHERE uid = ?", (uid,)).fetchone() is None:
+            self.db.execute("INSERT OR IGNORE INTO person_uids(uid, person_id) VALUES (?, ?)", (uid, pid))
 
     def start_session(self, person: str, source: str, kind: str, programme: tuple[str, int] | None = None
                       ) -> tuple[int, Path]:
         """A new session with its own new folder (never one that exists: numbers can repeat after
-        the database was deleted, folder names can't); ``programme`` (uid, version) it follows."""
+        the database was deleted, folder names can't); ``programme`` (uid, version) it follows.
+        When the database can't take it (read-only, locked, damaged), nothing is left behind."""
         person = person_name(person)
         started = now_iso()
         uid = uuid.uuid4().hex
         self._keep_reserve()
         stamp = datetime.fromisoformat(started).strftime("%Y%m%d-%H%M%S")
-        folder = self.path.parent / SESSIONS_DIR / f"{stamp}-{uid[:8]}"
+        folder = self.data / SESSIONS_DIR / f"{stamp}-{uid[:8]}"
         folder.mkdir(parents=True, exist_ok=False)
-        meta = {"uid": uid, "person": person, "started": started, "ended": None, "source": source, "kind": kind,
-                "status": "recording", "end_reason": None, "pid": os.getpid(), "host": socket.gethostname(),
-                "formcheck_version": __version__}
-        if programme is not None:
-            meta |= {"programme_uid": programme[0], "programme_version": programme[1]}
-        write_json_atomic(folder / "session.json", meta)
-        with self.transaction():
-            sid = self.insert_session(meta, folder)
+        try:
+            with self.transaction():
+                person_uid = self.person_uid(person) or self.db.execute(
+                    "SELECT uid FROM people WHERE id = ?", (self.person_id(person),)).fetchone()["uid"]
+                meta = SessionMeta(uid, person, started, source, kind, person_uid=person_uid, pid=os.getpid(),
+                                   pid_start=process_start(os.getpid()), host=socket.gethostname(),
+                                   programme_uid=programme[0] if programme else None,
+                                   programme_version=programme[1] if programme else None,
+                                   formcheck_version=__version__,
+                                   source_print=video_print(Path(source)) if kind == "file" else None)
+                sid = self.insert_session(meta, folder)
+                write_json_atomic(folder / "session.json", meta.as_json())
+        except (sqlite3.Error, OSError) as exc:
+            shutil.rmtree(folder, ignore_errors=True)  # no folder without its session: no phantom after repair
+            if isinstance(exc, sqlite3.DatabaseError) and _damaged(exc):
+                raise damaged(self.path, exc) from exc
+            raise StoreError(f"Can't save a new session in {self.path} ({exc}); close other formcheck windows "
+                             "and commands, check the disk isn't full or read-only, then try again.") from exc
         return sid, folder
 
-    def insert_session(self, meta: dict[str, Any], folder: Path) -> int:
+    def insert_session(self, meta: SessionMeta, folder: Path) -> int:
         cur = self.db.execute(
             "INSERT INTO sessions(person_id, started, ended, source, kind, folder, status, uid, pid, host, end_reason, "
-            "programme_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.person_id(meta["person"]), meta["started"], meta.get("ended"), meta["source"], meta["kind"],
-             str(folder), meta.get("status", "recording"), meta["uid"], meta.get("pid"), meta.get("host"),
-             meta.get("end_reason"), meta.get("programme_uid")),
+            "programme_uid, pid_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.person_id(meta.person, meta.person_uid), meta.started, meta.ended, meta.source, meta.kind,
+             self.stored_folder(folder), meta.status, meta.uid, meta.pid, meta.host, meta.end_reason,
+             meta.programme_uid, meta.pid_start),
         )
         return int(cur.lastrowid)
 
     def _keep_reserve(self) -> None:
-        reserve = self.path.parent / RESERVE_FILE
+        reserve = self.data / RESERVE_FILE
         if reserve.exists():
             return
         try:
@@ -257,7 +374,7 @@ class Store:
 
     def release_reserve(self) -> None:
         """Give back the space set aside, so the end of a session can still be written."""
-        (self.path.parent / RESERVE_FILE).unlink(missing_ok=True)
+        (self.data / RESERVE_FILE).unlink(missing_ok=True)
 
     def end_session(self, session_id: int, status: str = "complete", reason: str | None = None) -> None:
         """Record how the session ended, in the database and in the session's own folder."""
@@ -275,12 +392,13 @@ class Store:
         """Sessions left 'recording' by a process that no longer runs become 'interrupted'.
 
         Runs whenever the database is opened, so a crash or ``kill -9`` is noticed at the next
-        start. Sessions of a live process (this one, or another app window) are left alone.
+        start. Sessions of a live process (this one, or another app window) are left alone; a
+        process is the same one only when its start time matches too (pids are reused).
         """
         host = socket.gethostname()
         orphans = [
-            r["id"] for r in self.db.execute("SELECT id, pid, host FROM sessions WHERE status = 'recording'")
-            if r["pid"] is None or (r["host"] == host and not _alive(r["pid"]))
+            r["id"] for r in self.db.execute("SELECT id, pid, pid_start, host FROM sessions WHERE status = 'recording'")
+            if r["pid"] is None or (r["host"] == host and not alive(r["pid"], r["pid_start"]))
         ]
         for sid in orphans:
             try:
@@ -302,26 +420,26 @@ class Store:
     def end_set(self, set_id: int, ended_s: float, ended_by: str) -> None:
         self.db.execute("UPDATE sets SET ended_s = ?, ended_by = ? WHERE id = ?", (ended_s, ended_by, set_id))
 
-    def add_rep(self, set_id: int, rep: dict[str, Any], attempt: bool = False) -> int:
+    def add_rep(self, set_id: int, rep: RepLine) -> int:
         rid = int(self.db.execute(
             "INSERT INTO reps(set_id, idx, side, start_s, end_s, attempt, metrics, not_judged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (set_id, rep["index"], rep["side"], rep["start_s"], rep["end_s"], int(attempt), json.dumps(rep["metrics"]),
-             json.dumps(rep.get("not_judged", []))),
+            (set_id, rep.index, rep.side, rep.start_s, rep.end_s, int(rep.attempt), json.dumps(rep.metrics),
+             json.dumps([{"code": n.code, "reason": n.reason} for n in rep.not_judged])),
         ).lastrowid)
-        for f in rep["faults"]:
+        for f in rep.faults:
             self.db.execute("INSERT INTO faults(rep_id, code, message, t_s) VALUES (?, ?, ?, ?)",
-                            (rid, f["code"], f["message"], f["t_s"]))
+                            (rid, f.code, f.message, f.t_s))
         return rid
 
-    def add_hold(self, set_id: int, hold: dict[str, Any]) -> int:
+    def add_hold(self, set_id: int, hold: HoldLine) -> int:
         hid = int(self.db.execute(
             "INSERT INTO holds(set_id, start_s, end_s, duration_s, side, not_judged) VALUES (?, ?, ?, ?, ?, ?)",
-            (set_id, hold["start_s"], hold["end_s"], hold["duration_s"], hold.get("side"),
-             json.dumps(hold.get("not_judged", []))),
+            (set_id, hold.start_s, hold.end_s, hold.duration_s, hold.side,
+             json.dumps([{"code": n.code, "reason": n.reason} for n in hold.not_judged])),
         ).lastrowid)
-        for f in hold["faults"]:
+        for f in hold.faults:
             self.db.execute("INSERT INTO faults(hold_id, code, message, t_s) VALUES (?, ?, ?, ?)",
-                            (hid, f["code"], f["message"], f["t_s"]))
+                            (hid, f.code, f.message, f.t_s))
         return hid
 
     def add_cue(self, session_id: int, t_s: float, kind: str, text: str) -> None:
@@ -356,8 +474,7 @@ class Store:
             "FROM faults f LEFT JOIN reps r ON r.id = f.rep_id LEFT JOIN holds h ON h.id = f.hold_id "
             "WHERE f.id = ?", (fault_id,)).fetchone()
         if keep_in_folder:
-            self._append_review(row["set_id"], {"type": "verdict", "target": self._target(row), "code": row["code"],
-                                            "agree": bool(agree), "created": created})
+            self._append_review(row["set_id"], Verdict(self._target(row), row["code"], bool(agree), created))
 
     def add_note(self, session_id: int, text: str, rep_id: int | None = None, created: str | None = None,
                  keep_in_folder: bool = True) -> int:
@@ -373,26 +490,25 @@ class Store:
                                   (rep_id,)).fetchone()
             target = self._target(row)
         if keep_in_folder:
-            self._append_review(None, {"type": "note", "target": target, "text": text, "created": created},
-                                session_id=session_id)
+            self._append_review(None, Note(target, text, created), session_id=session_id)
         return nid
 
-    def _target(self, row: sqlite3.Row) -> dict[str, Any]:
+    def _target(self, row: sqlite3.Row) -> Target:
         """Names a rep or hold by its place in the session (set number, index), not by a row id,
         so the review survives a rebuilt database."""
         number = self.db.execute("SELECT number FROM sets WHERE id = ?", (row["set_id"],)).fetchone()["number"]
         if row["hold_id"] is not None:
             holds = [r["id"] for r in self.db.execute("SELECT id FROM holds WHERE set_id = ? ORDER BY id",
                                                       (row["set_id"],))]
-            return {"set": number, "hold": holds.index(row["hold_id"]) + 1}
-        return {"set": number, "rep": row["idx"], "attempt": bool(row["attempt"])}
+            return Target(number, hold=holds.index(row["hold_id"]) + 1)
+        return Target(number, row["idx"], bool(row["attempt"]))
 
-    def _append_review(self, set_id: int | None, item: dict[str, Any], session_id: int | None = None) -> None:
+    def _append_review(self, set_id: int | None, item: Review, session_id: int | None = None) -> None:
         if session_id is None:
             session_id = self.db.execute("SELECT session_id FROM sets WHERE id = ?", (set_id,)).fetchone()[0]
         folder = self.session(session_id).folder
         try:
-            append_jsonl(folder / REVIEW_FILE, item)
+            append_jsonl(folder / REVIEW_FILE, item.as_json())
         except OSError as exc:  # the database has it; only a rebuild from the folder would miss it
             log.warning("could not write the review to %s: %s", folder, exc)
 
@@ -405,7 +521,7 @@ class Store:
         if row is None:
             raise StoreError(f"There is no session {session_id}; `formcheck sessions` lists them.")
         return SessionRow(row["id"], row["person"], row["started"], row["ended"], row["source"], row["kind"],
-                          Path(row["folder"]), row["status"], row["end_reason"], row["uid"] or "")
+                          self.folder_of(row["folder"]), row["status"], row["end_reason"], row["uid"] or "")
 
     def sessions(self, person: str | None = None) -> list[SessionRow]:
         query = "SELECT s.id FROM sessions s JOIN people p ON p.id = s.person_id"
@@ -465,10 +581,10 @@ class Store:
 
 
 class EventIndexer:
-    """Indexes a session's events (the lines of its events.jsonl) in the database, in order.
+    """Indexes a session's events (the checked lines of its events.jsonl) in the database, in order.
 
-    The recorder and ``formcheck repair`` both go through here, so a rebuilt database says what
-    the live one said.
+    The recorder, ``formcheck repair`` and bundle import all go through here with the typed
+    records of ``session_folder``, so a rebuilt or imported database says what the live one said.
     """
 
     def __init__(self, store: Store, session_id: int) -> None:
@@ -476,60 +592,96 @@ class EventIndexer:
         self.session_id = session_id
         self.set_id: int | None = None
 
-    def apply(self, line: dict[str, Any]) -> None:
-        s, kind = self.store, line.get("type")
-        if kind == "set_start":
-            definition = line.get("definition")
-            self.set_id = s.add_set(self.session_id, line["exercise"], line["number"], line["prescribed"], line["t_s"],
-                                    json.dumps(definition, ensure_ascii=False, sort_keys=True) if definition else None,
-                                    line.get("profile"))
-        elif kind == "cue":
-            s.add_cue(self.session_id, line["t_s"], line["kind"], line["text"])
-        elif kind == "pain_stop":
-            s.add_pain_stop(self.session_id, self.set_id, line["t_s"])
-        elif kind in ("pain", "effort"):
-            s.add_rating(self.session_id, kind, line["moment"], line.get("exercise"), int(line["score"]), line["t_s"])
-        elif kind == "flag":
-            s.flag_session(self.session_id, line["reason"])
+    def apply(self, event: Event | None) -> None:
+        s = self.store
+        if isinstance(event, SetStart):
+            self.set_id = s.add_set(self.session_id, event.exercise, event.number, event.prescribed, event.t_s,
+                                    event.definition, event.profile)
+        elif isinstance(event, Cue):
+            s.add_cue(self.session_id, event.t_s, event.kind, event.text)
+        elif isinstance(event, PainStop):
+            s.add_pain_stop(self.session_id, self.set_id, event.t_s)
+        elif isinstance(event, Rating):
+            s.add_rating(self.session_id, event.kind, event.moment, event.exercise, event.score, event.t_s)
+        elif isinstance(event, Flag):
+            s.flag_session(self.session_id, event.reason)
         elif self.set_id is None:
             return  # reps, holds and set ends belong to a set
-        elif kind in ("rep", "attempt"):
-            s.add_rep(self.set_id, line, attempt=kind == "attempt")
-        elif kind == "hold":
-            s.add_hold(self.set_id, line)
-        elif kind == "set_end":
-            s.end_set(self.set_id, line["t_s"], line["ended_by"])
+        elif isinstance(event, RepLine):
+            s.add_rep(self.set_id, event)
+        elif isinstance(event, HoldLine):
+            s.add_hold(self.set_id, event)
+        elif isinstance(event, SetEnd):
+            s.end_set(self.set_id, event.t_s, event.ended_by)
             self.set_id = None
 
-    def apply_review(self, line: dict[str, Any]) -> bool:
+    def apply_review(self, line: Review) -> bool:
         """A verdict or note from the session's review.jsonl; False when its rep isn't there."""
-        target = line.get("target")
+        target = line.target
         rep_id = fault_id = None
         if target is not None:
             set_row = self.store.db.execute("SELECT id FROM sets WHERE session_id = ? AND number = ? ORDER BY id",
-                                            (self.session_id, target.get("set"))).fetchone()
+                                            (self.session_id, target.set)).fetchone()
             if set_row is None:
                 return False
-            if "hold" in target:
+            code = line.code if isinstance(line, Verdict) else None
+            if target.hold is not None:
                 holds = [r["id"] for r in self.store.db.execute("SELECT id FROM holds WHERE set_id = ? ORDER BY id",
                                                                 (set_row["id"],))]
-                hold_id = holds[target["hold"] - 1] if 0 < target["hold"] <= len(holds) else None
+                hold_id = holds[target.hold - 1] if 0 < target.hold <= len(holds) else None
                 row = self.store.db.execute("SELECT id FROM faults WHERE hold_id = ? AND code = ?",
-                                            (hold_id, line.get("code"))).fetchone()
+                                            (hold_id, code)).fetchone()
             else:
                 rep = self.store.db.execute("SELECT id FROM reps WHERE set_id = ? AND idx = ? AND attempt = ?",
-                                            (set_row["id"], target.get("rep"), int(bool(target.get("attempt"))))).fetchone()
+                                            (set_row["id"], target.rep, int(target.attempt))).fetchone()
                 rep_id = rep["id"] if rep else None
                 row = self.store.db.execute("SELECT id FROM faults WHERE rep_id = ? AND code = ?",
-                                            (rep_id, line.get("code"))).fetchone()
+                                            (rep_id, code)).fetchone()
             fault_id = row["id"] if row else None
-        if line.get("type") == "verdict" and fault_id is not None:
-            self.store.set_verdict(fault_id, bool(line["agree"]), line.get("created"), keep_in_folder=False)
+        if isinstance(line, Verdict) and fault_id is not None:
+            self.store.set_verdict(fault_id, line.agree, line.created, keep_in_folder=False)
             return True
-        if line.get("type") == "note" and (target is None or rep_id is not None):
-            self.store.add_note(self.session_id, line["text"], rep_id, line.get("created"), keep_in_folder=False)
+        if isinstance(line, Note) and (target is None or rep_id is not None):
+            self.store.add_note(self.session_id, line.text, rep_id, line.created, keep_in_folder=False)
             return True
         return False
+
+
+def damaged(path: Path, why: object) -> StoreError:
+    """The one sentence for a database that exists but can't be used as it is."""
+    return StoreError(
+        f"The session database {path} is damaged ({why}); run `formcheck repair` to rebuild it from the "
+        "session folders (nothing recorded is lost; the damaged file is kept).")
+
+
+def take_lock(database: Path, exclusive: bool) -> int | None:
+    """A lock on ``<database>.lock``: shared for every open Store, exclusive for repair. Returns
+    the open file (closing it releases the lock); ``StoreError`` when an exclusive lock is held
+    elsewhere. None where there is no flock (Windows)."""
+    if fcntl is None:
+        return None
+    fd = os.open(database.with_name(database.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        os.close(fd)
+        if exclusive:
+            raise StoreError(f"Another formcheck (the app, `analyze --record` or another command) is using {database}; "
+                             "close it and run `formcheck repair` again. Nothing was changed.") from exc
+        raise StoreError(f"`formcheck repair` is rebuilding {database}; wait for it to finish, then try again.") from exc
+    return fd
+
+
+def _retry_locked(action: Any, tries: int = 50) -> Any:
+    """Run ``action`` again while another first start holds the database (a few ms each)."""
+    for attempt in range(tries):
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.02)
+    return None
 
 
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
@@ -538,14 +690,26 @@ def _damaged(exc: sqlite3.DatabaseError) -> bool:
     return not isinstance(exc, sqlite3.OperationalError) or "malformed" in text or "not a database" in text
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int, started: int | None = None) -> bool:
+    """Whether process ``pid`` runs (and, when ``started`` is known, is the one that started then)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process: it exists
-        return True
-    return True
+        pass
+    except OverflowError:
+        return False
+    return started is None or process_start(pid) in (None, started)
+
+
+def process_start(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks after boot, from /proc); None where unknown."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat_line.rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _statements(script: str) -> list[str]:

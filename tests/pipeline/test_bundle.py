@@ -14,7 +14,7 @@ from formcheck.cli import main
 from formcheck.pipeline import programme_store
 from formcheck.pipeline.bundle import BundleError, export_bundle, import_bundle
 from formcheck.pipeline.repair import repair
-from formcheck.pipeline.session_folder import REVIEW_FILE, read_jsonl
+from formcheck.pipeline.session_folder import Note, Verdict, read_review
 from formcheck.pipeline.store import Store
 from tests.conftest import PERSON
 from tests.pipeline.scripted_sessions import Done, record
@@ -46,7 +46,13 @@ def test_sessions_go_to_the_therapist_and_verdicts_and_programme_come_back(recor
     # The therapist prescribes at the clinic and sends the programme home.
     assert run(monkeypatch, clinic, "programme", "import", str(tmp_path / "plan.toml"), "--person", PERSON) == 0
     assert run(monkeypatch, clinic, "bundle", "export", "--person", PERSON, "--out", str(tmp_path / "1.formcheck")) == 0
-    assert run(monkeypatch, patient, "bundle", "import", str(tmp_path / "1.formcheck")) == 0
+    # The patient's computer made its own Eve when it recorded: the same name, another person record,
+    # so the first bundle asks whose it is (never a silent merge) ...
+    assert run(monkeypatch, patient, "bundle", "import", str(tmp_path / "1.formcheck")) == 2
+    assert "is not the" in capsys.readouterr().err
+    # ... and once told, both computers know the two records are one person.
+    assert run(monkeypatch, patient, "bundle", "import", str(tmp_path / "1.formcheck"), "--as", PERSON,
+               "--confirm-programme") == 0
     assert "added 0 session(s), 0 verdict/note line(s) to sessions already here, 1 programme version(s)" in (
         capsys.readouterr().out)
     # At home: one session that follows it, with pain and effort.
@@ -79,14 +85,20 @@ def test_sessions_go_to_the_therapist_and_verdicts_and_programme_come_back(recor
     assert "added 0 session(s), 2 verdict/note line(s) to sessions already here, 1 programme version(s); " \
            "3 session(s) were here already" in out[1]
     assert "added 0 session(s), 0 verdict/note line(s) to sessions already here, 0 programme version(s)" in out[2]
+    # The therapist's new dose waits until confirmed: a bundle never changes the programme by itself.
+    assert "waits for the therapist: `formcheck programme confirm --person" in out[1]
+    home = Store(patient / "formcheck.db")
+    assert programme_store.current_programme(home, PERSON).items[0].dose.reps == 3
+    home.close()
+    assert run(monkeypatch, patient, "programme", "confirm", "--person", PERSON) == 0
 
     home = Store(patient / "formcheck.db")
     after = counts(home)
     assert after == before | {"verdicts": 1, "notes": 1, "programmes": 2}
     uid = low_bridge["uid"]
     sid = home.db.execute("SELECT id FROM sessions WHERE uid = ?", (uid,)).fetchone()[0]
-    lines = read_jsonl(home.session(sid).folder / REVIEW_FILE)
-    assert [line["type"] for line in lines] == ["verdict", "note"]  # once each
+    lines = read_review(home.session(sid).folder).items
+    assert [type(line) for line in lines] == [Verdict, Note]  # once each
     assert programme_store.current_programme(home, PERSON).items[0].dose.reps == 5
     home.close()
     # Round trip once more: the clinic gets nothing twice; and a rebuilt database keeps the review.
@@ -95,6 +107,7 @@ def test_sessions_go_to_the_therapist_and_verdicts_and_programme_come_back(recor
     clinic_store = Store(clinic / "formcheck.db")
     assert counts(clinic_store) == after
     clinic_store.close()
+    recorded_bridges.close()  # repair needs the database to itself
     repair(patient / "formcheck.db")
     home = Store(patient / "formcheck.db")
     assert counts(home) == after
@@ -182,7 +195,7 @@ def foreign(members, manifest):
     (tamper_events, "has been changed or damaged: sessions/"),
     (add_member, "has been changed: sessions/extra/track.npys is not in its manifest"),
     (traversal, "is not a formcheck bundle (it holds '../../evil.txt', which no bundle has)"),
-    (broken_second_session, "is damaged or incomplete (a session's events can't be read"),
+    (broken_second_session, "can't be imported: session "),
     (foreign, "is not a formcheck bundle (its manifest is not a formcheck manifest)"),
 ])
 def test_changed_or_foreign_bundles_are_refused_and_nothing_is_imported(bundle, clinic, tmp_path, change, message):
@@ -220,8 +233,10 @@ def test_a_file_that_is_not_a_bundle_is_refused(clinic, tmp_path):
 
 
 def test_the_calibration_profile_travels_and_is_never_overwritten(recorded_bridges, clinic, tmp_path):
+    from formcheck.exercises.profile import Profile, render_profile
+
     profile = tmp_path / "eve-camera.toml"
-    profile.write_text("# a calibration profile\nscale = 1.0\n")
+    profile.write_text(render_profile(Profile(PERSON, version=1, reason="a calibration profile")))
     path = tmp_path / "with-profile.formcheck"
     export_bundle(recorded_bridges, PERSON, path, video=False, calibration=profile)
     kept = clinic.path.parent / "calibration" / "eve-camera.toml"

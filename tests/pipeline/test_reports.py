@@ -16,6 +16,7 @@ from formcheck.pipeline.pose import PoseEstimator
 from formcheck.core.events import PainStopped, SetEnded, SetStarted, SetSummary
 from formcheck.pipeline.recorder import SessionRecorder
 from formcheck.pipeline.reports import report_csv, report_html, report_json
+from formcheck.pipeline.session_folder import parse_event
 from formcheck.pipeline.store import Store
 from tests.conftest import sample
 
@@ -158,9 +159,9 @@ def test_csv_neutralises_formulas_in_user_text_but_keeps_negative_numbers(tmp_pa
     store = Store(tmp_path / "formcheck.db")
     sid, _ = store.start_session("=HYPERLINK(\"http://x\",\"x\")", "@camera", "live")
     set_id = store.add_set(sid, "bird_dog", 1, "2 × 8 reps", 0.0)
-    rep_id = store.add_rep(set_id, {"index": 1, "side": "left", "start_s": 1.0, "end_s": 3.5,
-                                    "metrics": {"peak_deg": -12.5, "range_deg": 80.0},
-                                    "faults": [{"code": "leg_high", "message": "-keep it level", "t_s": 2.0}]})
+    rep_id = store.add_rep(set_id, parse_event({"type": "rep", "index": 1, "side": "left", "start_s": 1.0, "end_s": 3.5,
+                                                "metrics": {"peak_deg": -12.5, "range_deg": 80.0},
+                                                "faults": [{"code": "leg_high", "message": "-keep it level", "t_s": 2.0}]}))
     store.add_note(sid, "+1 rep next time", rep_id=rep_id)
     for note in ("\tcmd", "\rcmd", "-2 kg"):
         store.add_note(sid, note)
@@ -186,13 +187,17 @@ def test_reps_not_judged_are_listed_with_the_reason(tmp_path):
     sid, _ = store.start_session("Ann", "camera 0", "live")
     with store.transaction():
         set_id = store.add_set(sid, "glute_bridge", 1, "2 × 10 reps", 0.0)
-        store.add_rep(set_id, {"index": 1, "side": None, "start_s": 1.0, "end_s": 4.0, "metrics": {}, "faults": [],
-                               "not_judged": [{"code": "bridge_feet_position",
-                                               "reason": "couldn't see your hip and knee and ankle clearly"}]})
+        store.add_rep(set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 4.0,
+                                           "metrics": {}, "faults": [],
+                                           "not_judged": [{"code": "bridge_feet_position",
+                                                           "reason": "couldn't see your hip and knee and ankle clearly"}]}))
     rep = store.session_detail(sid)["sets"][0]["reps"][0]
     assert rep["not_judged"][0]["code"] == "bridge_feet_position"
     page = report_html(store, [sid])
-    assert "<h3>Not judged</h3>" in page and "couldn&#x27;t see your hip and knee and ankle clearly" in page
+    parsed = Collect()
+    parsed.feed(page)
+    assert "<h3>Not judged</h3>" in page and "bridge_feet_position: couldn't see your hip and knee and ankle clearly" in (
+        "".join(parsed.items))
     store.close()
 
 

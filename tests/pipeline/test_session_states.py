@@ -20,7 +20,7 @@ from formcheck.pipeline.pose import PoseEstimator
 from formcheck.pipeline.recorder import SessionRecorder
 from formcheck.pipeline.repair import repair
 from formcheck.pipeline.reports import report_html
-from formcheck.pipeline.session_folder import read_jsonl, read_session_json
+from formcheck.pipeline.session_folder import SetStart, read_events, read_session_json
 from formcheck.pipeline.store import Store, StoreError
 from tests.conftest import ROOT, sample
 
@@ -98,7 +98,7 @@ def test_app_stopped_by_sigterm_ends_interrupted(tmp_path, model_path):
     child.communicate(timeout=60)
     meta = read_session_json(folder)
     assert meta["status"] == "interrupted" and "SIGTERM" in meta["end_reason"]
-    assert [e["type"] for e in read_jsonl(folder / "events.jsonl")][0] == "set_start"
+    assert isinstance(read_events(folder).items[0], SetStart)
 
 
 def test_no_ghost_session_when_the_video_cannot_be_read(tmp_path, model_path):

@@ -18,7 +18,7 @@ from formcheck.exercises.loader import load_by_id
 from formcheck.pipeline.analyze import analyze_video
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.pipeline.recorder import SessionRecorder
-from formcheck.pipeline.session_folder import read_track
+from formcheck.pipeline.session_folder import parse_event, read_track
 from formcheck.pipeline.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from tests.conftest import ROOT, sample
 
@@ -65,9 +65,13 @@ def test_migration_from_version_1_keeps_data(tmp_path):
     old.commit()
     old.close()
     store = Store(path)
-    assert store.version == SCHEMA_VERSION == 5
+    assert store.version == SCHEMA_VERSION == 6
     old_session = store.sessions("Bob")[0]
     assert old_session.source == "v.mp4" and old_session.status == "complete" and old_session.uid == "legacy-1"
+    # 5 → 6: folders relative to the data folder, and every person has a uid
+    assert store.db.execute("SELECT folder FROM sessions").fetchone()[0] == "sessions/f"
+    assert old_session.folder == tmp_path / "sessions" / "f"
+    assert len(store.person_uid("Bob")) == 32
     # sets from before calibration profiles were judged with the population thresholds
     assert store.session_detail(1)["sets"][0]["profile"] == "population"
     store.add_note(1, "new in v2")
@@ -79,8 +83,9 @@ def test_verdicts_and_notes_persist(store, tmp_path):
     sid, _ = store.start_session("Cy", "cam", "live")
     with store.transaction():
         set_id = store.add_set(sid, "squat", 1, "2 × 10 reps", 0.0)
-        rid = store.add_rep(set_id, {"index": 1, "side": None, "start_s": 1.0, "end_s": 3.0, "metrics": {},
-                                     "faults": [{"code": "squat_chest_down", "message": "Keep your chest tall", "t_s": 2.0}]})
+        rid = store.add_rep(set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 3.0,
+                                                 "metrics": {}, "faults": [{"code": "squat_chest_down",
+                                                                            "message": "Keep your chest tall", "t_s": 2.0}]}))
     fault_id = store.session_detail(sid)["sets"][0]["reps"][0]["faults"][0]["id"]
     store.set_verdict(fault_id, agree=False)
     store.set_verdict(fault_id, agree=True)  # changing one's mind replaces the verdict
