@@ -1,14 +1,14 @@
 """Reports of recorded sessions: JSON, CSV of reps and faults, and a self-contained HTML page.
 
-The HTML embeds its images (PNG as data: URIs) so it can be mailed or archived as one file; every
-piece of user text (names, notes, sources) is escaped.
+The HTML embeds its images (PNG as data: URIs) so it can be mailed or archived as one file. It is
+a Jinja2 template with autoescaping (``templates/report.html.j2``): every field is escaped by
+construction, whoever wrote it (a bundle from another computer included), not at each call site.
 """
 
 from __future__ import annotations
 
 import base64
 import csv
-import html
 import io
 import json
 import math
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import jinja2
 import matplotlib
 
 matplotlib.use("Agg")  # no display needed; must precede pyplot
@@ -224,127 +225,79 @@ def adherence_plot(a: Adherence) -> str | None:
     return _png(fig)
 
 
-def adherence_html(a: Adherence) -> list[str]:
-    e = html.escape
-    parts = [f"<h2>Adherence</h2><p><b>{e(a.last_session_text())}</b>"
-             + (f" · {len(a.pain_stopped)} session(s) stopped for pain" if a.pain_stopped else "") + "</p>",
-             "<table><tr><th>week of</th><th>days</th><th>exercises</th><th>sets</th><th>pain before → after</th>"
-             "<th>effort</th><th>flagged</th><th>range of motion</th><th>stopped for pain</th></tr>"]
+def _of(n: int, due: int) -> str:
+    return f"{n} / {due}" if due else str(n)
 
-    def of(n: int, due: int) -> str:
-        return f"{n} / {due}" if due else str(n)
 
-    def num(v: float | None, unit: str = "") -> str:
-        return "–" if v is None else f"{v:.1f}{unit}"
+def _f1(value: Any, unit: str = "") -> str:
+    """A number with one decimal (and its unit); "–" for anything else."""
+    return f"{value:.1f}{unit}" if _is_number(value) else "–"
 
-    for w in a.weeks:
-        parts.append(f"<tr><td>{w.start}</td><td>{of(w.days, w.prescribed_days)}</td>"
-                     f"<td>{of(w.exercises, w.prescribed_exercises)}</td><td>{of(w.sets, w.prescribed_sets)}</td>"
-                     f"<td>{num(w.pain_before)} → {num(w.pain_after)}</td><td>{num(w.effort)}</td>"
-                     f"<td>{num(w.flagged_percent, ' %')}</td><td>{num(w.rom_deg, '°')}</td>"
-                     f"<td>{w.pain_stopped or ''}</td></tr>")
-    parts.append("</table>")
-    img = adherence_plot(a)
-    if img:
-        parts.append(f"<img alt='adherence per week' src='{img}'>")
-    return parts
+
+def _g(value: Any) -> str:
+    return f"{value:g}" if _is_number(value) else "–"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# One environment: autoescape on for everything it renders, and StrictUndefined so a template
+# never shows a silent blank for a misspelt field.
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("formcheck.pipeline", "templates"),
+                                autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                lstrip_blocks=True, keep_trailing_newline=False)
+_TEMPLATES.filters.update(f1=_f1, g=_g)
+_TEMPLATES.globals.update(of=_of)
 
 
 def report_html(store: Store, session_ids: list[int], today: date | None = None) -> str:
-    e = html.escape
+    """The self-contained HTML report (templates/report.html.j2): every field is escaped by the
+    template engine, so nothing a session, a person or a bundle holds can become markup."""
     details = [store.session_detail(s) for s in session_ids]
     people = sorted({d["person"] for d in details})
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>formcheck report</title><style>",
-        "body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#263238}"
-        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #cfd8dc;padding:4px 8px;text-align:left}"
-        ".flag{color:#b3261e}.ok{color:#2e7d32}.card{display:inline-block;width:250px;vertical-align:top;margin:4px;"
-        "border:1px solid #cfd8dc;padding:4px;font-size:13px}h2{border-bottom:2px solid #1565c0}",
-        "</style></head><body>",
-        f"<h1>Exercise report — {e(', '.join(people))}</h1>",
-        f"<p>{len(details)} session(s). Reps flagged by the app are shown with the therapist's verdict "
-        "(agree / disagree) where one was given.</p>",
-    ]
-    if len(people) == 1:
-        parts += adherence_html(adherence(store, people[0], today))
+    a = adherence(store, people[0], today) if len(people) == 1 else None
     exercises = sorted({st["exercise"] for d in details for st in d["sets"]})
-    for ex in exercises:
-        img = progress_plot(details, ex)
-        if img:
-            parts.append(f"<h2>Progress: {e(ex)}</h2><img alt='progress of {e(ex)}' src='{img}'>")
-    for d in details:
-        parts.append(f"<h2>Session {d['id']} — {e(d['started'])} — {e(d['person'])}</h2>")
-        why = f" — {e(d['end_reason'])}" if d.get("end_reason") else ""
-        parts.append(f"<p>Source: {e(d['source'])} ({e(d['kind'])}), status <b>{e(d['status'])}</b>{why}.")
-        if d["pain_stops"]:
-            parts.append(f" <b class='flag'>Stopped for pain {len(d['pain_stops'])}×.</b>")
-        elif stopped_for_pain(d):
-            parts.append(" <b class='flag'>Stopped for pain.</b>")
-        if d["programme_version"] is not None:
-            parts.append(f" Followed programme version {d['programme_version']}.")
-        parts.append("</p>")
-        if d["pain_before"] is not None or d["pain_after"] is not None:
-            pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
-            efforts = ", ".join(f"{r['exercise']} {r['score']}" for r in d["ratings"] if r["kind"] == "effort")
-            parts.append(f"<p>Pain before → after: {pain} (0–10)" + (f"; effort: {e(efforts)}" if efforts else "")
-                         + "</p>")
-        if d["flag"]:
-            parts.append(f"<p class='flag'><b>Flagged for the therapist:</b> {e(d['flag'])}</p>")
-        parts.append("<table><tr><th>exercise</th><th>set</th><th>done</th><th>prescribed</th><th>flagged</th><th>ended</th>"
-                     "<th>judged with</th></tr>")
-        for st in d["sets"]:
-            reps = [r for r in st["reps"] if not r["attempt"]]
-            held = sum(h["duration_s"] for h in st["holds"])
-            done = f"{len(reps)} reps" if reps or not st["holds"] else f"{held:.0f} s held"
-            flagged = sum(1 for r in reps if r["faults"]) + sum(1 for h in st["holds"] if h["faults"])
-            parts.append(f"<tr><td>{e(st['exercise'])}</td><td>{st['number']}</td><td>{e(done)}</td>"
-                         f"<td>{e(st['prescribed'])}</td><td>{flagged}</td><td>{e(st['ended_by'] or '')}</td>"
-                         f"<td>{e(st['profile'])}</td></tr>")
-        parts.append("</table>")
-        track = read_track(Path(d["folder"]))
-        for st in d["sets"]:
-            measure, lines = exercise_thresholds(st)
-            if measure and len(track) and np.isfinite(track[:, 2]).any():
-                parts.append(f"<h3>{e(st['exercise'])}, set {st['number']}: {e(measure)} over time</h3>")
-                parts.append(f"<img alt='angle curve' src='{angle_plot(track, st, measure, lines)}'>")
-            flagged_items = [r for r in st["reps"] if r["faults"]] + [h | {"index": "hold"} for h in st["holds"] if h["faults"]]
-            if flagged_items:
-                parts.append("<h3>Flagged</h3><div>")
-                video = session_video(Path(d["folder"]), d["source"])
-                judged = judged_with(st)
-                for r in flagged_items:
-                    first = r["faults"][0]
-                    curve, label = evidence(d, st, r, first, track, judged)
-                    thumb = _frame_uri(video, track, first["t_s"], label)
-                    plot = evidence_plot(curve, first["t_s"], span=(r["start_s"], r["end_s"])) if curve else None
-                    faults = "".join(
-                        f"<li>{e(f['message'])} <small>({e(f['code'])}, {f['t_s']:.1f} s)</small> "
-                        + ("" if f["agree"] is None else ("<b class='ok'>therapist agrees</b>" if f["agree"]
-                                                           else "<b class='flag'>therapist disagrees</b>"))
-                        + "</li>" for f in r["faults"])
-                    notes = "".join(f"<p><i>Note: {e(n)}</i></p>" for n in r.get("notes", []))
-                    img = f"<img alt='frame' src='{thumb}'>" if thumb else "<p><small>(video not kept)</small></p>"
-                    why = f"<img alt='{e(first['code'])} over the rep' src='{plot}' width='240'>" if plot else ""
-                    parts.append(f"<div class='card'>{img}<b>Rep {e(str(r['index']))}</b> "
-                                 f"{r['start_s']:.1f}–{r['end_s']:.1f} s<ul>{faults}</ul>{why}{notes}</div>")
-                parts.append("</div>")
-            unjudged = [r for r in st["reps"] if r["not_judged"]]
-            if unjudged:
-                parts.append("<h3>Not judged</h3><ul>")
-                parts += [f"<li><b>Rep {r['index']}</b> {r['start_s']:.1f}–{r['end_s']:.1f} s: "
-                          + e("; ".join(f"{n['code']}: {n['reason']}" for n in r["not_judged"])) + "</li>"
-                          for r in unjudged]
-                parts.append("</ul>")
-            noted = [r for r in st["reps"] if r["notes"] and not r["faults"]]  # flagged ones have cards above
-            if noted:
-                parts.append("<h3>Notes on clean reps</h3><ul>")
-                parts += [f"<li><b>Rep {r['index']}</b> {r['start_s']:.1f}–{r['end_s']:.1f} s: "
-                          f"{e(' | '.join(r['notes']))}</li>" for r in noted]
-                parts.append("</ul>")
-        for n in d["notes"]:
-            parts.append(f"<p><b>Therapist's note:</b> {e(n)}</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    progress = [(ex, img) for ex in exercises if (img := progress_plot(details, ex))]
+    return _TEMPLATES.get_template("report.html.j2").render(
+        people=people, adherence=a, adherence_img=adherence_plot(a) if a else None, progress=progress,
+        sessions=[_session_view(d) for d in details])
+
+
+def _session_view(d: dict[str, Any]) -> dict[str, Any]:
+    """What the template shows of one session: its fields, and per set the figures and cards."""
+    track = read_track(Path(d["folder"]))
+    efforts = ", ".join(f"{r['exercise']} {r['score']}" for r in d["ratings"] if r["kind"] == "effort")
+    return d | {"stopped_for_pain": stopped_for_pain(d), "efforts": efforts,
+                "sets": [_set_view(d, st, track) for st in d["sets"]]}
+
+
+def _set_view(d: dict[str, Any], st: dict[str, Any], track: np.ndarray) -> dict[str, Any]:
+    reps = [r for r in st["reps"] if not r["attempt"]]
+    held = sum(h["duration_s"] for h in st["holds"])
+    view = st | {
+        "done": f"{len(reps)} reps" if reps or not st["holds"] else f"{held:.0f} s held",
+        "flagged": sum(1 for r in reps if r["faults"]) + sum(1 for h in st["holds"] if h["faults"]),
+        "curve": None, "measure": None, "cards": [],
+        "unjudged": [r for r in st["reps"] if r["not_judged"]],
+        "noted": [r for r in st["reps"] if r["notes"] and not r["faults"]],  # flagged ones have cards
+    }
+    measure, lines = exercise_thresholds(st)
+    if measure and len(track) and np.isfinite(track[:, 2]).any():
+        view |= {"measure": measure, "curve": angle_plot(track, st, measure, lines)}
+    flagged_items = [r for r in st["reps"] if r["faults"]] + [h | {"index": "hold"} for h in st["holds"] if h["faults"]]
+    if flagged_items:
+        video = session_video(Path(d["folder"]), d["source"])
+        judged = judged_with(st)
+        for r in flagged_items:
+            first = r["faults"][0]
+            curve, label = evidence(d, st, r, first, track, judged)
+            view["cards"].append({
+                "index": r["index"], "start_s": r["start_s"], "end_s": r["end_s"], "faults": r["faults"],
+                "code": first["code"], "notes": r.get("notes", []),
+                "thumb": _frame_uri(video, track, first["t_s"], label),
+                "plot": evidence_plot(curve, first["t_s"], span=(r["start_s"], r["end_s"])) if curve else None})
+    return view
 
 
 def write_report(store: Store, session_ids: list[int], fmt: str, out: Path | None) -> str:
