@@ -91,6 +91,16 @@ def session_day(detail: dict[str, Any]) -> date:
     return datetime.fromisoformat(detail["started"]).astimezone().date()
 
 
+def _readable_start(detail: dict[str, Any]) -> bool:
+    """A session whose start time can't be read (a database from before times were checked) has
+    no week; it is left out of adherence rather than stopping the report."""
+    try:
+        session_day(detail)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
@@ -107,7 +117,7 @@ def in_force(programmes: list[Programme], day: date) -> Programme | None:
 
 def compute(person: str, details: list[dict[str, Any]], programmes: list[Programme], today: date) -> Adherence:
     """Adherence from a person's sessions (any order) and programme versions (oldest first)."""
-    done = [d for d in details if d["sets"]]
+    done = [d for d in details if d["sets"] and _readable_start(d)]
     by_uid = {p.uid: p for p in programmes if p.uid}
     days = [session_day(d) for d in done]
     firsts = days + [p.start for p in programmes[:1]]

@@ -36,6 +36,7 @@ SKIP_LIMIT_S = 10.0  # damaged data longer than this (in video time) is taken as
 # After damage, frames can go missing a few frames later (the decoder reorders; H.264 holds up to
 # 16 frames), so the gaps of this many frames are counted as frames lost.
 _SETTLE_FRAMES = 16
+_MIN_FRAME_MS = 1000.0 / 240 / 4  # container times closer than this are not a frame rate anyone records
 
 
 class FrameSourceError(RuntimeError):
@@ -95,7 +96,9 @@ class VideoFileSource:
         self._origin = self._cap.get(cv2.CAP_PROP_POS_MSEC)
         self._seeked = False
         fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        if not 1.0 <= fps <= 240.0:
+        # A rate outside this is metadata nobody recorded at; its container clock is then suspect too.
+        self._rate_assumed = not 1.0 <= fps <= 240.0
+        if self._rate_assumed:
             log.warning("%s reports %.2f fps; assuming %.0f", self.path.name, fps, DEFAULT_FPS)
             fps = DEFAULT_FPS
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -115,12 +118,20 @@ class VideoFileSource:
         recent: deque[float] = deque(maxlen=9)  # the last frame intervals: the local frame rhythm
         rhythm = step  # frame interval before the damage being counted
         settling = 0  # frames still to be checked for gaps after damage
-        index, last_t = 0, -1
+        index, last_t, last_pos = 0, -1, 0.0
+        on_grid = False  # the container's clock is unusable: time frames by their index
         image, self._first = self._first, None
         while image is not None:
             pos = self._cap.get(cv2.CAP_PROP_POS_MSEC) - self._origin
+            if self._rate_assumed and index and 0 <= pos - last_pos < _MIN_FRAME_MS:
+                # e.g. a file labelled 1,000,000 fps whose frames are 1 µs apart on its clock: taking
+                # those times would squeeze the clip into a millisecond and drop most of it.
+                on_grid = True
+            last_pos = pos
             if index == 0 and not self._seeked:
                 t = 0
+            elif on_grid:
+                t = self._grid_ms(index)
             else:
                 t = self._time_ms(pos) if pos > 0 else self._grid_ms(index)
             if t <= last_t - step / 2:
@@ -149,8 +160,9 @@ class VideoFileSource:
             )
         count = self.info.frame_count
         # Containers often over-report by a frame, and a variable-rate file's count is an estimate
-        # from its duration: only a file that also ends early in time is truncated.
-        if count and index < count - 1 and last_t < (count - 2.5) * step:
+        # from its duration: only a file that also ends early in time is truncated (and a count
+        # estimated from a rate nobody records at says nothing).
+        if count and not self._rate_assumed and index < count - 1 and last_t < (count - 2.5) * step:
             log.warning(
                 "%s ended after %d of %d frames (truncated or damaged file)",
                 self.info.name,

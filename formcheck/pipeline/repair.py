@@ -172,7 +172,7 @@ def _refuse_live_writers(data: Path) -> None:
         except Refused:
             continue
         if meta.status == "recording" and meta.host == host and meta.pid is not None and meta.pid != os.getpid() \
-                and alive(meta.pid, meta.pid_start):
+                and alive(meta.pid, meta.pid_start, meta.started):
             raise RepairError(f"Session {meta_file.parent.name} is being recorded right now (process {meta.pid}); "
                               "let it finish, then run `formcheck repair`. Nothing was changed.")
 

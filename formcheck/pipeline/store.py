@@ -213,7 +213,12 @@ class Store:
             self.db.execute("PRAGMA foreign_keys=ON")
             self.migrate()
             self._check_tables()
-            self.db.execute("SELECT count(*) FROM sessions").fetchone()
+            # Damage in the middle of the file would otherwise surface later, in whichever query
+            # reads that page (a report, the app's Today screen); found here it is one sentence.
+            # About 10 ms per 5 MB.
+            problem = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if problem != "ok":
+                raise damaged(self.path, problem)
             self.recover_orphans()
         except (OSError, sqlite3.DatabaseError, StoreError) as exc:
             if db is not None:
@@ -397,8 +402,9 @@ class Store:
         """
         host = socket.gethostname()
         orphans = [
-            r["id"] for r in self.db.execute("SELECT id, pid, pid_start, host FROM sessions WHERE status = 'recording'")
-            if r["pid"] is None or (r["host"] == host and not alive(r["pid"], r["pid_start"]))
+            r["id"] for r in self.db.execute(
+                "SELECT id, pid, pid_start, host, started FROM sessions WHERE status = 'recording'")
+            if r["pid"] is None or (r["host"] == host and not alive(r["pid"], r["pid_start"], r["started"]))
         ]
         for sid in orphans:
             try:
@@ -649,6 +655,7 @@ class EventIndexer:
 
 def damaged(path: Path, why: object) -> StoreError:
     """The one sentence for a database that exists but can't be used as it is."""
+    why = " ".join(str(why).replace("*** in database main ***", "").split())[:200]
     return StoreError(
         f"The session database {path} is damaged ({why}); run `formcheck repair` to rebuild it from the "
         "session folders (nothing recorded is lost; the damaged file is kept).")
@@ -672,16 +679,17 @@ def take_lock(database: Path, exclusive: bool) -> int | None:
     return fd
 
 
-def _retry_locked(action: Any, tries: int = 50) -> Any:
-    """Run ``action`` again while another first start holds the database (a few ms each)."""
-    for attempt in range(tries):
+def _retry_locked(action: Any, within_s: float = 10.0) -> Any:
+    """Run ``action`` again while another first start holds the new database (it needs the file
+    to itself for a moment to switch it to WAL); gives up after ``within_s``."""
+    deadline = time.monotonic() + within_s
+    while True:
         try:
             return action()
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == tries - 1:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
-    return None
 
 
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
@@ -690,17 +698,28 @@ def _damaged(exc: sqlite3.DatabaseError) -> bool:
     return not isinstance(exc, sqlite3.OperationalError) or "malformed" in text or "not a database" in text
 
 
-def alive(pid: int, started: int | None = None) -> bool:
-    """Whether process ``pid`` runs (and, when ``started`` is known, is the one that started then)."""
+def alive(pid: int, started: int | None = None, session_started: str | None = None) -> bool:
+    """Whether the process that recorded a session still runs: ``pid`` exists and, since pids are
+    reused, it is the same process — it started at ``started`` (clock ticks after boot, recorded
+    with the session) or, for sessions recorded before that, not after the session began."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:  # someone else's process: it exists
         pass
-    except OverflowError:
-        return False
-    return started is None or process_start(pid) in (None, started)
+    now_started = process_start(pid)
+    if now_started is None:
+        return True  # no /proc: the pid is all there is to go on
+    if started is not None:
+        return now_started == started
+    if session_started is not None:
+        try:
+            began = datetime.fromisoformat(session_started).timestamp()
+        except ValueError:
+            return True
+        return _boot_time() + now_started / os.sysconf("SC_CLK_TCK") <= began + 2
+    return True
 
 
 def process_start(pid: int) -> int | None:
@@ -710,6 +729,13 @@ def process_start(pid: int) -> int | None:
         return int(stat_line.rsplit(")", 1)[1].split()[19])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _boot_time() -> float:
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith("btime "):
+            return float(line.split()[1])
+    return 0.0
 
 
 def _statements(script: str) -> list[str]:
