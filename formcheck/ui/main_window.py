@@ -346,16 +346,30 @@ class MainWindow(QMainWindow):
         self.programme_window.resize(1000, 700)
         self.programme_window.show()
 
-    def import_bundle(self, path: Path) -> str:
-        """Import a bundle; returns the sentence shown (what was added, or why nothing was)."""
-        from formcheck.pipeline.bundle import import_bundle
+    def import_bundle(self, path: Path, ask: Callable[[str], bool] | None = None) -> str:
+        """Import a bundle; returns the sentence shown (what was added, or why nothing was).
+        ``ask`` (yes/no; a dialog by default) answers whether a bundle's person of a local name is
+        that person, and whether the bundle's programme becomes the current one."""
+        from formcheck.pipeline import programme_store
+        from formcheck.pipeline.bundle import PersonClash, import_bundle
         from formcheck.pipeline.store import StoreError
 
+        ask = ask or (lambda q: QMessageBox.question(self, "Import bundle", q) == QMessageBox.StandardButton.Yes)
         store = self._data_store()
         if store is None:
             return self._error or ""
         try:
-            text = import_bundle(store, path).text()
+            try:
+                report = import_bundle(store, path)
+            except PersonClash as clash:
+                if not ask(clash.question()):
+                    return f"Nothing was imported: {clash}"
+                report = import_bundle(store, path, person=clash.name)
+            for p in list(report.pending):
+                if ask(f"Make {p.label()} of {p.person}'s programme from this bundle the current one?"):
+                    programme_store.confirm(store, p.uid)
+                    report.pending.remove(p)
+            text = report.text()
         except (StoreError, OSError) as exc:
             return f"Nothing was imported: {exc}"
         self.today.reload()

@@ -116,8 +116,10 @@ def test_file_import_bundle_brings_the_programme_to_today(window, tmp_path):  # 
     export_bundle(clinic, "me", tmp_path / "me.formcheck")
     clinic.close()
     assert window.today.programme is None and not window.today.start_button.isEnabled()
+    asked = []
     assert "added 0 session(s), 0 verdict/note line(s) to sessions already here, 1 programme version(s)" in (
-        window.import_bundle(tmp_path / "me.formcheck"))
+        window.import_bundle(tmp_path / "me.formcheck", ask=lambda q: asked.append(q) or True))
+    assert asked == ["Make version 1 of me's programme from this bundle the current one?"]
     assert window.today.programme.version == 1 and window.today.start_button.isEnabled()
     (tmp_path / "cut.formcheck").write_bytes((tmp_path / "me.formcheck").read_bytes()[:200])
     assert window.import_bundle(tmp_path / "cut.formcheck").startswith(
