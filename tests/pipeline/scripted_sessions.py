@@ -35,9 +35,10 @@ class Done:
 
 def record(store: Store, person: str, done: list[Done], *, started: str | None = None,
            programme: tuple[str, int] | None = None, pain: tuple[int | None, int | None] = (None, None),
-           flag: str | None = None) -> int:
-    """Record one session; returns its id. ``started`` backdates it (ISO time)."""
-    rec = SessionRecorder(store, person, "camera 0", "live", programme=programme)
+           flag: str | None = None, source: str = "camera 0", kind: str = "live") -> int:
+    """Record one session; returns its id. ``started`` backdates it (ISO time); ``source`` and
+    ``kind`` say what it was recorded from (a camera, or "file" and a video's path)."""
+    rec = SessionRecorder(store, person, source, kind, programme=programme)
     t = 1000
     events: list[Event] = []
     if pain[0] is not None:
