@@ -38,6 +38,7 @@ from formcheck.core.kinematics import ViewEstimate
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import CueLevel, Overlay
 from formcheck.core.tracker import ExerciseTracker, FrameEvaluation
+from formcheck.core.wording import SET_END_WORDS, done_banner, not_judged_count
 
 State = Literal["setup", "counting", "rest", "paused", "done"]
 BannerKind = Literal["info", "setup", "fault", "positive", "milestone"]
@@ -46,10 +47,6 @@ SETUP_PASS_S = 1.0
 DARK_MESSAGE = "Turn on more light"
 HOLD_STILL = "Hold still — checking your set-up"
 PAIN_MESSAGE = "Stopped. Rest now — if the pain is sharp or doesn't settle, talk to your therapist."
-_END_WORDS: dict[SetEnd, str] = {
-    "dose": "", "stop": " (ended early)", "pain": " (stopped for pain)", "video_end": " (the video ended)",
-    "source_lost": " (the camera was lost)", "closed": " (session closed)",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +97,8 @@ def set_text(exercise: ExerciseDef, s: SetSummary) -> str:
         why = ", ".join(f"{msg} ×{n}" for msg, n in sorted(s.faults.items(), key=lambda kv: -kv[1]))
         text += f", {s.flagged} flagged ({why})"
     if s.not_judged:
-        text += f", {s.not_judged} not fully judged"
-    return text + _END_WORDS[s.ended_by]
+        text += f", {not_judged_count(s.not_judged)}"
+    return text + SET_END_WORDS[s.ended_by]
 
 
 def summary_text(exercise: ExerciseDef, sets: tuple[SetSummary, ...] | list[SetSummary]) -> str:
@@ -151,7 +148,10 @@ class Coach:
             self._setup(t, ev, light_ok, events, say)
         elif self.state == "counting":
             if self._dose_reached(ev):
-                return self._end_set("dose", events, say)  # the set's summary speaks for its last rep
+                # The set's summary speaks for its last rep; that rep's own fault cue goes first
+                # when the summary names another.
+                cue = next((e.cue.text for e in ev.events if isinstance(e, CueRaised) and e.cue.kind == "fault"), "")
+                return self._end_set("dose", events, say, last_cue=cue)
             say.extend(e.cue.text for e in ev.events if isinstance(e, CueRaised))
         return self._frame(ev, events, say)
 
@@ -256,7 +256,7 @@ class Coach:
         return self.state == "counting" or (self.state == "paused" and self._paused_from == "counting")
 
     def _end_set(self, ended_by: SetEnd, events: list[Event], say: list[str], *, urgent: bool = False,
-                 final: bool = False) -> CoachFrame:
+                 final: bool = False, last_cue: str = "") -> CoachFrame:
         t = self._t
         events.extend(self.tracker.end_counting(t))
         summary = summarise_set(self.set_number, self.tracker, ended_by)
@@ -264,17 +264,18 @@ class Coach:
         events.append(SetEnded(t, summary))
         last = final or ended_by == "pain" or len(self.sets) >= self.exercise.dose.sets
         verdict = self._verdict(summary)
+        lead = f"{last_cue}. " if last_cue and last_cue not in verdict else ""
         if last:
             self.state = "done"
             events.append(ExerciseEnded(t, self.exercise, tuple(self.sets), ended_by))
             self._banner = (self._done_banner(ended_by), "setup" if ended_by == "pain" else "info")
             if ended_by != "pain":
-                say.append(f"{self._done_banner(ended_by)}. {verdict}".strip())
+                say.append(f"{lead}{self._done_banner(ended_by)}. {verdict}".strip())
         else:
             self.state = "rest"
             self._paused_from = None
             self._rest_until = t + int(self.exercise.dose.rest_s * 1000)
-            say.append(f"Set {summary.number} done. {verdict} Rest {self.exercise.dose.rest_s:.0f} seconds.")
+            say.append(f"{lead}Set {summary.number} done. {verdict} Rest {self.exercise.dose.rest_s:.0f} seconds.")
         return self._frame(None, events, say, urgent=urgent, counts=summary.reps, hold_s=summary.hold_s)
 
     def _verdict(self, s: SetSummary) -> str:
@@ -286,11 +287,7 @@ class Coach:
         return f"{s.flagged} of {done} {what} need work: {top}."
 
     def _done_banner(self, reason: SetEnd) -> str:
-        return {
-            "pain": "Stopped — rest now",
-            "video_end": "The video ended",
-            "source_lost": "The camera was lost",
-        }.get(reason, "Exercise finished")
+        return done_banner(reason)
 
     def _frame(self, ev: FrameEvaluation | None, events: list[Event], say: list[str], *, urgent: bool = False,
                counts: dict[str, int] | None = None, hold_s: float | None = None) -> CoachFrame:
