@@ -28,6 +28,7 @@ from formcheck.core.events import (
     Event,
     ExerciseEnded,
     PainStopped,
+    SessionFlagged,
     SetEnd,
     SetEnded,
     SetStarted,
@@ -44,6 +45,7 @@ State = Literal["setup", "counting", "rest", "paused", "done"]
 BannerKind = Literal["info", "setup", "fault", "positive", "milestone"]
 
 SETUP_PASS_S = 1.0
+TRIED_MS = 5000  # seen this long with no set started: the person tried, and the therapist is told why
 DARK_MESSAGE = "Turn on more light"
 HOLD_STILL = "Hold still — checking your set-up"
 PAIN_MESSAGE = "Stopped. Rest now — if the pain is sharp or doesn't settle, talk to your therapist."
@@ -124,6 +126,7 @@ class Coach:
         self._banner: tuple[str, BannerKind] = (HOLD_STILL, "setup")
         self._setup_message = ""
         self._last_eval: FrameEvaluation | None = None
+        self._first_t: int | None = None  # this coach's first frame
 
     # ---- what to say first -------------------------------------------------------------------
     def intro(self) -> str:
@@ -137,6 +140,7 @@ class Coach:
     # ---- per frame ---------------------------------------------------------------------------
     def update(self, result: PoseResult, view: ViewEstimate | None, light_ok: bool = True) -> CoachFrame:
         t = self._t = result.t_ms
+        self._first_t = t if self._first_t is None else self._first_t
         ev = self.tracker.update(result, view)
         self._last_eval = ev
         events: list[Event] = list(ev.events)
@@ -212,7 +216,7 @@ class Coach:
         if self.counting:
             return self._end_set("pain", events, [PAIN_MESSAGE], urgent=True)
         self.state = "done"
-        events.append(ExerciseEnded(self._t, self.exercise, tuple(self.sets), "pain"))
+        events += [*self._not_started("pain"), ExerciseEnded(self._t, self.exercise, tuple(self.sets), "pain")]
         self._banner = ("Stopped — rest now", "setup")
         return self._frame(None, events, [PAIN_MESSAGE], urgent=True)
 
@@ -223,9 +227,22 @@ class Coach:
         if self.counting:
             return self._end_set(reason, [], [], final=True)
         self.state = "done"
-        events: list[Event] = [ExerciseEnded(self._t, self.exercise, tuple(self.sets), reason)]
+        events: list[Event] = [*self._not_started(reason), ExerciseEnded(self._t, self.exercise, tuple(self.sets), reason)]
         self._banner = (self._done_banner(reason), "info")
         return self._frame(None, events, [])
+
+    def attempt_flag(self) -> SessionFlagged | None:
+        """For the therapist: the person was seen trying for a while and no set started, and why
+        (the set-up message they were last given); None otherwise."""
+        if self.sets or self._first_t is None or self._t - self._first_t < TRIED_MS:
+            return None
+        why = self._setup_message or HOLD_STILL
+        return SessionFlagged(self._t, f"tried {self.exercise.name} for {(self._t - self._first_t) / 1000:.0f} s; "
+                                       f"nothing was counted: the set never started (set-up said: {why})")
+
+    def _not_started(self, reason: SetEnd) -> list[Event]:
+        flag = self.attempt_flag() if reason != "stop" else None  # "stop": another exercise was chosen
+        return [flag] if flag is not None else []
 
     def skip_rest(self) -> CoachFrame:
         if self.state == "rest":
