@@ -6,6 +6,7 @@ reasons, a session's flag) stay as they are in the events, the session files and
 from __future__ import annotations
 
 from formcheck.core.events import SetEnd
+from formcheck.core.pain import pain_warning
 
 # A rep that began before the person was seen at rest (e.g. as the video started): a relative rule
 # has nothing to measure its change from. Kept in the data; nothing the person can act on.
@@ -42,3 +43,12 @@ def not_judged_cue(reasons: dict[str, str]) -> str | None:
 
 def not_judged_count(n: int) -> str:
     return f"{n} couldn't be fully checked"
+
+
+def pain_words(before: int | None, now: int, stop_at: int | None = None) -> str | None:
+    """The person's sentence for what ``pain.pain_warning`` records (None: no reason to stop)."""
+    if pain_warning(before, now, stop_at) is None:
+        return None
+    if stop_at is not None and now >= stop_at:
+        return f"Your pain is {now} out of 10: that is the limit your therapist set."
+    return f"Your pain has gone up from {before} to {now}."
