@@ -457,8 +457,13 @@ class MainWindow(QMainWindow):
         """The session database (opened on first need), or None after saying why it can't be."""
         from formcheck.pipeline.store import Store, StoreError
 
+        if self.controller.store is not None:
+            return self.controller.store
+        if self.controller.store_problem:  # never another database behind the person's back
+            self._on_error(self.controller.store_problem)
+            return None
         try:
-            return self.controller.store or Store()
+            return Store()
         except StoreError as exc:
             self._on_error(str(exc))
             return None
