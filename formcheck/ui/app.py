@@ -69,6 +69,15 @@ def run_app(video: Path | None = None, camera: str | None = None, exercise: str 
     window = build_window()
     _stop_on_signals(app, window)
     window.show()
+    start_up(window, video, camera, exercise)
+    return app.exec()
+
+
+def start_up(window: MainWindow, video: Path | None = None, camera: str | None = None,
+             exercise: str | None = None) -> None:
+    """What the window shows first: what the command line asked for, or on a computer without a
+    camera the bundled demo (a squat clip, looping, never saved or spoken) so there is never a
+    black view; the note above it says how to use a camera or a video of yourself instead."""
     if exercise:
         window.left.setCurrentWidget(window.picker)
         window.picker.select(exercise)
@@ -81,7 +90,4 @@ def run_app(video: Path | None = None, camera: str | None = None, exercise: str 
         window.select_camera(camera)
         window.use_camera()
     elif not window.cameras and not exercise:
-        # No camera: the bundled demo (a squat clip, looping, never saved or spoken) so there is
-        # never a black view; the note above it says how to use a camera or a file instead.
         window.first_start()
-    return app.exec()

@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
     def _open(self, factory: Callable[[], FrameSource], name: str, kind: str, exercise: str | None = None) -> None:
         """Show a source; the exercise coached on it is the one under way, else ``exercise`` or the
         one chosen now (see ``_exercise_for_new_source``)."""
-        keep = self.controller.coach is not None and self.controller.coach.state != "done"
+        keep = self._under_way() is not None  # (what the demo was counting is not the person's)
         chosen = None if keep else (exercise or self._exercise_for_new_source())
         if not keep:
             self.controller.clear_exercise()
@@ -336,10 +336,16 @@ class MainWindow(QMainWindow):
             return self.picker.selected
         return None
 
-    def _exercise_to_film(self) -> ExerciseDef | None:
+    def _under_way(self) -> ExerciseDef | None:
+        """The person's exercise under way (setting up, counting or resting; never the demo's)."""
         coach = self.controller.coach
-        if coach is not None and coach.state != "done":
-            return coach.exercise
+        if coach is None or coach.state == "done" or self.controller.source_kind == DEMO:
+            return None
+        return coach.exercise
+
+    def _exercise_to_film(self) -> ExerciseDef | None:
+        if self._under_way() is not None:
+            return self._under_way()
         selected = self.picker.selected
         return self.library.get(selected) if selected and self.left.currentWidget() is self.picker else None
 
@@ -369,7 +375,7 @@ class MainWindow(QMainWindow):
         Nothing is counted or recorded while it is open."""
         from formcheck.ui.setup_check import SetupCheckDialog
 
-        exercise = self._exercise_to_film() or (self.controller.exercise if self.controller.coach else None)
+        exercise = self._exercise_to_film()
         if exercise is None:
             selected = self.picker.selected
             exercise = self.library.get(selected) if selected else None

@@ -3,6 +3,8 @@ Enter presses and the fitting of a window to the screen it opens on."""
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QImage, QKeyEvent, QPainter
@@ -101,12 +103,15 @@ class CueBanner(QLabel):
         self.setMinimumWidth(200)
         self.setAccessibleName("Coaching message")
         self._shown: tuple[str, str] | None = None
+        self.history: deque[str] = deque(maxlen=500)  # the messages shown, newest last (a log for tests)
         self.show_cue("", "info")
 
     def show_cue(self, text: str, kind: str) -> None:
         if (text, kind) == self._shown:
             return  # restyling a label is costly; the window asks every repaint
         self._shown = (text, kind)
+        if text:
+            self.history.append(text)
         bg, fg = CUE_STYLES.get(kind, CUE_STYLES["info"])
         self.setText(text)
         self._fit()
