@@ -257,7 +257,7 @@ class BackgroundRecorder:
         self._make = make
         self._keeps_video = keeps_video  # else pictures are never queued
         self._on_error = on_error
-        self._queue: queue.Queue[_Item | None] = queue.Queue()
+        self._queue: queue.Queue[_Item | threading.Event | None] = queue.Queue()
         self.recorder: SessionRecorder | None = None
         self.failed = False
         self.session_id: int | None = None
@@ -274,6 +274,13 @@ class BackgroundRecorder:
         image = out.frame.image if keep and out is not None else None
         self._queue.put(_Item(out.pose if out else None, image, evaluation, tuple(events)))
 
+    def sync(self, timeout: float = 5.0) -> bool:
+        """Wait until everything put so far is written (what the window shows next reads the
+        database); False when that took longer than ``timeout``."""
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout) if self._thread.is_alive() else False
+
     def close(self, status: str = "complete", reason: str | None = None, timeout: float = 30.0) -> None:
         """Write everything queued, end the session with ``status``, and stop the thread."""
         self._end = (status, reason)
@@ -285,6 +292,9 @@ class BackgroundRecorder:
             item = self._queue.get()
             if item is None:
                 break
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
             if self.failed:
                 continue
             try:

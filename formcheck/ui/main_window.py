@@ -299,13 +299,15 @@ class MainWindow(QMainWindow):
         the note above it says how to exercise for real."""
         self.play_sample()
 
-    def source_for_today(self) -> None:
-        """Today's run needs a picture: the camera (opened anew, so the session follows the
-        programme); with no camera, the person opens a video for each exercise (Ctrl+O)."""
+    def source_for_today(self, first: bool) -> None:
+        """Today's next exercise needs a picture: the camera (opened anew for the ``first``, so the
+        session follows the programme, then kept on); with no camera, the person opens a video for
+        each exercise (Ctrl+O): the rest of the last one, or the demo, is not this exercise."""
         if self.camera:
-            self.use_camera()
+            if first or self.controller.source_kind != "live" or not self.controller.running:
+                self.use_camera()
         else:
-            self.controller.close_source()  # a video or the demo from before is not today's exercise
+            self.controller.close_source()
             self.view.placeholder = NO_CAMERA
             self.view.set_frame(None)
 

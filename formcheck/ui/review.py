@@ -106,6 +106,7 @@ class SessionPlayer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = VideoView()
+        self.view.setMinimumSize(240, 150)  # the review window fits a small laptop screen
         self.view.placeholder = PICK_SESSION
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.play_button = QPushButton("Play")

@@ -229,6 +229,11 @@ class SessionController(QObject):
     def skip_rest(self) -> None:
         self._apply(lambda: self.coach.skip_rest() if self.coach else None)
 
+    def sync_recording(self) -> None:
+        """Everything recorded so far is in the database (before reading what is done today)."""
+        if self.recorder is not None:
+            self.recorder.sync()
+
     def rate(self, event: Event) -> None:
         """Record a rating or flag the person gave (pain, effort) in the current session, or in the
         next one when no source is open yet (a pain rating before the video is chosen)."""

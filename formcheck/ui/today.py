@@ -92,7 +92,7 @@ class TodayPanel(QWidget):
     finished = Signal(str)  # the run ended: one line saying how
 
     def __init__(self, library: dict[str, ExerciseDef], controller: SessionController,
-                 start_exercise: Callable[[ExerciseDef], ExerciseDef], ensure_source: Callable[[], None],
+                 start_exercise: Callable[[ExerciseDef], ExerciseDef], ensure_source: Callable[[bool], None],
                  person: str = "me", today: Callable[[], date] = date.today, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
@@ -189,6 +189,7 @@ class TodayPanel(QWidget):
         store = self.controller.store
         if self.programme is None or store is None:
             return []
+        self.controller.sync_recording()  # the set just ended is in the database
         details = [store.session_detail(s.id) for s in store.sessions(self.programme.person)]
         return [d for d in details if session_day(d) == self._today()]
 
@@ -262,7 +263,9 @@ class TodayPanel(QWidget):
         p = self.programme
         assert p is not None
         self.controller.programme = (p.uid, p.version)
-        self._ensure_source()  # the camera (a new session that follows this programme version), or a video to open
+        # The camera opened anew (a session that follows this programme version), or no video yet:
+        # the rating goes with the session that comes.
+        self._ensure_source(True)
         self._record(PainRated(self._t(), self._pain_before, "before"))
         self._next()
 
@@ -272,6 +275,7 @@ class TodayPanel(QWidget):
         if not self._queue:
             self._finish(f"Done for today: {len(p.items)} exercise(s). Well done!")
             return
+        self._ensure_source(False)  # the camera goes on; a video is this exercise's own
         self._current_index = self._queue.pop(0)
         item = p.items[self._current_index]
         self.items.setCurrentRow(self._current_index)

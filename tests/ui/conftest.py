@@ -130,8 +130,12 @@ def open_video_with_keys(qtbot, path: Path) -> None:
         qtbot.keyClick(edit, Qt.Key.Key_Return)
 
     QTimer.singleShot(100, fill)
+    before = QApplication.activeWindow()
     press(qtbot, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)  # returns when the dialog has closed
     assert seen, "Ctrl+O opened no file dialog"
+    if before is not None and QApplication.activeWindow() is None:  # what a window manager does
+        before.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is before, timeout=5000)
 
 
 def said(window) -> list[str]:
