@@ -28,6 +28,7 @@ from formcheck.core.events import (
     Event,
     ExerciseEnded,
     PainStopped,
+    SessionFlagged,
     SetEnd,
     SetEnded,
     SetStarted,
@@ -38,18 +39,16 @@ from formcheck.core.kinematics import ViewEstimate
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import CueLevel, Overlay
 from formcheck.core.tracker import ExerciseTracker, FrameEvaluation
+from formcheck.core.wording import SET_END_WORDS, done_banner, not_judged_count
 
 State = Literal["setup", "counting", "rest", "paused", "done"]
 BannerKind = Literal["info", "setup", "fault", "positive", "milestone"]
 
 SETUP_PASS_S = 1.0
+TRIED_MS = 5000  # seen this long with no set started: the person tried, and the therapist is told why
 DARK_MESSAGE = "Turn on more light"
 HOLD_STILL = "Hold still — checking your set-up"
 PAIN_MESSAGE = "Stopped. Rest now — if the pain is sharp or doesn't settle, talk to your therapist."
-_END_WORDS: dict[SetEnd, str] = {
-    "dose": "", "stop": " (ended early)", "pain": " (stopped for pain)", "video_end": " (the video ended)",
-    "source_lost": " (the camera was lost)", "closed": " (session closed)",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +99,8 @@ def set_text(exercise: ExerciseDef, s: SetSummary) -> str:
         why = ", ".join(f"{msg} ×{n}" for msg, n in sorted(s.faults.items(), key=lambda kv: -kv[1]))
         text += f", {s.flagged} flagged ({why})"
     if s.not_judged:
-        text += f", {s.not_judged} not fully judged"
-    return text + _END_WORDS[s.ended_by]
+        text += f", {not_judged_count(s.not_judged)}"
+    return text + SET_END_WORDS[s.ended_by]
 
 
 def summary_text(exercise: ExerciseDef, sets: tuple[SetSummary, ...] | list[SetSummary]) -> str:
@@ -127,6 +126,7 @@ class Coach:
         self._banner: tuple[str, BannerKind] = (HOLD_STILL, "setup")
         self._setup_message = ""
         self._last_eval: FrameEvaluation | None = None
+        self._first_t: int | None = None  # this coach's first frame
 
     # ---- what to say first -------------------------------------------------------------------
     def intro(self) -> str:
@@ -140,6 +140,7 @@ class Coach:
     # ---- per frame ---------------------------------------------------------------------------
     def update(self, result: PoseResult, view: ViewEstimate | None, light_ok: bool = True) -> CoachFrame:
         t = self._t = result.t_ms
+        self._first_t = t if self._first_t is None else self._first_t
         ev = self.tracker.update(result, view)
         self._last_eval = ev
         events: list[Event] = list(ev.events)
@@ -151,7 +152,10 @@ class Coach:
             self._setup(t, ev, light_ok, events, say)
         elif self.state == "counting":
             if self._dose_reached(ev):
-                return self._end_set("dose", events, say)  # the set's summary speaks for its last rep
+                # The set's summary speaks for its last rep; that rep's own fault cue goes first
+                # when the summary names another.
+                cue = next((e.cue.text for e in ev.events if isinstance(e, CueRaised) and e.cue.kind == "fault"), "")
+                return self._end_set("dose", events, say, last_cue=cue)
             say.extend(e.cue.text for e in ev.events if isinstance(e, CueRaised))
         return self._frame(ev, events, say)
 
@@ -212,7 +216,7 @@ class Coach:
         if self.counting:
             return self._end_set("pain", events, [PAIN_MESSAGE], urgent=True)
         self.state = "done"
-        events.append(ExerciseEnded(self._t, self.exercise, tuple(self.sets), "pain"))
+        events += [*self._not_started("pain"), ExerciseEnded(self._t, self.exercise, tuple(self.sets), "pain")]
         self._banner = ("Stopped — rest now", "setup")
         return self._frame(None, events, [PAIN_MESSAGE], urgent=True)
 
@@ -223,9 +227,22 @@ class Coach:
         if self.counting:
             return self._end_set(reason, [], [], final=True)
         self.state = "done"
-        events: list[Event] = [ExerciseEnded(self._t, self.exercise, tuple(self.sets), reason)]
+        events: list[Event] = [*self._not_started(reason), ExerciseEnded(self._t, self.exercise, tuple(self.sets), reason)]
         self._banner = (self._done_banner(reason), "info")
         return self._frame(None, events, [])
+
+    def attempt_flag(self) -> SessionFlagged | None:
+        """For the therapist: the person was seen trying for a while and no set started, and why
+        (the set-up message they were last given); None otherwise."""
+        if self.sets or self._first_t is None or self._t - self._first_t < TRIED_MS:
+            return None
+        why = self._setup_message or HOLD_STILL
+        return SessionFlagged(self._t, f"tried {self.exercise.name} for {(self._t - self._first_t) / 1000:.0f} s; "
+                                       f"nothing was counted: the set never started (set-up said: {why})")
+
+    def _not_started(self, reason: SetEnd) -> list[Event]:
+        flag = self.attempt_flag() if reason != "stop" else None  # "stop": another exercise was chosen
+        return [flag] if flag is not None else []
 
     def skip_rest(self) -> CoachFrame:
         if self.state == "rest":
@@ -256,7 +273,7 @@ class Coach:
         return self.state == "counting" or (self.state == "paused" and self._paused_from == "counting")
 
     def _end_set(self, ended_by: SetEnd, events: list[Event], say: list[str], *, urgent: bool = False,
-                 final: bool = False) -> CoachFrame:
+                 final: bool = False, last_cue: str = "") -> CoachFrame:
         t = self._t
         events.extend(self.tracker.end_counting(t))
         summary = summarise_set(self.set_number, self.tracker, ended_by)
@@ -264,17 +281,18 @@ class Coach:
         events.append(SetEnded(t, summary))
         last = final or ended_by == "pain" or len(self.sets) >= self.exercise.dose.sets
         verdict = self._verdict(summary)
+        lead = f"{last_cue}. " if last_cue and last_cue not in verdict else ""
         if last:
             self.state = "done"
             events.append(ExerciseEnded(t, self.exercise, tuple(self.sets), ended_by))
             self._banner = (self._done_banner(ended_by), "setup" if ended_by == "pain" else "info")
             if ended_by != "pain":
-                say.append(f"{self._done_banner(ended_by)}. {verdict}".strip())
+                say.append(f"{lead}{self._done_banner(ended_by)}. {verdict}".strip())
         else:
             self.state = "rest"
             self._paused_from = None
             self._rest_until = t + int(self.exercise.dose.rest_s * 1000)
-            say.append(f"Set {summary.number} done. {verdict} Rest {self.exercise.dose.rest_s:.0f} seconds.")
+            say.append(f"{lead}Set {summary.number} done. {verdict} Rest {self.exercise.dose.rest_s:.0f} seconds.")
         return self._frame(None, events, say, urgent=urgent, counts=summary.reps, hold_s=summary.hold_s)
 
     def _verdict(self, s: SetSummary) -> str:
@@ -286,11 +304,7 @@ class Coach:
         return f"{s.flagged} of {done} {what} need work: {top}."
 
     def _done_banner(self, reason: SetEnd) -> str:
-        return {
-            "pain": "Stopped — rest now",
-            "video_end": "The video ended",
-            "source_lost": "The camera was lost",
-        }.get(reason, "Exercise finished")
+        return done_banner(reason)
 
     def _frame(self, ev: FrameEvaluation | None, events: list[Event], say: list[str], *, urgent: bool = False,
                counts: dict[str, int] | None = None, hold_s: float | None = None) -> CoachFrame:

@@ -26,6 +26,7 @@ from formcheck.core.landmarks import Pose, PoseResult
 from formcheck.core.overlay import Overlay, Status
 from formcheck.core.reps import PEAK_BAND, RepCounter, RepRecord
 from formcheck.core.rules import FRAME_KINDS, REP_KINDS, FrameContext, frame_fault, rep_fault, rule_side
+from formcheck.core.wording import NO_RESTING_VALUE, not_judged_cue
 
 # A set-up problem that lasts longer than this abandons the rep or hold in progress.
 GATE_GRACE_MS = 1000
@@ -255,6 +256,7 @@ class ExerciseTracker:
         rec.rule_samples = {}  # evidence used; the record is kept for the whole set
         (self.reps if rec.reached else self.attempts).append(rec)
         self._events.append(RepCompleted(t, rec))
+        fault_told = False
         if rec.faults:
             # A flagged rep always gets its fault cue (never a "good" one), unless that cue was
             # already given during this rep. The key names the rep so the cool-down of a cue
@@ -264,16 +266,17 @@ class ExerciseTracker:
             if worst not in self._cued_in_rep:
                 n = len(self.reps) + len(self.attempts)
                 events.append(CueCandidate(f"{worst}:rep{n}", rules[worst].cue, rules[worst].severity, "fault"))
+                fault_told = True
         elif rec.reached and rec.not_judged:
-            # Never praise (or fault) what can't be seen: say so instead.
-            why = next(iter(rec.not_judged.values()))
-            events.append(CueCandidate(f"notjudged:{len(self.reps)}", f"{why[0].upper()}{why[1:]} — rep not fully judged",
-                                       SEVERITY_INFO, "setup"))
+            # Never praise (or fault) what can't be seen: say so instead, in the person's words.
+            why = not_judged_cue(rec.not_judged)
+            if why:
+                events.append(CueCandidate(f"notjudged:{len(self.reps)}", why, SEVERITY_INFO, "setup"))
         elif rec.reached:
             events.append(
                 CueCandidate(f"positive:{len(self.reps)}", self.exercise.positive_cue, SEVERITY_INFO, "positive")
             )
-        if rec.reached:
+        if rec.reached and not fault_told:  # "Last one" must not take the place of a fault cue
             events.extend(self._rep_milestones(rec))
 
     def _rep_milestones(self, rec: RepRecord) -> list[CueCandidate]:
@@ -370,7 +373,7 @@ class ExerciseTracker:
             value = float(np.median(seen)) if seen and len(seen) >= 0.5 * len(window) else math.nan
             baseline = rec.baselines.get(rule.code, math.nan) if rule.relative else 0.0
             if rule.relative and math.isnan(baseline) and not math.isnan(value):
-                rec.not_judged[rule.code] = "no resting value to compare with (the rep began as the video did)"
+                rec.not_judged[rule.code] = NO_RESTING_VALUE
                 continue
             value -= baseline  # a relative rule: the change from the resting value just before the rep
             if math.isnan(value):

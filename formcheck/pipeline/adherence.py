@@ -83,7 +83,16 @@ def _num(x: float | None) -> str:
 
 
 def stopped_for_pain(detail: dict[str, Any]) -> bool:
-    return bool(detail["pain_stops"]) or STOPPED_FOR_PAIN in (detail.get("flag") or "")
+    """Stopped with "Stop — it hurts", or the day's run ended on the advice to stop for pain. Older
+    sessions recorded that advice without the "stopped for pain" prefix when it came after the last
+    exercise (the reason alone, as ``pain_warning`` words it); those count too, unless carried on."""
+    lines = (detail.get("flag") or "").splitlines()
+    return bool(detail["pain_stops"]) or any(STOPPED_FOR_PAIN in line or _ended_on_pain_advice(line) for line in lines)
+
+
+def _ended_on_pain_advice(reason: str) -> bool:
+    advice = reason.startswith("pain ") and ("at or above the limit" in reason or reason.startswith("pain rose from"))
+    return advice and not reason.endswith("(carried on)")
 
 
 def session_day(detail: dict[str, Any]) -> date:

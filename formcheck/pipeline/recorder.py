@@ -61,6 +61,9 @@ FLUSH_MS = 1000
 PRE_ROLL_FRAMES = 60  # about 2 s of frames before the first set are kept with the session
 # What stops a recording (disk full, folder removed, database gone): coaching goes on without it.
 RECORDING_ERRORS = (OSError, sqlite3.Error, StoreError)
+# Kept when they come before any set; a session is saved for them even if no set ever starts (the
+# person tried, rated their pain or stopped because it hurt: the therapist must see it).
+KEPT_WITHOUT_A_SET = (*RATING_EVENTS, PainStopped)
 
 
 class SessionRecorder:
@@ -244,7 +247,8 @@ class BackgroundRecorder:
     ratings given before it (pain before the session) are kept and saved first. When the
     disk is slow, frames beyond ``MAX_QUEUED`` lose their picture (the video repeats the previous
     one; memory stays bounded) but never their landmarks or events. ``on_error`` is called (from this thread) with one
-    sentence when recording stops.
+    sentence when recording stops. A source that ends with ratings, a pain stop or a flag but no set
+    is still saved as a session (with the frames just before its end), so a try is never lost.
     """
 
     MAX_QUEUED = 90  # about 3 s of camera pictures
@@ -254,7 +258,7 @@ class BackgroundRecorder:
         self._make = make
         self._keeps_video = keeps_video  # else pictures are never queued
         self._on_error = on_error
-        self._queue: queue.Queue[_Item | None] = queue.Queue()
+        self._queue: queue.Queue[_Item | threading.Event | None] = queue.Queue()
         self.recorder: SessionRecorder | None = None
         self.failed = False
         self.session_id: int | None = None
@@ -271,6 +275,13 @@ class BackgroundRecorder:
         image = out.frame.image if keep and out is not None else None
         self._queue.put(_Item(out.pose if out else None, image, evaluation, tuple(events)))
 
+    def sync(self, timeout: float = 5.0) -> bool:
+        """Wait until everything put so far is written (what the window shows next reads the
+        database); False when that took longer than ``timeout``."""
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout) if self._thread.is_alive() else False
+
     def close(self, status: str = "complete", reason: str | None = None, timeout: float = 30.0) -> None:
         """Write everything queued, end the session with ``status``, and stop the thread."""
         self._end = (status, reason)
@@ -282,24 +293,26 @@ class BackgroundRecorder:
             item = self._queue.get()
             if item is None:
                 break
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
             if self.failed:
                 continue
             try:
                 if self.recorder is None:
                     if not any(isinstance(e, SetStarted) for e in item.events):
-                        self._early += [e for e in item.events if isinstance(e, RATING_EVENTS)]
+                        self._early += [e for e in item.events if isinstance(e, KEPT_WITHOUT_A_SET)]
                         if item.pose is not None:
                             self._pre_roll.append(item)
                         continue
-                    self.recorder = self._make()
-                    self.session_id = self.recorder.session_id
-                    self.recorder.record(None, None, None, self._early)
-                    # The moments before the first set: its first rep may have begun there (it counts),
-                    # and the replay and a re-judging need them.
-                    for before in self._pre_roll:
-                        self.recorder.record(before.pose, before.image, before.evaluation, ())
-                    self._pre_roll.clear()
+                    self._open_session()
+                assert self.recorder is not None
                 self.recorder.record(item.pose, item.image, item.evaluation, item.events)
+            except RECORDING_ERRORS as exc:
+                self._fail(exc)
+        if self.recorder is None and self._early and not self.failed:
+            try:
+                self._open_session()
             except RECORDING_ERRORS as exc:
                 self._fail(exc)
         if self.recorder is not None:
@@ -309,6 +322,17 @@ class BackgroundRecorder:
                 except RECORDING_ERRORS as exc:
                     self._fail(exc)
             self.recorder.store.close()  # made on this thread by ``make``
+
+    def _open_session(self) -> None:
+        self.recorder = self._make()
+        self.session_id = self.recorder.session_id
+        self.recorder.record(None, None, None, self._early)
+        self._early = []
+        # The moments before the first set: its first rep may have begun there (it counts), and the
+        # replay and a re-judging need them.
+        for before in self._pre_roll:
+            self.recorder.record(before.pose, before.image, before.evaluation, ())
+        self._pre_roll.clear()
 
     def _fail(self, exc: BaseException) -> None:
         self.failed = True

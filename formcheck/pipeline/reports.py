@@ -23,6 +23,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display needed; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import ScalarFormatter  # noqa: E402
 
 from formcheck.core.exercise import ExerciseDef  # noqa: E402
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
@@ -160,7 +161,17 @@ def _frame_uri(video: tuple[Path, float] | None, track: np.ndarray, t_s: float, 
     return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode() if ok else None
 
 
+# The smallest span each progress panel shows (reps, flagged %, degrees, seconds, % of goal): a
+# change of a fraction of a degree must look like one, not like the range of motion halving.
+_PROGRESS_SPAN = {1: 4.0, 2: 100.0, 3: 10.0, 4: 10.0, 5: 20.0}
+
+
 def progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
+    fig = progress_figure(details, exercise)
+    return _png(fig) if fig is not None else None
+
+
+def progress_figure(details: list[dict[str, Any]], exercise: str) -> plt.Figure | None:
     points = []
     for d in details:
         reps = [r for st in d["sets"] if st["exercise"] == exercise for r in st["reps"] if not r["attempt"]]
@@ -182,10 +193,16 @@ def progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
     panels = [(i, t) for i, t in panels if any(p[i] for p in points if not math.isnan(p[i]))]
     fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 2.6), squeeze=False)
     for ax, (idx, title) in zip(axes[0], panels, strict=False):
-        ax.plot(range(len(points)), [p[idx] for p in points], marker="o")
+        values = [p[idx] for p in points]
+        ax.plot(range(len(points)), values, marker="o")
         ax.set_title(title, fontsize=9)
         ax.set_xticks(range(len(points)), labels, rotation=45, ha="right", fontsize=7)
-    return _png(fig)
+        seen = [v for v in values if not math.isnan(v)]
+        mid, half = (max(seen) + min(seen)) / 2, max(max(seen) - min(seen), _PROGRESS_SPAN[idx]) / 2 * 1.1
+        ax.set_ylim(max(0.0, mid - half) if min(seen) >= 0 else mid - half, mid + half)
+        ax.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))  # 51.3, never "+5.1e1" and "0.300"
+        ax.tick_params(axis="y", labelsize=8)
+    return fig
 
 
 def adherence_plot(a: Adherence) -> str | None:

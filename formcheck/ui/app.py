@@ -40,8 +40,7 @@ def show_skipped_files(window: MainWindow, problems: tuple[ExerciseFileError, ..
     exercises that loaded, and the note says which files were left out and why."""
     for problem in problems:
         log.warning("skipped exercise file %s", problem)
-    note = QLabel(f"⚠ {len(problems)} exercise file(s) skipped (hover for why; "
-                  "`formcheck exercises` lists them too)")
+    note = QLabel(f"⚠ {len(problems)} exercise file(s) could not be loaded (hover for why)")
     note.setToolTip("\n".join(str(p) for p in problems))
     window.statusBar().addPermanentWidget(note)
     window.skipped_note = note
@@ -70,22 +69,25 @@ def run_app(video: Path | None = None, camera: str | None = None, exercise: str 
     window = build_window()
     _stop_on_signals(app, window)
     window.show()
+    start_up(window, video, camera, exercise)
+    return app.exec()
+
+
+def start_up(window: MainWindow, video: Path | None = None, camera: str | None = None,
+             exercise: str | None = None) -> None:
+    """What the window shows first: what the command line asked for, or on a computer without a
+    camera the bundled demo (a squat clip, looping, never saved or spoken) so there is never a
+    black view; the note above it says how to use a camera or a video of yourself instead."""
     if exercise:
+        window.left.setCurrentWidget(window.picker)
         window.picker.select(exercise)
         window.start_exercise(exercise)
     if video is not None:
         window.open_video(video)
     elif camera is not None:
-        i = window.camera_box.findText(camera)
-        if i >= 0:
-            window.camera_box.setCurrentIndex(i)
+        if camera not in window.cameras:
+            window.cameras.append(camera)
+        window.select_camera(camera)
         window.use_camera()
-    elif window.camera_box.count() == 0:
-        # No camera: start on the bundled sample (a squat clip, looping) so there is never a
-        # silent black view; the banner above it says how to use a camera or a file instead.
-        if not exercise:
-            window.picker.select("squat")
-            window.start_exercise("squat")
-        window.play_sample()
-        window.no_camera.show()
-    return app.exec()
+    elif not window.cameras and not exercise:
+        window.first_start()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QPushButton, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from formcheck.core.exercise import ExerciseDef
+from formcheck.ui.widgets import Button
 
 GROUP_TITLES = {"core": "Core stability", "mobility": "Mobility and stretches",
                 "functional": "Functional movements", "timer": "Guided timers"}
@@ -35,7 +36,7 @@ class ExercisePicker(QWidget):
                 parent_item.addChild(item)
             parent_item.setExpanded(True)
         self.details = QTextBrowser()
-        self.start = QPushButton("Start exercise  (Enter)")
+        self.start = Button("Start exercise  (Enter)")
         self.start.setEnabled(False)
         self.start.setMinimumHeight(40)
         lay = QVBoxLayout(self)

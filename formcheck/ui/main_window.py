@@ -1,5 +1,8 @@
-"""The main window: wires the picker, the video view, the cue banner and the coaching panel to a
-``SessionController``. It holds no pipeline logic of its own."""
+"""The main window, patient first: Today (or any exercise) on the left, the video and the cue
+banner in the middle, the counter and the stop button on the right. The person's path — Today →
+Start → set-up, sets, rests, pain and effort → done — needs no toolbar and works from the keyboard
+alone; choosing a camera or a video, the set-up check, Review, Programme and bundles are in the menus.
+The window wires the widgets to a ``SessionController`` and holds no pipeline logic of its own."""
 
 from __future__ import annotations
 
@@ -10,20 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -33,9 +33,9 @@ from formcheck.core.events import ExerciseEnded, SetStarted, SetSummary
 from formcheck.core.exercise import ExerciseDef
 from formcheck.pipeline.frames import CameraSource, FrameSource, LoopingSource, VideoFileSource
 from formcheck.ui.exercise_picker import ExercisePicker
-from formcheck.ui.session_controller import SessionController
+from formcheck.ui.session_controller import DEMO, SessionController
 from formcheck.ui.today import TodayPanel
-from formcheck.ui.widgets import CoachPanel, CueBanner, VideoView
+from formcheck.ui.widgets import Button, CoachPanel, CueBanner, VideoView, fit_to_screen
 from formcheck.ui.worker import LivePacket
 
 if TYPE_CHECKING:
@@ -50,7 +50,21 @@ REPAINT_MS = 33
 RESOLUTIONS = ((640, 480), (1280, 720), (320, 240))
 STATUS_MESSAGE_MS = 8000  # a passing message (set finished) must not outlive what it describes
 PICK_EXERCISE = "Pick an exercise on the left and press Start"
-CHOOSE_SOURCE = "Choose a camera or open a video to start"
+CHOOSE_SOURCE = "Press Ctrl+K to use the camera, or Ctrl+O to open a video"
+NO_CAMERA = "No camera found. Connect one and press Ctrl+K, or open a video of yourself with Ctrl+O."
+DEMO_NOTE = ("This is a demo video: nothing is saved or said. To exercise, connect a camera and press Ctrl+K, "
+             "or open a video of yourself with Ctrl+O.")
+CHECKING = "Checking the camera placement — nothing is counted meanwhile"
+SOURCE_STOPPED = {
+    "video_end": "The video ended. Open another video (Ctrl+O) or use the camera (Ctrl+K).",
+    "source_lost": "The camera stopped. Reconnect it and press Ctrl+K, or open a video (Ctrl+O).",
+}
+SHORTCUTS = """Enter — press the highlighted button, start the chosen exercise, answer a question
+Esc — Stop, it hurts: ends the set at once
+P — pause or carry on · Ctrl+E — end the set · N — skip the rest · M — voice on or off
+Ctrl+K — use the camera · Ctrl+O — open a video
+Ctrl+L — check the camera placement · Ctrl+R — review sessions · Ctrl+P — programme
+Ctrl+Q — quit"""
 
 
 def find_cameras() -> list[str]:
@@ -78,31 +92,36 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.camera_factory = camera_factory
         self._cameras_fn = cameras
+        self.cameras: list[str] = []
+        self.camera = ""
+        self.resolution = RESOLUTIONS[0]
         self._latest: LivePacket | None = None
         self._source_name = ""
         self._source_label = ""
         self._error: str | None = None  # shown until the next source or exercise starts
-        self._last_open: tuple[Callable[[], FrameSource], str, str] | None = None
+        self._stopped: str | None = None  # why the source stopped by itself, until another opens
+        self.setup_check = None
 
         self.picker = ExercisePicker(library)
-        self.today = TodayPanel(library, controller, self.start_definition, self.reopen_source,
+        self.today = TodayPanel(library, controller, self.start_definition, self.source_for_today,
                                 person=str(settings.value("person", "me")))
         self.left = QTabWidget()
         self.left.addTab(self.today, "Today")
         self.left.addTab(self.picker, "All exercises")
         # A person with a programme starts on Today; anyone else on the whole library.
         self.left.setCurrentWidget(self.today if self.today.programme is not None else self.picker)
+        self.left.setMinimumWidth(250)
         self.view = VideoView()
         self.banner = CueBanner()
         self.panel = CoachPanel()
-        self.pain_button = QPushButton("STOP — it hurts  (Esc)")
+        self.pain_button = Button("STOP — it hurts  (Esc)")
         self.pain_button.setStyleSheet(
             "QPushButton { background: #b3261e; color: white; font-size: 18px; font-weight: bold; padding: 12px; }"
         )
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
-        self.no_camera = QWidget()
-        self._build_no_camera()
+        self.notice = QWidget()
+        self._build_notice()
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -111,16 +130,17 @@ class MainWindow(QMainWindow):
         rl.addWidget(self.pain_button)
         centre = QWidget()
         cl = QVBoxLayout(centre)
-        cl.addWidget(self.no_camera)
+        cl.addWidget(self.notice)
         cl.addWidget(self.view, 1)
         cl.addWidget(self.banner)
         split = QSplitter()
+        split.setChildrenCollapsible(False)
         split.addWidget(self.left)
         split.addWidget(centre)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
         self.setCentralWidget(split)
-        self._build_toolbar()
+        self._build_menus()
         self.setAcceptDrops(True)
 
         self.picker.start_requested.connect(self.start_exercise)
@@ -135,87 +155,132 @@ class MainWindow(QMainWindow):
         controller.set_started.connect(self._on_set_started)
         controller.set_finished.connect(self._on_set_finished)
         controller.exercise_finished.connect(self._on_exercise_finished)
+        controller.source_ended.connect(self._on_source_ended)
         self.banner.show_cue(PICK_EXERCISE, "info")
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._repaint)
         self._timer.start(REPAINT_MS)
         self._restore()
+        self._focus_first_step()
         if controller.store_problem:  # found while building the window, before errors were wired
             self._on_error(controller.store_problem)
 
     # ---- layout ------------------------------------------------------------------------------
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Main")
-        bar.setMovable(False)
-        self.addToolBar(bar)
-        self.camera_box = QComboBox()
-        self.camera_box.setAccessibleName("Camera")
-        self.refresh_cameras()
-        self.resolution_box = QComboBox()
-        self.resolution_box.setAccessibleName("Camera resolution")
-        for w, h in RESOLUTIONS:
-            self.resolution_box.addItem(f"{w}×{h}", (w, h))
-        self.act_camera = QAction("Use camera", self, shortcut=QKeySequence("Ctrl+K"), triggered=self.use_camera)
-        self.act_open = QAction("Open video…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_video_dialog)
-        self.act_sample = QAction("Play sample video", self, triggered=self.play_sample)
-        self.act_pause = QAction("Pause", self, shortcut=QKeySequence("Space"), checkable=True, toggled=self.set_paused)
-        self.act_stop = QAction("End set", self, shortcut=QKeySequence("Ctrl+E"), triggered=self.controller.stop_exercise)
-        self.act_skip = QAction("Skip rest", self, shortcut=QKeySequence("N"), triggered=self.controller.skip_rest)
-        self.act_voice = QAction("Voice", self, shortcut=QKeySequence("M"), checkable=True, toggled=self.set_voice)
-        self.act_pain = QAction("Stop — it hurts", self, shortcut=QKeySequence("Esc"), triggered=self.pain_stop)
-        self.act_review = QAction("Review sessions…", self, shortcut=QKeySequence("Ctrl+R"), triggered=self.open_review)
-        self.act_programme = QAction("Programme…", self, shortcut=QKeySequence("Ctrl+P"), triggered=self.open_programme)
-        self.act_import = QAction("Import bundle…", self, shortcut=QKeySequence("Ctrl+I"),
-                                  triggered=self.import_bundle_dialog)
-        self.act_export = QAction("Export bundle…", self, triggered=self.export_bundle_dialog)
-        file_menu = self.menuBar().addMenu("&File")
-        for act in (self.act_open, self.act_import, self.act_export):
-            file_menu.addAction(act)
-        self.act_setup = QAction("Check camera placement…", self, shortcut=QKeySequence("Ctrl+L"),
-                                 triggered=self.open_setup_check)
-        self.act_start = QAction("Start exercise", self, shortcut=QKeySequence("Return"),
-                                 triggered=lambda: self.picker.selected and self.start_exercise(self.picker.selected))
-        bar.addWidget(QLabel(" Camera: "))
-        bar.addWidget(self.camera_box)
-        bar.addWidget(self.resolution_box)
-        for act in (self.act_camera, self.act_open, self.act_sample, self.act_setup, self.act_pause, self.act_stop,
-                    self.act_skip, self.act_voice, self.act_review, self.act_programme):
-            bar.addAction(act)
-        self.addAction(self.act_pain)
-        self.addAction(self.act_start)
+    def _build_menus(self) -> None:
+        def action(text: str, slot: Callable[..., object], key: QKeySequence | str | None = None,
+                   checkable: bool = False) -> QAction:
+            act = QAction(text, self, checkable=checkable)
+            if key is not None:
+                act.setShortcut(QKeySequence(key))
+            (act.toggled if checkable else act.triggered).connect(slot)
+            self.addAction(act)  # its shortcut works wherever the focus is in this window
+            return act
 
-    def _build_no_camera(self) -> None:
-        lay = QHBoxLayout(self.no_camera)
-        self.no_camera_label = QLabel("No camera found. Connect one, open a video file, or try the sample video.")
-        self.no_camera_label.setWordWrap(True)
-        sample = QPushButton("Play the sample video")
-        sample.clicked.connect(self.play_sample)
-        lay.addWidget(self.no_camera_label, 1)
-        lay.addWidget(sample)
-        self.no_camera.setStyleSheet("background: #fff3e0; border-radius: 6px;")
-        self.no_camera.hide()
+        self.act_camera = action("Use camera", self.use_camera, "Ctrl+K")
+        self.act_open = action("Open video…", self.open_video_dialog, QKeySequence.StandardKey.Open)
+        self.act_sample = action("Play the demo video", self.play_sample)
+        self.act_import = action("Import bundle…", self.import_bundle_dialog, "Ctrl+I")
+        self.act_export = action("Export bundle…", self.export_bundle_dialog)
+        self.act_quit = action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_quit.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from the review window too
+        self.act_pause = action("Pause", self.set_paused, "P", checkable=True)
+        self.act_stop = action("End set", self.controller.stop_exercise, "Ctrl+E")
+        self.act_skip = action("Skip rest", self.controller.skip_rest, "N")
+        self.act_pain = action("Stop — it hurts", self.pain_stop, "Esc")
+        self.act_voice = action("Voice", self.set_voice, "M", checkable=True)
+        self.act_setup = action("Check camera placement…", self.open_setup_check, "Ctrl+L")
+        self.act_review = action("Review sessions…", self.open_review, "Ctrl+R")
+        self.act_programme = action("Programme…", self.open_programme, "Ctrl+P")
+        self.act_perf = action("Show speed figures", lambda on: self.panel.perf.setVisible(on), checkable=True)
+        self.act_keys = action("Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.act_camera)
+        self.camera_menu = file_menu.addMenu("Camera")
+        self.resolution_menu = file_menu.addMenu("Camera resolution")
+        self._resolutions = QActionGroup(self)
+        for w, h in RESOLUTIONS:
+            act = self.resolution_menu.addAction(f"{w}×{h}")
+            act.setCheckable(True)
+            act.setData((w, h))
+            act.setChecked((w, h) == self.resolution)
+            self._resolutions.addAction(act)
+        self._resolutions.triggered.connect(lambda act: self.select_resolution(act.data()))
+        for act in (self.act_open, self.act_sample, None, self.act_import, self.act_export, None, self.act_quit):
+            file_menu.addSeparator() if act is None else file_menu.addAction(act)
+        exercise_menu = bar.addMenu("&Exercise")
+        for act in (self.act_pause, self.act_stop, self.act_skip, self.act_pain, None, self.act_voice):
+            exercise_menu.addSeparator() if act is None else exercise_menu.addAction(act)
+        therapist = bar.addMenu("&Therapist")
+        for act in (self.act_setup, self.act_review, self.act_programme):
+            therapist.addAction(act)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_keys)
+        help_menu.addAction(self.act_perf)
+        self.refresh_cameras()
+
+    def _build_notice(self) -> None:
+        lay = QHBoxLayout(self.notice)
+        self.notice_label = QLabel(NO_CAMERA)
+        self.notice_label.setWordWrap(True)
+        self.notice_sample = Button("Watch the demo video")
+        self.notice_sample.clicked.connect(self.play_sample)
+        lay.addWidget(self.notice_label, 1)
+        lay.addWidget(self.notice_sample)
+        self.notice.setStyleSheet("background: #fff3e0; border-radius: 6px;")
+        self.notice.hide()
+
+    def _show_notice(self, text: str, offer_demo: bool) -> None:
+        self.notice_label.setText(text)
+        self.notice_sample.setVisible(offer_demo)
+        self.notice.show()
 
     def refresh_cameras(self) -> None:
-        self.camera_box.clear()
-        cams = self._cameras_fn()
-        self.camera_box.addItems(cams)
-        self.camera_box.setEnabled(bool(cams))
+        self.cameras = self._cameras_fn()
+        self.camera_menu.clear()
+        group = QActionGroup(self.camera_menu)
+        for device in self.cameras:
+            act = self.camera_menu.addAction(device)
+            act.setCheckable(True)
+            group.addAction(act)
+            act.triggered.connect(lambda _on=False, d=device: self.select_camera(d))
+        self.camera_menu.setEnabled(bool(self.cameras))
+        self.select_camera(self.camera if self.camera in self.cameras else (self.cameras[0] if self.cameras else ""))
+
+    def select_camera(self, device: str) -> None:
+        self.camera = device
+        for act in self.camera_menu.actions():
+            act.setChecked(act.text() == device)
+
+    def select_resolution(self, size: tuple[int, int]) -> None:
+        self.resolution = tuple(size)  # type: ignore[assignment]
+        for act in self._resolutions.actions():
+            act.setChecked(tuple(act.data()) == self.resolution)
+
+    def _focus_first_step(self) -> None:
+        """Where the keyboard starts: Today's Start, or the exercise list."""
+        if self.left.currentWidget() is self.today and self.today.start_button.isEnabled():
+            self.today.start_button.setFocus()
+        else:
+            self.picker.tree.setFocus()
 
     # ---- sources -----------------------------------------------------------------------------
     def use_camera(self) -> None:
-        device = self.camera_box.currentText()
-        if not device:
-            self.no_camera.show()
-            self.statusBar().showMessage("No camera found — open a video file or play the sample video.")
+        if not self.camera:
+            self._show_notice(NO_CAMERA, offer_demo=True)
+            self.statusBar().showMessage("No camera found — open a video file (Ctrl+O) instead.")
             return
-        size = self.resolution_box.currentData()
+        device, size = self.camera, self.resolution
         self.settings.setValue("camera", device)
-        self.settings.setValue("resolution", self.resolution_box.currentText())
+        self.settings.setValue("resolution", f"{size[0]}×{size[1]}")
         self._open(lambda: self.camera_factory(device, size), f"camera {device}", "live")
 
     def open_video_dialog(self) -> None:
         start = str(self.settings.value("last_video_dir", str(Path.home())))
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video", start, VIDEO_FILTER)
+        what = self._exercise_to_film()
+        title = f"Open a video of {what.name}" if what is not None else "Open a video"
+        path, _ = QFileDialog.getOpenFileName(self, title, start, VIDEO_FILTER)
         if path:
             self.open_video(Path(path))
 
@@ -224,83 +289,153 @@ class MainWindow(QMainWindow):
         self._open(lambda: VideoFileSource(path), str(path), "file")
 
     def play_sample(self) -> None:
-        # The sample loops so it can stand in for a camera for a whole set.
-        self._open(lambda: LoopingSource(lambda: VideoFileSource(SAMPLE_VIDEO)), str(SAMPLE_VIDEO), "file")
+        """The demo: the bundled squat clip, looping, coached on screen but never saved or spoken."""
+        self._open(lambda: LoopingSource(lambda: VideoFileSource(SAMPLE_VIDEO)), str(SAMPLE_VIDEO), DEMO,
+                   exercise="squat")
+        self._show_notice(DEMO_NOTE, offer_demo=False)
 
-    def reopen_source(self) -> None:
-        """Open the last source again (a new session), or the camera when none was open."""
-        if self._last_open is not None:
-            self._open(*self._last_open)
+    def first_start(self) -> None:
+        """Opened without a camera: the demo plays (so the view is never a silent black box) and
+        the note above it says how to exercise for real."""
+        self.play_sample()
+
+    def source_for_today(self, first: bool) -> None:
+        """Today's next exercise needs a picture: the camera (opened anew for the ``first``, so the
+        session follows the programme, then kept on); with no camera, the person opens a video for
+        each exercise (Ctrl+O): the rest of the last one, or the demo, is not this exercise."""
+        if self.camera:
+            if first or self.controller.source_kind != "live" or not self.controller.running:
+                self.use_camera()
         else:
-            self.use_camera()
+            self.controller.close_source()
+            self.view.placeholder = NO_CAMERA
+            self.view.set_frame(None)
 
-    def _open(self, factory: Callable[[], FrameSource], name: str, kind: str) -> None:
-        self._last_open = (factory, name, kind)
-        self.no_camera.hide()
-        self._error = None
+    def _open(self, factory: Callable[[], FrameSource], name: str, kind: str, exercise: str | None = None) -> None:
+        """Show a source; the exercise coached on it is the one under way, else ``exercise`` or the
+        one chosen now (see ``_exercise_for_new_source``)."""
+        keep = self._under_way() is not None  # (what the demo was counting is not the person's)
+        chosen = None if keep else (exercise or self._exercise_for_new_source())
+        if not keep:
+            self.controller.clear_exercise()
+        self.notice.hide()
+        self._error = self._stopped = None
         self._source_name = Path(name).name
         self._source_label = name  # "camera /dev/video0" or a file path: what a placement check is saved under
         self.view.placeholder = f"Starting {self._source_name}…"
         self.view.set_frame(None)
         self.controller.open_source(factory, label=name, kind=kind)
-        self.statusBar().showMessage(f"Showing {self._source_name}")
+        if chosen is not None:
+            self.start_exercise(chosen)  # after opening: a demo's introduction is not spoken
+        self.statusBar().showMessage(f"Showing {self._source_name}" + (" (demo: nothing is saved)" if kind == DEMO else ""))
         self._show_idle_banner()
+
+    def _exercise_for_new_source(self) -> str | None:
+        """With nothing under way, a new source coaches the exercise selected in the list (not the
+        last one done); none while Today runs (it starts its next exercise once the person has
+        answered) or when nothing is selected."""
+        if not self.today.running and self.left.currentWidget() is self.picker:
+            return self.picker.selected
+        return None
+
+    def _under_way(self) -> ExerciseDef | None:
+        """The person's exercise under way (setting up, counting or resting; never the demo's)."""
+        coach = self.controller.coach
+        if coach is None or coach.state == "done" or self.controller.source_kind == DEMO:
+            return None
+        return coach.exercise
+
+    def _exercise_to_film(self) -> ExerciseDef | None:
+        if self._under_way() is not None:
+            return self._under_way()
+        selected = self.picker.selected
+        return self.library.get(selected) if selected and self.left.currentWidget() is self.picker else None
 
     # ---- exercise ----------------------------------------------------------------------------
     def start_exercise(self, exercise_id: str) -> None:
         self.settings.setValue("exercise", exercise_id)
         self.start_definition(self.library[exercise_id])
 
-    def start_definition(self, ex: ExerciseDef) -> None:
-        """Start an exercise as given (Today passes one with the programme's dose)."""
+    def start_definition(self, ex: ExerciseDef) -> ExerciseDef:
+        """Start an exercise as given (Today passes one with the programme's dose); returns it as
+        judged (with the person's profile)."""
         self.summary.setText("")
         self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.dose.hold_s or 0.0)
         self._error = None
-        self.controller.start_exercise(ex)
+        judged = self.controller.start_exercise(ex)
         self._show_idle_banner()
-        judged = self.controller.exercise
         if self.controller.profile_notes:
-            self.statusBar().showMessage(" · ".join(self.controller.profile_notes))
-        elif judged is not None and judged.profile:
-            self.statusBar().showMessage(f"{ex.name} with {judged.profile}'s own thresholds")
+            self.statusBar().showMessage("Some of your own settings could not be used; your therapist can check them "
+                                         "(Therapist › Review sessions).")
+            self.statusBar().setToolTip("\n".join(self.controller.profile_notes))
+        elif judged.profile:
+            self.statusBar().showMessage(f"{ex.name} with {judged.profile}'s own settings")
+        return judged
 
     def open_setup_check(self) -> None:
-        """The set-up step: camera placement for the chosen exercise, and body measurements."""
+        """The set-up step: camera placement for the chosen exercise, and body measurements.
+        Nothing is counted or recorded while it is open."""
         from formcheck.ui.setup_check import SetupCheckDialog
 
-        exercise = self.controller.exercise or (self.library.get(self.picker.selected) if self.picker.selected else None)
-        if exercise is None or not self.controller.running:
-            self.statusBar().showMessage("Pick an exercise and start the camera first; then check its placement.")
+        exercise = self._exercise_to_film()
+        if exercise is None:
+            selected = self.picker.selected
+            exercise = self.library.get(selected) if selected else None
+        if exercise is None or not self.controller.running or self.controller.source_kind == DEMO:
+            self._show_notice("To check the camera placement, pick an exercise, then start the camera (Ctrl+K) or "
+                              "open a video (Ctrl+O), and press Ctrl+L again.", offer_demo=False)
             return
-        self.setup_check = SetupCheckDialog(exercise, self._source_label, self.controller.person,
-                                            self.controller.profiles, self)
-        self.controller.frame.connect(self.setup_check.add)
-        self.setup_check.finished.connect(lambda _r: self.controller.frame.disconnect(self.setup_check.add))
-        self.setup_check.show()
+        self.setup_check = dialog = SetupCheckDialog(exercise, self._source_label, self.controller.person,
+                                                     self.controller.profiles, self)
+        self.controller.hold_coaching(True)
+        self.controller.frame.connect(dialog.add)
+
+        def closed(_result: int) -> None:
+            self.controller.frame.disconnect(dialog.add)
+            self.controller.hold_coaching(False)
+            self._show_idle_banner()
+
+        dialog.finished.connect(closed)
+        self.banner.show_cue(CHECKING, "info")
+        dialog.show()
+
+    @property
+    def checking_setup(self) -> bool:
+        return self.setup_check is not None and self.setup_check.isVisible()
 
     def _show_idle_banner(self) -> None:
         """Before frames arrive, say what is missing: an exercise, a source, or nothing."""
         if self.controller.exercise is None:
             self.banner.show_cue(PICK_EXERCISE, "info")
         elif not self.controller.running:
-            self.banner.show_cue(CHOOSE_SOURCE, "info")
-            self.statusBar().showMessage(CHOOSE_SOURCE)
+            if self.camera:
+                text = CHOOSE_SOURCE
+            else:
+                text = f"Open a video of {self.controller.exercise.name}: press Ctrl+O"
+            self.banner.show_cue(text, "info")
+            self.statusBar().showMessage(text)
         else:
             self.banner.show_cue(f"Starting {self._source_name}…", "info")
 
     def pain_stop(self) -> None:
+        coach = self.controller.coach
+        if coach is None or coach.state == "done":
+            return  # nothing under way to stop (Esc also closes menus and dialogs)
         self.controller.pain_stop()
         self.banner.show_cue("Stopped — rest now", "setup")
         self.statusBar().showMessage("Stopped for pain and recorded. Rest; if it persists, talk to your therapist.")
 
     def set_paused(self, paused: bool) -> None:
         self.controller.set_paused(paused)
-        self.act_pause.setText("Resume" if paused else "Pause")
+        self.act_pause.setText("Carry on" if paused else "Pause")
 
     def set_voice(self, on: bool) -> None:
         self.controller.speaker.set_enabled(on)
         self.settings.setValue("voice", on)
         self.act_voice.setText("Voice on" if on else "Voice off")
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS)
 
     def _ask_keep_video(self) -> bool:
         """Asked once: the answer is remembered (Settings file, key keep_webcam_video)."""
@@ -313,6 +448,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("keep_webcam_video", keep)
         return keep
 
+    # ---- the therapist's windows ----------------------------------------------------------------
     def open_review(self) -> None:
         """The therapist's review of recorded sessions, in its own window."""
         from formcheck.ui.review import ReviewWindow
@@ -320,16 +456,22 @@ class MainWindow(QMainWindow):
         store = self._data_store()
         if store is None:
             return
-        self.review = ReviewWindow(store)
-        self.review.resize(1300, 850)
+        self.review = ReviewWindow(store, self, library=self.library)
+        self.review.setWindowFlag(Qt.WindowType.Window)  # its own window, closed with this one
+        fit_to_screen(self.review, 1300, 850)
         self.review.show()
 
     def _data_store(self) -> Store | None:
         """The session database (opened on first need), or None after saying why it can't be."""
         from formcheck.pipeline.store import Store, StoreError
 
+        if self.controller.store is not None:
+            return self.controller.store
+        if self.controller.store_problem:  # never another database behind the person's back
+            self._on_error(self.controller.store_problem)
+            return None
         try:
-            return self.controller.store or Store()
+            return Store()
         except StoreError as exc:
             self._on_error(str(exc))
             return None
@@ -341,9 +483,10 @@ class MainWindow(QMainWindow):
         store = self._data_store()
         if store is None:
             return
-        self.programme_window = ProgrammeWindow(store, self.library, self.controller.person)
+        self.programme_window = ProgrammeWindow(store, self.library, self.controller.person, self)
+        self.programme_window.setWindowFlag(Qt.WindowType.Window)
         self.programme_window.saved.connect(lambda _p: self.today.reload())
-        self.programme_window.resize(1000, 700)
+        fit_to_screen(self.programme_window, 1000, 700)
         self.programme_window.show()
 
     def import_bundle(self, path: Path, ask: Callable[[str], bool] | None = None) -> str:
@@ -414,18 +557,18 @@ class MainWindow(QMainWindow):
         """Paint the newest packet and coaching state: the panel, the banner and the video show the
         same frame's figures (the overlay on the video is drawn from the same ``CoachFrame``)."""
         packet, self._latest = self._latest, None
-        if packet is not None:
+        if packet is not None and self._stopped is None:
             self.view.set_frame(packet.image)
             self.panel.show_performance(packet.fps, packet.latency_ms, packet.dropped)
         coach = self.controller.last
         ex = self.controller.exercise
         if coach is not None and ex is not None:
-            self.panel.show_status(coach.status)
+            self.panel.show_status(coach.status, source=self.controller.running or coach.status.state != "setup")
             self.panel.show_counts(coach.counts, coach.hold_s, ex.dose.reps)
-        if self._error is not None:
-            return  # the error stays on screen until the person does something about it
+        if self._error is not None or self.checking_setup:
+            return  # the error (or the set-up check) stays on screen until the person acts
         if ex is None:
-            if packet is not None:
+            if packet is not None and not self.today.running:
                 self.banner.show_cue(PICK_EXERCISE, "info")
         elif coach is not None and (packet is not None or coach.status.state in ("rest", "done", "paused")):
             self.banner.show_cue(coach.banner, coach.banner_kind)
@@ -437,6 +580,18 @@ class MainWindow(QMainWindow):
         self.banner.show_cue(message, "setup")
         self.view.placeholder = message
         self.view.set_frame(None)
+
+    def _on_source_ended(self, reason: str) -> None:
+        """The video ended or the camera stopped: no frozen last frame (with the words that were on
+        it) stays on screen; the view says what happened and what to do."""
+        if self._error is not None:
+            return  # the failure's own message says more
+        self._stopped = reason
+        self._latest = None
+        self.view.placeholder = SOURCE_STOPPED.get(reason, SOURCE_STOPPED["video_end"])
+        self.view.set_frame(None)
+        if self.controller.exercise is not None and self.controller.coach and self.controller.coach.state != "done":
+            self._show_idle_banner()
 
     def _on_set_started(self, started: SetStarted) -> None:
         self.statusBar().showMessage(f"Set {started.number} of {started.exercise.dose.sets} — counting")
@@ -464,28 +619,26 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            fit_to_screen(self, 1280, 800)
         camera = self.settings.value("camera")
-        if camera:
-            i = self.camera_box.findText(str(camera))
-            if i >= 0:
-                self.camera_box.setCurrentIndex(i)
-        resolution = self.settings.value("resolution")
-        if resolution:
-            i = self.resolution_box.findText(str(resolution))
-            if i >= 0:
-                self.resolution_box.setCurrentIndex(i)
+        if camera and str(camera) in self.cameras:
+            self.select_camera(str(camera))
+        resolution = str(self.settings.value("resolution", ""))
+        for w, h in RESOLUTIONS:
+            if resolution == f"{w}×{h}":
+                self.select_resolution((w, h))
         voice = str(self.settings.value("voice", "true")).lower() != "false"
         self.act_voice.setChecked(voice)
         self.set_voice(voice)
         exercise = self.settings.value("exercise")
         if exercise and str(exercise) in self.library:
             self.picker.select(str(exercise))
-        if not self.camera_box.count():
-            self.no_camera.show()
+        if not self.cameras:
+            self._show_notice(NO_CAMERA, offer_demo=True)
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.sync()
         self.controller.shutdown()
         super().closeEvent(event)  # type: ignore[arg-type]
+

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressDialog,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSplitter,
     QTableWidget,
@@ -62,6 +64,41 @@ from formcheck.pipeline.store import Store
 from formcheck.ui.tuning import TuningPanel
 from formcheck.ui.widgets import VideoView
 
+PICK_SESSION = "Pick a session"
+
+
+class ImageLabel(QLabel):
+    """A plot that scales to the room it has (keeping its shape), so the window can be small."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._pixmap = QPixmap()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setMinimumSize(120, 60)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # the room decides, not the plot
+
+    def set_png(self, png: str | None) -> None:
+        """A data: URI PNG (as the reports make them), or None to clear."""
+        self._pixmap = QPixmap()
+        if png:
+            self._pixmap.loadFromData(base64.b64decode(png.split(",", 1)[1]))
+        self._rescale()
+
+    def has_image(self) -> bool:
+        return not self._pixmap.isNull()
+
+    def _rescale(self) -> None:
+        if self._pixmap.isNull():
+            self.setPixmap(QPixmap())
+            return
+        self.setPixmap(self._pixmap.scaled(self.width(), self.height(), Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._rescale()
+
 
 class SessionPlayer(QWidget):
     """Replays a recorded session's video with its stored skeleton and the cues given at the time."""
@@ -69,7 +106,8 @@ class SessionPlayer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = VideoView()
-        self.view.placeholder = "Pick a session"
+        self.view.setMinimumSize(240, 150)  # the review window fits a small laptop screen
+        self.view.placeholder = PICK_SESSION
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.play_button = QPushButton("Play")
         self.prev_flag = QPushButton("◀ flagged")
@@ -128,6 +166,21 @@ class SessionPlayer(QWidget):
         self.slider.blockSignals(False)
         self.show_frame(0)
         return True
+
+    def clear(self) -> None:
+        """Nothing on show (no session chosen): no frame of a previous session stays."""
+        self.pause()
+        if self._cap is not None:
+            self._cap.release()
+        self._cap = None
+        self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
+        self._cues, self._flags = [], []
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, 0)
+        self.slider.blockSignals(False)
+        self.position.setText("")
+        self.view.placeholder = PICK_SESSION
+        self.view.set_frame(None)
 
     def toggle(self) -> None:
         (self.pause if self._timer.isActive() else self.play)()
@@ -235,21 +288,31 @@ class AnalysisJob(QThread):
 
 
 class ReviewWindow(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None, profiles: ProfileStore | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, profiles: ProfileStore | None = None,
+                 library: dict[str, ExerciseDef] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("formcheck — review sessions")
         self.store = store
+        if library is None:
+            from formcheck.exercises.loader import load_library
+
+            library = load_library().exercises
+        self.library = library
         # People's profiles live beside the database they were tuned from (the data folder).
         self.tuning = TuningPanel(profiles or ProfileStore(store.path.parent / "calibration"))
         self.detail: dict[str, Any] | None = None
         self.rep: dict[str, Any] | None = None
         self._set: dict[str, Any] = {}
+        self._rows: list[int] = []
+        self._rep_list: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
         self.evidence_curve: Curve | None = None  # the curve behind the flag on show
         self._jobs: list[AnalysisJob] = []
 
         self.person = QComboBox()
+        self.person.setMinimumContentsLength(12)
         self.exercise = QComboBox()
+        self.exercise.setMinimumContentsLength(14)
         self.flagged_only = QCheckBox("Flagged only")
         self.date_from = QDateEdit(QDate.currentDate().addYears(-1))
         self.date_to = QDateEdit(QDate.currentDate())
@@ -260,62 +323,85 @@ class ReviewWindow(QWidget):
                                                  "pain before → after · flagged for you"])
         self.sessions.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.sessions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.sessions.setMinimumHeight(80)
         self.reps = QListWidget()
+        self.reps.setMinimumHeight(60)
         self.player = SessionPlayer()
-        self.curve = QLabel()
-        self.curve.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.curve = ImageLabel()
         self.faults = QListWidget()
+        self.faults.setMinimumHeight(40)
         self.agree = QPushButton("Agree with flag")
         self.disagree = QPushButton("Disagree")
+        self.saved_notes = QLabel("")
+        self.saved_notes.setWordWrap(True)
         self.note = QPlainTextEdit()
-        self.note.setPlaceholderText("Note on this rep (saved with the session)")
+        self.note.setPlaceholderText("Note on this rep (saved with the session; also saved when you give a verdict "
+                                     "or move to another rep)")
+        self.note.setTabChangesFocus(True)  # Tab moves on to Save note, as everywhere else
+        self.note.setMinimumHeight(40)
         self.save_note = QPushButton("Save note")
         self.export = QPushButton("Export shown sessions…")
         self.analyse = QPushButton("Analyse a video…")
 
-        filters = QHBoxLayout()
-        for w in (QLabel("Person"), self.person, QLabel("Exercise"), self.exercise, self.flagged_only,
-                  QLabel("From"), self.date_from, QLabel("to"), self.date_to, self.analyse, self.export):
-            filters.addWidget(w)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.addWidget(self.player, 3)
-        rl.addWidget(self.curve, 2)
+        filters = QGridLayout()
+        for col, w in enumerate((QLabel("Person"), self.person, QLabel("Exercise"), self.exercise, self.flagged_only)):
+            filters.addWidget(w, 0, col)
+        dates = QHBoxLayout()
+        for w in (QLabel("From"), self.date_from, QLabel("to"), self.date_to):
+            dates.addWidget(w)
+        dates.addStretch(1)
+        filters.addLayout(dates, 1, 0, 1, 5)
+        filters.addWidget(self.analyse, 0, 6)
+        filters.addWidget(self.export, 1, 6)
+        filters.setColumnStretch(5, 1)
+
         rep_tab = QWidget()
         rt = QVBoxLayout(rep_tab)
         rt.addWidget(QLabel("Faults on this rep"))
-        rt.addWidget(self.faults)
+        rt.addWidget(self.faults, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.agree)
         buttons.addWidget(self.disagree)
         rt.addLayout(buttons)
-        rt.addWidget(self.note)
+        rt.addWidget(self.saved_notes)
+        rt.addWidget(self.note, 1)
         rt.addWidget(self.save_note)
         self.tabs = QTabWidget()
         self.tabs.addTab(rep_tab, "This rep")
         self.tabs.addTab(self.tuning, "Thresholds for this person")
-        rl.addWidget(self.tabs, 3)
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.addWidget(self.sessions, 2)
-        ll.addWidget(QLabel("Reps (red: flagged)"))
-        ll.addWidget(self.reps, 3)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.setChildrenCollapsible(False)
+        for w, stretch in ((self.player, 3), (self.curve, 2), (self.tabs, 3)):
+            right.addWidget(w)
+            right.setStretchFactor(right.count() - 1, stretch)
+
+        self.progress = ImageLabel("Choose a person and an exercise to see their progress across sessions.")
+        self.adherence_text = QLabel("Choose a person to see their adherence to the programme.")
+        self.adherence_text.setWordWrap(True)
+        self.adherence = ImageLabel()
+        adherence_tab = QWidget()
+        at = QVBoxLayout(adherence_tab)
+        at.addWidget(self.adherence_text)
+        at.addWidget(self.adherence, 1)
+        self.overview = QTabWidget()
+        self.overview.addTab(self.progress, "Progress")
+        self.overview.addTab(adherence_tab, "Adherence")
+        reps_box = QWidget()
+        rb = QVBoxLayout(reps_box)
+        rb.setContentsMargins(0, 0, 0, 0)
+        rb.addWidget(QLabel("Reps (red: flagged)"))
+        rb.addWidget(self.reps, 1)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.setChildrenCollapsible(False)
+        for w, stretch in ((self.sessions, 2), (reps_box, 2), (self.overview, 2)):
+            left.addWidget(w)
+            left.setStretchFactor(left.count() - 1, stretch)
         split = QSplitter()
+        split.setChildrenCollapsible(False)
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 2)
         split.setSizes([520, 880])
-        self.progress = QLabel("Choose a person and an exercise to see their progress across sessions.")
-        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        ll.addWidget(QLabel("Progress"))
-        ll.addWidget(self.progress)
-        self.adherence_text = QLabel("Choose a person to see their adherence to the programme.")
-        self.adherence_text.setWordWrap(True)
-        self.adherence = QLabel()
-        self.adherence.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        ll.addWidget(QLabel("Adherence"))
-        ll.addWidget(self.adherence_text)
-        ll.addWidget(self.adherence)
         lay = QVBoxLayout(self)
         lay.addLayout(filters)
         lay.addWidget(split, 1)
@@ -336,94 +422,107 @@ class ReviewWindow(QWidget):
         self._fill_filters()
         self.refresh()
 
+    def exercise_name(self, exercise_id: str) -> str:
+        """An exercise's name (a recorded one this computer lacks: its id in words)."""
+        ex = self.library.get(exercise_id)
+        return ex.name if ex is not None else exercise_id.replace("_", " ").capitalize()
+
     # ---- sessions ----------------------------------------------------------------------------
     def _fill_filters(self) -> None:
         people = sorted({s.person for s in self.store.sessions()})
         self.person.addItems(["everyone", *people])
-        self.exercise.addItems(["all exercises", *self.store.exercises_recorded()])
+        self.exercise.addItem("all exercises", None)
+        for ex in self.store.exercises_recorded():
+            self.exercise.addItem(self.exercise_name(ex), ex)
 
     def refresh(self) -> None:
         person = None if self.person.currentIndex() <= 0 else self.person.currentText()
-        exercise = None if self.exercise.currentIndex() <= 0 else self.exercise.currentText()
+        exercise = self.exercise.currentData()
         lo, hi = self.date_from.date().toString("yyyy-MM-dd"), self.date_to.date().toString("yyyy-MM-dd")
+        shown = self.detail["id"] if self.detail else None
         self._rows = []
+        self.sessions.blockSignals(True)
         self.sessions.setRowCount(0)
         for s in self.store.sessions(person):
             if not lo <= s.started[:10] <= hi:
                 continue
             d = self.store.session_detail(s.id)
             sets = [st for st in d["sets"] if exercise is None or st["exercise"] == exercise]
-            if not sets:
-                continue
+            if not sets and (exercise is not None or not (d["flag"] or d["pain_stops"] or d["ratings"])):
+                continue  # a session without sets is listed when it says something (a try, a pain stop)
             reps = [r for st in sets for r in st["reps"] if not r["attempt"]]
             flagged = sum(1 for r in reps if r["faults"])
             if self.flagged_only.isChecked() and not flagged:
                 continue
             self._rows.append(s.id)
-            prescribed = "; ".join(sorted({st["prescribed"] for st in sets}))
+            prescribed = "; ".join(sorted({st["prescribed"] for st in sets})) or "–"
             pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
             flag = ("stopped for pain · " if stopped_for_pain(d) and not d["flag"] else "") + (d["flag"] or "")
-            values = [s.started[:16].replace("T", " "), ", ".join(sorted({st["exercise"] for st in sets})),
-                      f"{len(reps)} / {prescribed}", str(flagged), str(len(d["pain_stops"])), s.status,
+            names = ", ".join(sorted({self.exercise_name(st["exercise"]) for st in sets})) or "nothing counted"
+            values = [s.started[:16].replace("T", " "), names, f"{len(reps)} / {prescribed}", str(flagged),
+                      str(len(d["pain_stops"])), s.status,
                       ("" if pain == "– → –" else pain) + (f" · ⚑ {flag}" if flag else "")]
             row = self.sessions.rowCount()
             self.sessions.insertRow(row)
             for col, v in enumerate(values):
                 self.sessions.setItem(row, col, QTableWidgetItem(v))
             if s.end_reason:  # why an interrupted session ended, on hovering its status
-                self.sessions.item(row, len(values) - 1).setToolTip(s.end_reason)
+                self.sessions.item(row, len(values) - 2).setToolTip(s.end_reason)
+            if flag:
+                self.sessions.item(row, len(values) - 1).setToolTip(flag)
         self.sessions.setRowCount(len(self._rows))
         self.sessions.resizeColumnsToContents()
+        self.sessions.blockSignals(False)
+        if shown in self._rows:
+            self.select_session(shown)
+        elif self.detail is not None:
+            self._session_chosen()  # the session on show is filtered out: nothing of it stays
         self._show_progress(exercise)
         self._show_adherence(person)
 
     def _show_adherence(self, person: str | None) -> None:
         """Weeks against the programme, pain and effort beside flagged reps and range of motion."""
-        self.adherence.setPixmap(QPixmap())
+        self.adherence.set_png(None)
         if person is None:
             self.adherence_text.setText("Choose a person to see their adherence to the programme.")
             return
         a = adherence(self.store, person)
         self.adherence_text.setText(a.text())
-        png = adherence_plot(a)
-        if png:
-            pix = QPixmap()
-            pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
-            self.adherence.setPixmap(pix.scaledToWidth(500))
+        self.adherence.set_png(adherence_plot(a))
 
     def _show_progress(self, exercise: str | None) -> None:
         """Reps, flagged %, range of motion and hold time per session for the filtered sessions."""
         names = sorted({st["exercise"] for sid in self._rows for st in self.store.session_detail(sid)["sets"]})
         chosen = exercise or (names[0] if len(names) == 1 else None)
         png = progress_plot([self.store.session_detail(s) for s in self._rows], chosen) if chosen else None
+        self.progress.set_png(png)
         if png is None:
-            self.progress.setPixmap(QPixmap())
             self.progress.setText("Progress appears once a person has two sessions of the chosen exercise.")
-            return
-        pix = QPixmap()
-        pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
-        self.progress.setPixmap(pix.scaledToWidth(500))
 
     def select_session(self, session_id: int) -> None:
         self.sessions.selectRow(self._rows.index(session_id))
 
     def _session_chosen(self) -> None:
+        self._keep_note()
         rows = {i.row() for i in self.sessions.selectedIndexes()}
         self._clear_rep()  # nothing of the previous session may stay on screen (or take a verdict)
         if not rows:
             self.detail = None
+            self.player.clear()
             self.tuning.load(None)
             return
         self.detail = self.store.session_detail(self._rows[min(rows)])
         self.player.load(self.detail)
         self.tuning.load(self.detail)
+        self.reps.blockSignals(True)
         self.reps.clear()
         self._rep_list = []
         for st in self.detail["sets"]:
             for r in st["reps"]:
                 if self.flagged_only.isChecked() and not r["faults"]:
                     continue
-                label = f"{st['exercise']} set {st['number']} · {'attempt' if r['attempt'] else 'rep'} {r['index']}"
+                label = (f"{self.exercise_name(st['exercise'])} set {st['number']} · "
+                         f"{'attempt' if r['attempt'] else 'rep'} {r['index']}")
                 label += f" · {r['start_s']:.1f}–{r['end_s']:.1f} s"
                 if r["faults"]:
                     label += " · " + ", ".join(f["message"] for f in r["faults"])
@@ -434,6 +533,7 @@ class ReviewWindow(QWidget):
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.reps.addItem(item)
                 self._rep_list.append((st, r))
+        self.reps.blockSignals(False)
 
     # ---- one rep -----------------------------------------------------------------------------
     def _clear_rep(self) -> None:
@@ -444,14 +544,16 @@ class ReviewWindow(QWidget):
         self._rep_list = []
         self.faults.clear()
         self.note.clear()
-        self.curve.setPixmap(QPixmap())
+        self.saved_notes.setText("")
+        self.curve.set_png(None)
         self.curve.setText("Pick a rep to see its curve")
 
     def select_rep(self, row: int) -> None:
         self.reps.setCurrentRow(row)
 
     def _rep_chosen(self, row: int) -> None:
-        if row < 0 or self.detail is None:
+        self._keep_note()
+        if row < 0 or self.detail is None or row >= len(self._rep_list):
             return
         st, self.rep = self._rep_list[row]
         self._set = st
@@ -462,7 +564,7 @@ class ReviewWindow(QWidget):
         if measure and len(self._track) and not self.rep["faults"]:
             focus = dict(st) | {"started_s": max(st["started_s"], self.rep["start_s"] - 2),
                                 "ended_s": self.rep["end_s"] + 2, "reps": [self.rep]}
-            self._show_plot(angle_plot(self._track, focus, measure, lines))
+            self.curve.set_png(angle_plot(self._track, focus, measure, lines))
         self.faults.blockSignals(True)
         self.faults.clear()
         for f in self.rep["faults"]:
@@ -471,12 +573,9 @@ class ReviewWindow(QWidget):
         self.faults.blockSignals(False)
         if self.rep["faults"]:
             self.faults.setCurrentRow(0)  # shows its evidence
-        self.note.setPlainText("\n".join(self.rep["notes"]))
-
-    def _show_plot(self, png: str) -> None:
-        pix = QPixmap()
-        pix.loadFromData(base64.b64decode(png.split(",", 1)[1]))
-        self.curve.setPixmap(pix.scaledToWidth(min(700, max(300, self.curve.width()))))
+        self.note.clear()
+        notes = self.rep["notes"]
+        self.saved_notes.setText("Notes: " + " · ".join(notes) if notes else "")
 
     def _fault_chosen(self, row: int) -> None:
         """The evidence for the chosen flag: the curve of the measure that fired, its threshold,
@@ -489,22 +588,31 @@ class ReviewWindow(QWidget):
         self.player.seek_seconds(fault["t_s"])
         if curve is not None and len(curve.t_s):
             self.evidence_curve = curve
-            self._show_plot(evidence_plot(curve, fault["t_s"], self.player.current_s,
-                                          span=(self.rep["start_s"], self.rep["end_s"])))
+            self.curve.set_png(evidence_plot(curve, fault["t_s"], self.player.current_s,
+                                             span=(self.rep["start_s"], self.rep["end_s"])))
 
     def set_verdict(self, agree: bool) -> None:
+        """Agree or disagree with the chosen flag; a note typed for the rep is saved with it."""
         if self.rep is None or not self.rep["faults"]:
             return
         i = max(0, self.faults.currentRow())
+        self._keep_note()
         self.store.set_verdict(self.rep["faults"][i]["id"], agree)
         self._reload_rep()
 
     def save_rep_note(self) -> None:
+        if self._keep_note():
+            self._reload_rep()
+
+    def _keep_note(self) -> bool:
+        """Save the note typed for the rep on show (a verdict, another rep or session, or closing
+        the window never throws it away); True when one was saved."""
         text = self.note.toPlainText().strip()
         if self.rep is None or self.detail is None or not text:
-            return
+            return False
         self.store.add_note(self.detail["id"], text, rep_id=self.rep["id"])
-        self._reload_rep()
+        self.note.clear()
+        return True
 
     def _reload_rep(self) -> None:
         row = self.reps.currentRow()
@@ -515,6 +623,10 @@ class ReviewWindow(QWidget):
         self._rep_list = [(st, r) for st in self.detail["sets"] for r in st["reps"]
                           if not (self.flagged_only.isChecked() and not r["faults"])]
         self._rep_chosen(row)
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        self._keep_note()
+        super().closeEvent(event)  # type: ignore[arg-type]
 
     # ---- any video file ----------------------------------------------------------------------
     def analyse_file(self, path: Path, exercise_id: str, person: str = "me") -> AnalysisJob:
@@ -543,8 +655,8 @@ class ReviewWindow(QWidget):
         self.person.blockSignals(False)
         if self.person.findText(person) < 0:
             self.person.addItem(person)
-        if self.exercise.findText(exercise_id) < 0:
-            self.exercise.addItem(exercise_id)
+        if self.exercise.findData(exercise_id) < 0:
+            self.exercise.addItem(self.exercise_name(exercise_id), exercise_id)
         self.refresh()
         self.select_session(session_id)
 
@@ -555,10 +667,10 @@ class ReviewWindow(QWidget):
                                               "Videos (*.mp4 *.mov *.avi *.mkv *.webm)")
         if not path:
             return
-        ids = sorted(k for k, e in load_library().exercises.items() if not e.timer_only)
-        exercise, ok = QInputDialog.getItem(self, "Exercise", "Which exercise is in the video?", ids, 0, False)
+        names = {e.name: k for k, e in load_library().exercises.items() if not e.timer_only}
+        choice, ok = QInputDialog.getItem(self, "Exercise", "Which exercise is in the video?", sorted(names), 0, False)
         if ok:
-            self.analyse_file(Path(path), exercise)
+            self.analyse_file(Path(path), names[choice])
 
     # ---- export ------------------------------------------------------------------------------
     def export_to(self, path: Path) -> str:

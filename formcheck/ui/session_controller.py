@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from formcheck.core.coach import Coach, CoachFrame, summary_text
 from formcheck.core.events import Event, ExerciseEnded, SetEnded, SetStarted
 from formcheck.core.exercise import ExerciseDef
+from formcheck.core.wording import SOURCE_ENDED
 from formcheck.exercises.profile import ProfileStore, personalise
 from formcheck.pipeline.frames import FrameSource
 from formcheck.pipeline.recorder import BackgroundRecorder, SessionRecorder
@@ -26,10 +27,7 @@ from formcheck.ui.worker import Command, LivePacket, PipelineWorker
 log = logging.getLogger(__name__)
 
 WEBCAM_VIDEO_FPS = 30.0
-SOURCE_ENDED = {
-    "video_end": "The video ended.",
-    "source_lost": "The camera stopped.",
-}
+DEMO = "demo"  # the kind of a source that is only shown: never recorded, never spoken
 
 
 class SessionController(QObject):
@@ -40,7 +38,9 @@ class SessionController(QObject):
     exercise_finished = Signal(object)  # ExerciseEnded
     error = Signal(str)
     stopped = Signal()
+    source_ended = Signal(str)  # the source stopped by itself: "video_end" or "source_lost"
     _recording_failed = Signal(str)  # from the recorder's thread, delivered on the GUI thread
+    _worker_done = Signal(object)  # a worker's run ended (delivered on the GUI thread)
 
     def __init__(
         self,
@@ -71,7 +71,10 @@ class SessionController(QObject):
         self._thread: QThread | None = None
         self._worker: PipelineWorker | None = None
         self.latest: LivePacket | None = None
+        self.source_kind = ""  # "live", "file" or "demo" while a source is open
+        self._unsaved: list[Event] = []  # ratings given while no session could take them yet
         self._recording_failed.connect(self.error)
+        self._worker_done.connect(self._on_worker_finished)
 
     # ---- reading -----------------------------------------------------------------------------------
     @property
@@ -99,12 +102,18 @@ class SessionController(QObject):
     def open_source(
         self, source_factory: Callable[[], FrameSource], speed: float = 1.0, label: str = "", kind: str = "live"
     ) -> None:
-        """Start showing a camera or video (closing any previous one). One session per source."""
+        """Start showing a camera or video (closing any previous one). One session per source; a
+        demo is never recorded. The exercise coached is the one chosen (the window decides)."""
         self.close_source()
-        if self.coach is not None and self.coach.state == "done":
-            self._start_coach(self.coach.exercise)
-        self.recorder = self._make_recorder(label, kind)
-        self._worker = PipelineWorker(source_factory, self._pose_factory, self.coach, self.recorder, speed)
+        if self.coach is not None and self.coach.state != "done":
+            # A new source has its own clock: the exercise goes on from set-up, its sets kept.
+            self.coach = Coach(self.coach.exercise, self.coach.cue_config, list(self.coach.sets))
+        self.source_kind = kind
+        self.recorder = self._make_recorder(label, kind) if kind != DEMO else None
+        if self.recorder is not None and self._unsaved:
+            self.recorder.put(None, None, self._unsaved)
+            self._unsaved = []
+        worker = self._worker = PipelineWorker(source_factory, self._pose_factory, self.coach, self.recorder, speed)
         self._thread = QThread()
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
@@ -112,8 +121,14 @@ class SessionController(QObject):
         self._worker.coached.connect(self._on_coach_frame)
         self._worker.failed.connect(self._on_failed)
         self._worker.finished.connect(self._thread.quit)
+        self._worker.finished.connect(lambda: self._worker_done.emit(worker))
         self._thread.finished.connect(self.stopped)
         self._thread.start()
+
+    def _on_worker_finished(self, worker: PipelineWorker) -> None:
+        """The source ended by itself (not closed from here): say so once."""
+        if worker is self._worker and worker.ended_by is not None:
+            self.source_ended.emit(worker.ended_by)
 
     def close_source(self, status: str = "complete", reason: str | None = None) -> None:
         """Stop the source; a set under way ends and the session is closed with ``status``."""
@@ -127,9 +142,14 @@ class SessionController(QObject):
             # A set under way ends with its source (and is kept); an exercise still setting up or
             # resting carries on with the next source.
             self._apply(lambda: self.coach.source_ended("closed") if self.coach else None)
+        elif self.coach is not None and self.coach.state == "setup" and self.recorder is not None:
+            flag = self.coach.attempt_flag()  # tried on this source, and no set ever started
+            if flag is not None:
+                self.recorder.put(None, None, [flag])
         if self.recorder is not None:
             self.recorder.close(status, reason)
             self.recorder = None
+        self.source_kind = ""
 
     def _make_recorder(self, label: str, kind: str) -> BackgroundRecorder | None:
         if self._store_factory is None:
@@ -145,15 +165,23 @@ class SessionController(QObject):
         return bool(self.keep_webcam_video)
 
     # ---- exercise ----------------------------------------------------------------------------------
-    def start_exercise(self, exercise: ExerciseDef) -> None:
+    def start_exercise(self, exercise: ExerciseDef) -> ExerciseDef:
         """Begin (or restart) an exercise with the person's own thresholds (their newest profile):
-        counters reset, set-up check first."""
+        counters reset, set-up check first. Returns the exercise as judged (its ``ExerciseEnded``
+        carries this very object)."""
         exercise, self.profile_notes = personalise(exercise, self.person, self.profiles)
-        self._start_coach(exercise)
-        self.speaker.say(self.coach.intro() if self.coach else "")
+        self._switch_coach(Coach(exercise))
+        self.say(self.coach.intro() if self.coach else "")
+        return exercise
 
-    def _start_coach(self, exercise: ExerciseDef) -> None:
-        old, new = self.coach, Coach(exercise)
+    def clear_exercise(self) -> None:
+        """No exercise: the source is only shown (nothing counted, nothing recorded)."""
+        if self.coach is not None:
+            self._switch_coach(None)
+        self.last = None
+
+    def _switch_coach(self, new: Coach | None) -> None:
+        old = self.coach
         self.coach = new
         self.summary = ""
 
@@ -164,7 +192,24 @@ class SessionController(QObject):
             return ended
 
         self._apply(switch)
-        self._on_coach_frame(new.snapshot())  # its first status, before any frame arrives
+        if new is not None:
+            self._on_coach_frame(new.snapshot())  # its first status, before any frame arrives
+
+    def hold_coaching(self, held: bool) -> None:
+        """While held (the set-up check is open) frames are shown but not coached: nothing is
+        counted, said or recorded; the exercise carries on where it was afterwards."""
+        coach = None if held else self.coach
+
+        def attach() -> None:
+            if self._worker is not None:
+                self._worker.coach = coach
+
+        self._apply(attach)
+
+    def say(self, text: str) -> None:
+        """Speak to the person (never over a demo: nobody is exercising)."""
+        if self.source_kind != DEMO:
+            self.speaker.say(text)
 
     def stop_exercise(self) -> None:
         """'End set' (Ctrl+E): this set ends and the rest begins (the exercise ends after its last set)."""
@@ -184,10 +229,18 @@ class SessionController(QObject):
     def skip_rest(self) -> None:
         self._apply(lambda: self.coach.skip_rest() if self.coach else None)
 
+    def sync_recording(self) -> None:
+        """Everything recorded so far is in the database (before reading what is done today)."""
+        if self.recorder is not None:
+            self.recorder.sync()
+
     def rate(self, event: Event) -> None:
-        """Record a rating or flag the person gave (pain, effort) in the current session."""
+        """Record a rating or flag the person gave (pain, effort) in the current session, or in the
+        next one when no source is open yet (a pain rating before the video is chosen)."""
         if self.recorder is not None:
             self.recorder.put(None, None, [event])
+        else:
+            self._unsaved.append(event)
 
     def _apply(self, command: Command) -> None:
         """Run a command on the pipeline's thread, or here when no pipeline is running."""
@@ -212,7 +265,7 @@ class SessionController(QObject):
         if frame.urgent:
             self.speaker.interrupt()
         for text in frame.say:
-            self.speaker.say(text)
+            self.say(text)
         for e in frame.events:
             if isinstance(e, SetStarted):
                 self.set_started.emit(e)
@@ -220,7 +273,7 @@ class SessionController(QObject):
                 self.set_finished.emit(e.summary)
             elif isinstance(e, ExerciseEnded):
                 words = SOURCE_ENDED.get(e.reason, "")
-                self.summary = (words + "\n" if words else "") + summary_text(e.exercise, e.sets)
+                self.summary = (words[0].upper() + words[1:] + ".\n" if words else "") + summary_text(e.exercise, e.sets)
                 self.exercise_finished.emit(e)
         self.coached.emit(frame)
 
@@ -229,6 +282,12 @@ class SessionController(QObject):
 
     def shutdown(self, status: str = "complete", reason: str | None = None) -> None:
         self.close_source(status, reason)
+        if self._unsaved and self._store_factory is not None:  # ratings given, but no video came
+            recorder = self._make_recorder("", "none")
+            if recorder is not None:
+                recorder.put(None, None, self._unsaved)
+                recorder.close(status, reason)
+            self._unsaved = []
         self.speaker.stop()
         if self._store is not None:
             try:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
+from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
 
 from formcheck.core.body import BodyCalibrationError, measure_body
 from formcheck.core.exercise import ExerciseDef
@@ -20,6 +22,7 @@ from formcheck.exercises.profile import Profile, ProfileError, ProfileStore
 from formcheck.pipeline.calibrate import WINDOW_MS, Seen, login_name, save_camera_check
 from formcheck.pipeline.store import now_iso
 from formcheck.ui.background import call_in_background
+from formcheck.ui.widgets import Button
 from formcheck.ui.worker import LivePacket
 
 CHECK_EVERY_MS = 500
@@ -29,6 +32,16 @@ _STYLE = {
     "adjust": "background: #e65100; color: white;",
     "waiting": "background: #607d8b; color: white;",
 }
+_INDICATOR = "font-size: 18px; font-weight: bold; padding: 10px; border-radius: 6px;"
+WAITING = "Waiting for the camera…"
+CANT_CHECK = "Can't check the placement yet"
+
+
+def _indicator_font(label: QLabel) -> QFont:
+    font = QFont(label.font())
+    font.setPixelSize(18)
+    font.setBold(True)
+    return font
 
 
 class SetupCheckDialog(QDialog):
@@ -40,34 +53,50 @@ class SetupCheckDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Set-up check — {exercise.name}")
         self.exercise, self.camera, self.person, self.profiles = exercise, camera, person, profiles
-        self.indicator = QLabel("Waiting for the camera…")
-        self.indicator.setStyleSheet(_STYLE["waiting"] + "font-size: 18px; padding: 10px;")
+        self.position = QLabel(f"Get into the starting position: "
+                               f"{exercise.setup.position_cue if exercise.setup else 'in view'}.")
+        self.position.setWordWrap(True)
+        self.indicator = QLabel(WAITING)
+        self.indicator.setWordWrap(True)
+        self.indicator.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.indicator.setStyleSheet(_STYLE["waiting"] + _INDICATOR)
+        # Room for two lines of the large type: the verdict is never cut in half.
+        self.indicator.setMinimumHeight(2 * QFontMetrics(_indicator_font(self.indicator)).lineSpacing() + 24)
         self.instructions = QLabel(exercise.camera)
         self.instructions.setWordWrap(True)
-        self.details = QLabel("")
+        self.instructions.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details = QLabel("")  # what was measured, and where a check was saved: small print
         self.details.setWordWrap(True)
-        self.save = QPushButton("Save for this camera")
+        self.details.setStyleSheet("color: #546e7a;")
+        self.save = Button("Save for this camera")
         self.save.setEnabled(False)
-        self.measure = QPushButton(f"Measure my body (stand still {BODY_SECONDS:.0f} s, side-on or facing the camera)")
+        self.measure = Button(f"Measure my body (stand still {BODY_SECONDS:.0f} s)")
+        self.measure.setToolTip("Stand side-on or facing the camera, still, for five seconds")
+        self.close_button = Button("Close")
         self.body = QLabel("")
         self.body.setWordWrap(True)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"Get into the starting position: "
-                             f"{exercise.setup.position_cue if exercise.setup else 'in view'}."))
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # wrapped lines get their height
+        lay.addWidget(self.position)
         lay.addWidget(self.indicator)
-        lay.addWidget(self.instructions)
+        lay.addWidget(self.instructions, 1)
         lay.addWidget(self.details)
         row = QHBoxLayout()
         row.addWidget(self.save)
         row.addWidget(self.measure)
+        row.addStretch(1)
+        row.addWidget(self.close_button)
         lay.addLayout(row)
         lay.addWidget(self.body)
+        self.setMinimumWidth(520)
         self.save.clicked.connect(self.save_check)
         self.measure.clicked.connect(self.start_body)
+        self.close_button.clicked.connect(self.close)
         self._window: deque[Seen] = deque()
         self._body_frames: list[Seen] | None = None
         self._body_start: int | None = None
         self._busy = False
+        self._saved_in: Path | None = None
         self.placement: Placement | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._check)
@@ -98,27 +127,32 @@ class SetupCheckDialog(QDialog):
     def _show(self, result: object) -> None:
         self._busy = False
         if isinstance(result, Exception):
-            self.indicator.setText(f"Could not check: {result}")
+            self.indicator.setText("The check could not run; it tries again in a moment.")
+            self.details.setText(str(result))
             return
         placement: Placement = result  # type: ignore[assignment]
         self.placement = placement
         if placement.refused:
-            self.indicator.setText("Not judged")
-            self.indicator.setStyleSheet(_STYLE["waiting"] + "font-size: 18px; padding: 10px;")
-            self.instructions.setText(placement.refused)
+            state, verdict, advice = "waiting", CANT_CHECK, placement.refused
+        elif placement.ok:
+            state, verdict, advice = "good", f"Placement is right for {self.exercise.name}", "Ready to start."
         else:
-            good = placement.ok
-            self.indicator.setText(f"Placement is right for {self.exercise.name}" if good else "Adjust the camera")
-            self.indicator.setStyleSheet(_STYLE["good" if good else "adjust"] + "font-size: 18px; padding: 10px;")
-            self.instructions.setText("\n".join(f"• {i}" for i in placement.instructions) or "Ready to start.")
-        self.details.setText(placement.text().split("\n", 1)[-1] if not placement.refused else "")
-        self.save.setEnabled(placement.refused is None)
+            state, verdict = "adjust", "Adjust the camera"
+            advice = "\n".join(f"• {i}" for i in dict.fromkeys(placement.instructions))  # each piece of advice once
+        self.indicator.setText(verdict)
+        self.indicator.setStyleSheet(_STYLE[state] + _INDICATOR)
+        self.instructions.setText(advice)
+        measured = "" if placement.refused else (f"Camera about {placement.distance_m:.1f} m away; the movement fills "
+                                                 f"{placement.fill:.0%} of the picture.")
+        self.details.setText(measured + (f"\nSaved in {self._saved_in}" if self._saved_in else ""))
+        self.details.setToolTip("" if placement.refused else placement.text())  # every figure, for the therapist
+        self.save.setEnabled(placement.ok)  # only a placement that is right is kept for the camera
         self.checked.emit(placement)
 
     def save_check(self) -> None:
-        if self.placement is not None:
-            path = save_camera_check(self.camera, self.placement)
-            self.details.setText(f"{self.details.text()}\nSaved in {path}")
+        if self.placement is not None and self.placement.ok:
+            self._saved_in = save_camera_check(self.camera, self.placement)
+            self.details.setText(f"{self.details.text()}\nSaved in {self._saved_in}")
 
     # ---- body ------------------------------------------------------------------------------------
     def start_body(self) -> None:

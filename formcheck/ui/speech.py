@@ -38,6 +38,7 @@ class Speaker:
         self.command = command if command is not None else default_command()
         self.enabled = enabled
         self.spoken: list[str] = []  # what was handed to the engine, for the UI log and tests
+        self.asked: list[str] = []  # every line asked for, spoken or superseded (the queue's log)
         self._lock = threading.Condition()
         self._pending: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -59,7 +60,9 @@ class Speaker:
         """Speak now, or after the current cue if one is still being spoken (newest waiting wins)."""
         if not self.enabled or not self.available or not text:
             return
+        log.debug("say: %s", text)
         with self._lock:
+            self.asked.append(text)
             self._pending = text
             self._lock.notify()
 

@@ -2,10 +2,13 @@
 
 Start asks for pain (0–10) first, then runs the remaining exercises one after another through the
 usual set/rest flow (each with the programme's dose), asking after each how hard it was (effort,
-0–10) and how the pain is now. A rise of 2 or more, or pain at the therapist's limit, advises
-stopping for today; either way the reason is recorded and the session flagged for the therapist.
-"Stop — it hurts" during an exercise ends the run too. Ratings are asked in this panel (no modal
-dialogs), so the flow can be driven offscreen.
+0–10) and how the pain is now. With the camera the run goes straight on; on video files the person
+opens one video per exercise (Ctrl+O) and a video that ends moves the run on to the next exercise.
+A rise of 2 or more, or pain at the therapist's limit, advises stopping for today (shown and
+spoken); either way the reason is recorded and the session flagged for the therapist, and after a
+stop for pain Start stays off for the rest of the day. "Stop — it hurts" during an exercise ends the
+run too. Questions are asked in this panel (no modal dialogs), take the keyboard focus, and are
+answered with the arrow keys and Enter.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -31,28 +35,45 @@ from formcheck.core.events import EffortRated, Event, ExerciseEnded, PainRated, 
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.pain import NRS_MAX, NRS_MIN, STOPPED_FOR_PAIN, pain_warning
 from formcheck.core.programme import Programme
+from formcheck.core.wording import SOURCE_ENDED, pain_words
 from formcheck.pipeline import programme_store
-from formcheck.pipeline.adherence import adherence, today_status
+from formcheck.pipeline.adherence import adherence, session_day, stopped_for_pain, today_status
 from formcheck.ui.session_controller import SessionController
+from formcheck.ui.widgets import Button
 
 PAIN_QUESTION = "Pain right now? (0 = none, 10 = worst imaginable)"
 EFFORT_QUESTION = "How hard was that? (0 = no effort, 10 = maximal)"
-STOPPED_EARLY = {"video_end": "the video ended", "source_lost": "the camera was lost", "closed": "the session closed"}
+SAY_PAIN = "How is your pain now, from 0 to 10?"
+SAY_BOTH = "How hard was that, and how is your pain now? From 0 to 10."
+STOPPED_TODAY = "Stopped for today. Rest; if the pain persists, talk to your therapist."
+STOPPED_EARLIER = "You stopped today because of pain. Rest; if it doesn't settle, talk to your therapist."
+
+
+class _Slider(QSlider):
+    entered = Signal()  # Enter pressed: the answer is given
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.entered.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class Scale(QWidget):
-    """One 0–10 rating: a slider with its value shown large."""
+    """One 0–10 rating: a slider (arrow keys, Enter answers) with its value shown large."""
 
     def __init__(self, question: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.question = QLabel(question)
         self.question.setWordWrap(True)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = _Slider(Qt.Orientation.Horizontal)
         self.slider.setRange(NRS_MIN, NRS_MAX)
+        self.slider.setPageStep(1)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setAccessibleName(question)
         self.value_label = QLabel("0")
         self.value_label.setStyleSheet("font-size: 22px; font-weight: bold;")
+        self.value_label.setMinimumWidth(30)
         self.slider.valueChanged.connect(lambda v: self.value_label.setText(str(v)))
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
@@ -71,54 +92,66 @@ class TodayPanel(QWidget):
     finished = Signal(str)  # the run ended: one line saying how
 
     def __init__(self, library: dict[str, ExerciseDef], controller: SessionController,
-                 start_exercise: Callable[[ExerciseDef], None], open_source: Callable[[], None],
+                 start_exercise: Callable[[ExerciseDef], ExerciseDef], ensure_source: Callable[[bool], None],
                  person: str = "me", today: Callable[[], date] = date.today, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.controller = controller
         self._start_exercise = start_exercise
-        self._open_source = open_source
+        self._ensure_source = ensure_source
         self._today = today
         self.programme: Programme | None = None
         self.running = False
         self._queue: list[int] = []  # item indexes still to do in this run
-        self._current: ExerciseDef | None = None
+        self._current: ExerciseDef | None = None  # as judged: its ExerciseEnded carries this object
         self._current_index = -1
         self._pain_before: int | None = None
+        self._last_pain: int | None = None  # the newest pain given: the next question starts there
+        self._advice = ""
         self._answer: Callable[[], None] | None = None
 
         self.person = QComboBox()
         self.person.setEditable(True)
         self.person.setAccessibleName("Person")
+        self.person.setToolTip("Whose programme this is; sessions are saved for this person")
         self.title = QLabel("")
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.last = QLabel("")
+        self.last.setWordWrap(True)
         self.items = QListWidget()
-        self.start_button = QPushButton("Start today's exercises")
+        self.items.setAccessibleName("Today's exercises")
+        self.items.setMinimumHeight(60)
+        self.start_button = Button("Start today's exercises  (Enter)")
         self.start_button.setStyleSheet("font-size: 16px; padding: 8px;")
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.message.setStyleSheet("font-size: 15px;")
         self.pain = Scale(PAIN_QUESTION)
         self.effort = Scale(EFFORT_QUESTION)
-        self.ok = QPushButton("OK")
-        self.stop_today = QPushButton("Stop for today")
-        self.carry_on = QPushButton("Carry on anyway")
+        self.ok = Button("OK  (Enter)")
+        self.stop_today = Button("Stop for today")
+        self.carry_on = Button("Carry on anyway")
         self.stop_today.setStyleSheet("QPushButton { background: #b3261e; color: white; font-weight: bold; }")
         who = QHBoxLayout()
         who.addWidget(QLabel("Person"))
         who.addWidget(self.person, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(who)
-        for w in (self.title, self.last, self.items, self.start_button, self.message, self.effort, self.pain, self.ok,
-                  self.stop_today, self.carry_on):
+        for w in (self.title, self.last):
             lay.addWidget(w)
+        lay.addWidget(self.items, 1)
+        for w in (self.start_button, self.message, self.effort, self.pain, self.ok, self.stop_today, self.carry_on):
+            lay.addWidget(w)
+        self.setTabOrder(self.effort.slider, self.pain.slider)
+        self.setTabOrder(self.pain.slider, self.ok)
         self._show_question(False, False)
-        self.person.addItems(sorted({person, *self.people()}))
-        self.person.setCurrentText(person)
+        self._fill_people(person)
         self.person.currentTextChanged.connect(self._person_changed)
         self.start_button.clicked.connect(self.start)
         self.ok.clicked.connect(lambda: self._answer() if self._answer else None)
+        for scale in (self.pain, self.effort):
+            scale.slider.entered.connect(self.ok.click)
         self.stop_today.clicked.connect(lambda: self._decide(stop=True))
         self.carry_on.clicked.connect(lambda: self._decide(stop=False))
         controller.exercise_finished.connect(self._exercise_finished)
@@ -130,8 +163,16 @@ class TodayPanel(QWidget):
         store = self.controller.store
         return programme_store.people(store) if store is not None else []
 
+    def _fill_people(self, current: str) -> None:
+        self.person.blockSignals(True)
+        self.person.clear()
+        self.person.addItems(sorted({current, *self.people()} - {""}))
+        self.person.setCurrentText(current)
+        self.person.blockSignals(False)
+
     def reload(self) -> None:
-        """Read the person's programme again (saved in the editor, or imported)."""
+        """Read the people and the person's programme again (saved in the editor, or imported)."""
+        self._fill_people(self.person.currentText().strip())
         self._person_changed(self.person.currentText())
 
     def _person_changed(self, name: str) -> None:
@@ -141,15 +182,26 @@ class TodayPanel(QWidget):
         self.controller.person = name
         store = self.controller.store
         self.programme = programme_store.current_programme(store, name) if store is not None else None
+        self._last_pain = None
         self.refresh()
 
-    def status(self) -> list[tuple[str, int, int]]:
-        """(exercise, sets done today, sets prescribed) per item."""
+    def _todays_sessions(self) -> list[dict[str, Any]]:
         store = self.controller.store
         if self.programme is None or store is None:
             return []
+        self.controller.sync_recording()  # the set just ended is in the database
         details = [store.session_detail(s.id) for s in store.sessions(self.programme.person)]
-        return [(i.exercise, i.sets_done, i.sets) for i in today_status(self.programme, details, self._today())]
+        return [d for d in details if session_day(d) == self._today()]
+
+    def status(self) -> list[tuple[str, int, int]]:
+        """(exercise, sets done today, sets prescribed) per item."""
+        if self.programme is None:
+            return []
+        return [(i.exercise, i.sets_done, i.sets) for i in today_status(self.programme, self._todays_sessions(),
+                                                                        self._today())]
+
+    def stopped_for_pain_today(self) -> bool:
+        return any(stopped_for_pain(d) for d in self._todays_sessions())
 
     def refresh(self) -> None:
         self.items.clear()
@@ -160,7 +212,7 @@ class TodayPanel(QWidget):
             self.last.setText("")
             self.start_button.setEnabled(False)
             return
-        self.title.setText(f"Today's programme ({p.label()}, {p.days_per_week} days a week)")
+        self.title.setText(f"Today's programme ({p.days_per_week} days a week)")
         store = self.controller.store
         if store is not None:
             a = adherence(store, p.person, self._today())
@@ -169,7 +221,7 @@ class TodayPanel(QWidget):
             self.last.setText(a.last_session_text().capitalize() + days)
         remaining = 0
         for (exercise, done, sets), item in zip(self.status(), p.items, strict=False):
-            name = self.library[exercise].name if exercise in self.library else exercise
+            name = self.library[exercise].name if exercise in self.library else "An exercise this computer doesn't have"
             mark = "✓" if done >= sets else ("…" if done else "○")
             text = f"{mark} {name} — {item.dose.text()}" + (f" ({done} of {sets} sets done)" if 0 < done < sets else "")
             entry = QListWidgetItem(text)
@@ -180,19 +232,23 @@ class TodayPanel(QWidget):
             if item.notes:
                 entry.setToolTip(item.notes)
             self.items.addItem(entry)
-        self.start_button.setEnabled(remaining > 0 and not self.running)
-        if not remaining:
-            self.message.setText("All done for today. Well done!")
+        stopped = self.stopped_for_pain_today()
+        self.start_button.setEnabled(remaining > 0 and not self.running and not stopped)
+        if not self.running:
+            if stopped:
+                self.message.setText(STOPPED_EARLIER)
+            elif not remaining:
+                self.message.setText("All done for today. Well done!")
 
     # ---- the run -------------------------------------------------------------------------------
     def start(self) -> None:
         """Ask for pain, then run what remains of today's programme."""
-        if self.programme is None or self.running:
+        if self.programme is None or self.running or not self.start_button.isEnabled():
             return
         missing = [i.exercise for i in self.programme.items if i.exercise not in self.library]
         if missing:
-            self.message.setText(f"The programme uses exercises this computer doesn't have ({', '.join(missing)}); "
-                                 "update formcheck or ask your therapist.")
+            self.message.setText("Your programme has an exercise this computer doesn't have; update formcheck "
+                                 "or ask your therapist.")
             return
         self._queue = [i for i, (_ex, done, sets) in enumerate(self.status()) if done < sets]
         if not self._queue:
@@ -200,14 +256,16 @@ class TodayPanel(QWidget):
         self.running = True
         self._pain_before = None
         self.start_button.setEnabled(False)
-        self._ask("Before you start:", effort=False, then=self._pain_before_given)
+        self._ask("Before you start:", effort=False, then=self._pain_before_given, say=f"Before you start: {SAY_PAIN}")
 
     def _pain_before_given(self) -> None:
         self._pain_before = self.pain.value
         p = self.programme
         assert p is not None
         self.controller.programme = (p.uid, p.version)
-        self._open_source()  # a new session, that follows this programme version
+        # The camera opened anew (a session that follows this programme version), or no video yet:
+        # the rating goes with the session that comes.
+        self._ensure_source(True)
         self._record(PainRated(self._t(), self._pain_before, "before"))
         self._next()
 
@@ -217,13 +275,14 @@ class TodayPanel(QWidget):
         if not self._queue:
             self._finish(f"Done for today: {len(p.items)} exercise(s). Well done!")
             return
+        self._ensure_source(False)  # the camera goes on; a video is this exercise's own
         self._current_index = self._queue.pop(0)
         item = p.items[self._current_index]
-        self._current = dataclasses.replace(self.library[item.exercise], dose=item.dose)
-        self.message.setText(f"Now: {self._current.name} — {item.dose.text()}"
-                             + (f". {item.notes}" if item.notes else ""))
         self.items.setCurrentRow(self._current_index)
-        self._start_exercise(self._current)
+        self._current = self._start_exercise(dataclasses.replace(self.library[item.exercise], dose=item.dose))
+        needs_video = "" if self.controller.running else "\nOpen its video: press Ctrl+O."
+        self.message.setText(f"Now: {self._current.name} — {item.dose.text()}"
+                             + (f". {item.notes}" if item.notes else "") + needs_video)
 
     def _exercise_finished(self, ended: ExerciseEnded) -> None:
         if not self.running or ended.exercise is not self._current:
@@ -231,14 +290,13 @@ class TodayPanel(QWidget):
         name = self._current.name if self._current else ""
         if ended.reason == "pain":
             self._record(SessionFlagged(self._t(), f"{STOPPED_FOR_PAIN}: Stop pressed during {name}"))
-            self._ask("You stopped because it hurt.", effort=False,
-                      then=lambda: self._end_with_pain("Stopped for today. Rest; if the pain persists, talk to "
-                                                       "your therapist."))
-        elif ended.reason in STOPPED_EARLY:
-            self._ask(f"The exercise stopped ({STOPPED_EARLY[ended.reason]}).", effort=True,
-                      then=lambda: self._after_exercise(last=True))
-        else:
-            self._ask(f"{name} done.", effort=True, then=lambda: self._after_exercise(not self._queue))
+            self._ask("You stopped because it hurt.", effort=False, then=lambda: self._end_with_pain(STOPPED_TODAY),
+                      say=f"You stopped because it hurt. {SAY_PAIN}")
+            return
+        why = SOURCE_ENDED.get(ended.reason)
+        context = f"{name} stopped early: {why}." if why else f"{name} done."
+        self._ask(context, effort=True, then=lambda: self._after_exercise(last=not self._queue),
+                  say=f"{context} {SAY_BOTH}")
 
     def _after_exercise(self, last: bool) -> None:
         p = self.programme
@@ -246,20 +304,24 @@ class TodayPanel(QWidget):
         exercise = p.items[self._current_index].exercise
         self._record(EffortRated(self._t(), exercise, self.effort.value))
         warning = pain_warning(self._pain_before, self.pain.value, p.pain_stop_at)
+        words = pain_words(self._pain_before, self.pain.value, p.pain_stop_at)
         if warning and not last:
             self._advice = warning
             self._show_question(False, False)
-            self.message.setText(f"Your {warning}. We advise stopping for today; your therapist will see this.")
+            text = f"{words} We advise stopping for today; your therapist will see this."
+            self.message.setText(text)
+            self.controller.say(text)
             self.stop_today.show()
             self.carry_on.show()
+            self.stop_today.setFocus()
             return
         self._record(PainRated(self._t(), self.pain.value, "after" if last else "during", exercise))
-        if warning:
-            self._record(SessionFlagged(self._t(), warning))
-        if last:
-            done = "" if not self._queue else " (stopped early)"
-            self._finish(f"Done for today{done}." + (f" Your {warning}; your therapist will see this." if warning
-                                                      else " Well done!"))
+        if warning:  # the last exercise: the run ends here, on the pain
+            self._record(SessionFlagged(self._t(), f"{STOPPED_FOR_PAIN}: {warning}"))
+            self._finish(f"Done for today. {words} Rest; if it doesn't settle, talk to your therapist — "
+                         "they will see this.")
+        elif last:
+            self._finish("Done for today. Well done!")
         else:
             self._next()
 
@@ -273,7 +335,7 @@ class TodayPanel(QWidget):
         self._record(PainRated(self._t(), self.pain.value, "after" if stop else "during", exercise))
         if stop:
             self._record(SessionFlagged(self._t(), f"{STOPPED_FOR_PAIN}: {self._advice}"))
-            self._finish("Stopped for today. Rest; if the pain persists, talk to your therapist.")
+            self._finish(STOPPED_TODAY)
         else:
             self._record(SessionFlagged(self._t(), f"{self._advice} (carried on)"))
             self._next()
@@ -290,16 +352,28 @@ class TodayPanel(QWidget):
         self._show_question(False, False)
         self.refresh()
         self.message.setText(text)
+        self.controller.say(text)
+        (self.start_button if self.start_button.isEnabled() else self.items).setFocus()
         self.finished.emit(text)
 
     # ---- asking --------------------------------------------------------------------------------
-    def _ask(self, context: str, effort: bool, then: Callable[[], None]) -> None:
-        """Show the pain scale (and the effort one) under ``context``; OK calls ``then``."""
+    def _ask(self, context: str, effort: bool, then: Callable[[], None], say: str = "") -> None:
+        """Show the pain scale (and the effort one) under ``context``, with the keyboard on it;
+        OK (or Enter) calls ``then``."""
         self.message.setText(context)
-        self.pain.slider.setValue(self._pain_before or 0)  # unchanged pain is one click
+        start = self._last_pain if self._last_pain is not None else 0
+        self.pain.slider.setValue(start)  # unchanged pain is one key press
         self.effort.slider.setValue(5)
         self._show_question(True, effort)
-        self._answer = lambda: (self._show_question(False, False), then())
+        (self.effort if effort else self.pain).slider.setFocus()
+        self.controller.say(say)
+
+        def answered() -> None:
+            self._last_pain = self.pain.value
+            self._show_question(False, False)
+            then()
+
+        self._answer = answered
 
     def _show_question(self, pain: bool, effort: bool) -> None:
         self.pain.setVisible(pain)
@@ -309,6 +383,10 @@ class TodayPanel(QWidget):
         self.carry_on.hide()
         if not (pain or effort):
             self._answer = None
+
+    @property
+    def asking(self) -> bool:
+        return self._answer is not None or not self.stop_today.isHidden()
 
     def answer(self, pain: int, effort: int | None = None) -> None:
         """Give the answer asked for (what the sliders and OK do)."""

@@ -1,11 +1,14 @@
-"""Small display widgets: the video view, the cue banner and the coaching panel."""
+"""Small display widgets: the video view, the cue banner and the coaching panel; a button that
+Enter presses and the fitting of a window to the screen it opens on."""
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
-from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QImage, QKeyEvent, QPainter
+from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from formcheck.core.coach import FlowStatus
 
@@ -18,6 +21,29 @@ CUE_STYLES = {
 }
 
 
+WAITING_FOR_SOURCE = "Waiting for the camera or a video"
+
+
+class Button(QPushButton):
+    """A push button that Enter presses as well as Space (outside dialogs Qt's only takes Space),
+    so every step of the person's path can be taken from the keyboard."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.isEnabled():
+            self.click()
+            return
+        super().keyPressEvent(event)
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Open at ``width`` × ``height``, or smaller when the screen is (a 1024 × 700 laptop)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, room.width() - 16), min(height, room.height() - 48)  # the frame around it
+    window.resize(width, height)
+
+
 class VideoView(QWidget):
     """Paints the latest annotated frame, scaled to fit with its aspect ratio kept."""
 
@@ -25,7 +51,7 @@ class VideoView(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self.placeholder = "No video yet — choose a camera or open a video file."
-        self.setMinimumSize(480, 360)
+        self.setMinimumSize(320, 240)
         self.setAccessibleName("Camera view")
 
     def set_frame(self, bgr: np.ndarray | None) -> None:
@@ -58,32 +84,60 @@ class VideoView(QWidget):
 
 
 class CueBanner(QLabel):
-    """The current cue in large type, readable from a mat 2–3 m away."""
+    """The current cue in large type, readable from a mat 2–3 m away. Its height is fixed (the
+    video above doesn't jump when the message changes); the type is as large as fits."""
+
+    HEIGHT = 96
+    PADDING = 8
+    SIZES_PT = (30, 26, 22, 18, 15, 12, 10)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         f = QFont()
-        f.setPointSize(30)
+        f.setPointSize(self.SIZES_PT[0])
         f.setBold(True)
         self.setFont(f)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
-        self.setMinimumHeight(84)
+        self.setFixedHeight(self.HEIGHT)
+        self.setMinimumWidth(200)
+        self.setAccessibleName("Coaching message")
         self._shown: tuple[str, str] | None = None
+        self.history: deque[str] = deque(maxlen=500)  # the messages shown, newest last (a log for tests)
         self.show_cue("", "info")
 
     def show_cue(self, text: str, kind: str) -> None:
         if (text, kind) == self._shown:
             return  # restyling a label is costly; the window asks every repaint
         self._shown = (text, kind)
+        if text:
+            self.history.append(text)
         bg, fg = CUE_STYLES.get(kind, CUE_STYLES["info"])
-        font = self.font()  # as large as fits: short cues at full size, long messages smaller
-        font.setPointSize(30 if len(text) <= 32 else 22 if len(text) <= 60 else 15)
-        self.setFont(font)
         self.setText(text)
+        self._fit()
         self.setStyleSheet(
-            f"QLabel {{ background: {bg if text else '#263238'}; color: {fg}; border-radius: 10px; padding: 8px; }}"
+            f"QLabel {{ background: {bg if text else '#263238'}; color: {fg}; border-radius: 10px; "
+            f"padding: {self.PADDING}px; }}"
         )
+
+    def fits(self) -> bool:
+        """The whole message shows (wrapped) inside the banner at its present type size."""
+        room = self.contentsRect().adjusted(self.PADDING, self.PADDING, -self.PADDING, -self.PADDING)
+        needed = QFontMetrics(self.font()).boundingRect(0, 0, max(1, room.width()), 10_000,
+                                                       int(Qt.TextFlag.TextWordWrap), self.text())
+        return needed.width() <= room.width() and needed.height() <= room.height()
+
+    def _fit(self) -> None:
+        font = self.font()
+        for pt in self.SIZES_PT:
+            font.setPointSize(pt)
+            self.setFont(font)
+            if self.fits():
+                return
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit()
 
 
 class CoachPanel(QFrame):
@@ -92,7 +146,7 @@ class CoachPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(260)
+        self.setMinimumWidth(230)
         lay = QVBoxLayout(self)
         self.exercise = QLabel("No exercise chosen")
         self.exercise.setStyleSheet("font-size: 20px; font-weight: bold;")
@@ -113,6 +167,7 @@ class CoachPanel(QFrame):
         self.hold.hide()
         self.perf = QLabel("")
         self.perf.setStyleSheet("color: #607d8b;")
+        self.perf.hide()  # speed figures are for whoever checks the app (Help menu), not the person
         for w in (self.exercise, self.state, self.counter, self.hold):
             lay.addWidget(w)
         lay.addStretch(1)
@@ -126,9 +181,11 @@ class CoachPanel(QFrame):
         self.hold.setRange(0, max(1, round(target_s)))
         self.hold.setValue(0)
 
-    def show_status(self, status: FlowStatus) -> None:
+    def show_status(self, status: FlowStatus, source: bool = True) -> None:
+        """The exercise's step; before a camera or video shows it (``source`` False), that it waits."""
         text = {
-            "setup": "Getting set up — " + (status.setup_message or "hold still, starting…"),
+            "setup": ("Getting set up — " + (status.setup_message or "hold still, starting…")) if source
+            else WAITING_FOR_SOURCE,
             "counting": f"Set {status.set_number} of {status.sets_total}",
             "rest": f"Rest {status.rest_left_s:.0f} s — next: set {status.set_number} of {status.sets_total}",
             "paused": "Paused",

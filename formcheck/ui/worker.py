@@ -36,7 +36,7 @@ from formcheck.pipeline.runner import FrameOutput, FramePipeline, PoseStage
 
 log = logging.getLogger(__name__)
 
-IDLE_OVERLAY = Overlay(cue="Pick an exercise on the left and press Start", cue_level="info")
+IDLE_OVERLAY = Overlay()  # no exercise: the skeleton only (the banner under the video says what to do)
 # A command: done to the coach on the pipeline's thread; returns what it changed (or None).
 Command = Callable[[], CoachFrame | None]
 

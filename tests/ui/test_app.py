@@ -3,79 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
-import cv2
 import pytest
 from PySide6.QtCore import QSettings
 
 from formcheck.exercises.loader import load_library
-from formcheck.pipeline.frames import CameraSource
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.ui.main_window import MainWindow
 from formcheck.ui.session_controller import SessionController
-from formcheck.pipeline.store import Store
 from formcheck.ui.speech import Speaker
 from tests.conftest import sample
+from tests.ui.conftest import FakeCameraDevice
 
 pytestmark = pytest.mark.gui
-
-
-class FakeCameraDevice:
-    """Stands in for cv2.VideoCapture on a webcam: plays a clip at its frame rate, after holding
-    its first frame for ``lead_s`` (the person standing still in view), then stops delivering
-    (unplugged) after ``fail_after`` frames or at the end of the clip."""
-
-    def __init__(self, path, lead_s: float = 1.5, fail_after: int | None = None):
-        self.cap = cv2.VideoCapture(str(path))
-        self.fps = self.cap.get(cv2.CAP_PROP_FPS) or 30.0
-        ok, self.first = self.cap.read()
-        self.lead = int(lead_s * self.fps)
-        self.fail_after = fail_after
-        self.n = 0
-        self.next_t = time.monotonic()
-
-    def isOpened(self):  # noqa: N802 - cv2's API
-        return True
-
-    def set(self, *_):
-        return True
-
-    def get(self, prop):
-        return self.fps if prop == cv2.CAP_PROP_FPS else 0.0
-
-    def read(self):
-        self.next_t += 1.0 / self.fps
-        time.sleep(max(0.0, self.next_t - time.monotonic()))
-        self.n += 1
-        if self.fail_after is not None and self.n > self.fail_after:
-            return False, None
-        if self.n <= self.lead:
-            return True, self.first.copy()
-        return self.cap.read()
-
-    def release(self):
-        self.cap.release()
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, model_path, request):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("keep_webcam_video", request.param if hasattr(request, "param") else False)
-    speaker = Speaker(command=["true"])  # a real process per cue, silent
-    controller = SessionController(lambda: PoseEstimator(model_path, mode="live"), speaker,
-                                   store_factory=lambda: Store(tmp_path / "data" / "formcheck.db"))
-    devices = {}
-
-    def camera_factory(device, size):
-        return CameraSource(device, *size, capture_factory=lambda _d: devices[device](), stall_timeout_s=2.0)
-
-    w = MainWindow(load_library().exercises, controller, settings, camera_factory=camera_factory, cameras=lambda: ["/dev/video0"])
-    w.devices = devices
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    controller.shutdown()
 
 
 def squat_on_fake_camera(window, **device_args) -> SessionController:
@@ -92,7 +32,7 @@ def test_window_opens_with_library_and_remembers_settings(qtbot, tmp_path, model
     w = MainWindow(load_library().exercises, c, settings, cameras=lambda: [])
     qtbot.addWidget(w)
     assert w.picker.tree.topLevelItemCount() == 4  # core, mobility, functional, timers
-    assert not w.no_camera.isHidden()  # no camera: a clear message and a one-click sample
+    assert not w.notice.isHidden() and w.notice_label.text().startswith("No camera found")  # and a one-click demo
     w.picker.select("glute_bridge")
     w.start_exercise("glute_bridge")
     w.set_voice(False)
@@ -137,8 +77,9 @@ def short_squat(window, **dose):
 
 def test_sets_and_rests_keep_panel_overlay_and_status_in_step(qtbot, window):
     short_squat(window, sets=2, reps=2, rest_s=4.0)
+    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"), loop=True)
     window.start_exercise("squat")
-    window.play_sample()  # loops: three squats every 9.4 s
+    window.use_camera()  # loops: three squats every 9.4 s
     c = window.controller
     qtbot.waitUntil(lambda: c.coach.state == "rest", timeout=30000)
     spoken_at_rest = len(c.speaker.spoken)
@@ -194,7 +135,7 @@ def test_flagged_reps_get_fault_cues_and_the_summary_counts_them(qtbot, window):
 
 def test_banner_with_exercise_and_video_given_up_front(qtbot, window):
     window.start_exercise("squat")
-    assert window.banner.text() == "Choose a camera or open a video to start"
+    assert window.banner.text() == "Press Ctrl+K to use the camera, or Ctrl+O to open a video"
     window.open_video(sample("squat_good.mp4"))
     assert "choose a camera" not in window.banner.text().lower()
     qtbot.waitUntil(lambda: window.view.has_frame, timeout=15000)
@@ -287,7 +228,7 @@ def test_app_loads_custom_exercises_and_shows_skipped_files(qtbot, tmp_path, mon
     assert "my_bridge" in w.library and "glute_bridge" in w.library
     w.picker.select("my_bridge")
     assert w.picker.selected == "my_bridge"
-    assert w.skipped_note.text().startswith("⚠ 1 exercise file(s) skipped")
+    assert w.skipped_note.text() == "⚠ 1 exercise file(s) could not be loaded (hover for why)"
     assert w.skipped_note.toolTip() == f"{custom / 'broken.toml'}: rep.target: must be a finite number, got nan"
     assert "broken" not in w.library
     w.controller.shutdown()
@@ -327,6 +268,10 @@ def test_long_banner_messages_fit(qtbot, window):
 
     window.start_exercise("squat")  # no source yet: the banner asks for one
     banner = window.banner
-    lines = QFontMetrics(banner.font()).boundingRect(0, 0, banner.width() - 16, 10_000, 0x1000, banner.text())
-    assert banner.text() == "Choose a camera or open a video to start"
-    assert lines.height() <= banner.height() - 16  # nothing cut off at the top or bottom
+    assert banner.text() == "Press Ctrl+K to use the camera, or Ctrl+O to open a video"
+    for width, height in ((1280, 720), (1024, 700), (1920, 1080)):
+        window.resize(width, height)
+        qtbot.wait(50)
+        assert banner.fits(), (width, height)  # nothing cut off at the top, bottom or sides
+        assert banner.font().pointSize() >= 15  # and still large enough to read from the mat
+    assert QFontMetrics  # (the measure the banner itself uses)

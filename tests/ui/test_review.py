@@ -22,11 +22,11 @@ def test_sessions_listed_and_filtered(qtbot, store):
     assert w.sessions.rowCount() == 2
     assert w.sessions.item(1, 2).text() == "3 / 2 × 10 reps" and w.sessions.item(1, 3).text() == "3"
     # Both sessions are glute bridges: progress across them is plotted in the app.
-    assert w.progress.pixmap() is not None and not w.progress.pixmap().isNull()
+    assert w.progress.has_image()
     w.flagged_only.setChecked(True)
     assert w.sessions.rowCount() == 1 and w.sessions.item(0, 3).text() == "3"
     exercises = [w.exercise.itemText(i) for i in range(w.exercise.count())]
-    assert exercises == ["all exercises", "glute_bridge"]  # what was recorded, from the store
+    assert exercises == ["all exercises", "Glute bridge"]  # what was recorded, from the store, by name
 
 
 def test_replay_with_overlay_scrub_step_and_jump_to_flagged(qtbot, store):
@@ -56,7 +56,7 @@ def test_verdict_and_note_are_saved(qtbot, store, tmp_path):
     qtbot.addWidget(w)
     w.select_session(w._rows[1])
     w.select_rep(0)
-    assert w.curve.pixmap() is not None and not w.curve.pixmap().isNull()
+    assert w.curve.has_image()
     w.disagree.click()
     w.note.setPlainText("Hips fine <b>really</b>")
     w.save_note.click()
@@ -97,9 +97,9 @@ def test_switching_sessions_clears_the_previous_rep(qtbot, store):
     qtbot.addWidget(w)
     w.select_session(w._rows[1])  # the low bridges
     w.select_rep(0)
-    assert w.faults.count() == 1 and not w.curve.pixmap().isNull()
+    assert w.faults.count() == 1 and w.curve.has_image()
     w.select_session(w._rows[0])  # the good bridges: no rep chosen yet
-    assert w.rep is None and w.faults.count() == 0 and w.curve.pixmap().isNull()
+    assert w.rep is None and w.faults.count() == 0 and not w.curve.has_image()
     assert w.note.toPlainText() == ""
     w.disagree.click()  # must not land on the low session's fault
     low = store.session_detail(w._rows[1])

@@ -11,17 +11,22 @@ from formcheck.core.exercise import Dose
 from formcheck.core.programme import Programme, ProgrammeItem
 from formcheck.pipeline import programme_store
 from formcheck.pipeline.adherence import adherence
-from tests.ui.test_app import window  # noqa: F401 - the real window with a fake camera
+from tests.conftest import sample
+from tests.ui.conftest import FakeCameraDevice
 
 pytestmark = pytest.mark.gui
 WAIT_MS = 60000
 
 
-def prescribe(window, *items: ProgrammeItem, stop_at: int | None = None):  # noqa: F811
+def prescribe(window, *items: ProgrammeItem, stop_at: int | None = None):
     store = window.controller.store
     saved, _ = programme_store.save(store, Programme("me", items, 3, date.today(), pain_stop_at=stop_at))
     window.today.reload()
     return store, saved
+
+
+def looping_squats(window) -> None:
+    window.devices["/dev/video0"] = lambda: FakeCameraDevice(sample("squat_good.mp4"), loop=True)
 
 
 def asked(widget) -> bool:
@@ -32,12 +37,12 @@ def last_session(store):
     return store.session_detail(store.sessions("me")[-1].id)
 
 
-def test_today_runs_the_programme_one_exercise_after_another(qtbot, window):  # noqa: F811
+def test_today_runs_the_programme_one_exercise_after_another(qtbot, window):
     store, v1 = prescribe(window, ProgrammeItem("squat", Dose(1, 2, rest_s=2.0)),
                           ProgrammeItem("squat", Dose(1, 1, rest_s=2.0), "One slow one"))
     today = window.today
     assert [today.items.item(i).text() for i in range(2)] == ["○ Squat — 1 × 2 reps", "○ Squat — 1 × 1 reps"]
-    window.play_sample()  # loops three squats every 9.4 s
+    looping_squats(window)  # three squats every 9.4 s
     today.start()
     assert asked(today.pain) and not asked(today.effort) and today.message.text() == "Before you start:"
     today.answer(2)
@@ -64,18 +69,18 @@ def test_today_runs_the_programme_one_exercise_after_another(qtbot, window):  # 
     assert not today.start_button.isEnabled() and today.last.text().startswith("Last session: today")
 
 
-def test_pain_rising_by_two_advises_stopping_and_flags_the_session(qtbot, window):  # noqa: F811
+def test_pain_rising_by_two_advises_stopping_and_flags_the_session(qtbot, window):
     store, _ = prescribe(window, ProgrammeItem("squat", Dose(1, 2, rest_s=2.0)),
                          ProgrammeItem("glute_bridge", Dose(1, 5)))
     today = window.today
-    window.play_sample()
+    looping_squats(window)
     today.start()
     today.answer(2)
     qtbot.waitUntil(lambda: asked(today.effort), timeout=WAIT_MS)
     today.answer(5, effort=7)
     assert asked(today.stop_today) and asked(today.carry_on) and not asked(today.ok)
-    assert today.message.text() == ("Your pain rose from 2 to 5 (by 3; 2 or more means stop). We advise stopping "
-                                    "for today; your therapist will see this.")
+    advice = "Your pain has gone up from 2 to 5. We advise stopping for today; your therapist will see this."
+    assert today.message.text() == advice and window.controller.speaker.asked[-1] == advice  # shown and said
     today.stop_today.click()
     assert not today.running and window.controller.coach.exercise.id == "squat"  # the bridge never started
     window.controller.close_source()
@@ -84,14 +89,15 @@ def test_pain_rising_by_two_advises_stopping_and_flags_the_session(qtbot, window
     assert (d["pain_before"], d["pain_after"]) == (2, 5) and [st["exercise"] for st in d["sets"]] == ["squat"]
     assert adherence(store, "me").pain_stopped == (d["id"],)
     today.refresh()
-    assert today.items.item(1).text().startswith("○") and today.start_button.isEnabled()  # the bridge remains
+    assert today.items.item(1).text().startswith("○")  # the bridge remains, but not for today:
+    assert not today.start_button.isEnabled() and today.message.text().startswith("You stopped today because of pain")
 
 
-def test_stop_it_hurts_during_an_exercise_ends_the_run(qtbot, window):  # noqa: F811
+def test_stop_it_hurts_during_an_exercise_ends_the_run(qtbot, window):
     store, _ = prescribe(window, ProgrammeItem("squat", Dose(1, 10)), ProgrammeItem("glute_bridge", Dose(1, 5)),
                          stop_at=6)
     today = window.today
-    window.play_sample()
+    looping_squats(window)
     today.start()
     today.answer(1)
     c = window.controller
@@ -107,7 +113,7 @@ def test_stop_it_hurts_during_an_exercise_ends_the_run(qtbot, window):  # noqa: 
     assert (d["pain_before"], d["pain_after"]) == (1, 6)
 
 
-def test_file_import_bundle_brings_the_programme_to_today(window, tmp_path):  # noqa: F811
+def test_file_import_bundle_brings_the_programme_to_today(window, tmp_path):
     from formcheck.pipeline.bundle import export_bundle
     from formcheck.pipeline.store import Store
 
