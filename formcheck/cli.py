@@ -360,7 +360,7 @@ def _eval(args: argparse.Namespace) -> int:
     try:
         result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, repeat=args.repeat, only=args.only,
                           on_clip=progress)
-    except KeyboardInterrupt as exc:  # the clips under way finish first; nothing was written
+    except KeyboardInterrupt as exc:  # the clips under way were stopped; nothing was written
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; no results written", file=sys.stderr)
         return 130
     print(format_table(result))

@@ -154,3 +154,38 @@ def test_programme_import_export_show_and_progress(tmp_path, monkeypatch, capsys
     assert "ann.toml: exercises[0].id: no exercise 'moonwalk' in the library" in capsys.readouterr().err
     assert main(["programme", "show", "--person", "Bob"]) == 2
     assert "'Bob' has no programme yet" in capsys.readouterr().err
+
+
+def test_exercises_faults_lists_each_code_with_what_it_measures_its_threshold_view_and_cue(capsys):
+    from formcheck.exercises.loader import load_by_id
+
+    squat = load_by_id("squat")
+    assert main(["exercises", "--faults", "squat"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "squat (Squat):"
+    assert [line.split()[0] for line in lines[1:]] == [r.code for r in squat.rules]
+    chest = next(r for r in squat.rules if r.code == "squat_chest_down")
+    line = next(line for line in lines if line.startswith("squat_chest_down "))
+    assert (f"trunk (tilt hip–shoulder) over {chest.max:g}° (by more than {chest.margin:g}°) at the turn of each rep, "
+            "judged from the side only") in line
+    assert line.endswith(f'cue "{chest.cue}"')
+
+
+def test_exercises_faults_without_an_id_lists_the_codes_under_every_exercise(capsys):
+    from formcheck.exercises.loader import load_library
+
+    assert main(["exercises", "--faults"]) == 0
+    listed: dict[str, list[str]] = {}
+    for line in capsys.readouterr().out.splitlines():
+        if line.startswith("    "):
+            listed[exercise].append(line.split()[0])
+        elif line.startswith("  "):
+            exercise = line.split()[0]
+            listed[exercise] = []
+    assert listed == {ex.id: [r.code for r in ex.rules] or ["(no"] for ex in load_library().exercises.values()}
+
+
+def test_exercises_faults_of_an_unknown_exercise_is_one_clear_message(capsys):
+    assert main(["exercises", "--faults", "squats"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("formcheck: squats.toml: id: no such exercise; known: ") and "Traceback" not in err

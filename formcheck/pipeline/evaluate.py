@@ -58,7 +58,7 @@ Scoring rules:
   The clip's view is its label's ``view`` when that is side, front or back, else (oblique, or
   none given) the view the engine found.
 - False flags: matched labelled-clean reps and holds that the engine flagged with any code other
-  than their ``unsure`` ones, over all matched labelled-clean reps and holds.
+  than their ``unsure`` and declined ones, over all matched labelled-clean reps and holds.
 - Hold time: the engine's time in position (its hold's end − start; its timer, which stops while
   the form is broken, is shown beside it) against the labelled hold; a missed hold counts 0 s.
   Within tolerance when off by at most 1 s (``HOLD_TOLERANCE_S``) or 10 % (``HOLD_TOLERANCE``)

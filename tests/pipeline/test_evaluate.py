@@ -439,3 +439,9 @@ def test_eval_on_two_sample_videos_twice(tmp_path, capsys, model_path):
                      "status": "skipped", "reason": "no library exercise"}
     assert doc["totals"]["figures"] == {"count_exact": 1.0, "count_within_1": 1.0, "false_flag_rate": 0.0,
                                         "fault_f1": None, "hold_within": None, "identical": 1.0}
+
+    # The clip scored what `formcheck analyze CLIP --exercise ID` reports for it.
+    assert main(["analyze", str(SAMPLES / "glute_bridge_low.mp4"), "--exercise", "glute_bridge", "--jobs", "1",
+                 "--out", str(tmp_path / "analyzed"), "--no-progress"]) == 0
+    analyzed = json.loads((tmp_path / "analyzed" / "report.json").read_text())
+    assert bridge["output"] == {k: analyzed[k] for k in ("reps", "attempts", "holds")}

@@ -270,6 +270,9 @@ def test_a_kill_9_of_analyze_record_leaves_no_worker_and_its_sessions_are_found_
         parent.kill()
         for pid in _workers_of(parent.pid):
             os.kill(pid, signal.SIGKILL)
+    # Ended, but a zombie counts as running for the store until init reaps it (this machine's init
+    # does so every few seconds).
+    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 30, "the workers were never reaped")
     store = Store(data / "formcheck.db")  # the next start finds the sessions the workers were writing
     try:
         states = [s.status for s in store.sessions("Eve")]
