@@ -127,7 +127,8 @@ def clip_view(clip: ClipLabels, report: dict[str, Any]) -> str | None:
     or not labelled) the engine's own verdict."""
     if clip.view in ENGINE_VIEWS:
         return clip.view
-    return (report.get("view") or {}).get("label")
+    label = (report.get("view") or {}).get("label")  # "side/standing": the view, then the posture
+    return label.split("/")[0] if label else None
 
 
 def view_gated(rule_views: Mapping[str, Sequence[str]], view: str | None) -> frozenset[str]:

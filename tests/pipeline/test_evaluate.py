@@ -198,7 +198,7 @@ KNEES_SIDE_ONLY = {"squat_knees_forward": ("side",), "squat_knees_cave": ("front
 def test_a_rule_the_clips_view_cannot_judge_is_declined_on_every_rep_not_missed():
     labels = clip(view="front", reps=(labelled(1, 2, "squat_knees_forward", "squat_knees_cave"), labelled(3, 4),
                                       labelled(5, 6, "squat_knees_forward")))
-    report = {"view": {"label": "side"},  # the labeller's side, front or back wins over the engine's verdict
+    report = {"view": {"label": "side/standing"},  # the labeller's side, front or back wins over the engine's
               "reps": [rep(1, 2, "squat_knees_cave"), rep(3, 4, "squat_knees_forward")]}  # rep 3 missed
     s = score_clip(labels, report, counts_reps=True, rule_views=KNEES_SIDE_ONLY)
     assert (s.view, s.view_gated) == ("front", ("squat_knees_forward",))
@@ -209,7 +209,8 @@ def test_a_rule_the_clips_view_cannot_judge_is_declined_on_every_rep_not_missed(
 
 @unit
 @pytest.mark.parametrize(("labelled_view", "engine_view", "declined"),
-                         [("oblique", "front", 1), (None, "front", 1), ("oblique", "side", 0), (None, None, 0)])
+                         [("oblique", "front/standing", 1), (None, "front/standing", 1), ("oblique", "side/standing", 0),
+                          (None, None, 0)])
 def test_an_oblique_or_unlabelled_clip_is_gated_by_the_view_the_engine_found(labelled_view, engine_view, declined):
     labels = clip(view=labelled_view, reps=(labelled(1, 2, "squat_knees_forward"),))
     report = {"view": {"label": engine_view}, "reps": [rep(1, 2)]}
