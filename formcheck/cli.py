@@ -34,16 +34,6 @@ def _at_least_one(text: str) -> int:
     return value
 
 
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
-    return value
-
-
 def _person(text: str) -> str:
     from formcheck.pipeline.store import StoreError, person_name
 
@@ -73,9 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--out", type=Path, default=Path("out"),
                    help="output folder (default: out/); with several videos, one folder per video in it")
     a.add_argument("--jobs", type=_at_least_one, default=None,
-                   help="processes finding poses (default: one per core; 1 = all in this process)")
-    a.add_argument("--chunk-s", type=_positive_seconds, default=None,
-                   help="seconds: the longest piece of a video one process poses")
+                   help="videos analysed at the same time, each in its own process (default: one per core); "
+                        "one video is always analysed whole in one process, so --jobs never changes its results")
     a.add_argument("--annotated", action="store_true", help="also write annotated.mp4")
     a.add_argument("--no-smoothing", action="store_true", help="use raw landmarks")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -92,11 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--clips", type=Path, help="folder the clips' 'file' paths start from (default: "
                    "$FORMCHECK_REAL_CLIPS or ../shared/real_clips beside the checkout when present, else each "
                    "label file's folder)")
-    e.add_argument("--jobs", type=_at_least_one, help="worker processes (default: all cores)")
+    e.add_argument("--jobs", type=_at_least_one,
+                   help="clips analysed at the same time, each whole in its own process (default: all cores)")
     e.add_argument("--repeat", type=_at_least_one, default=1,
                    help="analyse each clip this many times and say whether the results are identical")
     e.add_argument("--only", metavar="PATTERN", action="append", default=[],
                    help="only clips whose file contains PATTERN or matches it as a glob (may be repeated)")
+    e.add_argument("--by-source", action="store_true",
+                   help="also print the figures of each source (the file name up to its first _) beside the totals")
     e.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
 
     m = sub.add_parser("models", help="download or build the pose model(s)")
@@ -104,21 +96,23 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--force", action="store_true", help="provision again even if present")
 
     b = sub.add_parser("bench", help="pose model alone vs full pipeline throughput")
-    b.add_argument("video", type=Path, nargs="?", default=DEFAULT_SAMPLE)
+    b.add_argument("videos", type=Path, nargs="*", metavar="VIDEO",
+                   help="the video (default: the bundled squat sample); with --jobs, one or more")
     b.add_argument("--repeats", type=_at_least_one, default=3)
     b.add_argument("--frames", type=_at_least_one, default=300, help="frames per run")
     b.add_argument("--exercise", default=None, help="include this exercise's tracker")
     b.add_argument("--annotate", action="store_true", help="include drawing the overlay")
     b.add_argument("--jobs", type=_at_least_one, default=None,
-                   help="instead: analyse the whole video with 1 process and with this many, side by side")
-    b.add_argument("--chunk-s", type=_positive_seconds, default=None,
-                   help="with --jobs: the longest piece of the video one process poses, in seconds")
+                   help="instead: analyse the videos whole, as a batch, with 1 process and with this many, side "
+                        "by side")
     b.add_argument("--live", action="store_true",
                    help="the full app path instead: the window, the video paced like a 30 fps camera, recording and "
                         "voice on; reports glass-to-screen latency p50/p95/p99 and the drop rate")
     b.add_argument("--seconds", type=_at_least_one, default=60, help="how long the --live run lasts")
 
-    sub.add_parser("exercises", help="list the exercise library")
+    ex = sub.add_parser("exercises", help="list the exercise library")
+    ex.add_argument("--faults", nargs="?", const="", default=None, metavar="ID",
+                    help="list the fault codes of every exercise (or of exercise ID) and what each one checks")
 
     r = sub.add_parser("report", help="report of recorded sessions (html, csv or json)")
     r.add_argument("session", type=int, nargs="?", help="session number (see `formcheck sessions`)")
@@ -223,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             return _bench(args)
         if args.command == "exercises":
-            return _exercises()
+            return _exercises(args.faults)
         if args.command == "report":
             return _report(args)
         if args.command == "sessions":
@@ -270,10 +264,9 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 def _analyze(args: argparse.Namespace) -> int:
     from formcheck.core.smoothing import SmoothingConfig
-    from formcheck.core.tracker import ExerciseTracker
-    from formcheck.pipeline.analyze import analyze_videos
+    from formcheck.pipeline.analyze import RecordAs, VideoTask, analyze_videos
     from formcheck.pipeline.frames import video_files
-    from formcheck.pipeline.parallel import CHUNK_S, default_jobs
+    from formcheck.pipeline.parallel import default_jobs
 
     inputs = args.videos or [DEFAULT_SAMPLE]
     single = len(inputs) == 1 and not inputs[0].is_dir()  # one file: written straight into --out
@@ -291,25 +284,16 @@ def _analyze(args: argparse.Namespace) -> int:
             for note in notes:
                 print(f"formcheck: {note}", file=sys.stderr)
             print(f"judged with {definition.profile or POPULATION} thresholds")
-    store = make_recorder = None
+    store = record = None
     if getattr(args, "record", False):
-        from formcheck.pipeline.recorder import SessionRecorder
         from formcheck.pipeline.store import Store
 
         store = Store()  # opened first: a database problem is reported before minutes of analysis
-        make_recorder = lambda video: SessionRecorder(store, args.person, str(video), "file")  # noqa: E731
+        record = RecordAs(store.path, args.person)
+    smoothing = SmoothingConfig(enabled=not args.no_smoothing)
+    tasks = [VideoTask(video, out, definition, args.annotated, smoothing, record) for video, out in targets]
     try:
-        items = analyze_videos(
-            targets,
-            jobs=args.jobs or default_jobs(),
-            chunk_s=args.chunk_s or CHUNK_S,
-            exercise=args.exercise,
-            make_tracker=lambda: ExerciseTracker(definition) if definition is not None else None,
-            make_recorder=make_recorder,
-            annotated=args.annotated,
-            smoothing=SmoothingConfig(enabled=not args.no_smoothing),
-            progress=not args.no_progress,
-        )
+        items = analyze_videos(tasks, jobs=args.jobs or default_jobs(), progress=not args.no_progress)
         return _analyzed_one(next(items), store) if single else _analyzed_batch(items, store)
     finally:
         if store is not None:
@@ -379,7 +363,7 @@ def _analyzed_batch(items: Iterator[BatchItem], store: Store | None) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from formcheck.pipeline.evaluate import ClipScore, format_table, run_eval, write_json
+    from formcheck.pipeline.evaluate import ClipScore, format_sources, format_table, run_eval, write_json
 
     def progress(done: int, total: int, score: ClipScore) -> None:
         took = f"{score.elapsed_s:.1f} s" if score.status == "ok" else f"{score.status}: {score.reason}"
@@ -392,10 +376,12 @@ def _eval(args: argparse.Namespace) -> int:
     try:
         result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, repeat=args.repeat, only=args.only,
                           on_clip=progress)
-    except KeyboardInterrupt as exc:  # the clips under way finish first; nothing was written
+    except KeyboardInterrupt as exc:  # the clips under way were stopped; nothing was written
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; no results written", file=sys.stderr)
         return 130
     print(format_table(result))
+    if args.by_source:
+        print("\n" + format_sources(result))
     if args.json is not None:
         write_json(result, args.json)
         print(f"wrote {args.json}")
@@ -406,37 +392,42 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    videos = args.videos or [DEFAULT_SAMPLE]
+    if args.jobs is None and len(videos) > 1:
+        print("formcheck: bench takes one video (or several with --jobs)", file=sys.stderr)
+        return 2
     if args.live:
         import os
 
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from formcheck.ui.live_bench import run_live
 
-        run = run_live(args.video, args.exercise or "squat", args.seconds, report_s=10.0,
+        run = run_live(videos[0], args.exercise or "squat", args.seconds, report_s=10.0,
                        on_interval=lambda i: print(i.line(), flush=True))
-        print(f"{args.video} live: {run.summary()}")
+        print(f"{videos[0]} live: {run.summary()}")
         return 0
     from formcheck.pipeline.bench import run_bench, run_jobs_bench
 
-    factory = None
+    definition = None
     if args.exercise:
+        from formcheck.exercises.loader import load_by_id
+
+        definition = load_by_id(args.exercise)
+    if args.jobs is not None:
+        print(run_jobs_bench(videos, args.jobs, repeats=args.repeats, exercise=definition).text())
+        return 0
+    factory = None
+    if definition is not None:
         from functools import partial
 
         from formcheck.core.tracker import ExerciseTracker
-        from formcheck.exercises.loader import load_by_id
 
-        factory = partial(ExerciseTracker, load_by_id(args.exercise))
-    if args.jobs is not None:
-        from formcheck.pipeline.parallel import CHUNK_S
-
-        print(run_jobs_bench(args.video, args.jobs, repeats=args.repeats, tracker_factory=factory,
-                             chunk_s=args.chunk_s or CHUNK_S).text())
-        return 0
+        factory = partial(ExerciseTracker, definition)
     result = run_bench(
-        args.video, repeats=args.repeats, limit=args.frames, draw=args.annotate,
+        videos[0], repeats=args.repeats, limit=args.frames, draw=args.annotate,
         tracker_factory=factory,
     )
-    print(f"{args.video}")
+    print(f"{videos[0]}")
     print(result.text())
     return 0
 
@@ -451,7 +442,7 @@ def _app(args: argparse.Namespace) -> int:
         print("No display found; analysing the bundled sample video instead of opening the app.")
         ns = argparse.Namespace(videos=[getattr(args, "video", None) or DEFAULT_SAMPLE], exercise="squat",
                                 out=Path("out"), annotated=True, no_smoothing=False, no_progress=False,
-                                jobs=None, chunk_s=None)
+                                jobs=None)
         return _analyze(ns)
     from formcheck.ui.app import run_app
 
@@ -665,10 +656,16 @@ def _calibrate_with(args: argparse.Namespace, frames: Iterator[Any]) -> int:
     return 0
 
 
-def _exercises() -> int:
-    from formcheck.exercises.loader import load_library
+def _exercises(faults: str | None = None) -> int:
+    from formcheck.exercises.loader import load_by_id, load_library
     from formcheck.paths import user_exercises_dir
 
+    if faults:  # one exercise: an unknown id is a clear message
+        from formcheck.exercises.describe import fault_lines
+
+        ex = load_by_id(faults)
+        print("\n".join([f"{ex.id} ({ex.name}):", *fault_lines(ex)]))
+        return 0
     library = load_library()
     by_group: dict[str, list] = {}
     for ex in library.exercises.values():
@@ -682,6 +679,10 @@ def _exercises() -> int:
             kind = "timer" if ex.timer_only else ("hold" if ex.hold else "reps")
             name = f"{ex.name} (custom)" if ex.id in library.custom else ex.name
             print(f"  {ex.id:22s} {name:32s} {views:11s} {kind:5s} {ex.dose.text()}")
+            if faults is not None:
+                from formcheck.exercises.describe import fault_lines
+
+                print("\n".join(f"    {line}" for line in fault_lines(ex)))
     print(f"Your own exercises go in {user_exercises_dir()} (see README, \"Custom exercises\").")
     for problem in library.problems:
         print(f"formcheck: warning: skipped {problem}", file=sys.stderr)

@@ -34,28 +34,34 @@ def test_analyze_refuses_jobs_below_one(capsys, args, flag):
     assert f"argument {flag}: must be a whole number of at least 1, got {args[1]!r}" in capsys.readouterr().err
 
 
-def test_analyze_refuses_a_chunk_length_of_zero(capsys):
-    with pytest.raises(SystemExit) as done:
-        main(["analyze", str(sample("squat_good.mp4")), "--chunk-s", "0"])
-    assert done.value.code == 2
-    assert "argument --chunk-s: must be a number of seconds above 0, got '0'" in capsys.readouterr().err
-
-
 def test_jobs_bench_says_both_throughputs_the_ratio_the_load_and_how_results_compare():
     from formcheck.pipeline.bench import JobsBenchResult, Run
 
-    result = JobsBenchResult("long.mp4", 4500, 180.0, 2, 4, 60.0, 2.0,
+    result = JobsBenchResult(["a.mp4", "b.mp4"], 4500, 180.0, 2,
                              single=[Run(24.0, 90.0, 187.5, 0.5), Run(25.0, 99.0, 180.0, 1.0), Run(26.0, 95.0, 173.1)],
                              parallel=[Run(44.0, 96.0, 102.3, 0.25), Run(46.0, 95.0, 97.8, 1.5), Run(47.5, 94.0, 94.7)],
-                             load=[3.0, 4.0, 5.0], differences=["identical", "identical", "same counts; ..."])
+                             load=[3.0, 4.0, 5.0], differences=["identical", "identical", "a.mp4: same counts; ..."])
     lines = result.text().splitlines()
     assert result.ratio == pytest.approx(46.0 / 25.0)
-    assert lines[0].startswith("long.mp4: 4500 frames (180.0 s); 4 chunks of at most 60 s, 2 s overlap; ")
+    assert lines[0].startswith("a.mp4, b.mp4: 4500 frames (180.0 s); ")
     assert lines[2].split() == ["1", "24.0", "fps", "44.0", "fps", "1.83", "0.48/0.5", "then", "0.94/0.2", "identical"]
-    assert lines[4].split()[-7:] == ["1.83", "0.55/?", "then", "0.99/?", "same", "counts;", "..."]
+    assert lines[4].split()[-8:] == ["1.83", "0.55/?", "then", "0.99/?", "a.mp4:", "same", "counts;", "..."]
     assert lines[5] == "median: 1 process 25.0 fps, 2 processes 46.0 fps: throughput ratio 1.84"
     assert lines[6].startswith("CPU per frame: 1 process 21.1 ms, 2 processes 21.1 ms (+0 %")
     assert lines[7] == "load average (1 min) during the runs: 3.0–5.0 (mean 4.0)"
+
+
+def test_jobs_bench_of_one_video_says_that_jobs_cannot_change_it():
+    from formcheck.pipeline.bench import JobsBenchResult, Run
+
+    result = JobsBenchResult(["long.mp4"], 4500, 180.0, 2, single=[Run(24.0, 90.0, 187.5)],
+                             parallel=[Run(24.0, 90.0, 187.5)], load=[], differences=["identical"])
+    assert result.text().splitlines()[1].startswith("note: one video is always analysed in one process")
+
+
+def test_bench_without_jobs_takes_one_video(capsys):
+    assert main(["bench", str(sample("squat_good.mp4")), str(sample("plank_sag.mp4"))]) == 2
+    assert capsys.readouterr().err == "formcheck: bench takes one video (or several with --jobs)\n"
 
 
 def test_verdicts_are_compared_count_faults_and_times():
@@ -148,3 +154,38 @@ def test_programme_import_export_show_and_progress(tmp_path, monkeypatch, capsys
     assert "ann.toml: exercises[0].id: no exercise 'moonwalk' in the library" in capsys.readouterr().err
     assert main(["programme", "show", "--person", "Bob"]) == 2
     assert "'Bob' has no programme yet" in capsys.readouterr().err
+
+
+def test_exercises_faults_lists_each_code_with_what_it_measures_its_threshold_view_and_cue(capsys):
+    from formcheck.exercises.loader import load_by_id
+
+    squat = load_by_id("squat")
+    assert main(["exercises", "--faults", "squat"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "squat (Squat):"
+    assert [line.split()[0] for line in lines[1:]] == [r.code for r in squat.rules]
+    chest = next(r for r in squat.rules if r.code == "squat_chest_down")
+    line = next(line for line in lines if line.startswith("squat_chest_down "))
+    assert (f"trunk (tilt hip–shoulder) over {chest.max:g}° (by more than {chest.margin:g}°) at the turn of each rep, "
+            "judged from the side only") in line
+    assert line.endswith(f'cue "{chest.cue}"')
+
+
+def test_exercises_faults_without_an_id_lists_the_codes_under_every_exercise(capsys):
+    from formcheck.exercises.loader import load_library
+
+    assert main(["exercises", "--faults"]) == 0
+    listed: dict[str, list[str]] = {}
+    for line in capsys.readouterr().out.splitlines():
+        if line.startswith("    "):
+            listed[exercise].append(line.split()[0])
+        elif line.startswith("  "):
+            exercise = line.split()[0]
+            listed[exercise] = []
+    assert listed == {ex.id: [r.code for r in ex.rules] or ["(no"] for ex in load_library().exercises.values()}
+
+
+def test_exercises_faults_of_an_unknown_exercise_is_one_clear_message(capsys):
+    assert main(["exercises", "--faults", "squats"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("formcheck: squats.toml: id: no such exercise; known: ") and "Traceback" not in err

@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +16,20 @@ from tqdm import tqdm
 from formcheck import __version__
 from formcheck.core.coach import summarise_set
 from formcheck.core.events import Event, SetEnded, SetStarted
+from formcheck.core.exercise import ExerciseDef
+from formcheck.core.frame import Frame
+from formcheck.core.landmarks import PoseResult
 from formcheck.core.smoothing import PoseSmoother, SmoothingConfig
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.frames import FrameSourceError, VideoFileSource, prefetch
-from formcheck.pipeline.model_store import ModelError
-from formcheck.pipeline.parallel import (
-    CHUNK_S,
-    OVERLAP_S,
-    PosedFrame,
-    PoseStream,
-    PoseWorkers,
-    WorkerDied,
-    plan_chunks,
-    video_duration_ms,
-)
+from formcheck.pipeline.model_store import ModelError, ensure_model
+from formcheck.pipeline.parallel import WorkerDied, WorkerPool, cancelled
 from formcheck.pipeline.pose import PoseError, PoseEstimator
 from formcheck.pipeline.recorder import RECORDING_ERRORS, SessionRecorder, recording_failed
 from formcheck.pipeline.results_json import results_json
 from formcheck.pipeline.runner import FrameJudge, FramePipeline
+from formcheck.pipeline.store import Store
 from formcheck.pipeline.track import LandmarkTrack
 
 log = logging.getLogger(__name__)
@@ -55,10 +50,7 @@ class AnalysisResult:
 
 
 class LocalPoses:
-    """A video's frames posed in this process, one after another (`--jobs 1`): a ``PoseStream``."""
-
-    chunks = 1
-    exact_joins = 0
+    """A video's frames posed in this process, one after another, from the first to the last."""
 
     def __init__(self, video: Path, estimator: PoseEstimator | None = None,
                  smoothing: SmoothingConfig | None = None) -> None:
@@ -77,7 +69,8 @@ class LocalPoses:
     def frames_lost(self) -> int:
         return self._source.frames_lost
 
-    def __iter__(self) -> Iterator[PosedFrame]:
+    def __iter__(self) -> Iterator[tuple[Frame, PoseResult, PoseResult]]:
+        """Each frame with its pose as found and smoothed."""
         for frame in prefetch(iter(self._source)):
             yield frame, *self._pipeline.poses(frame)
 
@@ -98,19 +91,17 @@ def analyze_video(
     progress: bool = True,
     estimator: PoseEstimator | None = None,
     record: Callable[[], SessionRecorder] | None = None,
-    poses: PoseStream | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
 ) -> AnalysisResult:
     """Analyse ``video``; with ``out_dir`` write report.json, landmarks.npz (and annotated.mp4).
 
-    ``poses`` gives the video's frames with their poses (``PoseWorkers.open`` for several cores);
-    by default they are found here, with ``estimator`` and ``smoothing``.
+    The poses are found here, frame after frame, with ``estimator`` and ``smoothing``.
     ``on_progress(frames done, frames expected)`` is called after each frame (a progress bar).
     ``record`` makes the session recorder. It is called only once the video, the model and the
     output folder have opened, so a file that can't be read leaves no empty session behind. A
     recording that fails part-way (disk full) stops with a message; the analysis goes on.
     """
-    stream = poses if poses is not None else LocalPoses(video, estimator, smoothing)
+    stream = LocalPoses(video, estimator, smoothing)
     judge = FrameJudge(tracker)
     track = LandmarkTrack()
     writer: cv2.VideoWriter | None = None
@@ -200,8 +191,6 @@ def analyze_video(
         elapsed_s=elapsed,
         tracker=tracker,
     )
-    report["pose"]["chunks"] = stream.chunks
-    report["pose"]["chunk_joins_exact"] = stream.exact_joins
     for warning in report["warnings"]:
         log.warning("%s: %s", video.name, warning)
     report_path = None
@@ -210,6 +199,28 @@ def analyze_video(
         report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     session_id = recorder.session_id if recorder is not None else None
     return AnalysisResult(report, report_path, landmarks_path, video_path, session_id, recording_error)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAs:
+    """Save each analysed video as a session of ``person`` in the session database ``db`` (where,
+    not an open connection, so that a worker process can record too)."""
+
+    db: Path
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
+class VideoTask:
+    """One video to analyse (picklable: it may go to a worker process)."""
+
+    video: Path
+    out_dir: Path | None
+    exercise: ExerciseDef | None = None  # judged with this definition (a profile's, if personalised)
+    annotated: bool = False
+    smoothing: SmoothingConfig | None = None
+    record: RecordAs | None = None
+    model_path: Path | None = None  # None: the default model
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,64 +233,61 @@ class BatchItem:
     error: Exception | None = None
 
 
-def analyze_videos(
-    targets: Sequence[tuple[Path, Path | None]],
-    *,
-    jobs: int = 1,
-    exercise: str | None = None,
-    make_tracker: Callable[[], ExerciseTracker | None] = lambda: None,
-    make_recorder: Callable[[Path], SessionRecorder] | None = None,
-    annotated: bool = False,
-    smoothing: SmoothingConfig | None = None,
-    progress: bool = True,
-    chunk_s: float = CHUNK_S,
-    overlap_s: float = OVERLAP_S,
-) -> Iterator[BatchItem]:
-    """Analyse each (video, output folder), yielding each as it is done; a video that fails is
-    reported with its error and the others go on.
+def analyse_task(task: VideoTask, progress: bool = False) -> BatchItem:
+    """Analyse one video whole, in this process: what `analyze`, `analyze --jobs N` and `formcheck
+    eval` each do with every video, here or in a worker process. A failure the user can act on
+    is returned as the item's error."""
+    store: Store | None = None
+    try:
+        if task.record is not None:
+            store = Store(task.record.db)
+        record = _recorder(store, task.record.person, task.video) if store and task.record else None
+        with PoseEstimator(task.model_path) as estimator:
+            result = analyze_video(
+                task.video, task.out_dir, exercise=task.exercise.id if task.exercise else None,
+                tracker=ExerciseTracker(task.exercise) if task.exercise else None, annotated=task.annotated,
+                smoothing=task.smoothing, progress=progress, estimator=estimator, record=record,
+                on_progress=_stop_if_cancelled,
+            )
+    except ANALYSIS_ERRORS as exc:
+        return BatchItem(task.video, task.out_dir, error=exc)
+    finally:
+        if store is not None:
+            store.close()
+    return BatchItem(task.video, task.out_dir, result)
 
-    ``jobs`` > 1 poses the videos in that many worker processes (``PoseWorkers``), in chunks and
-    several at once. One video too short to cut is posed here, where it starts sooner and comes out
-    the same.
+
+def _recorder(store: Store, person: str, video: Path) -> Callable[[], SessionRecorder]:
+    return lambda: SessionRecorder(store, person, str(video), "file")
+
+
+def _stop_if_cancelled(_done: int, _expected: int | None) -> None:
+    if cancelled():  # in a worker whose parent was stopped (Ctrl-C, a stop signal)
+        raise KeyboardInterrupt("stopped with the analysis it was part of")
+
+
+def analyze_videos(tasks: Sequence[VideoTask], *, jobs: int = 1, progress: bool = True) -> Iterator[BatchItem]:
+    """Analyse each video, yielding each in the order given as it is done; a video that fails
+    is reported with its error and the others go on.
+
+    With ``jobs`` > 1 and several videos, that many worker processes analyse one video each at a
+    time (``WorkerPool``); one video is always analysed here. Either way each video is analysed by
+    ``analyse_task`` in one process from start to end, so the results are the same whatever ``jobs``.
     """
-
-    def one(video: Path, out_dir: Path | None, poses: PoseStream | None) -> BatchItem:
-        record = (lambda: make_recorder(video)) if make_recorder is not None else None
-        try:
-            result = analyze_video(video, out_dir, exercise=exercise, tracker=make_tracker(), annotated=annotated,
-                                   smoothing=smoothing, progress=progress, record=record, poses=poses)
-        except ANALYSIS_ERRORS as exc:
-            return BatchItem(video, out_dir, error=exc)
-        return BatchItem(video, out_dir, result)
-
-    if jobs > 1 and len(targets) == 1:
-        try:
-            jobs = jobs if len(plan_chunks(_duration_ms(targets[0][0]), jobs, chunk_s, overlap_s)) > 1 else 1
-        except ANALYSIS_ERRORS as exc:
-            yield BatchItem(*targets[0], error=exc)
-            return
-    if jobs <= 1:
-        for video, out_dir in targets:
-            yield one(video, out_dir, None)
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield analyse_task(task, progress)
         return
-    with PoseWorkers(jobs, smoothing=smoothing, chunk_s=chunk_s, overlap_s=overlap_s) as workers:
-        streams: list[PoseStream | Exception] = []
-        for video, _ in targets:  # all queued now, so the workers never wait for the next video
-            try:
-                streams.append(workers.open(video, pictures=annotated))
-            except ANALYSIS_ERRORS as exc:
-                streams.append(exc)
-        for (video, out_dir), stream in zip(targets, streams, strict=True):
-            if isinstance(stream, Exception):
-                yield BatchItem(video, out_dir, error=stream)
+    model = ensure_model()  # here, once, so workers never fetch it side by side
+    tasks = [task if task.model_path else replace(task, model_path=model) for task in tasks]
+    with WorkerPool(analyse_task, min(jobs, len(tasks))) as pool:
+        for task, outcome in zip(tasks, pool.ordered(tasks), strict=True):
+            if isinstance(outcome, BatchItem):
+                yield outcome
+            elif isinstance(outcome, WorkerDied):
+                yield BatchItem(task.video, task.out_dir, error=outcome)
             else:
-                yield one(video, out_dir, stream)
-
-
-def _duration_ms(video: Path) -> int:
-    source = VideoFileSource(video)
-    source.close()
-    return video_duration_ms(source.info)
+                raise outcome  # not a problem with the video: a bug, shown as one
 
 
 def build_report(

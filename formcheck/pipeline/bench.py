@@ -1,5 +1,5 @@
 """`formcheck bench`: pose model alone vs the full pipeline on the same clip, in one process;
-with ``--jobs N``, the whole analysis in one process vs N processes.
+with ``--jobs N``, the whole analysis of a batch of videos in one process vs N processes.
 
 Model alone = MediaPipe on frames decoded into memory beforehand. Pipeline = what `analyze` does
 per frame: decode from the file, pose, smoothing, kinematics, exercise tracker (and annotating
@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from formcheck.core.exercise import ExerciseDef
 from formcheck.core.frame import Frame
 from formcheck.core.smoothing import PoseSmoother
-from formcheck.core.tracker import ExerciseTracker
-from formcheck.pipeline.analyze import analyze_video
+from formcheck.pipeline.analyze import BatchItem, VideoTask, analyze_videos
 from formcheck.pipeline.annotate import annotate
 from formcheck.pipeline.frames import VideoFileSource, prefetch
-from formcheck.pipeline.parallel import CHUNK_S, OVERLAP_S, PoseWorkers
 from formcheck.pipeline.pose import PoseEstimator
 from formcheck.pipeline.runner import FramePipeline, TrackerStage
 
@@ -111,7 +110,7 @@ def run_bench(
     )
 
 
-# ---- `formcheck bench --jobs N`: the whole analysis in one process and in N, side by side ----------
+# ---- `formcheck bench --jobs N`: a batch analysed in one process and in N, side by side ----------
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +130,10 @@ class Run:
 
 @dataclass(frozen=True, slots=True)
 class JobsBenchResult:
-    video: str
-    frames: int
+    videos: list[str]
+    frames: int  # all videos together
     duration_s: float
     jobs: int
-    chunks: int
-    chunk_s: float
-    overlap_s: float
     single: list[Run]  # one per repeat; single[i] and parallel[i] ran one after the other
     parallel: list[Run]
     load: list[float]  # 1-minute load average, sampled every second during the runs
@@ -153,12 +149,15 @@ class JobsBenchResult:
             return "?" if run.others_cores is None else f"{run.others_cores:.1f}"
 
         n = f"{self.jobs} processes"
+        names = ", ".join(self.videos) if len(self.videos) <= 3 else f"{len(self.videos)} videos"
         lines = [
-            f"{self.video}: {self.frames} frames ({self.duration_s:.1f} s); {self.chunks} chunks of at most "
-            f"{self.chunk_s:g} s, {self.overlap_s:g} s overlap; {os.cpu_count()} cores",
+            f"{names}: {self.frames} frames ({self.duration_s:.1f} s); {os.cpu_count()} cores",
             f"run  1 process  {n:>12s}  ratio  cores used: ours / other processes'  "
             f"reps, faults and holds with {n}",
         ]
+        if len(self.videos) < 2:
+            lines.insert(1, "note: one video is always analysed in one process (its results never depend on "
+                            "--jobs); give several videos to see what more processes give a batch")
         for i, (one, many) in enumerate(zip(self.single, self.parallel, strict=True)):
             lines.append(f"{i + 1:3d}  {one.fps:5.1f} fps  {many.fps:8.1f} fps  {many.fps / one.fps:5.2f}  "
                          f"{one.cores:.2f}/{others(one):<4s} then {many.cores:.2f}/{others(many):<4s}  "
@@ -171,7 +170,7 @@ class JobsBenchResult:
             f"median: 1 process {statistics.median(r.fps for r in self.single):.1f} fps, {n} "
             f"{statistics.median(r.fps for r in self.parallel):.1f} fps: throughput ratio {self.ratio:.2f}",
             f"CPU per frame: 1 process {cpu_one:.1f} ms, {n} {cpu_many:.1f} ms "
-            f"({100 * (cpu_many / cpu_one - 1):+.0f} %: warm-ups, starting the workers)",
+            f"({100 * (cpu_many / cpu_one - 1):+.0f} %: starting the workers and their models)",
             f"load average (1 min) during the runs: {load}",
         ]
         if self.shared_by_session:
@@ -213,17 +212,11 @@ def compare_verdicts(one: dict[str, Any], other: dict[str, Any]) -> str:
 
 
 def run_jobs_bench(
-    video: Path,
-    jobs: int,
-    *,
-    repeats: int = 3,
-    tracker_factory: Callable[[], ExerciseTracker] | None = None,
-    chunk_s: float = CHUNK_S,
-    overlap_s: float = OVERLAP_S,
+    videos: list[Path], jobs: int, *, repeats: int = 3, exercise: ExerciseDef | None = None
 ) -> JobsBenchResult:
-    """Analyse ``video`` whole with 1 process and with ``jobs``, alternately, ``repeats`` times each.
+    """Analyse ``videos`` as a batch with 1 process and with ``jobs``, alternately, ``repeats`` times each.
 
-    Wall time of the whole analysis, start-up included (model loading; for ``jobs`` also starting
+    Wall time of the whole batch, start-up included (model loading; for ``jobs`` also starting
     the worker processes), so it is what a user waits.
     """
     load: list[float] = []
@@ -236,38 +229,41 @@ def run_jobs_bench(
     sampler = threading.Thread(target=sample_load, name="load-sampler", daemon=True)
     if hasattr(os, "getloadavg"):
         sampler.start()
+    tasks = [VideoTask(video, None, exercise) for video in videos]
     single: list[Run] = []
     parallel: list[Run] = []
     differences: list[str] = []
-    chunks, reference = 1, {}
+    reference: list[dict[str, Any]] = []
     try:
         for _ in range(repeats):
             for n in (1, jobs):
-                tracker = tracker_factory() if tracker_factory else None
                 cpu, busy, start = _cpu_s(), _busy_s(), time.perf_counter()
-                if n == 1:
-                    report = analyze_video(video, None, tracker=tracker, progress=False).report
-                else:
-                    with PoseWorkers(n, chunk_s=chunk_s, overlap_s=overlap_s) as workers:
-                        report = analyze_video(video, None, tracker=tracker, progress=False,
-                                               poses=workers.open(video)).report
+                reports = [_report(item) for item in analyze_videos(tasks, jobs=n, progress=False)]
                 wall = time.perf_counter() - start
                 cpu, busy_now = _cpu_s() - cpu, _busy_s()
                 busy = busy_now - busy if busy is not None and busy_now is not None else None
                 others = None if busy is None else max(0.0, (busy - cpu) / wall)
-                run = Run(report["video"]["frames"] / wall, cpu, wall, others)
+                run = Run(sum(r["video"]["frames"] for r in reports) / wall, cpu, wall, others)
                 if n == 1:
                     single.append(run)
-                    reference = report
+                    reference = reports
                 else:
                     parallel.append(run)
-                    chunks = report["pose"]["chunks"]
-                    differences.append(compare_verdicts(reference, report))
+                    differ = [f"{v.name}: {compare_verdicts(a, b)}" for v, a, b in zip(videos, reference, reports,
+                                                                                         strict=True)
+                              if verdicts(a) != verdicts(b)]
+                    differences.append("; ".join(differ) or "identical")
     finally:
         stop.set()
-    info = report["video"]
-    return JobsBenchResult(video.name, info["frames"], info["duration_s"], jobs, chunks, chunk_s, overlap_s,
-                           single, parallel, load, differences, _autogroup())
+    return JobsBenchResult([v.name for v in videos], sum(r["video"]["frames"] for r in reference),
+                           sum(r["video"]["duration_s"] for r in reference), jobs, single, parallel, load,
+                           differences, _autogroup())
+
+
+def _report(item: BatchItem) -> dict[str, Any]:
+    if item.result is None:
+        raise item.error or AssertionError("no result")
+    return item.result.report
 
 
 def _autogroup() -> bool:

@@ -15,6 +15,7 @@ from formcheck.untrusted import ITEMS, SESSION_S, TOML_BYTES, Refused, parse_tom
 
 CLEAN = "clean"  # faults = ["clean"]: a clean rep or hold
 NO_EXERCISE = "none"  # exercise = "none": nothing in the library; skipped
+VIEWS = ("side", "front", "back", "oblique")  # a clip's 'view'
 
 
 class LabelError(ValueError):
@@ -46,6 +47,7 @@ class ClipLabels:
     file: str
     exercise: str
     labels_path: Path
+    view: str | None = None  # where the camera stood, as the labeller saw it (side, front, back, oblique)
     setup: tuple[str, ...] = ()
     reps: tuple[LabelledItem, ...] = ()
     holds: tuple[LabelledItem, ...] = ()
@@ -83,10 +85,14 @@ def _clip(table: Any, path: Path, where: str) -> ClipLabels:
     file, exercise = _text(table, "file", where), _text(table, "exercise", where)
     where = f"{where} ({file})"
     _known_keys(table, _CLIP_KEYS, where)
+    view = table.get("view")
+    if view is not None and not (isinstance(view, str) and view in VIEWS):
+        raise LabelError(f"{where}: 'view' must be one of {', '.join(VIEWS)}, not {view!r}.")
     return ClipLabels(
         file=file,
         exercise=exercise,
         labels_path=path,
+        view=view,
         setup=tuple(_texts(table, "setup", where)),
         reps=tuple(_item(t, f"{where}, reps[{i}]", _REP_KEYS) for i, t in enumerate(_tables(table, "reps", where))),
         holds=tuple(_item(t, f"{where}, holds[{i}]", _HOLD_KEYS) for i, t in enumerate(_tables(table, "holds", where))),
@@ -165,3 +171,16 @@ def _known_keys(t: dict[str, Any], keys: set[str], where: str) -> None:
     if unknown:
         raise LabelError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(keys))}); "
                          "check its spelling.")
+
+
+def check_codes(clip: ClipLabels, codes: set[str]) -> None:
+    """Every code in the clip's ``faults`` and ``unsure`` is one of ``codes`` (its exercise's
+    rules); ``LabelError`` naming the file, the clip, the item, the code and the valid codes if not."""
+    for kind, items in (("reps", clip.reps), ("holds", clip.holds)):
+        for i, item in enumerate(items):
+            for code in sorted((item.faults | item.unsure) - codes):
+                valid = f"its codes are {', '.join(sorted(codes))}" if codes else "it has no fault codes"
+                raise LabelError(
+                    f"{clip.labels_path.name}: clip {clip.file}, {kind}[{i}]: {code!r} is not a fault code of "
+                    f"{clip.exercise} ({valid}); fix the label — `formcheck exercises --faults {clip.exercise}` "
+                    "says what each code checks.")

@@ -6,8 +6,9 @@ Pure Python: the engine's side is its report.json document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from formcheck.pipeline.eval_labels import ClipLabels, LabelledItem, Span
@@ -117,6 +118,26 @@ def match_holds(engine: Sequence[EngineItem], labels: Sequence[LabelledItem]) ->
     return Matching(pairs, [], engine_unmatched, labels_unmatched, 0)
 
 
+# ---- views --------------------------------------------------------------------------------------
+ENGINE_VIEWS = ("side", "front", "back")  # the camera views a rule can ask for
+
+
+def clip_view(clip: ClipLabels, report: dict[str, Any]) -> str | None:
+    """Where the camera stood: the labeller's view when it is one a rule can name, else (oblique,
+    or not labelled) the engine's own verdict."""
+    if clip.view in ENGINE_VIEWS:
+        return clip.view
+    label = (report.get("view") or {}).get("label")  # "side/standing": the view, then the posture
+    return label.split("/")[0] if label else None
+
+
+def view_gated(rule_views: Mapping[str, Sequence[str]], view: str | None) -> frozenset[str]:
+    """The codes whose rules can't be judged from ``view`` (their ``views`` leave it out)."""
+    if view is None:
+        return frozenset()
+    return frozenset(code for code, views in rule_views.items() if views and view not in views)
+
+
 # ---- scoring ----------------------------------------------------------------------------------
 @dataclass(slots=True)
 class FaultTally:
@@ -183,6 +204,8 @@ class ClipScore:
     status: str = "ok"
     reason: str = ""
     counts_reps: bool = True  # a rep exercise (else a hold)
+    view: str | None = None  # the view its rules were judged for (``clip_view``)
+    view_gated: tuple[str, ...] = ()  # codes that view can't judge: declined, never misses
     setup: tuple[str, ...] = ()
     coverage: float | None = None
     labelled: int = 0  # reps, or holds for a hold exercise
@@ -205,6 +228,11 @@ class ClipScore:
     def count_error(self) -> int:
         return self.engine - self.labelled
 
+    @property
+    def nothing_to_count(self) -> bool:
+        """A rep clip with no labelled rep and none counted: nothing for the count figures."""
+        return self.status == "ok" and self.counts_reps and self.labelled == 0 and self.engine == 0
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"file": self.file, "exercise": self.exercise, "labels": self.labels_path,
                                "status": self.status}
@@ -213,6 +241,7 @@ class ClipScore:
         return {
             **out,
             "kind": "reps" if self.counts_reps else "holds",
+            "view": self.view, "view_gated": list(self.view_gated), "nothing_to_count": self.nothing_to_count,
             "setup": list(self.setup), "coverage": self.coverage,
             "labelled": self.labelled, "engine": self.engine, "count_error": self.count_error,
             "on_partial": self.on_partial, "attempts": self.attempts,
@@ -225,12 +254,20 @@ class ClipScore:
         }
 
 
-def score_clip(clip: ClipLabels, report: dict[str, Any], *, counts_reps: bool) -> ClipScore:
-    """Compare one clip's labels with the engine's report.json (reps, attempts, holds)."""
+def score_clip(clip: ClipLabels, report: dict[str, Any], *, counts_reps: bool,
+               rule_views: Mapping[str, Sequence[str]] | None = None) -> ClipScore:
+    """Compare one clip's labels with the engine's report.json (reps, attempts, holds).
+
+    ``rule_views``: each fault code's ``views`` (empty: any); codes the clip's view can't judge
+    are declined on every rep and hold, not scored.
+    """
     reps = [EngineItem.from_json(r) for r in report.get("reps", [])]
     attempts = [EngineItem.from_json(r) for r in report.get("attempts", [])]
     holds = [EngineItem.from_json(h) for h in report.get("holds", [])]
+    view = clip_view(clip, report)
+    gated = view_gated(rule_views or {}, view)
     score = ClipScore(clip.file, clip.exercise, str(clip.labels_path), counts_reps=counts_reps,
+                      view=view, view_gated=tuple(sorted(gated)),
                       setup=clip.setup, coverage=report.get("pose", {}).get("coverage"),
                       output={k: report.get(k, []) for k in ("reps", "attempts", "holds")})
     rep_m = match(reps, clip.reps, clip.partial)
@@ -246,16 +283,16 @@ def score_clip(clip: ClipLabels, report: dict[str, Any], *, counts_reps: bool) -
     for kind, engine, labels, m in (("rep", reps, clip.reps, rep_m), ("hold", holds, clip.holds, hold_m)):
         for ei, li in m.pairs:
             e, lab = engine[ei], labels[li]
-            _tally(score, lab, e)
+            _tally(score, lab, e, gated)
             score.matches.append({"kind": kind, "engine": ei, "label": li, "iou": _r(iou(e, lab), 2),
                                   "engine_faults": sorted(e.faults), "label_faults": sorted(lab.faults)})
             if not lab.faults and lab.unjudgeable is None:
                 score.clean += 1
-                score.clean_flagged += bool(e.faults - lab.unsure - {c for c, _ in e.not_judged})
+                score.clean_flagged += bool(e.faults - lab.unsure - {c for c, _ in e.not_judged} - gated)
         for ei in m.engine_unmatched:
-            _tally(score, None, engine[ei])
+            _tally(score, None, engine[ei], gated)
         for li in m.labels_unmatched:
-            _tally(score, labels[li], None)
+            _tally(score, labels[li], None, gated)
     pairs = dict((li, ei) for ei, li in hold_m.pairs)
     for li, lab in enumerate(clip.holds):
         e = holds[pairs[li]] if li in pairs else None
@@ -267,12 +304,14 @@ def score_clip(clip: ClipLabels, report: dict[str, Any], *, counts_reps: bool) -
     return score
 
 
-def _tally(score: ClipScore, label: LabelledItem | None, engine: EngineItem | None) -> None:
+def _tally(score: ClipScore, label: LabelledItem | None, engine: EngineItem | None,
+           gated: frozenset[str] = frozenset()) -> None:
     if label is not None and label.unjudgeable is not None:
         return
     labelled = label.faults if label else frozenset()
     flagged = engine.faults if engine else frozenset()
-    declined = {c for c, _ in engine.not_judged} if engine else set()
+    # Declined: what the engine said it couldn't judge on this item, and what the view can't show.
+    declined = ({c for c, _ in engine.not_judged} if engine else set()) | gated
     for code in declined:
         score.faults.setdefault(code, FaultTally()).declined += 1
     for code in (labelled | flagged) - (label.unsure if label else frozenset()) - declined:
@@ -288,7 +327,9 @@ def _tally(score: ClipScore, label: LabelledItem | None, engine: EngineItem | No
 @dataclass(slots=True)
 class Totals:
     library_codes: frozenset[str] = frozenset()  # fault codes the exercises evaluated can flag
-    rep_clips: int = 0
+    clips: int = 0  # scored (not skipped, not failed)
+    rep_clips: int = 0  # in the count figures
+    nothing_to_count: int = 0  # rep clips with 0 labelled and 0 counted reps: left out of them
     count_exact: int = 0
     count_within_1: int = 0
     faults: dict[str, FaultTally] = field(default_factory=dict)
@@ -321,7 +362,8 @@ class Totals:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "rep_clips": self.rep_clips, "count_exact": self.count_exact, "count_within_1": self.count_within_1,
+            "clips": self.clips, "rep_clips": self.rep_clips, "nothing_to_count": self.nothing_to_count,
+            "count_exact": self.count_exact, "count_within_1": self.count_within_1,
             "faults": {c: {**t.to_json(), "in_library": c in self.library_codes, "gated": self.gated(c)}
                        for c, t in sorted(self.faults.items())},
             "clean": self.clean, "clean_flagged": self.clean_flagged,
@@ -340,7 +382,10 @@ def totals(scores: Iterable[ClipScore], library_codes: Iterable[str] = ()) -> To
             t.skipped += s.status == "skipped"
             t.errors += s.status == "error"
             continue
-        if s.counts_reps:
+        t.clips += 1
+        if s.nothing_to_count:
+            t.nothing_to_count += 1
+        elif s.counts_reps:
             t.rep_clips += 1
             t.count_exact += s.count_error == 0
             t.count_within_1 += abs(s.count_error) <= 1
@@ -357,6 +402,22 @@ def totals(scores: Iterable[ClipScore], library_codes: Iterable[str] = ()) -> To
             t.repeated += 1
             t.identical += s.identical
     return t
+
+
+def source_of(file: str) -> str:
+    """A clip's source: its file name up to the first "_", with its folder ("stock", "labelled/home")."""
+    path = PurePosixPath(file)
+    prefix = path.name.split("_", 1)[0] if "_" in path.name else path.stem
+    return prefix if path.parent == PurePosixPath(".") else f"{path.parent}/{prefix}"
+
+
+def by_source(scores: Sequence[ClipScore], library_codes: Iterable[str] = ()) -> dict[str, Totals]:
+    """The totals of each source's clips (``source_of``), sources in alphabetical order."""
+    codes = frozenset(library_codes)
+    groups: dict[str, list[ClipScore]] = {}
+    for s in scores:
+        groups.setdefault(source_of(s.file), []).append(s)
+    return {src: totals(groups[src], codes) for src in sorted(groups)}
 
 
 def _share(n: int, of: int) -> float | None:

@@ -17,11 +17,14 @@ from formcheck.pipeline.eval_score import (
     EngineItem,
     FaultTally,
     HoldTime,
+    by_source,
     match,
     match_holds,
     score_clip,
+    source_of,
     totals,
 )
+from formcheck.pipeline.evaluate import EvalResult, format_sources, format_table, result_json
 from tests.conftest import SAMPLES
 
 unit = pytest.mark.unit
@@ -91,6 +94,8 @@ def test_label_file_is_read_with_clean_as_no_fault(tmp_path):
         (("version = 1", "version = 2"), "labels.toml: 'version' must be 1"),
         (("exercise = \"squat\"", "exercise = \"\""), "labels.toml: clip 1: 'exercise' is missing or empty"),
         (("[[clip]]\nfile = \"b.mp4\"", "[[clip]\nfile = \"b.mp4\""), "is not a valid TOML file"),
+        (("setup = [", "view = \"top\"\nsetup = ["),
+         "labels.toml: clip 1 (a.mp4): 'view' must be one of side, front, back, oblique, not 'top'."),
     ],
 )
 def test_a_bad_label_file_is_refused_with_where_and_what(tmp_path, change, message):
@@ -186,6 +191,95 @@ def test_a_code_the_engine_declined_to_judge_is_counted_not_scored():
     assert (s.clean, s.clean_flagged) == (1, 0)
 
 
+KNEES_SIDE_ONLY = {"squat_knees_forward": ("side",), "squat_knees_cave": ("front",), "squat_fast": ()}
+
+
+@unit
+def test_a_rule_the_clips_view_cannot_judge_is_declined_on_every_rep_not_missed():
+    labels = clip(view="front", reps=(labelled(1, 2, "squat_knees_forward", "squat_knees_cave"), labelled(3, 4),
+                                      labelled(5, 6, "squat_knees_forward")))
+    report = {"view": {"label": "side/standing"},  # the labeller's side, front or back wins over the engine's
+              "reps": [rep(1, 2, "squat_knees_cave"), rep(3, 4, "squat_knees_forward")]}  # rep 3 missed
+    s = score_clip(labels, report, counts_reps=True, rule_views=KNEES_SIDE_ONLY)
+    assert (s.view, s.view_gated) == ("front", ("squat_knees_forward",))
+    assert {c: (t.tp, t.fp, t.fn, t.declined) for c, t in s.faults.items()} == {
+        "squat_knees_forward": (0, 0, 0, 3), "squat_knees_cave": (1, 0, 0, 0)}
+    assert (s.clean, s.clean_flagged) == (1, 0)  # a flag the view can't judge is no false flag
+
+
+@unit
+@pytest.mark.parametrize(("labelled_view", "engine_view", "declined"),
+                         [("oblique", "front/standing", 1), (None, "front/standing", 1), ("oblique", "side/standing", 0),
+                          (None, None, 0)])
+def test_an_oblique_or_unlabelled_clip_is_gated_by_the_view_the_engine_found(labelled_view, engine_view, declined):
+    labels = clip(view=labelled_view, reps=(labelled(1, 2, "squat_knees_forward"),))
+    report = {"view": {"label": engine_view}, "reps": [rep(1, 2)]}
+    s = score_clip(labels, report, counts_reps=True, rule_views=KNEES_SIDE_ONLY)
+    t = s.faults["squat_knees_forward"]
+    assert (t.declined, t.fn) == (declined, 1 - declined)
+
+
+@unit
+def test_a_rep_clip_with_nothing_labelled_and_nothing_counted_is_reported_apart():
+    empty = score_clip(clip(), {"reps": [], "attempts": [rep(1, 2)]}, counts_reps=True)
+    counted = score_clip(clip(), {"reps": [rep(1, 2)]}, counts_reps=True)
+    hold = score_clip(clip(), {"holds": []}, counts_reps=False)
+    assert (empty.nothing_to_count, counted.nothing_to_count, hold.nothing_to_count) == (True, False, False)
+    t = totals([empty, counted, hold])
+    assert (t.clips, t.rep_clips, t.nothing_to_count, t.count_exact, t.count_within_1) == (3, 1, 1, 0, 1)
+    assert t.figures()["count_exact"] == 0.0  # not 50 %: the empty clip is no exact count
+    table = format_table(EvalResult([empty, counted], totals([empty, counted]), {"jobs": 1, "repeat": 1}, 1.0))
+    assert "nothing labelled, nothing counted (not in the count figures)" in table
+    assert "rep count exact:   0/1 clips = 0.0 %   (target ≥ 90.0 %); 1 more with nothing labelled or counted" in table
+
+
+@unit
+@pytest.mark.parametrize(("file", "source"), [("stock_squats.mp4", "stock"), ("labelled/home_000_squat.mp4",
+                         "labelled/home"), ("darebee_bridge.mp4", "darebee"), ("plain.mp4", "plain"),
+                         ("a/b/studio_x_y.mov", "a/b/studio")])
+def test_a_clips_source_is_its_file_name_up_to_the_first_underscore(file, source):
+    assert source_of(file) == source
+
+
+@unit
+def test_figures_per_source_and_in_all_for_a_leave_one_source_out_table():
+    def scored(file: str, labelled_reps: int, engine_reps: int, **kw: Any) -> ClipScore:
+        return ClipScore(file, "squat", "l", labelled=labelled_reps, engine=engine_reps, **kw)
+
+    scores = [scored("stock_a.mp4", 5, 5, clean=4, clean_flagged=1,
+                     faults={"squat_chest_down": FaultTally(tp=3, fn=1)}),
+              scored("stock_b.mp4", 5, 7), scored("labelled/home_1_squat.mp4", 6, 6, clean=2,
+                                                  faults={"squat_chest_down": FaultTally(tp=1, fp=1)}),
+              ClipScore("studio_p.mp4", "forearm_plank", "l", counts_reps=False, labelled=1, engine=1,
+                        hold_times=[HoldTime(30.0, 28.5, 20.0)])]
+    groups = by_source(scores, {"squat_chest_down"})
+    assert list(groups) == ["labelled/home", "stock", "studio"]
+    assert [(t.clips, t.rep_clips, t.count_exact, t.count_within_1) for t in groups.values()] == [
+        (1, 1, 1, 1), (2, 2, 1, 1), (1, 0, 0, 0)]
+    assert groups["studio"].holds_within == 1 and groups["stock"].clean_flagged == 1
+    result = EvalResult(scores, totals(scores, {"squat_chest_down"}), {"jobs": 1, "repeat": 1}, 1.0, groups)
+    lines = format_sources(result).splitlines()
+    assert lines[0].split() == ["source", "clips", "count", "exact", "±1", "false", "flags", "holds", "within",
+                                "hold", "err"]
+    assert lines[3].split() == ["stock", "2", "1/2", "50.0", "%", "1/2", "50.0", "%", "1/4", "25.0", "%", "0/0", "-",
+                                "-"]
+    assert lines[4].split() == ["studio", "1", "0/0", "-", "0/0", "-", "0/0", "-", "1/1", "100.0", "%", "1.5", "s"]
+    assert lines[5].split()[:4] == ["all", "4", "2/3", "66.7"]
+    assert lines[-1].split() == ["squat_chest_down", "0.67", "(1)", "0.86", "(4)", "-", "0.80", "(5)"]
+    doc = result_json(result)
+    assert list(doc["by_source"]) == ["labelled/home", "stock", "studio"]
+    assert doc["by_source"]["stock"]["figures"]["count_exact"] == 0.5
+    assert doc["by_source"]["labelled/home"]["faults"]["squat_chest_down"]["f1"] == 0.667
+
+
+@unit
+def test_the_table_shows_the_hold_timer_beside_the_time_in_position():
+    s = score_clip(clip(holds=(labelled(0, 30),)), {"holds": [rep(0.5, 29.5, duration_s=21.3)]}, counts_reps=False)
+    table = format_table(EvalResult([s], totals([s]), {"jobs": 1, "repeat": 1}, 1.0))
+    assert "30.0→29.0 (21.3)" in table.splitlines()[2]
+    assert "hold s lab→eng (timer)" in table.splitlines()[0]
+
+
 @unit
 def test_hold_clip_counts_holds_and_times_the_matched_one():
     labels = clip(holds=(labelled(0, 30),))
@@ -262,6 +356,31 @@ def test_eval_refuses_an_unknown_exercise(tmp_path, capsys):
     assert "formcheck: l.toml, a.mp4: exercise 'squats': no such exercise; known: " in capsys.readouterr().err
 
 
+@unit
+@pytest.mark.parametrize(("key", "code"), [("faults", "squat_knee_forward"), ("unsure", "hips_sagging")])
+def test_eval_refuses_a_fault_code_the_exercise_does_not_have_before_analysing(tmp_path, capsys, key, code):
+    text = GOOD.replace('faults = ["squat_chest_down"], unsure = ["squat_knees_forward"]',
+                        f'faults = ["squat_chest_down"], {key} = ["{code}"]' if key == "unsure" else
+                        f'faults = ["{code}"], unsure = ["squat_knees_forward"]')
+    (tmp_path / "l.toml").write_text(text)
+    assert main(["eval", str(tmp_path / "l.toml"), "--clips", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"formcheck: l.toml: clip a.mp4, reps[1]: '{code}' is not a fault code of squat (its codes are "
+        "squat_chest_down, squat_fast, squat_heels_lift, squat_knees_cave, squat_knees_forward, squat_shallow); "
+        "fix the label — `formcheck exercises --faults squat` says what each code checks.\n")
+
+
+@unit
+def test_the_help_of_eval_says_how_views_sources_and_fault_codes_are_treated(capsys):
+    with pytest.raises(SystemExit):
+        main(["eval", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for words in ("--by-source", "leave-one-source-out", "declined on every rep and hold of the clip, never a miss",
+                  'reported apart ("nothing to count")', "formcheck exercises --faults ID",
+                  "one clip whole in one process, so ``--jobs`` never changes a clip's result"):
+        assert words in text, words
+
+
 def test_a_clip_that_cannot_be_decoded_is_reported_and_the_others_go_on(tmp_path, capsys, model_path):
     (tmp_path / "broken.mp4").write_bytes(b"not a video")
     (tmp_path / "l.toml").write_text('version = 1\n[[clip]]\nfile = "broken.mp4"\nexercise = "squat"\n'
@@ -321,3 +440,9 @@ def test_eval_on_two_sample_videos_twice(tmp_path, capsys, model_path):
                      "status": "skipped", "reason": "no library exercise"}
     assert doc["totals"]["figures"] == {"count_exact": 1.0, "count_within_1": 1.0, "false_flag_rate": 0.0,
                                         "fault_f1": None, "hold_within": None, "identical": 1.0}
+
+    # The clip scored what `formcheck analyze CLIP --exercise ID` reports for it.
+    assert main(["analyze", str(SAMPLES / "glute_bridge_low.mp4"), "--exercise", "glute_bridge", "--jobs", "1",
+                 "--out", str(tmp_path / "analyzed"), "--no-progress"]) == 0
+    analyzed = json.loads((tmp_path / "analyzed" / "report.json").read_text())
+    assert bridge["output"] == {k: analyzed[k] for k in ("reps", "attempts", "holds")}
