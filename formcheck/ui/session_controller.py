@@ -220,7 +220,7 @@ class SessionController(QObject):
                 self.set_finished.emit(e.summary)
             elif isinstance(e, ExerciseEnded):
                 words = SOURCE_ENDED.get(e.reason, "")
-                self.summary = (words + "\n" if words else "") + summary_text(e.exercise, e.sets)
+                self.summary = (words + "\n" if words else "") + summary_text(e.exercise, e.sets, e.why)
                 self.exercise_finished.emit(e)
         self.coached.emit(frame)
 

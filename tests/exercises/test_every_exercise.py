@@ -123,12 +123,30 @@ ALTERNATING = {
 
 # Holds: out-of-position values, in-position values, and per fault the in-position changes.
 HOLDS = {
-    "side_plank": dict(out={"body_line": 125, "body_tilt": 80, "upper_arm": 5, "chest_roll": 0},
-                       hold={"body_line": 178, "body_tilt": 80, "upper_arm": 5, "chest_roll": 0},
-                       faults={"hips_sagging": {"body_line": 152}, "hips_piking": {"body_line": 205},
-                               "elbow_not_under_shoulder": {"upper_arm": 30}, "chest_rolling": {"chest_roll": 35}}),
-    "forearm_plank": dict(out={"body_line": 125, "body_tilt": 80}, hold={"body_line": 178, "body_tilt": 80},
-                          faults={"hips_sagging": {"body_line": 155}, "hips_piking": {"body_line": 202}}),
+    "side_plank": dict(out={"body_line": 158, "body_tilt": 80, "upper_arm": 5, "arm": 10, "elbow_up": 0.05,
+                            "knee": 165, "hip_lift": 0.25, "chest_roll": 0},   # lying on the side
+                       hold={"body_line": 178, "body_tilt": 80, "upper_arm": 5, "arm": 10, "elbow_up": 0.05,
+                             "knee": 165, "hip_lift": 0.45, "chest_roll": 0},
+                       faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 210},
+                               "elbow_not_under_shoulder": {"upper_arm": 30},
+                               "hand_not_under_shoulder": {"elbow_up": 0.5, "arm": 30},
+                               "chest_rolling": {"chest_roll": 35}}),
+    "side_plank_knees": dict(out={"body_line": 158, "body_tilt": 80, "upper_arm": 5, "knee": 95, "hip_lift": 0.25,
+                                  "chest_roll": 0},
+                             hold={"body_line": 178, "body_tilt": 80, "upper_arm": 5, "knee": 95, "hip_lift": 0.45,
+                                   "chest_roll": 0},
+                             faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 210},
+                                     "elbow_not_under_shoulder": {"upper_arm": 30}, "chest_rolling": {"chest_roll": 35}}),
+    "forearm_plank": dict(out={"body_line": 170, "body_tilt": 85, "elbow": 90, "shoulder": 80, "knee": 170,
+                               "hip_lift": 0.05},   # lying face down on the forearms (a sphinx)
+                          hold={"body_line": 180, "body_tilt": 80, "elbow": 90, "shoulder": 80, "knee": 170,
+                                "hip_lift": 0.5},
+                          faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 205}}),
+    "knee_plank": dict(out={"body_line": 170, "body_tilt": 85, "elbow": 90, "shoulder": 80, "knee": 95,
+                            "hip_lift": 0.05},
+                       hold={"body_line": 180, "body_tilt": 80, "elbow": 90, "shoulder": 80, "knee": 95,
+                             "hip_lift": 0.4},
+                       faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 205}}),
     "abdominal_brace": dict(out={"thigh": 85, "trunk": 5, "knee": 175, "head_forward": 0.0},
                             hold={"thigh": 10, "trunk": 3, "knee": 90, "head_forward": 0.05},
                             faults={"brace_slouch": {"trunk": 18}, "brace_forward_head": {"head_forward": 0.3},
@@ -238,15 +256,19 @@ def test_good_hold_times_the_position(ex_id):
 def test_hold_fault_pauses_the_timer_and_is_recorded(ex_id, code):
     spec = HOLDS[ex_id]
     bad = {**spec["hold"], **spec["faults"][code]}
-    frames = _hold(spec, 6.0)[:-60] + stay(bad, 4.0) + stay(spec["hold"], 3.0) + stay(spec["out"], 2.0)
-    run = drive_values(ex_id, frames)
+
+    def frames(middle: dict) -> list[dict]:
+        return _hold(spec, 6.0)[:-60] + stay(middle, 4.0) + stay(spec["hold"], 3.0) + stay(spec["out"], 2.0)
+
+    run, clean = drive_values(ex_id, frames(bad)), drive_values(ex_id, frames(spec["hold"]))
     assert len(run.holds) == 1
     assert {f["code"] for f in run.holds[0]["faults"]} == {code}
-    # Form broke for 4 s: those seconds are not counted once the fault has persisted; nor is the
-    # settling into the position at the start.
+    # Form broke for 4 s: those seconds are not counted once the fault has persisted.
     ex = load_library().exercises[ex_id]
     persist = next(r.persist_s for r in ex.rules if r.code == code)
-    assert run.holds[0]["duration_s"] == pytest.approx(6.0 + persist + 3.0 - ex.hold.settle_s, abs=0.8)
+    lost = clean.holds[0]["duration_s"] - run.holds[0]["duration_s"]
+    assert lost == pytest.approx(4.0 - persist, abs=0.2)
+    assert run.holds[0]["end_s"] == clean.holds[0]["end_s"]  # still one hold, in position throughout
 
 
 def test_hinge_not_finishing_upright_between_reps():
