@@ -8,8 +8,8 @@ Rule kinds (code) and their fields; thresholds live only in the exercise files:
 * ``stability`` — a point moves at most ``max`` torso lengths from where it was when the phase
   began.
 * ``peak`` — at the end of a rep, the furthest value the rep's measure reached lies in [min, max].
-* ``tempo`` — at the end of a rep, the duration of ``rep_phase`` (up/top/down) lies in
-  [min_s, max_s].
+* ``tempo`` — at the end of a rep, the duration of ``rep_phase`` (up/top/down, or the whole rep)
+  lies in [min_s, max_s].
 * ``hold_time`` — a hold (or a rep's top) lasted at least ``min_s``.
 * ``pairing`` — in the ``top`` phase the limb pair moving is contralateral: the raised arm and
   the raised leg belong to opposite sides (measures ``arm`` and ``leg`` evaluated per side).
@@ -40,7 +40,7 @@ from formcheck.core.measures import Measure
 
 Phase = Literal["always", "rest", "moving", "top", "peak", "hold"]
 RuleKind = Literal["range", "symmetry", "stability", "peak", "tempo", "hold_time", "pairing"]
-RepPhase = Literal["up", "top", "down"]
+RepPhase = Literal["up", "top", "down", "whole"]
 Group = Literal["core", "mobility", "functional", "timer"]
 
 # Thresholds a personal profile may move, each with whether a lower value is the looser one

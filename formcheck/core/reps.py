@@ -99,13 +99,18 @@ class RepRecord:
         return near[0], near[-1]
 
     def phase_s(self, phase: str) -> float | None:
-        """Duration of the up, top or down phase in seconds (None when it didn't happen).
+        """Duration of the up, top or down phase, or the whole rep, in seconds (None when it didn't happen).
 
         The rep ends as soon as the value passes back over the start threshold, part-way down;
         the down phase is scaled to the whole return (peak → starting level) at the speed seen,
         and the up phase (from leaving rest to nearing the peak) to the whole rise, so tempo
         thresholds can be the ones a therapist would time with a watch.
         """
+        if phase == "whole":  # up, the time near the peak, and down: the rep as a watch times it
+            parts = (self.phase_s("up"), self.phase_s("down"))
+            if None in parts or self.top_start_ms is None or self.top_end_ms is None:
+                return None
+            return sum(p for p in parts if p is not None) + (self.top_end_ms - self.top_start_ms) / 1000.0
         bounds = {
             "up": (self.start_ms, self.top_start_ms),
             "top": self.pause or (self.top_start_ms, self.top_end_ms),

@@ -33,6 +33,7 @@ from formcheck.core.rules import FRAME_KINDS, REP_KINDS, FrameContext, frame_fau
 # A set-up problem that lasts longer than this abandons the rep or hold in progress.
 GATE_GRACE_MS = 1000
 BASELINE_FRAMES = 10  # a relative rule's starting value: the median of the last frames at rest
+REST_HISTORY = 90  # frames kept at rest for it (~3 s: a rep's start is dated back into them)
 SIDE_VOTE_FRAMES = 15
 # While a set runs, only the trunk must be seen to go on counting: a limb out of the picture is
 # "not judged" and cued, and the reps are counted from what the counter can see.
@@ -158,6 +159,11 @@ class ExerciseTracker:
         # Before a set, the whole body must be in view; during one, the trunk (see ``TRUNK``).
         needed = tuple(j for j in TRUNK if setup is not None and j in setup.landmarks) if self.counting else None
         issue = setup_issue(result, None if moving else voted_view, setup, side, needed)
+        unclear = None
+        if self.counting and issue is not None and issue.key == "not_visible":
+            # Seen but unclear (dim, a close-up): said, but not a stop — the counters skip what
+            # they can't read, and the rules say "not judged".
+            unclear, issue = issue, None
         if not moving and voted_view is not None:
             self._camera_view = voted_view  # where the camera is, as seen before the movement
         events: list[CueCandidate] = []
@@ -195,6 +201,8 @@ class ExerciseTracker:
                 framing = setup_issue(result, None, setup, side)  # a limb out of the picture
                 if framing is not None and framing.key == "out_of_frame":
                     conditions.append(CueCandidate("framing", framing.text, SEVERITY_SETUP, "setup"))
+                elif unclear is not None:
+                    conditions.append(CueCandidate(unclear.key, unclear.text, SEVERITY_SETUP, "setup"))
                 active = self._judge_frame_rules(t, ctx, phase, conditions)
                 self._attach_faults(t, active)
                 self._advance_hold(t, ctx, active, events)
@@ -335,8 +343,7 @@ class ExerciseTracker:
         else:
             for r in self._also.values():
                 if r.current is not None and r.current.start_ms < (rec.end_ms or 0):
-                    r.current = None  # the same movement, seen by both: counted once
-                    r.state = "rest"
+                    r.reset()  # the same movement, seen by both: counted once (and from rest again)
         self._finish_rep(rec, events)
 
     def _finish_rep(self, rec: RepRecord, events: list[CueCandidate]) -> None:
@@ -476,18 +483,22 @@ class ExerciseTracker:
                 tally[verdict is None] += 1
 
     def _keep_peak_evidence(self, t: int, ctx: FrameContext) -> None:
-        """The values of rules judged at the rep's peak, frame by frame, until the rep ends; at
-        rest, the recent values a relative rule measures its change from."""
-        for counter in self.counters.values():
-            rec = counter.current
+        """The values of rules judged at the rep's peak, frame by frame, until the rep ends; while
+        a side is at rest, the recent values a relative rule measures its change from (once a frame)."""
+        counters = (*self.counters.values(), *self._also.values())
+        if any(c.current is None for c in counters):
             for rule in self._peak_rules:
-                side = rule_side(rule, ctx) if rec is not None else ctx.side
+                value = ctx.value(rule.measure or "", ctx.side)
+                self._at_rest.setdefault(rule.code, deque(maxlen=REST_HISTORY)).append((t, value))
+        for counter in counters:
+            rec = counter.current
+            if rec is None:
+                continue
+            for rule in self._peak_rules:
+                side = rule_side(rule, ctx)
                 value = ctx.value(rule.measure or "", side) if side is not None else math.nan
-                if rec is not None and not self._applies(rule, ctx):
+                if not self._applies(rule, ctx):
                     continue  # doesn't apply on this frame (its ``when`` doesn't hold)
-                if rec is None:
-                    self._at_rest.setdefault(rule.code, deque(maxlen=3 * BASELINE_FRAMES)).append((t, value))
-                    continue
                 if rule.code not in rec.rule_samples and rule.relative:
                     # Before the movement began (the rep's start is dated back to it).
                     before = [v for tv, v in self._at_rest.get(rule.code, ()) if tv <= rec.start_ms]
@@ -532,7 +543,7 @@ class ExerciseTracker:
         return " and ".join(dict.fromkeys(words))
 
     def _unseen(self, rule: RuleDef) -> str:
-        return f"couldn't see your {self._joints(rule.measure or '')} clearly"
+        return f"couldn't see your {self._joints(rule.measure or rule.leg or '')} clearly"
 
     def _blocked_by_view(self) -> list[RuleDef]:
         """The rules the camera's view can't judge (knees past the toes, seen from the front)."""

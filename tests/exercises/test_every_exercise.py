@@ -55,10 +55,9 @@ REPS = {
     ),
     "cat_cow": dict(
         rest={"head": -0.25, "hands": 5}, top={"head": 0.3, "hands": 5},
-        timing={"up": 2.5, "down": 2.5},
+        timing={"up": 2.5, "down": 2.5, "top_s": 1.0},
         faults={
-            "cat_cow_fast_up": dict(timing={"up": 0.6}),
-            "cat_cow_fast_down": dict(timing={"down": 0.6}),
+            "cat_cow_fast": dict(timing={"up": 0.6, "top_s": 0.5, "down": 0.8}),
             "cat_cow_hands": dict(top={"hands": 30}),
         },
     ),
@@ -74,14 +73,14 @@ REPS = {
 # Alternating exercises: per rep, the working side's values; "{a}" = working side, "{o}" = other.
 ALTERNATING = {
     "bird_dog": dict(
-        rest={"arm": -90, "leg": -45, "back": 5},
-        top={"arm:{a}": 0, "leg:{o}": 0, "arm:{o}": -90, "leg:{a}": -45, "back": 5},
+        rest={"arm": -90, "leg": -45, "thigh": -90, "back": 5},
+        top={"arm:{a}": 0, "leg:{o}": 0, "thigh:{o}": 0, "arm:{o}": -90, "leg:{a}": -45, "thigh:{a}": -90, "back": 5},
         timing={"top_s": 3.5},
         faults={
             "bird_dog_reach": dict(top={"arm:{a}": -22}),
             "bird_dog_leg_too_high": dict(top={"leg:{o}": 30}),
             "bird_dog_back_tilt": dict(top={"back": 25}),
-            "bird_dog_same_side": dict(top={"leg:{a}": 0, "leg:{o}": -45}),
+            "bird_dog_same_side": dict(top={"leg:{a}": 0, "leg:{o}": -45, "thigh:{a}": 0, "thigh:{o}": -90}),
             "bird_dog_short_hold": dict(timing={"top_s": 1.2}),
             "bird_dog_fast": dict(timing={"up": 0.2}),
         },
