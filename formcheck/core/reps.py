@@ -157,6 +157,11 @@ class RepCounter:
         self._since_ms = None
         self._history.clear()
 
+    @property
+    def pending(self) -> bool:
+        """At rest, but a move past ``start`` is under way (being debounced into a rep)."""
+        return self.state == "rest" and self._since_ms is not None
+
     def _past(self, value: float, threshold: float, margin: float) -> bool:
         """True when value is beyond threshold + margin in the rep's direction."""
         return self._sign * (value - threshold) > margin

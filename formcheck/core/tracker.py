@@ -301,7 +301,7 @@ class ExerciseTracker:
             for name, counter in counters.items():
                 if rep.alternating and busy is not None and name != busy:
                     continue  # one side at a time
-                if away and counter.current is None:
+                if away and counter.current is None and not counter.pending:
                     counter.reset()  # not in the starting position: nothing can start from here
                     continue
                 side = None if name == "all" else name

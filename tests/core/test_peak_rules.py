@@ -12,8 +12,8 @@ from tests.exercises.scripted import drive_values, move, stay
 
 pytestmark = pytest.mark.unit
 
-REST = {"hip": 128, "knee": 90}
-TOP = {"hip": 176, "knee": 90}
+REST = {"hip": 128, "knee": 90, "lifted_knee": 90, "support_knee": 90}
+TOP = {"hip": 176, "knee": 90, "lifted_knee": 90, "support_knee": 90}
 
 
 def bridge(partway: dict, top: dict, top_s: float = 3.0) -> list[dict]:
@@ -33,9 +33,32 @@ def test_feet_too_far_at_the_top_are_flagged_once_the_rep_ends():
     run = drive_values("glute_bridge", bridge({"hip": 160, "knee": 100}, {"hip": 176, "knee": 125}))
     assert run.fault_codes() == [{"bridge_feet_position"}]
     t_fault = run.reps[0]["faults"][0]["t_s"]
-    t_cue = next(t for t, text in run.cues if text.startswith("Move your feet"))
+    # The cue says which way to move the feet: at 125° they are too far from the hips.
+    t_cue = next(t for t, text in run.cues if text == "Bring your feet a little closer to your hips")
     assert t_cue >= run.reps[0]["end_s"] - 0.05  # said when the rep is over, not mid-rep
     assert 2.2 <= t_fault <= 5.2  # dated at the held top
+
+
+def test_feet_too_close_say_move_them_further_and_the_edge_is_not_flagged():
+    close = drive_values("glute_bridge", bridge({"hip": 160, "knee": 60}, {**TOP, "knee": 52}))
+    assert close.fault_codes() == [{"bridge_feet_position"}]
+    assert "Move your feet a little further from your hips" in [t for _, t in close.cues]
+    # Knees at 62° (feet close, within the 10° a therapist accepts beyond 70°): not a fault.
+    edge = drive_values("glute_bridge", bridge({"hip": 160, "knee": 60}, {**TOP, "knee": 62}))
+    assert edge.fault_codes() == [set()]
+
+
+def test_a_bridge_a_hair_over_the_arch_limit_is_not_over_arched():
+    # 190.6° against a 190° limit: within the 5° a 2-D angle at the hip reads.
+    assert drive_values("glute_bridge", bridge({"hip": 160}, {**TOP, "hip": 190.6})).fault_codes() == [set()]
+    assert drive_values("glute_bridge", bridge({"hip": 160}, {**TOP, "hip": 197})).fault_codes() == [{"bridge_over_arch"}]
+
+
+def test_a_single_leg_bridge_is_never_a_feet_fault():
+    # One leg out straight at the top (lifted knee 175°): the feet rule doesn't apply to it.
+    top = {**TOP, "knee": 175, "lifted_knee": 175}
+    run = drive_values("glute_bridge", bridge({"hip": 160, "lifted_knee": 175}, top))
+    assert len(run.reps) == 1 and run.fault_codes() == [set()]
 
 
 def test_unseen_knee_at_the_top_is_not_judged_and_said_so():

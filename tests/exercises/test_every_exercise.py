@@ -27,11 +27,23 @@ REPS = {
         },
     ),
     "glute_bridge": dict(
-        rest={"hip": 128, "knee": 90}, top={"hip": 176, "knee": 90},
+        rest={"hip": 128, "knee": 90, "lifted_knee": 90, "support_knee": 90},
+        top={"hip": 176, "knee": 90, "lifted_knee": 90, "support_knee": 90},
         faults={
             "bridge_not_high_enough": dict(top={"hip": 158}),
-            "bridge_over_arch": dict(top={"hip": 196}),
+            "bridge_over_arch": dict(top={"hip": 197}),
             "bridge_feet_position": dict(top={"knee": 125}),
+            "bridge_short_pause": dict(timing={"top_s": 0.5, "up": 0.6}),  # up, barely held, slowly down
+            "bridge_fast_lowering": dict(timing={"down": 0.3}),
+        },
+    ),
+    "glute_bridge_single_leg": dict(
+        rest={"hip": 128, "lifted_knee": 175, "support_knee": 90},
+        top={"hip": 176, "lifted_knee": 175, "support_knee": 90},
+        faults={
+            "bridge_not_high_enough": dict(top={"hip": 158}),
+            "bridge_over_arch": dict(top={"hip": 197}),
+            "bridge_feet_position": dict(top={"support_knee": 125}),
             "bridge_short_pause": dict(timing={"top_s": 0.5, "up": 0.6}),  # up, barely held, slowly down
             "bridge_fast_lowering": dict(timing={"down": 0.3}),
         },
@@ -86,13 +98,24 @@ ALTERNATING = {
         },
     ),
     "dead_bug": dict(
-        rest={"arm": 90, "knee": 90},
+        rest={"arm": 90, "knee": 90, "feet_up": 0.7},
         top={"arm:{a}": 165, "knee:{o}": 170, "arm:{o}": 90, "knee:{a}": 90},
         timing={"up": 2.2},
         faults={
             # The same-side leg extending also takes that knee out of tabletop: both are flagged.
             "dead_bug_same_side+dead_bug_resting_knee": dict(top={"knee:{a}": 170, "knee:{o}": 90}),
             "dead_bug_resting_knee": dict(top={"knee:{a}": 125}),
+            "dead_bug_fast": dict(timing={"up": 0.5}),
+            "dead_bug_back_lifts": dict(top={"_hip_up": 30}),
+        },
+    ),
+    "dead_bug_feet_down": dict(
+        rest={"arm": 90, "knee": 80, "feet_up": -0.1},
+        top={"arm:{a}": 165, "knee:{o}": 170, "arm:{o}": 90, "knee:{a}": 80, "feet_up": -0.1},
+        timing={"up": 2.2},
+        faults={
+            "dead_bug_same_side+dead_bug_resting_knee": dict(top={"knee:{a}": 170, "knee:{o}": 80}),
+            "dead_bug_resting_knee": dict(top={"knee:{a}": 140}),
             "dead_bug_fast": dict(timing={"up": 0.5}),
             "dead_bug_back_lifts": dict(top={"_hip_up": 30}),
         },

@@ -18,7 +18,7 @@ CATALOGUE = {
     "lunge_twist", "wall_angel", "forearm_plank", "diaphragmatic_breathing", "foam_rolling",
 }
 # The easier versions a therapist gives, each its own exercise (issue 15).
-VARIANTS = {"knee_plank", "side_plank_knees"}
+VARIANTS = {"knee_plank", "side_plank_knees", "glute_bridge_single_leg", "dead_bug_feet_down"}
 
 
 def test_every_variant_named_is_an_exercise_of_the_library():
