@@ -157,10 +157,9 @@ class Measure:
             return (g.signed_joint_angle if self.signed else g.joint_angle)(*pts)
         if self.kind == "inclination":
             return g.inclination(*pts)
-        if self.kind == "tilt":
-            return g.tilt_from_vertical(*pts)
-        if self.kind == "lean":
-            return lean(pose, g.tilt_from_vertical(*pts))
+        if self.kind in ("tilt", "lean"):
+            tilt = g.tilt_from_vertical(*pts)
+            return lean(pose, tilt) if self.kind == "lean" else tilt
         if self.kind == "elevation":
             return g.elevation(*pts)
         if self.kind == "alignment":
