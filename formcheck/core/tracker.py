@@ -201,6 +201,7 @@ class ExerciseTracker:
                 framing = setup_issue(result, None, setup, side)  # a limb out of the picture
                 if framing is not None and framing.key == "out_of_frame":
                     conditions.append(CueCandidate("framing", framing.text, SEVERITY_SETUP, "setup"))
+                    self._issues[framing.text] += 1
                 elif unclear is not None:
                     conditions.append(CueCandidate(unclear.key, unclear.text, SEVERITY_SETUP, "setup"))
                 active = self._judge_frame_rules(t, ctx, phase, conditions)
