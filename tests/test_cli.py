@@ -166,7 +166,8 @@ def test_exercises_faults_lists_each_code_with_what_it_measures_its_threshold_vi
     assert [line.split()[0] for line in lines[1:]] == [r.code for r in squat.rules]
     chest = next(r for r in squat.rules if r.code == "squat_chest_down")
     line = next(line for line in lines if line.startswith("squat_chest_down "))
-    assert (f"trunk (tilt hip–shoulder) over {chest.max:g}° (by more than {chest.margin:g}°) at the turn of each rep, "
+    kind = squat.measures[chest.measure].kind  # "lean": the trunk's tilt, corrected for an oblique camera
+    assert (f"trunk ({kind} hip–shoulder) over {chest.max:g}° (by more than {chest.margin:g}°) at the turn of each rep, "
             "judged from the side only") in line
     assert line.endswith(f'cue "{chest.cue}"')
 

@@ -84,7 +84,7 @@ def summarise_set(number: int, tracker: ExerciseTracker, ended_by: SetEnd) -> Se
     hold_s = sum(h.held_ms for h in tracker.holds) / 1000
     unjudged = sum(1 for r in items if r.not_judged)
     return SetSummary(number, tracker.rep_counts(), hold_s, len(flagged), dict(faults), ended_by, len(tracker.attempts),
-                      unjudged)
+                      unjudged, tracker.why_none())
 
 
 def set_text(exercise: ExerciseDef, s: SetSummary) -> str:
@@ -100,11 +100,15 @@ def set_text(exercise: ExerciseDef, s: SetSummary) -> str:
         text += f", {s.flagged} flagged ({why})"
     if s.not_judged:
         text += f", {not_judged_count(s.not_judged)}"
+    if s.why_none:
+        text += f" — nothing counted. {s.why_none}"
     return text + SET_END_WORDS[s.ended_by]
 
 
-def summary_text(exercise: ExerciseDef, sets: tuple[SetSummary, ...] | list[SetSummary]) -> str:
-    return "\n".join([f"{exercise.name}: {len(sets)} set(s)", *("  " + set_text(exercise, s) for s in sets)])
+def summary_text(exercise: ExerciseDef, sets: tuple[SetSummary, ...] | list[SetSummary], why: str = "") -> str:
+    """The exercise's sets, a line each; with no set, ``why`` none started."""
+    head = f"{exercise.name}: {len(sets)} set(s)" + (f" — {why}" if why and not sets else "")
+    return "\n".join([head, *("  " + set_text(exercise, s) for s in sets)])
 
 
 @dataclass
@@ -127,11 +131,19 @@ class Coach:
         self._setup_message = ""
         self._last_eval: FrameEvaluation | None = None
         self._first_t: int | None = None  # this coach's first frame
+        self._setup_seen: Counter[str] = Counter()
 
     # ---- what to say first -------------------------------------------------------------------
     def intro(self) -> str:
         cue = self.exercise.setup.position_cue if self.exercise.setup else ""
         return f"{self.exercise.name}. {cue}".strip()
+
+    def why_no_set(self) -> str:
+        """No set started: what the set-up kept asking for, in words ("" once a set has run)."""
+        if self.sets or not self._setup_seen:
+            return ""
+        message = self._setup_seen.most_common(1)[0][0]
+        return f"the set never started: {message[0].lower()}{message[1:]}"
 
     @property
     def set_number(self) -> int:
@@ -174,6 +186,8 @@ class Coach:
         self._was_dark = not light_ok
         say.extend(e.cue.text for e in ev.events if isinstance(e, CueRaised) and e.cue.kind == "setup")
         self._setup_message = message
+        if message and not self.sets:
+            self._setup_seen[message] += 1  # what kept the first set from starting
         if not seen:
             self._setup_ok_since = None
             return
@@ -216,7 +230,7 @@ class Coach:
         if self.counting:
             return self._end_set("pain", events, [PAIN_MESSAGE], urgent=True)
         self.state = "done"
-        events += [*self._not_started("pain"), ExerciseEnded(self._t, self.exercise, tuple(self.sets), "pain")]
+        events += [*self._not_started("pain"), ExerciseEnded(self._t, self.exercise, tuple(self.sets), "pain", self.why_no_set())]
         self._banner = ("Stopped — rest now", "setup")
         return self._frame(None, events, [PAIN_MESSAGE], urgent=True)
 
@@ -227,7 +241,8 @@ class Coach:
         if self.counting:
             return self._end_set(reason, [], [], final=True)
         self.state = "done"
-        events: list[Event] = [*self._not_started(reason), ExerciseEnded(self._t, self.exercise, tuple(self.sets), reason)]
+        events: list[Event] = [*self._not_started(reason),
+                               ExerciseEnded(self._t, self.exercise, tuple(self.sets), reason, self.why_no_set())]
         self._banner = (self._done_banner(reason), "info")
         return self._frame(None, events, [])
 

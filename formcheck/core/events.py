@@ -69,6 +69,7 @@ class SetSummary:
     ended_by: SetEnd
     attempts: int = 0
     not_judged: int = 0  # reps (or holds) with a rule the engine couldn't judge (landmarks unseen)
+    why_none: str = ""  # nothing counted: why, in words ("Your feet were out of the picture ...")
 
     @property
     def rep_total(self) -> int:
@@ -92,6 +93,7 @@ class ExerciseEnded:
     exercise: ExerciseDef
     sets: tuple[SetSummary, ...]
     reason: SetEnd
+    why: str = ""  # no set was started: what kept the set-up from passing, in words
 
 
 # When pain was rated: before the session, after an exercise with more to come, at the end.

@@ -8,8 +8,8 @@ Rule kinds (code) and their fields; thresholds live only in the exercise files:
 * ``stability`` — a point moves at most ``max`` torso lengths from where it was when the phase
   began.
 * ``peak`` — at the end of a rep, the furthest value the rep's measure reached lies in [min, max].
-* ``tempo`` — at the end of a rep, the duration of ``rep_phase`` (up/top/down) lies in
-  [min_s, max_s].
+* ``tempo`` — at the end of a rep, the duration of ``rep_phase`` (up/top/down, or the whole rep)
+  lies in [min_s, max_s].
 * ``hold_time`` — a hold (or a rep's top) lasted at least ``min_s``.
 * ``pairing`` — in the ``top`` phase the limb pair moving is contralateral: the raised arm and
   the raised leg belong to opposite sides (measures ``arm`` and ``leg`` evaluated per side).
@@ -40,7 +40,7 @@ from formcheck.core.measures import Measure
 
 Phase = Literal["always", "rest", "moving", "top", "peak", "hold"]
 RuleKind = Literal["range", "symmetry", "stability", "peak", "tempo", "hold_time", "pairing"]
-RepPhase = Literal["up", "top", "down"]
+RepPhase = Literal["up", "top", "down", "whole"]
 Group = Literal["core", "mobility", "functional", "timer"]
 
 # Thresholds a personal profile may move, each with whether a lower value is the looser one
@@ -96,8 +96,24 @@ class SetupDef:
 
 
 @dataclass(frozen=True, slots=True)
+class Signal:
+    """``measure`` leaves ``start`` and reaches ``target``, read on the rep's side, or (``opposite``)
+    on the other side (the leg that goes with the working arm)."""
+
+    measure: str
+    start: float
+    target: float
+    opposite: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class RepDef:
-    """A rep: ``measure`` leaves the rest side of ``start``, reaches ``target``, comes back."""
+    """A rep: ``measure`` leaves the rest side of ``start``, reaches ``target``, comes back.
+
+    ``position``: the starting position, joint by joint (bird dog: on hands and knees); a rep can
+    only begin from it. A movement that turns back short of ``target`` is still a rep (with the
+    exercise's depth fault) unless it is a clear abort: less than ``ABORT_SHARE`` of this person's
+    usual range in the set (``formcheck.core.reps``)."""
 
     measure: str
     start: float
@@ -111,6 +127,11 @@ class RepDef:
     # A person's own goal for the measure's furthest value (from range-of-motion calibration):
     # each rep's progress is shown as a percentage of the way from its rest value to the goal.
     goal: float | None = None
+    position: tuple[Condition, ...] = ()
+    # A second signal of the same movement, used where the first can't be seen (the bird dog's far
+    # arm is hidden: its opposite leg shows the rep; a close-up hides the shins: the thigh shows
+    # the squat). The rep's ``peak`` rules, which read the first measure, are then not judged.
+    also: Signal | None = None
 
     @property
     def rising(self) -> bool:
@@ -119,9 +140,14 @@ class RepDef:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
+    """One joint of a position: ``measure`` within [min, max]. ``cue`` tells the person what to do
+    when it is the one missing ("Straighten your knees"), and names it in a set's "why nothing
+    counted"."""
+
     measure: str
     min: float | None = None
     max: float | None = None
+    cue: str = ""
 
     def holds(self, value: float) -> bool:
         if value != value:  # nan: not measurable
@@ -146,6 +172,17 @@ class HoldDef:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """An easier (or other) version of the exercise that the library has as its own exercise: when
+    the person is in ``position`` instead of this exercise's, nothing is counted or judged here and
+    they are told "This looks like <name>: choose it"."""
+
+    exercise: str
+    name: str
+    position: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RuleDef:
     code: str
     kind: RuleKind
@@ -166,6 +203,9 @@ class RuleDef:
     # A frame-level fault must last this long before it counts (filters single-frame noise).
     persist_s: float = 0.3
     margin: float = 0.0  # beyond a threshold by more than this to be a fault (see module doc)
+    # The rule applies only while these hold (a check for the forearm support is no check of a
+    # straight arm); elsewhere it is neither a fault nor "not judged": it doesn't apply.
+    when: tuple[Condition, ...] = ()
     # Camera views this rule can be judged from (empty: any). Knees caving in shows from the
     # front; knees past the toes from the side. From another view the rule is "not judged".
     views: tuple[View, ...] = ()
@@ -177,6 +217,11 @@ class RuleDef:
     max_limit: float | None = None
     min_s_limit: float | None = None
     max_s_limit: float | None = None
+    # Cues with a direction for a range rule with both bounds: under ``min`` / over ``max``.
+    cue_low: str = ""
+    cue_high: str = ""
+    # What the rule looks at, for "not judged" reasons and the turn-to-the-camera cue ("your knees").
+    looks_at: str = ""
 
     def in_range(self, value: float) -> bool:
         return Condition(self.measure or "", self.min, self.max).holds(value)
@@ -187,6 +232,14 @@ class RuleDef:
             return None
         return (self.min is not None and value < self.min - self.margin) or (
             self.max is not None and value > self.max + self.margin)
+
+    def cue_for(self, value: float) -> str:
+        """The cue for ``value``: the one with the direction to move when the rule has two."""
+        if self.cue_low and self.min is not None and value < self.min:
+            return self.cue_low
+        if self.cue_high and self.max is not None and value > self.max:
+            return self.cue_high
+        return self.cue
 
     def duration_violated(self, seconds: float) -> bool:
         """A timed phase clearly outside [min_s, max_s] (by more than the margin, in seconds)."""
@@ -207,6 +260,7 @@ class ExerciseDef:
     rep: RepDef | None = None
     hold: HoldDef | None = None
     rules: tuple[RuleDef, ...] = ()
+    variants: tuple[Variant, ...] = ()
     safety: tuple[str, ...] = ()
     positive_cue: str = "Good rep"
     # The calibration profile whose personal thresholds this definition carries ("" = none: the

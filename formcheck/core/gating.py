@@ -23,7 +23,25 @@ class SetupIssue:
 
 
 NO_PERSON = SetupIssue("no_person", "Step into view of the camera")
-OUT_OF_FRAME = SetupIssue("out_of_frame", "Move back so your whole body is in view")
+# The words a person uses for the part of the body a landmark belongs to (and whether it is plural).
+_BODY_WORDS: dict[str, tuple[str, bool]] = {
+    "wrist": ("hands", True), "pinky": ("hands", True), "index": ("hands", True), "thumb": ("hands", True),
+    "elbow": ("arms", True), "shoulder": ("shoulders", True), "hip": ("hips", True), "knee": ("knees", True),
+    "ankle": ("feet", True), "heel": ("feet", True), "foot_index": ("feet", True),
+}
+
+
+def body_words(joint: str) -> tuple[str, bool]:
+    """("feet", True) for "left_ankle", "ankle" or "mid_ankle"; the head for the face points."""
+    base = joint.removeprefix("mid_").removeprefix("left_").removeprefix("right_")
+    return _BODY_WORDS.get(base, ("head", False))
+
+
+def out_of_frame(joint: str) -> SetupIssue:
+    """A framing cue that names the part of the body the camera doesn't see."""
+    word, plural = body_words(joint)
+    return SetupIssue("out_of_frame", f"Your {word} {'are' if plural else 'is'} out of the picture — move back, "
+                      "or move the camera, so your whole body is in view")
 TURN_SIDE_ON = SetupIssue("turn_side_on", "Turn side-on to the camera")
 FACE_CAMERA = SetupIssue("face_camera", "Face the camera")
 
@@ -47,22 +65,36 @@ class ViewVote:
         return Counter(v for _, v in self._votes).most_common(1)[0][0]
 
 
+def inside(x: float, y: float, width: int, height: int) -> bool:
+    """A point lies inside a picture of that size (within ``FRAME_MARGIN``), not beyond its edge."""
+    mx, my = FRAME_MARGIN * width, FRAME_MARGIN * height
+    return bool(-mx <= x <= width + mx and -my <= y <= height + my)
+
+
+def in_frame(result: PoseResult, idx: int) -> bool:
+    """The landmark lies inside the picture, not guessed beyond its edge."""
+    assert result.pose is not None
+    return inside(float(result.pose.image[idx, 0]), float(result.pose.image[idx, 1]), result.width, result.height)
+
+
 def setup_issue(
-    result: PoseResult, view: str | None, setup: SetupDef | None, side: Side
+    result: PoseResult, view: str | None, setup: SetupDef | None, side: Side,
+    landmarks: tuple[str, ...] | None = None,
 ) -> SetupIssue | None:
-    """The most basic problem stopping form checks this frame, or None when all is well."""
+    """The most basic problem stopping form checks this frame, or None when all is well.
+
+    ``landmarks``: the joints that must be seen (default: the set-up's; a set under way needs only
+    those that count it — the others missing are "not judged", not a stop)."""
     pose = result.pose
     if pose is None:
         return NO_PERSON
     if setup is None:
         return None
     unsure: list[str] = []
-    for joint in setup.landmarks:
+    for joint in setup.landmarks if landmarks is None else landmarks:
         for idx in landmark_index(joint, side):
-            x, y = pose.image[idx, 0], pose.image[idx, 1]
-            mx, my = FRAME_MARGIN * result.width, FRAME_MARGIN * result.height
-            if not (-mx <= x <= result.width + mx and -my <= y <= result.height + my):
-                return OUT_OF_FRAME
+            if not in_frame(result, idx):
+                return out_of_frame(joint)
             if pose.confidence(idx) < setup.min_visibility:
                 unsure.append(joint)
     if unsure:

@@ -1,7 +1,8 @@
 """Hold timing: time accumulates while the person is in position with clean form.
 
 A hold starts once the position has been held for ``settle_s`` (getting into it isn't holding
-it), pauses while form breaks (the time is not
+it: a pass-through is not a hold, and its faults are not the hold's) and is then timed from when
+the position was reached; it pauses while form breaks (the time is not
 counted, the fault is kept), survives short slips out of position (``grace_s``), and ends when the
 position is lost for longer.
 """
@@ -14,6 +15,12 @@ from formcheck.core.exercise import HoldDef
 
 # Gaps between samples longer than this are not counted (dropped frames, person out of view).
 MAX_STEP_MS = 250
+# Settled = in position and still this long: the hold is dated from the start of that stillness
+# (the end of sinking into a child's pose, not the moment its thresholds were first met).
+STILL_MS = 500
+# ... but a body that never reads still (a tremor, a jittery dim picture) has settled all the same
+# once in position this many times ``settle_s``.
+SETTLE_ANYWAY = 3
 
 
 @dataclass(slots=True)
@@ -37,7 +44,10 @@ class HoldTimer:
         self._last_ms: int | None = None
         self._last_in_position_ms: int | None = None
         self._entered_ms: int | None = None  # position reached, still settling into it
-        self._fresh = False  # True at the start of a set: a first frame in position is a hold already under way
+        self._still_ms: int | None = None  # still (not moving into the position) since
+        # Nothing seen yet (a new timer, or the start of a set): a first frame in position is a hold
+        # already under way, whether a set or a clip opens in position (analyze, eval and the app alike).
+        self._fresh = True
 
     def reset(self, fresh: bool = False) -> HoldRecord | None:
         """End any hold in progress (e.g. the person left); returns it if long enough to keep.
@@ -56,10 +66,12 @@ class HoldTimer:
     def held_s(self) -> float:
         return self.current.held_ms / 1000.0 if self.current else 0.0
 
-    def update(self, t_ms: int, in_position: bool, form_ok: bool, side: str | None = None) -> HoldRecord | None:
-        """Advance one frame; returns a finished hold when one ends."""
+    def update(self, t_ms: int, in_position: bool, form_ok: bool, side: str | None = None,
+               still: bool = True) -> HoldRecord | None:
+        """Advance one frame (``still``: the body isn't moving); returns a finished hold when one ends."""
         step = 0 if self._last_ms is None else min(t_ms - self._last_ms, MAX_STEP_MS)
         self._last_ms = t_ms
+        self._still_ms = (self._still_ms if self._still_ms is not None else t_ms) if still else None
         if not in_position:
             self._fresh = False
         if in_position:
@@ -69,11 +81,13 @@ class HoldTimer:
                 self._entered_ms = self._entered_ms if self._entered_ms is not None else t_ms
                 # In position from the very first frame (a video that starts mid-hold, or a set that
                 # begins with the person already in position): settled already.
-                settled = self._fresh or t_ms - self._entered_ms >= self.hold.settle_s * 1000
+                start = self._settled_since(t_ms)
                 self._fresh = False
-                if not settled:
+                if start is None:
                     return None
-                self.current = HoldRecord(t_ms, t_ms, side=side)
+                # Settled: the hold is timed from when the person came to rest in the position (as
+                # a therapist reads the clock back once they see it is held); form is judged from now.
+                self.current = HoldRecord(start, t_ms, t_ms - start, side=side)
             elif form_ok:
                 self.current.held_ms += max(0, step)
             self.current.end_ms = t_ms
@@ -87,6 +101,21 @@ class HoldTimer:
             and t_ms - self._last_in_position_ms > self.hold.grace_s * 1000
         ):
             return self._close()
+        return None
+
+    def _settled_since(self, t_ms: int) -> int | None:
+        """When the person settled into the position, once it is clear they have (else None): in
+        position for ``settle_s`` and still for ``STILL_MS``, dated from the start of the stillness."""
+        assert self._entered_ms is not None
+        if self._fresh:  # in position from the first frame: settled already
+            return self._entered_ms
+        held = t_ms - self._entered_ms
+        if held < self.hold.settle_s * 1000:
+            return None
+        if self._still_ms is not None and t_ms - self._still_ms >= STILL_MS:
+            return max(self._entered_ms, self._still_ms)
+        if held >= SETTLE_ANYWAY * self.hold.settle_s * 1000:
+            return self._entered_ms + int(self.hold.settle_s * 1000)
         return None
 
     def _close(self) -> HoldRecord | None:

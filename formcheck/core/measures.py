@@ -15,6 +15,10 @@ Kinds (units):
   the camera stands (a knee bending toward a camera in front of the person reads the same as seen
   side-on), at the price of MediaPipe's depth noise (a few degrees more).
 * ``inclination`` — segment to the horizontal, 0–90°; ``tilt`` — segment to the vertical, 0–90°.
+* ``lean`` — ``tilt`` corrected for the camera's angle to the body: seen obliquely, a forward lean
+  is foreshortened on screen (a 50° lean seen 45° off side-on reads 40°), so the 2-D tilt's
+  horizontal part is divided by how side-on the body is (from the 3-D hip and shoulder lines:
+  1 side-on, 0 facing the camera). Beyond ``LEAN_MAX_OFF``° off side-on it is not measured (nan).
 * ``elevation`` — signed angle of a segment above the horizontal, −90…90°.
 * ``offset`` — signed distance of the third point above the line through the first two, in
   torso lengths (shoulder–hip distance), so it is independent of camera distance.
@@ -57,7 +61,7 @@ from formcheck.core.kinematics import Side, landmark_index, point
 from formcheck.core.landmarks import SIDED_JOINTS, Pose
 
 MeasureKind = Literal[
-    "angle", "angle3d", "inclination", "tilt", "elevation", "offset", "alignment", "distance", "height", "ahead",
+    "angle", "angle3d", "inclination", "tilt", "lean", "elevation", "offset", "alignment", "distance", "height", "ahead",
     "cross_distance", "world_distance", "twist", "spread",
 ]
 # A measure's own side: a fixed body side, or the side whose first point is lower/higher on screen.
@@ -69,6 +73,7 @@ POINT_COUNT: dict[str, int] = {
     "spread": 2,
     "inclination": 2,
     "tilt": 2,
+    "lean": 2,
     "elevation": 2,
     "offset": 3,
     "alignment": 3,
@@ -79,6 +84,7 @@ POINT_COUNT: dict[str, int] = {
     "world_distance": 2,
     "twist": 2,
 }
+LEAN_MAX_OFF = 60.0  # degrees off side-on beyond which a lean can't be read from the picture
 # Kinds whose points name a left/right pair ("knee"), never one landmark ("left_knee", "nose").
 PAIR_KINDS = ("cross_distance", "twist", "spread")
 
@@ -151,8 +157,9 @@ class Measure:
             return (g.signed_joint_angle if self.signed else g.joint_angle)(*pts)
         if self.kind == "inclination":
             return g.inclination(*pts)
-        if self.kind == "tilt":
-            return g.tilt_from_vertical(*pts)
+        if self.kind in ("tilt", "lean"):
+            tilt = g.tilt_from_vertical(*pts)
+            return lean(pose, tilt) if self.kind == "lean" else tilt
         if self.kind == "elevation":
             return g.elevation(*pts)
         if self.kind == "alignment":
@@ -172,6 +179,27 @@ class Measure:
                 return math.nan
             return float(pts[0][0] - pts[1][0]) * math.copysign(1.0, facing) / torso
         raise ValueError(f"unknown measure kind {self.kind!r}")
+
+
+def side_on(pose: Pose) -> float:
+    """How side-on the body is to the camera, 0–1: the share of the 3-D hip and shoulder lines'
+    horizontal extent that points at the camera (1 = side-on, 0 = facing it or turned away)."""
+    w = pose.world.astype(np.float64)
+    shares = []
+    for a, b in (SIDED_JOINTS["hip"], SIDED_JOINTS["shoulder"]):
+        v = w[a] - w[b]
+        across = math.hypot(float(v[0]), float(v[2]))
+        if across > 0:
+            shares.append(abs(float(v[2])) / across)
+    return float(np.mean(shares)) if shares else math.nan
+
+
+def lean(pose: Pose, tilt: float) -> float:
+    """A segment's 2-D tilt from the vertical, corrected for how side-on the body is (``lean``)."""
+    share = side_on(pose)
+    if math.isnan(tilt) or not share >= math.cos(math.radians(LEAN_MAX_OFF)):
+        return math.nan
+    return math.degrees(math.atan(math.tan(math.radians(tilt)) / share))
 
 
 def torso_length(pose: Pose) -> float:

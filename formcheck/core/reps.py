@@ -5,7 +5,10 @@
        │                                   └──────(back to rest: a *rep*)── down ◄──────┘
        └── reset() (person lost, set-up broken)
 
-A movement that leaves rest but comes back without reaching the target is an attempt, not a rep.
+A movement that leaves rest, turns and comes back is a rep — also one that falls short of the
+target, which counts and carries the exercise's depth fault ("Go a little deeper"), as a therapist
+counts it. Only a clear abort, less than ``ABORT_SHARE`` of this person's usual range in the set
+(before any rep: the range from rest to the target), is an *attempt*, not a rep.
 Nothing can start until the person has been still at rest, so getting into position never counts.
 """
 
@@ -25,11 +28,21 @@ PEAK_BAND = 0.15
 # A pause at the top is timed wider, over the top third of the movement: a therapist counts the
 # hips held up (and slowly settling) as the pause, not only the instant of greatest height.
 TOP_BAND = 0.35
+# The movement begins when the value has left its resting level by this share of the rep's range
+# (at least half the hysteresis): the limb that moves, not a resting limb's slow drift of a few
+# degrees before it (which would make a 0.15 s raise read 1.3 s).
+REST_BAND = 0.1
+# A movement with less than this share of the person's usual range (the median of their reps so
+# far in the set) is an abort, not a rep: a rep well short of the others is a short rep only when
+# it is at least half of them.
+ABORT_SHARE = 0.5
+USUAL_REPS = 5  # the usual range is the median of the last few reps
 
 
 @dataclass(slots=True)
 class RepRecord:
-    """One rep or attempt as it happens; ``reached`` tells which it was."""
+    """One rep or attempt as it happens; ``reached`` tells which it was (a rep), ``short`` that it
+    counted without reaching the target."""
 
     side: str | None
     start_ms: int
@@ -48,6 +61,7 @@ class RepRecord:
     baselines: dict[str, float] = field(default_factory=dict)  # relative rules: the value at rest before
     pause: tuple[int, int] | None = None  # time at the top (TOP_BAND), once the rep is over
     seen: dict[str, list[int]] = field(default_factory=dict)  # frame rule -> [judged, unsure] frames
+    short: bool = False  # counted without reaching the target (keep new fields last: positional use)
 
     def add_fault(self, code: str, message: str, t_ms: int) -> None:
         self.faults.setdefault(code, (message, t_ms))
@@ -63,6 +77,20 @@ class RepRecord:
             return
         self.top_start_ms, self.top_end_ms = self.near_peak(PEAK_BAND, hysteresis)
         self.pause = self.near_peak(TOP_BAND, hysteresis)
+        self.start_ms = self.movement_start(hysteresis)
+
+    def movement_start(self, hysteresis: float) -> int:
+        """When the movement began: the last moment before the peak that the value was still within
+        ``REST_BAND`` of the rep's range (at least half the hysteresis) of its resting level."""
+        band = max(hysteresis / 2, REST_BAND * abs(self.peak - self.low))
+        top = self.top_start_ms if self.top_start_ms is not None else self.samples[-1][0]
+        start = self.start_ms
+        for t, v in self.samples:
+            if t > top:
+                break
+            if abs(v - self.low) <= band:
+                start = t
+        return max(start, self.start_ms)
 
     def near_peak(self, share: float, hysteresis: float) -> tuple[int, int]:
         """First and last moment the value was within ``share`` of the rep's range from its peak."""
@@ -71,12 +99,18 @@ class RepRecord:
         return near[0], near[-1]
 
     def phase_s(self, phase: str) -> float | None:
-        """Duration of the up, top or down phase in seconds (None when it didn't happen).
+        """Duration of the up, top or down phase, or the whole rep, in seconds (None when it didn't happen).
 
         The rep ends as soon as the value passes back over the start threshold, part-way down;
         the down phase is scaled to the whole return (peak → starting level) at the speed seen,
-        so tempo thresholds can be the ones a therapist would time with a watch.
+        and the up phase (from leaving rest to nearing the peak) to the whole rise, so tempo
+        thresholds can be the ones a therapist would time with a watch.
         """
+        if phase == "whole":  # up, the time near the peak, and down: the rep as a watch times it
+            parts = (self.phase_s("up"), self.phase_s("down"))
+            if None in parts or self.top_start_ms is None or self.top_end_ms is None:
+                return None
+            return sum(p for p in parts if p is not None) + (self.top_end_ms - self.top_start_ms) / 1000.0
         bounds = {
             "up": (self.start_ms, self.top_start_ms),
             "top": self.pause or (self.top_start_ms, self.top_end_ms),
@@ -89,13 +123,23 @@ class RepRecord:
             covered = abs(self.peak - self.samples[-1][1])
             if covered > 0:
                 seconds *= min(abs(self.peak - self.low) / covered, 3.0)
+        if phase == "up" and self.samples:
+            # Likewise the way up is timed between leaving rest and nearing the peak, and scaled
+            # to the whole rise at the speed seen.
+            at = dict(self.samples)
+            covered = abs(at.get(bounds[1], self.peak) - at.get(bounds[0], self.low))
+            if covered > 0:
+                seconds *= min(abs(self.peak - self.low) / covered, 3.0)
         return seconds
 
 
 class RepCounter:
-    def __init__(self, rep: RepDef, side: str | None = None) -> None:
+    def __init__(self, rep: RepDef, side: str | None = None, ranges: list[float] | None = None) -> None:
         self.rep = rep
         self.side = side
+        # The ranges of the reps counted in this set (shared by the counters of both sides): what
+        # is usual for this person, so a clear abort can be told from a short rep.
+        self.ranges = ranges if ranges is not None else []
         self.state: State = "unready"
         self.current: RepRecord | None = None
         self._since_ms: int | None = None  # when the value entered the region of a pending move
@@ -112,6 +156,11 @@ class RepCounter:
         self.current = None
         self._since_ms = None
         self._history.clear()
+
+    @property
+    def pending(self) -> bool:
+        """At rest, but a move past ``start`` is under way (being debounced into a rep)."""
+        return self.state == "rest" and self._since_ms is not None
 
     def _past(self, value: float, threshold: float, margin: float) -> bool:
         """True when value is beyond threshold + margin in the rep's direction."""
@@ -206,10 +255,21 @@ class RepCounter:
             cur.peak = min(cur.peak, value)
             cur.low = max(cur.low, value)
 
+    def _usual_range(self, rest_level: float) -> float:
+        recent = self.ranges[-USUAL_REPS:]
+        if recent:
+            return sorted(recent)[len(recent) // 2]
+        return abs(self.rep.target - rest_level)
+
     def _finish(self, t_ms: int) -> RepRecord:
         assert self.current is not None
         done = self.current
         done.end_ms = t_ms
+        moved = abs(done.peak - done.low)
+        if not done.reached and moved >= ABORT_SHARE * self._usual_range(done.low):
+            done.reached = done.short = True  # turned back short of the target: a short rep
+        if done.reached:
+            self.ranges.append(moved)
         done.settle_phases(self.rep.hysteresis)
         self.current = None
         self.state = "rest"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.core.exercise import RuleDef
+from formcheck.core.gating import inside
 from formcheck.core.kinematics import Side, point
 from formcheck.core.landmarks import Pose
 from formcheck.core.measures import Measure, torso_length
@@ -33,14 +34,25 @@ class FrameContext:
     # Where tracked points were when the current phase began (for stability rules).
     anchors: Mapping[str, np.ndarray]
     active_side: Side | None = None  # the limb side moving in an alternating exercise
+    # The picture's size (pixels): a landmark guessed beyond its edge is not seen. None: unknown.
+    frame: tuple[int, int] | None = None
 
     def value(self, name: str, side: Side | None = None) -> float:
-        """A measure's value, or nan when any of its landmarks is below the confidence floor."""
+        """A measure's value, or nan when any of its landmarks is below the confidence floor or
+        outside the picture."""
         m = self.measures[name]
         s = side or self.side
-        if any(self.pose.confidence(i) < self.min_confidence for i in m.landmarks(s)):
-            return math.nan
+        for i in m.landmarks(s):
+            if self.pose.confidence(i) < self.min_confidence or not self._in_frame(i):
+                return math.nan
         return m.value(self.pose, s)
+
+    def in_picture(self, name: str, side: Side | None = None) -> bool:
+        """Every landmark the measure reads lies inside the picture (seen or not)."""
+        return all(self._in_frame(i) for i in self.measures[name].landmarks(side or self.side))
+
+    def _in_frame(self, i: int) -> bool:
+        return self.frame is None or inside(float(self.pose.image[i, 0]), float(self.pose.image[i, 1]), *self.frame)
 
 
 def _other(side: Side) -> Side:

@@ -10,7 +10,7 @@ from formcheck.core.measures import Measure
 
 # Units of each measure kind (formcheck.core.measures).
 _UNITS = {
-    "angle": "°", "angle3d": "°", "inclination": "°", "tilt": "°", "elevation": "°", "alignment": "°",
+    "angle": "°", "angle3d": "°", "inclination": "°", "tilt": "°", "lean": "°", "elevation": "°", "alignment": "°",
     "twist": "°", "offset": " torso lengths", "distance": " torso lengths", "height": " torso lengths",
     "ahead": " torso lengths", "world_distance": " torso lengths", "cross_distance": " torso lengths",
     "spread": "× the second joints' width",

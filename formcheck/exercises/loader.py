@@ -46,6 +46,8 @@ from formcheck.core.exercise import (
     RuleDef,
     RuleKind,
     SetupDef,
+    Signal,
+    Variant,
 )
 from formcheck.core.kinematics import Posture, View, landmark_index
 from formcheck.core.landmarks import SIDED_JOINTS
@@ -201,6 +203,8 @@ def load_exercise(path: Path) -> ExerciseDef:
     hold_r = r.sub("hold", None)
     hold = _hold(hold_r, measures) if hold_r else None
     rules = tuple(_rule(t, measures) for t in r.tables("rules", "[[rules]] (a block with kind, code, cue, ...)", []))
+    variants = tuple(_variant(t, measures, ex_id) for t in r.tables(
+        "variants", '[[variants]] (a block with exercise, name, position)', []))
     codes = [x.code for x in rules]
     if len(set(codes)) != len(codes):
         raise r.err("rules", "two rules share a code")
@@ -220,6 +224,7 @@ def load_exercise(path: Path) -> ExerciseDef:
         rep=rep,
         hold=hold,
         rules=rules,
+        variants=variants,
         safety=tuple(r.get("safety", list, [])),
         positive_cue=r.get("positive_cue", str, _default(ExerciseDef, "positive_cue")),
     )
@@ -312,6 +317,40 @@ def _known_measure(r: _Reader, key: str, measures: dict[str, Measure], default: 
     return r.get(key, str, default, lambda v: None if v in measures else f"no measure named {v!r} in [measures]")
 
 
+def _conditions(r: _Reader, key: str, measures: dict[str, Measure], default: Any = ...) -> tuple[Condition, ...]:
+    """``position = [{ measure = "knee", min = 135, cue = "Straighten your knees" }, ...]``: the
+    joints that make a position, each with what to do when it is the one missing."""
+    out = []
+    for c in r.tables(key, '{ measure = "hip", min = 160 }', default):
+        cond = Condition(_known_measure(c, "measure", measures), c.get("min", float, None),
+                         c.get("max", float, None), c.get("cue", str, ""))
+        if cond.min is None and cond.max is None:
+            raise c.err("min", "a condition needs min and/or max")
+        c.finish()
+        out.append(cond)
+    return tuple(out)
+
+
+def _signal(r: _Reader | None, measures: dict[str, Measure]) -> Signal | None:
+    """``also = { measure = "leg", start = -30, target = -15, opposite = true }``."""
+    if r is None:
+        return None
+    sig = Signal(_known_measure(r, "measure", measures), r.get("start", float), r.get("target", float),
+                 r.get("opposite", bool, False))
+    r.finish()
+    return sig
+
+
+def _variant(r: _Reader, measures: dict[str, Measure], own_id: str) -> Variant:
+    exercise = r.get("exercise", str, check=lambda v: None if _ID.fullmatch(v) and v != own_id
+                     else f"the id of another exercise ({_ID_RULE}), got {v!r}")
+    v = Variant(exercise, r.get("name", str), _conditions(r, "position", measures))
+    if not v.position:
+        raise r.err("position", "a variant needs the position that tells it apart")
+    r.finish()
+    return v
+
+
 def _rep(r: _Reader, measures: dict[str, Measure]) -> RepDef:
     rep = RepDef(
         measure=_known_measure(r, "measure", measures),
@@ -321,9 +360,13 @@ def _rep(r: _Reader, measures: dict[str, Measure]) -> RepDef:
         min_phase_s=r.get("min_phase_s", float, _default(RepDef, "min_phase_s"), _not_negative),
         min_rest_s=r.get("min_rest_s", float, _default(RepDef, "min_rest_s"), _not_negative),
         alternating=r.get("alternating", bool, _default(RepDef, "alternating")),
+        position=_conditions(r, "position", measures, []),
+        also=_signal(r.sub("also", None), measures),
     )
     if abs(rep.target - rep.start) <= 2 * rep.hysteresis:
         raise r.err("target", "must differ from start by more than twice the hysteresis")
+    if rep.also is not None and abs(rep.also.target - rep.also.start) <= 2 * rep.hysteresis:
+        raise r.err("also.target", "must differ from also.start by more than twice the hysteresis")
     limit = r.sub("limit", None)
     if limit is not None:
         value = limit.get("target", float)
@@ -339,12 +382,8 @@ def _rep(r: _Reader, measures: dict[str, Measure]) -> RepDef:
 
 
 def _hold(r: _Reader, measures: dict[str, Measure]) -> HoldDef:
-    conditions = []
-    for c in r.tables("position", '{ measure = "hip", min = 160 }'):
-        conditions.append(Condition(_known_measure(c, "measure", measures), c.get("min", float, None), c.get("max", float, None)))
-        c.finish()
     h = HoldDef(
-        position=tuple(conditions),
+        position=_conditions(r, "position", measures),
         grace_s=r.get("grace_s", float, _default(HoldDef, "grace_s")),
         min_record_s=r.get("min_record_s", float, _default(HoldDef, "min_record_s")),
         settle_s=r.get("settle_s", float, _default(HoldDef, "settle_s")),
@@ -386,7 +425,13 @@ def _rule(r: _Reader, measures: dict[str, Measure]) -> RuleDef:
         margin=r.get("margin", float, _default(RuleDef, "margin"), lambda v: None if v >= 0 else "must be 0 or more"),
         views=r.choices("views", get_args(View), []),  # type: ignore[arg-type]
         relative=r.get("relative", bool, _default(RuleDef, "relative")),
+        when=_conditions(r, "when", measures, []),
+        cue_low=r.get("cue_low", str, ""),
+        cue_high=r.get("cue_high", str, ""),
+        looks_at=r.get("looks_at", str, ""),
     )
+    if (rule.cue_low or rule.cue_high) and (rule.kind != "range" or rule.min is None or rule.max is None):
+        raise r.err("cue_low", "cue_low and cue_high are for a range rule with both min and max")
     for need in _RULE_NEEDS[kind]:
         if getattr(rule, need) is None:
             raise r.err(need, f"is required for a {kind} rule")
@@ -407,7 +452,7 @@ def _rule_limits(r: _Reader, rule: RuleDef) -> RuleDef:
     """``limit = { min = 155 }``: the loosest value a personal profile may give each threshold."""
     if rule.kind not in ADJUSTABLE_KINDS:
         raise r.err("", f"a {rule.kind} rule has no personal thresholds to limit")
-    limits: dict[str, float] = {}
+    limits: dict[str, Any] = {}  # threshold name -> value (Any: replace() checks every field)
     for key, lower_is_looser in ADJUSTABLE.items():
         value = r.get(key, float, None)
         if value is None:

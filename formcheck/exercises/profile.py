@@ -234,7 +234,7 @@ def apply_profile(exercise: ExerciseDef, profile: Profile | None) -> tuple[Exerc
     new_rules = []
     for rule in exercise.rules:
         values = overrides.rules.get(rule.code, {})
-        changes: dict[str, float] = {}
+        changes: dict[str, Any] = {}  # threshold name -> value (Any: replace() checks every field)
         for key, value in values.items():
             where = f"{file}: {prefix}.rules.{rule.code}.{key}"
             if rule.kind not in ADJUSTABLE_KINDS or getattr(rule, key) is None:

@@ -40,6 +40,7 @@ def rep_json(index: int, r: RepRecord, goal: float | None = None) -> dict[str, A
         "end_s": round((r.end_ms or r.start_ms) / 1000, 2),
         "faults": faults_json(r.faults),
         "not_judged": not_judged_json(r.not_judged),
+        **({"short": True} if r.short else {}),
         "metrics": {k: v for k, v in metrics.items() if v is not None},
     }
 
@@ -68,11 +69,15 @@ def results_json(tracker: ExerciseTracker) -> dict[str, Any]:
     tracker.finish()
     rep = tracker.exercise.rep
     goal = rep.goal if rep is not None else None
-    return {
+    out: dict[str, Any] = {
         "reps": [rep_json(i + 1, r, goal) for i, r in enumerate(tracker.reps)],
         "attempts": [rep_json(i + 1, r, goal) for i, r in enumerate(tracker.attempts)],
         "holds": [hold_json(h) for h in tracker.holds],
     }
+    why = tracker.why_none()
+    if why:
+        out["why_none"] = why  # nothing was counted: why, in words
+    return out
 
 
 def _round(x: float) -> float | None:

@@ -273,7 +273,7 @@ class SessionController(QObject):
                 self.set_finished.emit(e.summary)
             elif isinstance(e, ExerciseEnded):
                 words = SOURCE_ENDED.get(e.reason, "")
-                self.summary = (words[0].upper() + words[1:] + ".\n" if words else "") + summary_text(e.exercise, e.sets)
+                self.summary = (words[0].upper() + words[1:] + ".\n" if words else "") + summary_text(e.exercise, e.sets, e.why)
                 self.exercise_finished.emit(e)
         self.coached.emit(frame)
 

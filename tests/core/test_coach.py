@@ -151,3 +151,34 @@ def test_dark_room_is_said_once_and_blocks_the_start():
     assert coach.state == "setup" and said(frames).count("Turn on more light") == 1
     assert frames[-1].banner == "Turn on more light"
     assert not any(isinstance(e, CueRaised) and e.cue.kind == "fault" for f in frames for e in f.events)
+
+
+def test_an_exercise_whose_set_never_started_says_why():
+    # Nobody in view the whole time: no set starts, and the end says what the set-up kept asking.
+    from formcheck.core.coach import summary_text
+
+    coach = bridge(sets=1, reps=3)
+    for i in range(60):
+        coach.update(result(round(i * 1000 / FPS), None), None)
+    (ended,) = events([coach.source_ended("video_end")], ExerciseEnded)
+    assert ended.sets == () and ended.why == "the set never started: step into view of the camera"
+    assert summary_text(coach.exercise, ended.sets, ended.why) == (
+        "Glute bridge: 0 set(s) — the set never started: step into view of the camera")
+
+
+def test_a_set_with_no_rep_says_why_in_its_summary():
+    # A set under way (as analyze runs it, with no set-up check) lying with the legs out straight:
+    # never the bridge's starting position, and the set's summary says so.
+    from formcheck.core.coach import set_text, summarise_set
+    from formcheck.core.tracker import ExerciseTracker
+
+    tracker = ExerciseTracker(load_by_id("glute_bridge"))
+    current: list[Frame] = [{"hip": 128, "knee": 175, "lifted_knee": 175, "support_knee": 175}]
+    with scripted_values(current):
+        for i in range(150):
+            tracker.update(result(round(i * 1000 / FPS), _pose("side")), ViewEstimate("side", "lying", 1.0))
+    summary = summarise_set(1, tracker, "video_end")
+    assert summary.rep_total == 0
+    assert set_text(tracker.exercise, summary) == (
+        "Set 1: 0 reps — nothing counted. I never saw the starting position: bend your knees and put your feet "
+        "flat on the floor (lie on your back, knees bent, feet flat) (the video ended)")

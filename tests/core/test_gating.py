@@ -1,7 +1,7 @@
 import pytest
 
 from formcheck.core.exercise import SetupDef
-from formcheck.core.gating import FACE_CAMERA, NO_PERSON, OUT_OF_FRAME, TURN_SIDE_ON, ViewVote, setup_issue
+from formcheck.core.gating import FACE_CAMERA, NO_PERSON, TURN_SIDE_ON, ViewVote, setup_issue
 from formcheck.core.kinematics import ViewEstimate
 from formcheck.core.landmarks import PoseResult
 from tests.synthetic import make_pose
@@ -26,8 +26,15 @@ def test_no_person():
     assert setup_issue(PoseResult(0, 640, 480, None), "side", SIDE, "left") == NO_PERSON
 
 
-def test_feet_out_of_frame():
-    assert setup_issue(res(ankle_y=530), "side", SIDE, "left") == OUT_OF_FRAME
+def test_feet_out_of_frame_names_the_feet():
+    issue = setup_issue(res(ankle_y=530), "side", SIDE, "left")
+    assert issue.key == "out_of_frame"
+    assert issue.text.startswith("Your feet are out of the picture — move back")
+
+
+def test_only_the_joints_asked_for_are_needed():
+    # During a set the trunk is enough to go on counting: the feet out of view are "not judged".
+    assert setup_issue(res(ankle_y=530), "side", SIDE, "left", ("shoulder", "hip")) is None
 
 
 def test_unsure_landmark_names_the_joint():

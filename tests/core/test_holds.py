@@ -53,10 +53,30 @@ def test_too_short_to_record():
 
 def test_the_hold_begins_once_settled_into_the_position():
     h = HoldTimer(HoldDef(position=(Condition("m", 160, None),), settle_s=1.0))
+    h.update(-100, False, True)  # out of position first (a clip that opens in position: below)
     h.update(0, True, True)
     h.update(500, False, True)  # in and straight out again: nothing began
     assert h.current is None and not h.settling
     for i in range(0, 91):  # then in position for 3 s
         h.update(1000 + i * 33, True, True)
-    assert h.current is not None and h.current.start_ms == pytest.approx(2000, abs=40)
-    assert h.held_s == pytest.approx(2.0, abs=0.1)  # counted from when settled
+    # Begun once settled, and timed from when the position was reached.
+    assert h.current is not None and h.current.start_ms == 1000
+    assert h.held_s == pytest.approx(3.0, abs=0.1)
+
+
+def test_a_clip_that_opens_in_position_is_timed_from_its_first_frame():
+    # analyze and eval feed a new timer (no start-of-set call): a plank under way when the video
+    # starts is held from 0 s, not from the end of a settling second it never needed.
+    h = HoldTimer(HoldDef(position=(Condition("m", 160, None),), settle_s=1.0))
+    for i in range(0, 61):
+        h.update(i * 33, True, True)
+    assert h.current is not None and h.current.start_ms == 0
+    assert h.held_s == pytest.approx(60 * 0.033, abs=0.05)
+
+
+def test_after_leaving_the_position_settling_applies_again():
+    h = HoldTimer(HoldDef(position=(Condition("m", 160, None),), settle_s=1.0))
+    h.update(0, False, True)  # the clip opens out of position
+    for i in range(0, 61):
+        h.update(100 + i * 33, True, True)
+    assert h.current is not None and h.current.start_ms == 100

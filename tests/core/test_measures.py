@@ -28,9 +28,29 @@ def m(kind: str, *points: str, signed: bool = False, side=None) -> Measure:
 
 def test_every_kind_has_a_point_count():
     assert POINT_COUNT == {
-        "angle": 3, "angle3d": 3, "inclination": 2, "tilt": 2, "elevation": 2, "offset": 3, "alignment": 3,
+        "angle": 3, "angle3d": 3, "inclination": 2, "tilt": 2, "lean": 2, "elevation": 2, "offset": 3, "alignment": 3,
         "distance": 2, "height": 2, "ahead": 2, "cross_distance": 2, "world_distance": 2, "twist": 2, "spread": 2,
     }
+
+
+def _leaning(tilt_deg: float, half_width: float, lateral_z: float) -> Pose:
+    """Trunk tilted ``tilt_deg`` on screen; the hips and shoulders ``2 * half_width`` px apart across
+    the picture and ``lateral_z`` m apart in depth (make_pose's world is px / 500)."""
+    dx = 150 * math.tan(math.radians(tilt_deg))
+    joints = {"left_hip": (300 + half_width, 250), "right_hip": (300 - half_width, 250),
+              "left_shoulder": (300 + dx + half_width, 100), "right_shoulder": (300 + dx - half_width, 100)}
+    return make_pose(joints, lateral_z=lateral_z)
+
+
+def test_lean_corrects_the_tilt_for_an_oblique_camera():
+    lean = m("lean", "mid_hip", "mid_shoulder")
+    # Side-on (the hip and shoulder lines point at the camera): the lean is the tilt on screen.
+    assert lean.value(_leaning(40, 0, 0.3), "left") == pytest.approx(40.0, abs=0.01)
+    # 45° off side-on (as far across as in depth): a 40° tilt on screen is a 50° lean.
+    assert lean.value(_leaning(40, 50, 0.2), "left") == pytest.approx(
+        math.degrees(math.atan(math.tan(math.radians(40)) / math.cos(math.radians(45)))), abs=0.01)
+    # Beyond 60° off side-on (nearly facing the camera) a lean can't be read from the picture.
+    assert math.isnan(lean.value(_leaning(40, 100, 0.1), "left"))
 
 
 def test_angle_unsigned_and_signed():

@@ -38,12 +38,33 @@ def test_counts_full_reps_and_times_phases():
     assert first.phase_s("up") < 1.0 and first.phase_s("down") < 1.0
 
 
-def test_movement_short_of_target_is_an_attempt():
+def test_movement_short_of_target_is_a_short_rep():
+    # Half way or more from rest to the target (before any rep: the only range known): a rep that
+    # fell short, counted as a therapist counts it, and marked short for its depth fault.
     c = RepCounter(RISING)
     done = feed(c, [130] * 20 + rep_values(130, 152))
-    assert len(done) == 1 and not done[0].reached
+    assert len(done) == 1 and done[0].reached and done[0].short
     assert done[0].peak == pytest.approx(152)
-    assert done[0].phase_s("top") is None
+    assert done[0].phase_s("top") is not None
+
+
+def test_a_clear_abort_well_under_the_usual_range_is_an_attempt():
+    # Three reps of 48° (130 → 178), then a movement of 18° (130 → 148): under half the usual
+    # range, an abort, not a rep. A 30° one (130 → 160 is the target: 158) is a short rep.
+    c = RepCounter(RISING)
+    done = feed(c, [130] * 20 + rep_values(130, 178) * 3 + rep_values(130, 148) + rep_values(130, 158))
+    assert [(d.reached, d.short) for d in done] == [(True, False)] * 3 + [(False, False), (True, True)]
+
+
+def test_the_usual_range_is_this_sets():
+    # The counters of both sides share it; a new set (cleared list) starts from the target again.
+    ranges: list[float] = []
+    left, right = RepCounter(RISING, "left", ranges), RepCounter(RISING, "right", ranges)
+    feed(left, [130] * 20 + rep_values(130, 178))
+    assert ranges == [pytest.approx(48)]
+    assert not feed(right, [130] * 20 + rep_values(130, 150))[0].reached  # 20° < 24°
+    ranges.clear()
+    assert feed(right, [130] * 20 + rep_values(130, 150), t0=9000)[0].reached
 
 
 def test_nothing_counts_without_first_resting():
@@ -93,11 +114,24 @@ def test_nan_values_are_skipped_and_reset_forgets():
 def test_rep_start_is_dated_back_to_when_the_movement_began():
     c = RepCounter(RISING)
     # 30 frames still at 130, then a 45-frame (1.5 s) rise to 178: the start threshold (143) is
-    # crossed about a quarter of the way up, but the rep began when the rise did.
+    # crossed about a quarter of the way up, but the rep began when the rise did (dated where it
+    # has left rest by a tenth of its range, 4.5 frames in).
     done = feed(c, [130] * 30 + rep_values(130, 178, n_up=45))
     assert len(done) == 1
-    assert done[0].start_ms == pytest.approx(30 * 33, abs=70)  # within two frames
+    assert done[0].start_ms == pytest.approx((30 + 4.5) * 33, abs=70)  # within two frames
     assert done[0].phase_s("up") == pytest.approx(1.5, abs=0.25)
+
+
+def test_a_resting_limb_drifting_before_a_fast_raise_does_not_stretch_the_rep():
+    # The arm drifts 4° over a second at rest, then is flung up in 0.15 s: the raise is timed
+    # from the limb moving, not from the start of the drift (which read 1.3 s).
+    c = RepCounter(RISING)
+    drift = [130 + 4 * i / 30 for i in range(30)]
+    fling = [134 + 44 * i / 5 for i in range(5)]
+    done = feed(c, [130] * 30 + drift + fling + [178] * 60 + [178 - 48 * i / 30 for i in range(30)] + [130] * 20)
+    assert len(done) == 1
+    assert done[0].start_ms >= (30 + 30) * 33 - 40
+    assert done[0].phase_s("up") == pytest.approx(0.15, abs=0.1)
 
 
 def test_hips_held_up_and_slowly_settling_count_as_the_pause():

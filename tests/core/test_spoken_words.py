@@ -15,8 +15,8 @@ from tests.exercises.scripted import rep, stay
 
 pytestmark = pytest.mark.unit
 
-FEET_CLOSE = {"hip": 176, "knee": 60}  # "Move your feet…", a fault of severity 1 (below a milestone's)
-FEET_CUE = "Move your feet so your knees are bent at about 90°"
+FEET_CLOSE = {"hip": 176, "knee": 50, "lifted_knee": 90, "support_knee": 90}  # heels under the buttocks: "Move your feet…", severity 1 (below a milestone)
+FEET_CUE = "Move your feet a little further from your hips"
 
 
 def test_the_rep_before_the_last_gets_its_fault_cue_not_last_one():

@@ -17,7 +17,7 @@ from formcheck.core import rules
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.kinematics import ViewEstimate
 from formcheck.pipeline.results_json import results_json
-from formcheck.core.landmarks import L, Pose
+from formcheck.core.landmarks import SIDED_JOINTS, L, Pose
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from tests.exercises.harness import FPS, Run
@@ -74,18 +74,21 @@ def scripted_values(current: list[Frame]) -> Iterator[None]:
         rules.FrameContext.value = original  # type: ignore[method-assign]
 
 
-def _pose(view: str, hip_shift: float = 0.0) -> Pose:
+def _pose(view: str, hip_shift: float = 0.0, out: tuple[str, ...] = ()) -> Pose:
     pose = figure((320, 215), 90.0, spread=80.0 if view != "side" else 0.0)
-    if hip_shift:
+    if hip_shift or out:
         image = pose.image.copy()
         image[[L.LEFT_HIP, L.RIGHT_HIP], 1] -= hip_shift
+        for joint in out:  # both sides' landmarks of that joint below the bottom of the picture
+            image[list(SIDED_JOINTS[joint]), 1] = 900.0
         pose = Pose(image, pose.world, pose.visibility, pose.presence)
     return pose
 
 
 def drive_values(exercise: str | ExerciseDef, frames: list[Frame], view: str | None = None) -> Run:
     """Run the tracker over scripted measure values, seen from ``view`` (default: the exercise's
-    first); ``_hip_up`` (px) lifts the hips in the pose."""
+    first); ``_hip_up`` (px) lifts the hips in the pose, ``_out_<joint>`` = 1 puts that joint (both
+    sides) out of the picture."""
     ex = load_by_id(exercise) if isinstance(exercise, str) else exercise
     view = view or (ex.setup.views[0] if ex.setup else "side")
     tracker = ExerciseTracker(ex)
@@ -96,7 +99,8 @@ def drive_values(exercise: str | ExerciseDef, frames: list[Frame], view: str | N
         for i, frame in enumerate(frames):
             current[0] = frame
             shift = frame.get("_hip_up", 0.0)
-            pose = _pose(view, shift) if shift else base
+            out = tuple(k[5:] for k, v in frame.items() if k.startswith("_out_") and v >= 0.5)
+            pose = _pose(view, shift, out) if shift or out else base
             ev = tracker.update(result(round(i * 1000 / FPS), pose), ViewEstimate(view, "standing", 1.0))  # type: ignore[arg-type]
             phases.append(ev.phase)
             if ev.new_cue is not None:

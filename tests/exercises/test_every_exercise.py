@@ -27,11 +27,23 @@ REPS = {
         },
     ),
     "glute_bridge": dict(
-        rest={"hip": 128, "knee": 90}, top={"hip": 176, "knee": 90},
+        rest={"hip": 128, "knee": 90, "lifted_knee": 90, "support_knee": 90},
+        top={"hip": 176, "knee": 90, "lifted_knee": 90, "support_knee": 90},
         faults={
             "bridge_not_high_enough": dict(top={"hip": 158}),
-            "bridge_over_arch": dict(top={"hip": 196}),
+            "bridge_over_arch": dict(top={"hip": 197}),
             "bridge_feet_position": dict(top={"knee": 125}),
+            "bridge_short_pause": dict(timing={"top_s": 0.5, "up": 0.6}),  # up, barely held, slowly down
+            "bridge_fast_lowering": dict(timing={"down": 0.3}),
+        },
+    ),
+    "glute_bridge_single_leg": dict(
+        rest={"hip": 128, "lifted_knee": 175, "support_knee": 90},
+        top={"hip": 176, "lifted_knee": 175, "support_knee": 90},
+        faults={
+            "bridge_not_high_enough": dict(top={"hip": 158}),
+            "bridge_over_arch": dict(top={"hip": 197}),
+            "bridge_feet_position": dict(top={"support_knee": 125}),
             "bridge_short_pause": dict(timing={"top_s": 0.5, "up": 0.6}),  # up, barely held, slowly down
             "bridge_fast_lowering": dict(timing={"down": 0.3}),
         },
@@ -55,10 +67,9 @@ REPS = {
     ),
     "cat_cow": dict(
         rest={"head": -0.25, "hands": 5}, top={"head": 0.3, "hands": 5},
-        timing={"up": 2.5, "down": 2.5},
+        timing={"up": 2.5, "down": 2.5, "top_s": 1.0},
         faults={
-            "cat_cow_fast_up": dict(timing={"up": 0.6}),
-            "cat_cow_fast_down": dict(timing={"down": 0.6}),
+            "cat_cow_fast": dict(timing={"up": 0.6, "top_s": 0.5, "down": 0.8}),
             "cat_cow_hands": dict(top={"hands": 30}),
         },
     ),
@@ -74,26 +85,37 @@ REPS = {
 # Alternating exercises: per rep, the working side's values; "{a}" = working side, "{o}" = other.
 ALTERNATING = {
     "bird_dog": dict(
-        rest={"arm": -90, "leg": -45, "back": 5},
-        top={"arm:{a}": 0, "leg:{o}": 0, "arm:{o}": -90, "leg:{a}": -45, "back": 5},
+        rest={"arm": -90, "leg": -45, "thigh": -90, "back": 5},
+        top={"arm:{a}": 0, "leg:{o}": 0, "thigh:{o}": 0, "arm:{o}": -90, "leg:{a}": -45, "thigh:{a}": -90, "back": 5},
         timing={"top_s": 3.5},
         faults={
             "bird_dog_reach": dict(top={"arm:{a}": -22}),
             "bird_dog_leg_too_high": dict(top={"leg:{o}": 30}),
             "bird_dog_back_tilt": dict(top={"back": 25}),
-            "bird_dog_same_side": dict(top={"leg:{a}": 0, "leg:{o}": -45}),
+            "bird_dog_same_side": dict(top={"leg:{a}": 0, "leg:{o}": -45, "thigh:{a}": 0, "thigh:{o}": -90}),
             "bird_dog_short_hold": dict(timing={"top_s": 1.2}),
             "bird_dog_fast": dict(timing={"up": 0.2}),
         },
     ),
     "dead_bug": dict(
-        rest={"arm": 90, "knee": 90},
+        rest={"arm": 90, "knee": 90, "feet_up": 0.7},
         top={"arm:{a}": 165, "knee:{o}": 170, "arm:{o}": 90, "knee:{a}": 90},
         timing={"up": 2.2},
         faults={
             # The same-side leg extending also takes that knee out of tabletop: both are flagged.
             "dead_bug_same_side+dead_bug_resting_knee": dict(top={"knee:{a}": 170, "knee:{o}": 90}),
             "dead_bug_resting_knee": dict(top={"knee:{a}": 125}),
+            "dead_bug_fast": dict(timing={"up": 0.5}),
+            "dead_bug_back_lifts": dict(top={"_hip_up": 30}),
+        },
+    ),
+    "dead_bug_feet_down": dict(
+        rest={"arm": 90, "knee": 80, "feet_up": -0.1},
+        top={"arm:{a}": 165, "knee:{o}": 170, "arm:{o}": 90, "knee:{a}": 80, "feet_up": -0.1},
+        timing={"up": 2.2},
+        faults={
+            "dead_bug_same_side+dead_bug_resting_knee": dict(top={"knee:{a}": 170, "knee:{o}": 80}),
+            "dead_bug_resting_knee": dict(top={"knee:{a}": 140}),
             "dead_bug_fast": dict(timing={"up": 0.5}),
             "dead_bug_back_lifts": dict(top={"_hip_up": 30}),
         },
@@ -123,12 +145,30 @@ ALTERNATING = {
 
 # Holds: out-of-position values, in-position values, and per fault the in-position changes.
 HOLDS = {
-    "side_plank": dict(out={"body_line": 125, "body_tilt": 80, "upper_arm": 5, "chest_roll": 0},
-                       hold={"body_line": 178, "body_tilt": 80, "upper_arm": 5, "chest_roll": 0},
-                       faults={"hips_sagging": {"body_line": 152}, "hips_piking": {"body_line": 205},
-                               "elbow_not_under_shoulder": {"upper_arm": 30}, "chest_rolling": {"chest_roll": 35}}),
-    "forearm_plank": dict(out={"body_line": 125, "body_tilt": 80}, hold={"body_line": 178, "body_tilt": 80},
-                          faults={"hips_sagging": {"body_line": 155}, "hips_piking": {"body_line": 202}}),
+    "side_plank": dict(out={"body_line": 158, "body_tilt": 80, "upper_arm": 5, "arm": 10, "elbow_up": 0.05,
+                            "knee": 165, "hip_lift": 0.25, "chest_roll": 0},   # lying on the side
+                       hold={"body_line": 178, "body_tilt": 80, "upper_arm": 5, "arm": 10, "elbow_up": 0.05,
+                             "knee": 165, "hip_lift": 0.45, "chest_roll": 0},
+                       faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 210},
+                               "elbow_not_under_shoulder": {"upper_arm": 30},
+                               "hand_not_under_shoulder": {"elbow_up": 0.5, "arm": 30},
+                               "chest_rolling": {"chest_roll": 35}}),
+    "side_plank_knees": dict(out={"body_line": 158, "body_tilt": 80, "upper_arm": 5, "knee": 95, "hip_lift": 0.25,
+                                  "chest_roll": 0},
+                             hold={"body_line": 178, "body_tilt": 80, "upper_arm": 5, "knee": 95, "hip_lift": 0.45,
+                                   "chest_roll": 0},
+                             faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 210},
+                                     "elbow_not_under_shoulder": {"upper_arm": 30}, "chest_rolling": {"chest_roll": 35}}),
+    "forearm_plank": dict(out={"body_line": 170, "body_tilt": 85, "elbow": 90, "shoulder": 80, "knee": 170,
+                               "hip_lift": 0.05},   # lying face down on the forearms (a sphinx)
+                          hold={"body_line": 180, "body_tilt": 80, "elbow": 90, "shoulder": 80, "knee": 170,
+                                "hip_lift": 0.5},
+                          faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 205}}),
+    "knee_plank": dict(out={"body_line": 170, "body_tilt": 85, "elbow": 90, "shoulder": 80, "knee": 95,
+                            "hip_lift": 0.05},
+                       hold={"body_line": 180, "body_tilt": 80, "elbow": 90, "shoulder": 80, "knee": 95,
+                             "hip_lift": 0.4},
+                       faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 205}}),
     "abdominal_brace": dict(out={"thigh": 85, "trunk": 5, "knee": 175, "head_forward": 0.0},
                             hold={"thigh": 10, "trunk": 3, "knee": 90, "head_forward": 0.05},
                             faults={"brace_slouch": {"trunk": 18}, "brace_forward_head": {"head_forward": 0.3},
@@ -238,15 +278,19 @@ def test_good_hold_times_the_position(ex_id):
 def test_hold_fault_pauses_the_timer_and_is_recorded(ex_id, code):
     spec = HOLDS[ex_id]
     bad = {**spec["hold"], **spec["faults"][code]}
-    frames = _hold(spec, 6.0)[:-60] + stay(bad, 4.0) + stay(spec["hold"], 3.0) + stay(spec["out"], 2.0)
-    run = drive_values(ex_id, frames)
+
+    def frames(middle: dict) -> list[dict]:
+        return _hold(spec, 6.0)[:-60] + stay(middle, 4.0) + stay(spec["hold"], 3.0) + stay(spec["out"], 2.0)
+
+    run, clean = drive_values(ex_id, frames(bad)), drive_values(ex_id, frames(spec["hold"]))
     assert len(run.holds) == 1
     assert {f["code"] for f in run.holds[0]["faults"]} == {code}
-    # Form broke for 4 s: those seconds are not counted once the fault has persisted; nor is the
-    # settling into the position at the start.
+    # Form broke for 4 s: those seconds are not counted once the fault has persisted.
     ex = load_library().exercises[ex_id]
     persist = next(r.persist_s for r in ex.rules if r.code == code)
-    assert run.holds[0]["duration_s"] == pytest.approx(6.0 + persist + 3.0 - ex.hold.settle_s, abs=0.8)
+    lost = clean.holds[0]["duration_s"] - run.holds[0]["duration_s"]
+    assert lost == pytest.approx(4.0 - persist, abs=0.2)
+    assert run.holds[0]["end_s"] == clean.holds[0]["end_s"]  # still one hold, in position throughout
 
 
 def test_hinge_not_finishing_upright_between_reps():

@@ -17,6 +17,17 @@ CATALOGUE = {
     "hamstring_stretch", "rag_doll", "puppy_pose", "counter_stretch", "squat", "hip_hinge",
     "lunge_twist", "wall_angel", "forearm_plank", "diaphragmatic_breathing", "foam_rolling",
 }
+# The easier versions a therapist gives, each its own exercise (issue 15).
+VARIANTS = {"knee_plank", "side_plank_knees", "glute_bridge_single_leg", "dead_bug_feet_down"}
+
+
+def test_every_variant_named_is_an_exercise_of_the_library():
+    library = load_library().exercises
+    named = {v.exercise for ex in library.values() for v in ex.variants}
+    assert VARIANTS <= named <= set(library)
+    for ex in library.values():
+        for v in ex.variants:
+            assert v.name == library[v.exercise].name, (ex.id, v.exercise)
 
 
 def test_whole_catalogue_is_in_the_library():
@@ -221,7 +232,7 @@ def test_cli_lists_custom_exercises_and_warns_per_bad_file(custom_dir, capsys):
     lines = out.splitlines()
     assert next(line for line in lines if "my_squat" in line).split()[1:4] == ["My", "squat", "(custom)"]
     assert not any("(custom)" in line for line in lines if line.split()[:1] == ["squat"])
-    assert sum(1 for line in lines if line.startswith("  ")) == len(CATALOGUE) + 1
+    assert sum(1 for line in lines if line.startswith("  ")) == len(CATALOGUE) + len(VARIANTS) + 1
     assert str(custom_dir) in out  # where to put your own
     warnings = err.splitlines()
     assert len(warnings) == 2
