@@ -24,11 +24,13 @@ from typing import Any
 from formcheck import __version__
 from formcheck.exercises.profile import POPULATION
 from formcheck.paths import data_dir
+from formcheck.pipeline.posture_records import POSTURE_LINES
+from formcheck.pipeline.posture_records import index_line as index_posture_line
 from formcheck.pipeline.session_folder import REVIEW_FILE, append_jsonl, update_session_json, write_json_atomic
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SESSIONS_DIR = "sessions"
 # Space set aside beside the database while recording. A full disk stops a recording part-way;
 # giving this back leaves room to write down how the session ended instead of leaving it
@@ -113,6 +115,17 @@ MIGRATIONS: tuple[str, ...] = (
     # sets recorded before profiles existed (they were judged with the population thresholds).
     """
     ALTER TABLE sets ADD COLUMN profile TEXT;
+    """,
+    # 5 → 6: posture sessions (issue 19): each minute watched (seconds upright / slouched / away; the
+    # detail has every state and the measures' medians) and each reminder with the response to it.
+    """
+    CREATE TABLE posture_minutes (
+        id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id), minute INTEGER NOT NULL,
+        upright_s REAL NOT NULL, slouched_s REAL NOT NULL, away_s REAL NOT NULL, detail TEXT NOT NULL);
+    CREATE INDEX posture_minutes_by_session ON posture_minutes(session_id);
+    CREATE TABLE posture_reminders (
+        id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id), t_s REAL NOT NULL,
+        kind TEXT NOT NULL, text TEXT NOT NULL, lasted_s REAL NOT NULL, corrected INTEGER, after_s REAL);
     """,
 )
 
@@ -491,6 +504,8 @@ class EventIndexer:
             s.add_rating(self.session_id, kind, line["moment"], line.get("exercise"), int(line["score"]), line["t_s"])
         elif kind == "flag":
             s.flag_session(self.session_id, line["reason"])
+        elif kind in POSTURE_LINES:  # posture sessions (issue 19)
+            index_posture_line(s, self.session_id, line)
         elif self.set_id is None:
             return  # reps, holds and set ends belong to a set
         elif kind in ("rep", "attempt"):

@@ -1,0 +1,108 @@
+"""The posture part of ``formcheck report``: CSV rows, an HTML section and FHIR Observations.
+
+Kept apart from the exercise report so each format gets one small hook: ``csv_rows`` (kinds
+``posture_hour`` and ``posture_reminder``), ``html_section`` (a self-contained fragment, every
+value escaped) and ``fhir_observations`` (one Observation per person and day).
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from typing import Any
+
+from formcheck.pipeline.posture_records import POSTURE_KIND, posture_summary
+from formcheck.pipeline.store import Store
+
+CSV_FIELDS = ("upright_min", "slouched_min", "away_min", "corrected")
+MEASURE_SYSTEM = "urn:formcheck:measure"
+UCUM = "http://unitsofmeasure.org"
+_NAMESPACE = uuid.UUID("5b0c8a4e-2f6e-4d0e-9a51-6f1c2b7d0e11")  # the same as fhir.py's: stable ids
+
+
+def posture_sessions(store: Store, session_ids: list[int]) -> list[int]:
+    return [s for s in session_ids if store.session(s).kind == POSTURE_KIND]
+
+
+def csv_rows(store: Store, session_id: int, base: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per hour watched (``started`` is the hour) and per reminder (its time in ``start_s``,
+    its kind in ``fault_code``, its words in ``fault_message``, how long the posture had lasted in
+    ``duration_s``, and ``corrected`` yes/no)."""
+    if store.session(session_id).kind != POSTURE_KIND:
+        return []
+    summary = posture_summary(store, [session_id])
+    rows = [base | {"kind": "posture_hour", "started": h["hour"], "upright_min": h["upright_min"],
+                    "slouched_min": h["slouched_min"], "away_min": h["away_min"], "number": h["reminders"],
+                    "corrected": h["corrected"]} for h in summary["hours"]]
+    rows += [base | {"kind": "posture_reminder", "start_s": r["t_s"], "fault_code": r["kind"],
+                     "fault_message": r["text"], "duration_s": r["lasted_s"],
+                     "corrected": "" if r["corrected"] is None else ("yes" if r["corrected"] else "no")}
+             for r in summary["reminders"]]
+    return rows
+
+
+def html_section(store: Store, session_ids: list[int]) -> list[str]:
+    """Posture between the exercises: minutes per day and hour, reminders and responses."""
+    ids = posture_sessions(store, session_ids)
+    if not ids:
+        return []
+    e = html.escape
+    s = posture_summary(store, ids)
+
+    def table(rows: list[dict[str, Any]], key: str, title: str) -> list[str]:
+        out = [f"<h3>{e(title)}</h3><table><tr><th>{e(key)}</th><th>upright (min)</th><th>not upright (min)</th>"
+               "<th>away (min)</th><th>reminders</th><th>corrected within a minute</th></tr>"]
+        out += [f"<tr><td>{e(str(r[key]))}</td><td>{r['upright_min']:.1f}</td><td>{r['slouched_min']:.1f}</td>"
+                f"<td>{r['away_min']:.1f}</td><td>{r['reminders']}</td><td>{r['corrected']}</td></tr>" for r in rows]
+        return [*out, "</table>"]
+
+    parts = ["<section class='posture'><h2>Posture at the desk</h2>",
+             f"<p>{len(ids)} posture session(s), judged against the person's own sitting-tall baseline.</p>"]
+    parts += table(s["days"], "day", "Per day") + table(s["hours"], "hour", "Per hour")
+    if s["reminders"]:
+        parts.append("<h3>Reminders</h3><ul>")
+        for r in s["reminders"]:
+            how = ("no answer yet" if r["corrected"] is None else
+                   f"back upright after {r['after_s']:.0f} s" if r["corrected"] else "not corrected within a minute")
+            parts.append(f"<li>{e(r['at'])} — {e(r['kind'])} (lasted {r['lasted_s']:.0f} s): "
+                         f"“{e(r['text'])}” — <b>{e(how)}</b></li>")
+        parts.append("</ul>")
+    parts.append("</section>")
+    return parts
+
+
+def _minutes(code: str, text: str, value: float) -> dict[str, Any]:
+    return {"code": {"coding": [{"system": MEASURE_SYSTEM, "code": code, "display": text}], "text": text},
+            "valueQuantity": {"value": value, "unit": "min", "system": UCUM, "code": "min"}}
+
+
+def _count(code: str, text: str, value: int) -> dict[str, Any]:
+    return {"code": {"coding": [{"system": MEASURE_SYSTEM, "code": code, "display": text}], "text": text},
+            "valueInteger": value}
+
+
+def fhir_observations(store: Store, session_ids: list[int], patients: dict[str, str]) -> list[dict[str, Any]]:
+    """One Observation per person and day watched: minutes upright / not upright / away, reminders
+    given and how many were corrected within a minute."""
+    out = []
+    for person, urn in patients.items():
+        ids = [s for s in posture_sessions(store, session_ids) if store.session(s).person == person]
+        for day in posture_summary(store, ids)["days"] if ids else []:
+            oid = uuid.uuid5(_NAMESPACE, f"posture/{person}/{day['day']}")
+            out.append({"fullUrl": f"urn:uuid:{oid}", "resource": {
+                "resourceType": "Observation", "id": str(oid), "status": "final",
+                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                          "code": "activity", "display": "Activity"}]}],
+                "code": {"coding": [{"system": MEASURE_SYSTEM, "code": "desk-posture", "display": "Desk posture"}],
+                         "text": "Desk posture"},
+                "subject": {"reference": urn}, "effectiveDateTime": day["day"],
+                "method": {"text": "formcheck posture mode: camera pose against the person's sitting-tall baseline"},
+                "component": [
+                    _minutes("posture-upright", "Time upright", day["upright_min"]),
+                    _minutes("posture-not-upright", "Time slouched, head forward, head low or leaning",
+                             day["slouched_min"]),
+                    _minutes("posture-away", "Time away from the desk", day["away_min"]),
+                    _count("posture-reminders", "Posture and break reminders given", day["reminders"]),
+                    _count("posture-corrected", "Reminders followed within the response time", day["corrected"]),
+                ]}})
+    return out
