@@ -26,9 +26,9 @@ import numpy as np  # noqa: E402
 from formcheck.core.exercise import ExerciseDef  # noqa: E402
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
 from formcheck.exercises.snapshot import from_json  # noqa: E402
+from formcheck.pipeline import posture_report  # noqa: E402
 from formcheck.pipeline.adherence import Adherence, adherence, stopped_for_pain  # noqa: E402
 from formcheck.pipeline.evidence import evidence, evidence_frame, evidence_plot, session_video  # noqa: E402
-from formcheck.pipeline import posture_report  # noqa: E402
 from formcheck.pipeline.fhir import fhir_json  # noqa: E402
 from formcheck.pipeline.posture_records import posture_detail  # noqa: E402
 from formcheck.pipeline.session_folder import read_track  # noqa: E402
