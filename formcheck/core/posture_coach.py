@@ -117,6 +117,11 @@ class PostureCoach:
         self._values: dict[str, list[float]] = {}
         self.reminders: list[PostureReminder] = []
 
+    @property
+    def last_t_ms(self) -> int | None:
+        """The time of the last sample (the coach's own clock), None before the first."""
+        return self._last_t
+
     # ---- the person's controls ---------------------------------------------------------------
     def snooze(self, t_ms: int, for_ms: int) -> None:
         """No reminders until ``t_ms + for_ms``."""

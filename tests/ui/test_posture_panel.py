@@ -1,0 +1,100 @@
+"""The posture mode in the real window (pytest-qt, offscreen): switch it on from the menu, calibrate,
+get a reminder (status bar and voice), pause in one click (camera released), and the session on
+record. The camera is a real desk clip played in real time (the hardware edge)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from formcheck.core.posture_coach import PostureSettings
+from formcheck.exercises.loader import load_library
+from formcheck.pipeline.pose import PoseEstimator
+from formcheck.pipeline.posture_mode import SampledCamera
+from formcheck.pipeline.posture_records import posture_detail
+from formcheck.pipeline.store import Store
+from formcheck.ui.main_window import MainWindow
+from formcheck.ui.posture_panel import PostureController
+from formcheck.ui.session_controller import SessionController
+from formcheck.ui.speech import Speaker
+
+CLIP = Path(__file__).resolve().parents[2] / ".." / "shared" / "real_clips" / "desk" / "desk_jonz21_1.mp4"
+pytestmark = [pytest.mark.gui, pytest.mark.e2e,
+              pytest.mark.skipif(not CLIP.exists(), reason="../shared/real_clips/desk is absent")]
+# The clip's minutes are seconds: scaled like tests/pipeline/test_posture_desk_clips.py.
+SCALED = PostureSettings(sample_ms=500, after_ms=1000, min_interval_ms=3000, upright_grace_ms=1000,
+                         away_ms=2000, response_ms=2000, break_after_ms=3_600_000)
+
+
+class ClipAsCamera:
+    """Stands in for cv2.VideoCapture on a webcam: each read gives the clip's picture at the time
+    elapsed since the first read (frames in between are never seen, as with a real camera)."""
+
+    def __init__(self, path: Path, start_s: float) -> None:
+        self.cap = cv2.VideoCapture(str(path))
+        self.start_ms = start_s * 1000
+        self.cap.set(cv2.CAP_PROP_POS_MSEC, self.start_ms)
+        self.t0: float | None = None
+        self.released = False
+
+    def isOpened(self) -> bool:  # noqa: N802 - cv2's API
+        return not self.released
+
+    def set(self, *_: object) -> bool:
+        return True
+
+    def read(self):
+        now = time.monotonic()
+        self.t0 = now if self.t0 is None else self.t0
+        target = self.start_ms + (now - self.t0) * 1000
+        while self.cap.get(cv2.CAP_PROP_POS_MSEC) < target:
+            if not self.cap.grab():
+                return False, None
+        return self.cap.retrieve()
+
+    def release(self) -> None:
+        self.released = True
+        self.cap.release()
+
+
+def test_switch_on_calibrate_get_a_reminder_pause_releases_the_camera(qtbot, tmp_path, model_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    speaker = Speaker(command=["true"])  # a real process per line, silent
+    db = tmp_path / "data" / "formcheck.db"
+    controller = SessionController(lambda: PoseEstimator(model_path, mode="live"), speaker,
+                                   store_factory=lambda: Store(db))
+    w = MainWindow(load_library().exercises, controller, settings, cameras=lambda: ["/dev/video0"])
+    qtbot.addWidget(w)
+    w.show()
+    cameras: list[ClipAsCamera] = []
+
+    def camera(every_ms: int) -> SampledCamera:
+        cameras.append(ClipAsCamera(CLIP, start_s=1.0))  # upright from 1.0 s, leaning forward from 3.8 s
+        return SampledCamera("/dev/video0", every_ms, capture_factory=lambda _d: cameras[-1])
+
+    store = Store(tmp_path / "posture.db")
+    panel = w.posture_panel
+    panel.controller_factory = lambda: PostureController(camera, SCALED, baseline_s=2.5, store=lambda: store)
+    w.posture_action.trigger()
+    assert panel.isVisible()
+    qtbot.mouseClick(panel.on_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Sit the way your therapist showed you" in panel.prompt.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: panel.state.text().startswith(("Calibrated", "Posture:")), timeout=20_000)
+    assert panel.controller.baseline.view == "side"
+    qtbot.waitUntil(lambda: "head back over your shoulders" in w.statusBar().currentMessage(), timeout=20_000)
+    qtbot.waitUntil(lambda: any("head back" in s for s in speaker.spoken), timeout=5_000)
+
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    assert cameras[-1].released and not panel.controller.running  # paused: the camera is off
+    assert "paused" in panel.state.text()
+    qtbot.mouseClick(panel.on_button, Qt.MouseButton.LeftButton)  # off: the session is closed
+    (session,) = store.sessions("me")
+    assert session.kind == "posture" and session.status == "complete"
+    kinds = [r["kind"] for r in posture_detail(store, session.id)["reminders"]]
+    assert "forward_head" in kinds
+    store.close()
+    controller.shutdown()
