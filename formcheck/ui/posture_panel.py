@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CALIBRATION_PROMPT = "Sit the way your therapist showed you — {s:g} seconds."
 SNOOZE_MS = 30 * 60_000
 PAUSED = "Posture mode paused — the camera is off."
+PRESCRIBED = "Your therapist switched on posture reminders: press Start posture mode when you sit down to work."
 # A source of frames at most one per ``every_ms``: a camera (or, in tests, a video played as one).
 SourceFactory = Callable[[int], Any]
 STATE_WORDS = {"upright": "sitting tall", "slouched": "slouching", "forward_head": "head forward",
@@ -252,12 +253,14 @@ class PosturePanel(QWidget):
 
 def install_posture(window: QMainWindow, controller_factory: Callable[[], PostureController] | None = None,
                     speak: Callable[[str], None] | None = None, camera: Callable[[], str] = lambda: "0",
-                    store: Callable[[], Store | None] = lambda: None) -> PosturePanel:
-    """The main window's hook: a "Posture mode" dock, and a View menu item that shows it."""
+                    store: Callable[[], Store | None] = lambda: None,
+                    programme: Callable[[], PostureSettings | None] = lambda: None) -> PosturePanel:
+    """The main window's hook: a "Posture mode" dock and a Posture menu item that shows it. When the
+    person's programme has a [posture] table, the dock is shown and its settings are used."""
     def default_factory() -> PostureController:
         device = camera()
         return PostureController(lambda every_ms: SampledCamera(int(device) if device.isdigit() else device, every_ms),
-                                 store=store)
+                                 programme() or PostureSettings(), store=store)
 
     panel = PosturePanel(controller_factory or default_factory,
                          lambda text: window.statusBar().showMessage(text, 15_000), speak)
@@ -265,7 +268,10 @@ def install_posture(window: QMainWindow, controller_factory: Callable[[], Postur
     dock.setObjectName("posture-dock")
     dock.setWidget(panel)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    dock.hide()
+    if programme() is None:
+        dock.hide()
+    else:
+        panel.state.setText(PRESCRIBED)
     act = QAction("Posture mode…", window, triggered=lambda: (dock.show(), panel.on_button.setFocus()))
     window.menuBar().addMenu("&Posture").addAction(act)
     window.posture_action = act  # type: ignore[attr-defined]
