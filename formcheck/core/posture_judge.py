@@ -99,7 +99,7 @@ def calibrate(samples: list[PostureMeasures | None]) -> Baseline:
             "the picture, and try again."
         )
     views = [s.view for s in seen]
-    view: View = max(("side", "front"), key=views.count)  # type: ignore[assignment]
+    view: View = "side" if views.count("side") >= views.count("front") else "front"
     in_view = [s for s in seen if s.view == view]
     if len(in_view) < max(MIN_CALIBRATION_SAMPLES, MIN_CALIBRATION_SHARE * len(samples)):
         raise CalibrationError(

@@ -109,12 +109,12 @@ class SampledCamera:
     releases the camera at once (the posture mode's pause).
     """
 
-    def __init__(self, device: int | str, every_ms: int, capture_factory: CaptureFactory = cv2.VideoCapture,
+    def __init__(self, device: int | str, every_ms: int, capture_factory: CaptureFactory | None = None,
                  clock_ms: Callable[[], int] = lambda: time.monotonic_ns() // 1_000_000,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.device, self.every_ms = device, every_ms
         self._clock_ms, self._sleep = clock_ms, sleep
-        self._cap = capture_factory(device)
+        self._cap = capture_factory(device) if capture_factory else cv2.VideoCapture(device)
         if self._cap is None or not self._cap.isOpened():
             raise FrameSourceError(
                 f"Could not open camera {device} — check it is connected and not in use by another app.")

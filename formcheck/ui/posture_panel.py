@@ -272,7 +272,12 @@ def install_posture(window: QMainWindow, controller_factory: Callable[[], Postur
         dock.hide()
     else:
         panel.state.setText(PRESCRIBED)
-    act = QAction("Posture mode…", window, triggered=lambda: (dock.show(), panel.on_button.setFocus()))
+    def show() -> None:
+        dock.show()
+        panel.on_button.setFocus()
+
+    act = QAction("Posture mode…", window)
+    act.triggered.connect(show)
     window.menuBar().addMenu("&Posture").addAction(act)
     window.posture_action = act  # type: ignore[attr-defined]
     window.posture_panel = panel  # type: ignore[attr-defined]
