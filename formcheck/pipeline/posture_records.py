@@ -113,6 +113,18 @@ def posture_summary(store: Store, session_ids: list[int]) -> dict[str, Any]:
     return {"hours": rows(hours, "hour"), "days": rows(days, "day"), "reminders": reminders}
 
 
+def response_words(reminder: dict[str, Any]) -> str:
+    """How the person responded to one reminder of ``posture_detail``/``posture_summary``, in the
+    words the therapist reads (the review window and the HTML report)."""
+    after = reminder["after_s"]
+    took = "" if after is None else f" after {after:.0f} s"
+    if reminder["corrected"] is None:
+        return "no answer yet"
+    if reminder["kind"] == "break":
+        return f"left the desk{took}" if reminder["corrected"] else "stayed sitting"
+    return f"back upright{took}" if reminder["corrected"] else "not corrected within a minute"
+
+
 class PostureRecorder:
     """Records a posture session: each line appended (and fsync'd) to the session folder's
     events.jsonl, then indexed. Lines come about once a minute, so each is written at once; a

@@ -11,7 +11,7 @@ import html
 import uuid
 from typing import Any
 
-from formcheck.pipeline.posture_records import POSTURE_KIND, posture_summary
+from formcheck.pipeline.posture_records import POSTURE_KIND, posture_summary, response_words
 from formcheck.pipeline.store import Store
 
 CSV_FIELDS = ("upright_min", "slouched_min", "away_min", "corrected")
@@ -62,10 +62,8 @@ def html_section(store: Store, session_ids: list[int]) -> list[str]:
     if s["reminders"]:
         parts.append("<h3>Reminders</h3><ul>")
         for r in s["reminders"]:
-            how = ("no answer yet" if r["corrected"] is None else
-                   f"back upright after {r['after_s']:.0f} s" if r["corrected"] else "not corrected within a minute")
             parts.append(f"<li>{e(r['at'])} — {e(r['kind'])} (lasted {r['lasted_s']:.0f} s): "
-                         f"“{e(r['text'])}” — <b>{e(how)}</b></li>")
+                         f"“{e(r['text'])}” — <b>{e(response_words(r))}</b></li>")
         parts.append("</ul>")
     parts.append("</section>")
     return parts

@@ -59,6 +59,7 @@ from formcheck.pipeline.reports import (
 )
 from formcheck.pipeline.session_folder import TRACK_COLUMNS, read_track, track_pose
 from formcheck.pipeline.store import Store
+from formcheck.ui.posture_review import PostureReview
 from formcheck.ui.tuning import TuningPanel
 from formcheck.ui.widgets import VideoView
 
@@ -294,6 +295,8 @@ class ReviewWindow(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(rep_tab, "This rep")
         self.tabs.addTab(self.tuning, "Thresholds for this person")
+        self.posture = PostureReview(store)  # issue 19: posture at the desk, with the same filters
+        self.tabs.addTab(self.posture, "Posture at the desk")
         rl.addWidget(self.tabs, 3)
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -376,6 +379,7 @@ class ReviewWindow(QWidget):
         self.sessions.resizeColumnsToContents()
         self._show_progress(exercise)
         self._show_adherence(person)
+        self.posture.show_for(person, lo, hi)
 
     def _show_adherence(self, person: str | None) -> None:
         """Weeks against the programme, pain and effort beside flagged reps and range of motion."""
