@@ -48,7 +48,8 @@ def add_parser(sub: Any) -> None:
                    help="with --video, where the sitting-tall stretch starts (seconds)")
     p.add_argument("--typical", action="store_true",
                    help="skip calibration and judge against typical sitting-tall values (side view)")
-    p.add_argument("--fps", type=_fps, default=1000 / d.sample_ms, help="frames per second, at most 2 (default 2)")
+    p.add_argument("--fps", type=_fps, default=1000 / d.sample_ms,
+                   help=f"frames per second, at most {MAX_FPS:g} (default {1000 / d.sample_ms:g})")
     p.add_argument("--after-min", type=_minutes, default=d.after_ms / 60_000,
                    help="remind once a posture has lasted this long (default 2)")
     p.add_argument("--interval-min", type=_minutes, default=d.min_interval_ms / 60_000,
@@ -77,6 +78,7 @@ def _describe(event: PostureEvent) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from formcheck.pipeline.posture_mode import (  # here: OpenCV and MediaPipe load slowly
+        CALIBRATION_MS,
         SampledCamera,
         SampledVideo,
         calibrate_from,
@@ -104,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             start = round(args.baseline_start * 1000)
             print(f"Calibrating: sit the way your therapist showed you, {args.baseline_s:g} seconds.")
-            cal = source(250, start, start + round(args.baseline_s * 1000))
+            cal = source(CALIBRATION_MS, start, start + round(args.baseline_s * 1000))
             try:
                 frames = cal if not camera else _first_ms(cal, round(args.baseline_s * 1000))
                 baseline = calibrate_from(frames, est)

@@ -3,9 +3,9 @@ the watch loop that feeds ``formcheck.core.posture_coach``.
 
 Cheap by construction: frames are taken at most every ``sample_ms`` by their timestamps — a camera
 is read only when a sample is due (its driver drops the rest, keeping one buffer), a video file is
-``grab()``-bed past (no colour conversion or copy) and only the due frames are retrieved; the
-two-person check of the pose adapter runs once a minute instead of once a second. Nothing leaves
-this module but the measures: no image is kept or stored.
+``grab()``-bed past (no colour conversion or copy) on one decoding thread and only the due frames
+are retrieved; the two-person check of the pose adapter runs once a minute instead of once a second.
+Nothing leaves this module but the measures: no image is kept or stored.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from formcheck.pipeline.frames import CaptureFactory, FrameSourceError
 log = logging.getLogger(__name__)
 
 PEOPLE_CHECK_MS = 60_000  # a second person matters little at a desk: look once a minute
+CALIBRATION_MS = 500  # calibrating samples at 2 fps (the mode's most): 20 samples in 10 seconds
 
 
 def posture_model() -> tuple[Path, str]:
@@ -57,15 +58,19 @@ def pose_estimator(model: Path | None = None) -> Any:
 class SampledVideo:
     """A video file's frames at most one per ``every_ms`` of its own time, from ``start_ms`` to ``end_ms``.
 
-    Frames in between are grabbed (decoded by the codec, which H.264 needs for the next frame) but
-    not retrieved, so they cost no conversion or copy.
+    Frames in between are grabbed (decoded by the codec, which H.264 needs for the next frame: key
+    frames are seconds apart, so seeking saves nothing) but not retrieved, so they cost no conversion
+    or copy. One decoding thread: the default thread pool costs ~20 % more CPU per frame in
+    synchronisation (measured with ``tools/posture_bench.py``), and speed is no concern at ≤ 2 fps.
     """
 
     def __init__(self, path: str | Path, every_ms: int, start_ms: int = 0, end_ms: int | None = None) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise FrameSourceError(f"Video file not found: {self.path} — check the path.")
-        self._cap = cv2.VideoCapture(str(self.path))
+        self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+        if not self._cap.isOpened():  # a build without FFmpeg: whatever backend opens it
+            self._cap = cv2.VideoCapture(str(self.path))
         if not self._cap.isOpened():
             raise FrameSourceError(f"Could not open {self.path.name} as a video — try re-exporting it as MP4 (H.264).")
         self.every_ms, self.start_ms, self.end_ms = every_ms, start_ms, end_ms

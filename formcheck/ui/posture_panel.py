@@ -1,7 +1,7 @@
 """The posture mode in the app: a small panel (on from the menu, pause in one click, snooze), the
 calibration prompt, and gentle reminders (a status-bar message and a short spoken line).
 
-The watching runs on its own thread at ≤ 2 frames per second (``formcheck.pipeline.posture_mode``);
+The watching runs on its own thread at 1 frame per second (calibrating at 2) (``formcheck.pipeline.posture_mode``);
 pausing stops it and releases the camera at once; resuming opens the camera again and goes on
 with the same baseline. Only the measures are recorded (a ``posture`` session), never a picture.
 """
@@ -23,7 +23,14 @@ from formcheck.core.frame import Frame
 from formcheck.core.posture_coach import PostureCoach, PostureEvent, PostureReminder, PostureSettings, ReminderResponse
 from formcheck.core.posture_judge import Baseline, CalibrationError, PostureJudge
 from formcheck.pipeline.frames import FrameSourceError
-from formcheck.pipeline.posture_mode import SampledCamera, calibrate_from, pose_estimator, sample, watch
+from formcheck.pipeline.posture_mode import (
+    CALIBRATION_MS,
+    SampledCamera,
+    calibrate_from,
+    pose_estimator,
+    sample,
+    watch,
+)
 from formcheck.pipeline.posture_records import PostureRecorder
 from formcheck.pipeline.store import Store
 
@@ -133,7 +140,9 @@ class PostureController(QObject):
                     return
                 yield frame
 
+        self.source.every_ms = min(CALIBRATION_MS, self.settings.sample_ms)
         self.baseline = calibrate_from(first(iter(self.source)), est)
+        self.source.every_ms = self.settings.sample_ms
         self.prompt.emit("")
         self.status.emit(f"Calibrated ({self.baseline.view} view). Watching your posture.")
         now = datetime.now()

@@ -6,6 +6,11 @@ The clips last 6–23 s, so the "lasted" time and the intervals are scaled from 
 through the settings (``CLIP_SETTINGS``); the person's baseline is each clip's labelled upright
 stretch, as a person would calibrate (``tests/data/desk_posture_labels.toml``). Print the table:
 ``.venv/bin/python -m tests.pipeline.test_posture_desk_clips``.
+
+The clips are sampled at 2 fps, not the mode's default 1 fps: their labelled stretches last 1–4 s
+(minutes squeezed into seconds), so at 1 fps a stretch is 1–4 samples and the 3-sample median alone
+lags across most of it. At a desk the stretches last minutes, and 1 fps gives a 2-minute posture
+120 samples.
 """
 
 from __future__ import annotations
