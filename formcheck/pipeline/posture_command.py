@@ -10,6 +10,7 @@ from typing import Any
 
 from formcheck.core.posture_coach import PostureEvent, PostureMinute, PostureReminder, PostureSettings, ReminderResponse
 from formcheck.core.posture_judge import CalibrationError, typical_baseline
+from formcheck.pipeline.posture_baseline import BaselineFileError, BaselineStore, SavedBaseline
 
 MAX_FPS = 2.0
 
@@ -48,6 +49,8 @@ def add_parser(sub: Any) -> None:
                    help="with --video, where the sitting-tall stretch starts (seconds)")
     p.add_argument("--typical", action="store_true",
                    help="skip calibration and judge against typical sitting-tall values (side view)")
+    p.add_argument("--saved", action="store_true",
+                   help="with --person: use their baseline saved by the last calibration instead of calibrating")
     p.add_argument("--fps", type=_fps, default=1000 / d.sample_ms,
                    help=f"frames per second, at most {MAX_FPS:g} (default {1000 / d.sample_ms:g})")
     p.add_argument("--after-min", type=_minutes, default=d.after_ms / 60_000,
@@ -100,9 +103,27 @@ def run(args: argparse.Namespace) -> int:
 
     now = datetime.now()
     day_ms = ((now.hour * 60 + now.minute) * 60 + now.second) * 1000
+    baselines = BaselineStore()
+    saved: SavedBaseline | None = None
+    if args.saved:
+        if not args.person:
+            print("formcheck: --saved needs --person (whose baseline?)")
+            return 2
+        try:
+            saved = baselines.load(args.person)
+        except BaselineFileError as exc:
+            print(f"formcheck: {exc} — calibrate again (without --saved)")
+            return 2
+        if saved is None:
+            print(f"formcheck: no saved baseline for {args.person} — calibrate first (without --saved)")
+            return 2
+    calibrated: str | None = now.astimezone().isoformat(timespec="seconds")  # when the baseline was taken
     with pose_estimator(model) as est:
         if args.typical:
-            baseline = typical_baseline("side")
+            baseline, calibrated = typical_baseline("side"), None
+        elif saved is not None:
+            baseline, calibrated = saved.baseline, saved.saved
+            print(f"using {args.person}'s baseline saved {saved.saved}")
         else:
             start = round(args.baseline_start * 1000)
             print(f"Calibrating: sit the way your therapist showed you, {args.baseline_s:g} seconds.")
@@ -115,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             finally:
                 cal.close()
+            if args.person:
+                print(f"baseline saved for next time: {baselines.save(args.person, baseline)}")
         judged = ", ".join(f"{k} {v:.2f}" for k, v in baseline.values.items())
         print(f"baseline ({baseline.view} view, {baseline.source}): {judged}")
         recorder = None
@@ -123,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
             from formcheck.pipeline.store import Store
 
             recorder = PostureRecorder(Store(), args.person, args.camera if camera else str(args.video), {
-                "view": baseline.view, "baseline": baseline.as_dict(), "model": model.stem,
+                "view": baseline.view, "baseline": baseline.as_dict(), "calibrated": calibrated, "model": model.stem,
                 "settings": dataclasses.asdict(settings)})
         src = source(settings.sample_ms)
         minutes: list[PostureMinute] = []

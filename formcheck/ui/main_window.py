@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         self._timer.start(REPAINT_MS)
         # Issue 19: the desk posture mode (its own module; this is the whole hook).
         install_posture(self, speak=controller.speaker.say, camera=lambda: self.camera_box.currentText() or "0",
-                        store=self._data_store,
+                        store=self._data_store, person=lambda: self.controller.person,
                         programme=lambda: self.today.programme.posture if self.today.programme else None)
         self._restore()
         if controller.store_problem:  # found while building the window, before errors were wired

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
@@ -23,6 +23,7 @@ from formcheck.core.frame import Frame
 from formcheck.core.posture_coach import PostureCoach, PostureEvent, PostureReminder, PostureSettings, ReminderResponse
 from formcheck.core.posture_judge import Baseline, CalibrationError, PostureJudge
 from formcheck.pipeline.frames import FrameSourceError
+from formcheck.pipeline.posture_baseline import BaselineFileError, BaselineStore, SavedBaseline
 from formcheck.pipeline.posture_mode import (
     CALIBRATION_MS,
     SampledCamera,
@@ -43,11 +44,15 @@ PRESCRIBED = "Your therapist switched on posture reminders: press Start posture 
 # A source of frames at most one per ``every_ms``: a camera (or, in tests, a video played as one).
 SourceFactory = Callable[[int], Any]
 STATE_WORDS = {"upright": "sitting tall", "slouched": "slouching", "forward_head": "head forward",
-               "head_low": "head low", "leaning": "leaning to one side", "away": "away", "unknown": "can't see you"}
+               "head_low": "head low", "leaning": "leaning to one side", "away": "away",
+               "unknown": "can't judge — if the camera moved since you calibrated, press Recalibrate"}
+SAVED = ("Using your saved sitting-tall baseline ({view} view, {day}). "
+         "Press Recalibrate if you sit differently or moved the camera.")
 
 
 class PostureController(QObject):
-    """Calibration, then watching, on a worker thread; everything it says comes as a signal."""
+    """The person's saved baseline (or a calibration, kept for next time), then watching, on a
+    worker thread; everything it says comes as a signal."""
 
     prompt = Signal(str)  # what the person is asked to do (calibration)
     status = Signal(str)  # a short line for the panel
@@ -55,20 +60,23 @@ class PostureController(QObject):
     failed = Signal(str)
     stopped = Signal()
     # From the worker thread to this object's (the GUI) thread, where the database connection lives.
-    _calibrated = Signal(object)
+    _began = Signal(object)
     _event = Signal(object)
 
     def __init__(self, source_factory: SourceFactory, settings: PostureSettings | None = None,
                  baseline_s: float = 10.0, store: Callable[[], Store | None] = lambda: None,
-                 person: str = "me") -> None:
+                 person: str = "me", baselines: BaselineStore | None = None) -> None:
         super().__init__()
         self.source_factory = source_factory
         self.settings = settings or PostureSettings()
         self.baseline_s = baseline_s
         self.store, self.person = store, person
-        self._calibrated.connect(self._start_recording)
+        self.baselines = baselines or BaselineStore()
+        self.use_saved = True  # False after Recalibrate: calibrate even if a baseline is saved
+        self._began.connect(self._start_recording)
         self._event.connect(self._record)
         self.baseline: Baseline | None = None
+        self.calibrated_at = ""  # when the baseline in use was taken (ISO time)
         self.coach: PostureCoach | None = None
         self.recorder: PostureRecorder | None = None
         self.source: Any = None
@@ -117,12 +125,24 @@ class PostureController(QObject):
                 return
             yield frame
 
+    def recalibrate(self) -> None:
+        """Calibrate again now (the new baseline replaces the saved one); a new session follows."""
+        self.stop()
+        self.baseline, self.coach, self.use_saved = None, None, False
+        self.start()
+
     def _run(self) -> None:
         try:
             self.source = self.source_factory(self.settings.sample_ms)
             with pose_estimator() as est:
                 if self.baseline is None:
-                    self._calibrate(est)
+                    saved = self._saved() if self.use_saved else None
+                    if saved is not None:
+                        self.baseline, self.calibrated_at = saved.baseline, saved.saved
+                        self.status.emit(SAVED.format(view=saved.baseline.view, day=saved.saved[:10]))
+                    else:
+                        self._calibrate(est)
+                    self._begin(est)
                 self._watch(est)
         except (FrameSourceError, CalibrationError, OSError, RuntimeError) as exc:
             self.failed.emit(str(exc))
@@ -142,15 +162,33 @@ class PostureController(QObject):
 
         self.source.every_ms = min(CALIBRATION_MS, self.settings.sample_ms)
         self.baseline = calibrate_from(first(iter(self.source)), est)
+        self.calibrated_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.source.every_ms = self.settings.sample_ms
         self.prompt.emit("")
-        self.status.emit(f"Calibrated ({self.baseline.view} view). Watching your posture.")
+        kept = ""
+        try:
+            self.baselines.save(self.person, self.baseline)
+        except OSError as exc:
+            kept = f" (not saved for next time: {exc})"
+        self.status.emit(f"Calibrated ({self.baseline.view} view){kept}. Watching your posture.")
+
+    def _saved(self) -> SavedBaseline | None:
+        try:
+            return self.baselines.load(self.person)
+        except BaselineFileError as exc:
+            self.status.emit(f"Your saved baseline can't be used ({exc}); calibrating again.")
+            return None
+
+    def _begin(self, est: Any) -> None:
+        """A coach on the baseline, and (on the GUI thread) the recorded session."""
+        assert self.baseline is not None
         now = datetime.now()
         day_ms = ((now.hour * 60 + now.minute) * 60 + now.second) * 1000
         self.coach = PostureCoach(PostureJudge(self.baseline, self.settings.margins, self.settings.window),
                                   self.settings, day_ms)
-        self._calibrated.emit({"view": self.baseline.view, "baseline": self.baseline.as_dict(),
-                               "model": est.model_name, "settings": dataclasses.asdict(self.settings)})
+        self._began.emit({"view": self.baseline.view, "baseline": self.baseline.as_dict(),
+                          "calibrated": self.calibrated_at, "model": est.model_name,
+                          "settings": dataclasses.asdict(self.settings)})
 
     def _start_recording(self, start: dict[str, Any]) -> None:
         store = self.store()
@@ -196,13 +234,15 @@ class PosturePanel(QWidget):
         self.pause_button.setCheckable(True)
         self.pause_button.setToolTip("Pause in one click (in a call, away): the camera is switched off")
         self.snooze_button = QPushButton("Snooze 30 min")
+        self.recalibrate_button = QPushButton("Recalibrate")
+        self.recalibrate_button.setToolTip("Sit tall again for 10 seconds: the new baseline replaces the saved one")
         self.prompt = QLabel("")
         self.prompt.setWordWrap(True)
         self.prompt.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.state = QLabel("Posture mode is off.")
         self.state.setWordWrap(True)
         buttons = QHBoxLayout()
-        for b in (self.on_button, self.pause_button, self.snooze_button):
+        for b in (self.on_button, self.pause_button, self.snooze_button, self.recalibrate_button):
             buttons.addWidget(b)
         lay = QVBoxLayout(self)
         lay.addLayout(buttons)
@@ -211,11 +251,21 @@ class PosturePanel(QWidget):
         self.on_button.toggled.connect(self.set_on)
         self.pause_button.toggled.connect(self.set_paused)
         self.snooze_button.clicked.connect(lambda: self.controller and self.controller.snooze())
+        self.recalibrate_button.clicked.connect(self.recalibrate)
         self._enable(False)
 
     def _enable(self, on: bool) -> None:
-        self.pause_button.setEnabled(on)
-        self.snooze_button.setEnabled(on)
+        for b in (self.pause_button, self.snooze_button, self.recalibrate_button):
+            b.setEnabled(on)
+
+    def recalibrate(self) -> None:
+        if self.controller is None:
+            return
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(False)
+        self.pause_button.setText("Pause")
+        self.pause_button.blockSignals(False)
+        self.controller.recalibrate()
 
     def set_on(self, on: bool) -> None:
         if on and self.controller is None:
@@ -263,13 +313,14 @@ class PosturePanel(QWidget):
 def install_posture(window: QMainWindow, controller_factory: Callable[[], PostureController] | None = None,
                     speak: Callable[[str], None] | None = None, camera: Callable[[], str] = lambda: "0",
                     store: Callable[[], Store | None] = lambda: None,
-                    programme: Callable[[], PostureSettings | None] = lambda: None) -> PosturePanel:
+                    programme: Callable[[], PostureSettings | None] = lambda: None,
+                    person: Callable[[], str] = lambda: "me") -> PosturePanel:
     """The main window's hook: a "Posture mode" dock and a Posture menu item that shows it. When the
     person's programme has a [posture] table, the dock is shown and its settings are used."""
     def default_factory() -> PostureController:
         device = camera()
         return PostureController(lambda every_ms: SampledCamera(int(device) if device.isdigit() else device, every_ms),
-                                 programme() or PostureSettings(), store=store)
+                                 programme() or PostureSettings(), store=store, person=person())
 
     panel = PosturePanel(controller_factory or default_factory,
                          lambda text: window.statusBar().showMessage(text, 15_000), speak)

@@ -1,30 +1,35 @@
 """The posture mode in the real window (pytest-qt, offscreen): switch it on from the menu, calibrate,
 get a reminder (status bar and voice), pause in one click (camera released), and the session on
-record. The camera is a real desk clip played in real time (the hardware edge)."""
+record; the baseline kept for the next start, and Recalibrate. The camera (the hardware edge) is a
+real desk clip played in real time, or a camera showing an empty room."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from formcheck.core.posture_coach import PostureSettings
+from formcheck.core.posture_judge import Baseline
 from formcheck.exercises.loader import load_library
 from formcheck.pipeline.pose import PoseEstimator
+from formcheck.pipeline.posture_baseline import BaselineStore
 from formcheck.pipeline.posture_mode import SampledCamera
 from formcheck.pipeline.posture_records import posture_detail
 from formcheck.pipeline.store import Store
 from formcheck.ui.main_window import MainWindow
-from formcheck.ui.posture_panel import PostureController
+from formcheck.ui.posture_panel import PostureController, PosturePanel
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker
 
 CLIP = Path(__file__).resolve().parents[2] / ".." / "shared" / "real_clips" / "desk" / "desk_jonz21_1.mp4"
-pytestmark = [pytest.mark.gui, pytest.mark.e2e,
-              pytest.mark.skipif(not CLIP.exists(), reason="../shared/real_clips/desk is absent")]
+pytestmark = pytest.mark.gui
+needs_clip = pytest.mark.skipif(not CLIP.exists(), reason="../shared/real_clips/desk is absent")
 # The clip's minutes are seconds: scaled like tests/pipeline/test_posture_desk_clips.py.
 SCALED = PostureSettings(sample_ms=500, after_ms=1000, min_interval_ms=3000, upright_grace_ms=1000,
                          away_ms=2000, response_ms=2000, break_after_ms=3_600_000)
@@ -61,6 +66,24 @@ class ClipAsCamera:
         self.cap.release()
 
 
+class EmptyRoomCamera:
+    """Stands in for cv2.VideoCapture on a webcam that sees nobody."""
+
+    def isOpened(self) -> bool:  # noqa: N802 - cv2's API
+        return True
+
+    def set(self, *_: object) -> bool:
+        return True
+
+    def read(self):
+        return True, np.full((480, 640, 3), 90, np.uint8)
+
+    def release(self) -> None:
+        pass
+
+
+@pytest.mark.e2e
+@needs_clip
 def test_switch_on_calibrate_get_a_reminder_pause_releases_the_camera(qtbot, tmp_path, model_path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     speaker = Speaker(command=["true"])  # a real process per line, silent
@@ -77,14 +100,17 @@ def test_switch_on_calibrate_get_a_reminder_pause_releases_the_camera(qtbot, tmp
         return SampledCamera("/dev/video0", every_ms, capture_factory=lambda _d: cameras[-1])
 
     store = Store(tmp_path / "posture.db")
+    baselines = BaselineStore(tmp_path / "baselines")
     panel = w.posture_panel
-    panel.controller_factory = lambda: PostureController(camera, SCALED, baseline_s=2.5, store=lambda: store)
+    panel.controller_factory = lambda: PostureController(camera, SCALED, baseline_s=2.5, store=lambda: store,
+                                                         baselines=baselines)
     w.posture_action.trigger()
     assert panel.isVisible()
     qtbot.mouseClick(panel.on_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Sit the way your therapist showed you" in panel.prompt.text(), timeout=20_000)
     qtbot.waitUntil(lambda: panel.state.text().startswith(("Calibrated", "Posture:")), timeout=20_000)
     assert panel.controller.baseline.view == "side"
+    assert baselines.load("me").baseline == panel.controller.baseline  # kept for the next start
     qtbot.waitUntil(lambda: "head back over your shoulders" in w.statusBar().currentMessage(), timeout=20_000)
     qtbot.waitUntil(lambda: any("head back" in s for s in speaker.spoken), timeout=5_000)
 
@@ -98,3 +124,45 @@ def test_switch_on_calibrate_get_a_reminder_pause_releases_the_camera(qtbot, tmp
     assert "forward_head" in kinds
     store.close()
     controller.shutdown()
+
+
+SIDE = Baseline("side", {"trunk_deg": -4.5, "neck_deg": 14.25, "head_forward": 0.07}, "calibration")
+
+
+def test_the_saved_baseline_is_used_at_the_next_start_and_a_failed_recalibration_keeps_it(qtbot, tmp_path,
+                                                                                          model_path):
+    baselines = BaselineStore(tmp_path / "data" / "calibration" / "posture")
+    baselines.save("Eve", SIDE)
+    saved_on = baselines.load("Eve").saved
+    store = Store(tmp_path / "data" / "formcheck.db")
+    said: list[str] = []
+    prompts: list[str] = []
+
+    def controller() -> PostureController:
+        c = PostureController(lambda every_ms: SampledCamera("/dev/video0", every_ms,
+                                                             capture_factory=lambda _d: EmptyRoomCamera()),
+                              SCALED, baseline_s=1.0, store=lambda: store, person="Eve", baselines=baselines)
+        c.status.connect(said.append, Qt.ConnectionType.DirectConnection)
+        c.prompt.connect(prompts.append, Qt.ConnectionType.DirectConnection)
+        return c
+
+    notes: list[str] = []
+    panel = PosturePanel(controller, notes.append)
+    qtbot.addWidget(panel)
+    qtbot.mouseClick(panel.on_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.controller.recorder is not None, timeout=20_000)
+    assert panel.controller.baseline == SIDE and prompts == []  # no calibration asked for
+    assert said[0] == (f"Using your saved sitting-tall baseline (side view, {saved_on[:10]}). "
+                       "Press Recalibrate if you sit differently or moved the camera.")
+    start = json.loads((panel.controller.recorder.folder / "events.jsonl").read_text().splitlines()[0])
+    assert start["baseline"]["values"] == SIDE.values and start["calibrated"] == saved_on
+
+    qtbot.mouseClick(panel.recalibrate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any("Sit the way your therapist showed you" in p for p in prompts), timeout=20_000)
+    # Nobody in view: the calibration fails, says what to do, and the saved baseline is kept.
+    qtbot.waitUntil(lambda: not panel.on_button.isChecked(), timeout=20_000)
+    assert "Not enough of you was in view" in notes[-1]
+    assert baselines.load("Eve").baseline == SIDE and baselines.load("Eve").saved == saved_on
+    (session,) = store.sessions("Eve")  # the session before Recalibrate, closed
+    assert session.status == "complete"
+    store.close()
