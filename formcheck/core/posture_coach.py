@@ -11,7 +11,10 @@ t_ms = 0, so nothing here reads a clock):
 * a break reminder ("stand up and move") after ``break_after_ms`` of sitting; being away for
   ``break_reset_ms`` counts as the break;
 * each reminder gets a response: corrected (upright again within ``response_ms``) or not (a break
-  reminder: the person left within ``break_response_ms`` or not);
+  reminder: the person left within ``break_response_ms`` or not) — or "paused" when the watching
+  stopped (Pause, or the end) before that time was up: nobody saw, so it counts neither way;
+* a pause starts the posture clocks again at the resume; one as long as ``break_reset_ms`` counts
+  as the break;
 * every minute watched becomes a ``PostureMinute``: time upright, in each fault, away, unknown.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -66,13 +70,21 @@ class PostureReminder:
     lasted_ms: int  # how long the fault (or the sitting) had lasted
 
 
+Outcome = Literal["corrected", "not_corrected", "paused"]
+OUTCOMES: tuple[Outcome, ...] = ("corrected", "not_corrected", "paused")
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderResponse:
     reminder_t_ms: int
     kind: str
     t_ms: int  # when the response was decided
-    corrected: bool
+    outcome: Outcome
     after_ms: int | None  # how long it took when corrected
+
+    @property
+    def corrected(self) -> bool:
+        return self.outcome == "corrected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +116,8 @@ class PostureCoach:
         self.settings = settings or PostureSettings()
         self.day_ms_at_start = day_ms_at_start
         self.state: State = "unknown"
-        self._last_t: int | None = None
+        self._last_t: int | None = None  # the last sample while watching (None after ``finish``)
+        self._last_sample: int | None = None
         self._fault: str | None = None
         self._fault_since: int | None = None
         self._upright_since: int | None = None
@@ -114,6 +127,7 @@ class PostureCoach:
         self._last_break: int | None = None
         self._snoozed_until = -1
         self._pending: PostureReminder | None = None  # waiting for its response
+        self._paused_at: int | None = None  # when the watching last stopped (``finish``)
         self._minute: int | None = None
         self._ms: dict[str, int] = {}
         self._values: dict[str, list[float]] = {}
@@ -121,8 +135,8 @@ class PostureCoach:
 
     @property
     def last_t_ms(self) -> int | None:
-        """The time of the last sample (the coach's own clock), None before the first."""
-        return self._last_t
+        """The time of the last sample (the coach's own clock, paused or not), None before the first."""
+        return self._last_sample
 
     # ---- the person's controls ---------------------------------------------------------------
     def snooze(self, t_ms: int, for_ms: int) -> None:
@@ -146,14 +160,19 @@ class PostureCoach:
     def update(self, t_ms: int, measures: PostureMeasures | None) -> list[PostureEvent]:
         """One sample (``measures`` None: nobody in view). Returns what it caused, in order."""
         events: list[PostureEvent] = []
-        if self._last_t is not None:
+        if self._paused_at is not None:  # resumed: the time in between wasn't watched
+            if t_ms - self._paused_at >= self.settings.break_reset_ms:
+                self._sitting_since = None
+            self._paused_at = None
+            self.judge.reset()
+        elif self._last_t is not None:
             gap = t_ms - self._last_t
             # A gap much longer than the sampling (paused, camera lost) isn't watched time.
             if gap > 4 * self.settings.sample_ms:
                 self._reset_clocks()
             else:
                 events += self._account(self._last_t, t_ms, self.state)
-        self._last_t = t_ms
+        self._last_t = self._last_sample = t_ms
         self.state = self.judge.update(measures)
         if measures is not None:
             for name in MEASURES:
@@ -165,16 +184,18 @@ class PostureCoach:
         return events
 
     def finish(self, t_ms: int) -> list[PostureEvent]:
-        """The end of the session: the time since the last sample, the last minute, a pending
-        reminder's response (not corrected, if it wasn't by now)."""
+        """The watching stops at ``t_ms`` (a pause, or the end): the time since the last sample,
+        the last minute, and a pending reminder's response — "paused", since nobody saw whether
+        the person sat up. Samples may follow (a resume): the clocks start again then."""
         events: list[PostureEvent] = []
         if self._last_t is not None and t_ms - self._last_t <= 4 * self.settings.sample_ms:
             events += self._account(self._last_t, t_ms, self.state)
         if self._pending is not None:
-            events.append(ReminderResponse(self._pending.t_ms, self._pending.kind, t_ms, False, None))
+            events.append(ReminderResponse(self._pending.t_ms, self._pending.kind, t_ms, "paused", None))
             self._pending = None
         events += self._close_minute()
-        self._last_t = None
+        self._reset_clocks()
+        self._last_t, self._paused_at = None, t_ms
         return events
 
     def _reset_clocks(self) -> None:
@@ -238,10 +259,10 @@ class PostureCoach:
             window = self.settings.response_ms
         if done and elapsed <= window:
             self._pending = None
-            return [ReminderResponse(p.t_ms, p.kind, t_ms, True, elapsed)]
+            return [ReminderResponse(p.t_ms, p.kind, t_ms, "corrected", elapsed)]
         if elapsed >= window:
             self._pending = None
-            return [ReminderResponse(p.t_ms, p.kind, t_ms, False, None)]
+            return [ReminderResponse(p.t_ms, p.kind, t_ms, "not_corrected", None)]
         return []
 
     # ---- minutes -----------------------------------------------------------------------------

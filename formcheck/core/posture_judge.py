@@ -131,6 +131,11 @@ class PostureJudge:
         self._recent: deque[PostureMeasures] = deque(maxlen=window)
         self.state: State = "unknown"
 
+    def reset(self) -> None:
+        """Forget the recent samples (the watching stopped; what came before says nothing now)."""
+        self._recent.clear()
+        self.state = "unknown"
+
     def update(self, measures: PostureMeasures | None) -> State:
         """``measures`` None: nobody in view. A different view from the baseline's can't be judged."""
         if measures is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,8 @@ def _describe(event: PostureEvent) -> str | None:
     if isinstance(event, PostureReminder):
         return f"{event.t_ms / 1000:8.1f} s  reminder ({event.kind}, lasted {event.lasted_ms / 1000:.0f} s): {event.text}"
     if isinstance(event, ReminderResponse):
-        how = f"back within {event.after_ms / 1000:.0f} s" if event.corrected and event.after_ms is not None else "not corrected"
+        how = {"corrected": f"back within {(event.after_ms or 0) / 1000:.0f} s", "not_corrected": "not corrected",
+               "paused": "not known (the watching stopped first)"}[event.outcome]
         return f"{event.t_ms / 1000:8.1f} s  response to the {event.kind} reminder: {how}"
     return None
 
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         if saved is None:
             print(f"formcheck: no saved baseline for {args.person} — calibrate first (without --saved)")
             return 2
-    calibrated: str | None = now.astimezone().isoformat(timespec="seconds")  # when the baseline was taken
+    calibrated: str | None = datetime.now(UTC).isoformat(timespec="seconds")  # when the baseline was taken
     with pose_estimator(model) as est:
         if args.typical:
             baseline, calibrated = typical_baseline("side"), None

@@ -181,20 +181,27 @@ class WatchResult:
 def watch(samples: Iterable[tuple[int, PostureMeasures | None]], baseline: Baseline, settings: PostureSettings,
           day_ms_at_start: int | None = None, on_event: Callable[[PostureEvent], None] | None = None,
           coach: PostureCoach | None = None) -> WatchResult:
-    """Judge every sample against ``baseline`` and collect (and hand on) what the coach says."""
+    """Judge every sample against ``baseline`` and collect (and hand on) what the coach says.
+
+    The watching stops when ``samples`` end — the end, a pause (the coach goes on with the next
+    ``watch``), Ctrl-C or a lost camera: the last minute and a pending response are told even then.
+    """
     coach = coach or PostureCoach(PostureJudge(baseline, settings.margins, settings.window), settings, day_ms_at_start)
     result = WatchResult(baseline)
-    t = 0
-    for t, measures in samples:
-        for event in coach.update(t, measures):
-            result.events.append(event)
-            if on_event:
-                on_event(event)
-        result.states.append((t, coach.state))
-    end = t + settings.sample_ms if result.states else 0
-    for event in coach.finish(end):
-        result.events.append(event)
+
+    def tell(events: list[PostureEvent]) -> None:
+        result.events.extend(events)
         if on_event:
-            on_event(event)
-    result.end_ms = end
+            for event in events:
+                on_event(event)
+
+    t = 0
+    try:
+        for t, measures in samples:
+            tell(coach.update(t, measures))
+            result.states.append((t, coach.state))
+    finally:
+        result.end_ms = t + settings.sample_ms if result.states else 0
+        if result.states:
+            tell(coach.finish(result.end_ms))
     return result

@@ -9,7 +9,10 @@ carry posture sessions with no code of their own); its posture lines are::
     {"type": "posture_minute", "minute": 3, "ms": {"upright": 41000, "slouched": 19000}, "medians": {...}}
     {"type": "posture_reminder", "t_s": 182.5, "kind": "slouched", "text": "...", "lasted_s": 120.0}
     {"type": "posture_response", "reminder_t_s": 182.5, "kind": "slouched", "t_s": 201.0,
-     "corrected": true, "after_s": 18.5}
+     "outcome": "corrected", "after_s": 18.5}
+
+``outcome`` is ``corrected``, ``not_corrected`` or ``paused`` (the watching stopped before the
+response time was up: counted neither way).
 
 Only measures are kept: no image, no landmark track.
 """
@@ -22,7 +25,14 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from formcheck.core.posture_coach import MINUTE_MS, PostureEvent, PostureMinute, PostureReminder, ReminderResponse
+from formcheck.core.posture_coach import (
+    MINUTE_MS,
+    OUTCOMES,
+    PostureEvent,
+    PostureMinute,
+    PostureReminder,
+    ReminderResponse,
+)
 from formcheck.core.posture_judge import FAULTS
 from formcheck.pipeline.session_folder import EVENTS_FILE, append_jsonl
 
@@ -42,7 +52,7 @@ def event_line(event: PostureEvent) -> dict[str, Any]:
                 "lasted_s": event.lasted_ms / 1000}
     assert isinstance(event, ReminderResponse)
     return {"type": "posture_response", "reminder_t_s": event.reminder_t_ms / 1000, "kind": event.kind,
-            "t_s": event.t_ms / 1000, "corrected": event.corrected,
+            "t_s": event.t_ms / 1000, "outcome": event.outcome,
             "after_s": None if event.after_ms is None else event.after_ms / 1000}
 
 
@@ -62,19 +72,26 @@ def index_line(store: Store, session_id: int, line: dict[str, Any]) -> None:
             "INSERT INTO posture_reminders(session_id, t_s, kind, text, lasted_s) VALUES (?, ?, ?, ?, ?)",
             (session_id, float(line["t_s"]), str(line["kind"]), str(line["text"]), float(line["lasted_s"])))
     elif kind == "posture_response":
+        outcome = str(line["outcome"])
+        if outcome not in OUTCOMES:
+            raise ValueError(f"a posture response's outcome is one of {', '.join(OUTCOMES)}, not {outcome!r}")
+        corrected = None if outcome == "paused" else int(outcome == "corrected")
         store.db.execute(
-            "UPDATE posture_reminders SET corrected = ?, after_s = ? WHERE session_id = ? AND t_s = ?",
-            (int(bool(line["corrected"])), line.get("after_s"), session_id, float(line["reminder_t_s"])))
+            "UPDATE posture_reminders SET outcome = ?, corrected = ?, after_s = ? WHERE session_id = ? AND t_s = ?",
+            (outcome, corrected, line.get("after_s"), session_id, float(line["reminder_t_s"])))
 
 
 def posture_detail(store: Store, session_id: int) -> dict[str, Any]:
-    """A session's posture record: its minutes and reminders (empty for exercise sessions)."""
+    """A session's posture record: its minutes and reminders (empty for exercise sessions). A
+    reminder's ``outcome`` is None while it waits for its response; ``corrected`` is None then and
+    when paused."""
     minutes = [{"minute": r["minute"], "upright_s": r["upright_s"], "slouched_s": r["slouched_s"],
                 "away_s": r["away_s"], **json.loads(r["detail"])}
                for r in store.db.execute("SELECT * FROM posture_minutes WHERE session_id = ? ORDER BY minute",
                                          (session_id,))]
     reminders = [{"t_s": r["t_s"], "kind": r["kind"], "text": r["text"], "lasted_s": r["lasted_s"],
-                  "corrected": None if r["corrected"] is None else bool(r["corrected"]), "after_s": r["after_s"]}
+                  "outcome": r["outcome"], "corrected": None if r["corrected"] is None else bool(r["corrected"]),
+                  "after_s": r["after_s"]}
                  for r in store.db.execute("SELECT * FROM posture_reminders WHERE session_id = ? ORDER BY t_s",
                                            (session_id,))]
     return {"minutes": minutes, "reminders": reminders}
@@ -85,8 +102,9 @@ def _local(started_iso: str, offset_s: float) -> datetime:
 
 
 def posture_summary(store: Store, session_ids: list[int]) -> dict[str, Any]:
-    """Minutes upright / slouched / away per hour and per day (local time), and every reminder
-    with its response, over the posture sessions among ``session_ids``."""
+    """Minutes upright / slouched / away per hour and per day (local time), reminders given,
+    followed (``corrected``) and paused (counted neither way), and every reminder with its
+    response, over the posture sessions among ``session_ids``."""
     hours: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     days: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     reminders = []
@@ -105,10 +123,11 @@ def posture_summary(store: Store, session_ids: list[int]) -> dict[str, Any]:
             for bucket in (hours[at.strftime("%Y-%m-%d %H:00")], days[at.strftime("%Y-%m-%d")]):
                 bucket["reminders"] += 1
                 bucket["corrected"] += bool(r["corrected"])
+                bucket["paused"] += r["outcome"] == "paused"
 
     def rows(table: dict[str, dict[str, float]], key: str) -> list[dict[str, Any]]:
         return [{key: k, **{f: round(v[f], 1) for f in ("upright_min", "slouched_min", "away_min")},
-                 "reminders": int(v["reminders"]), "corrected": int(v["corrected"])} for k, v in sorted(table.items())]
+                 **{f: int(v[f]) for f in ("reminders", "corrected", "paused")}} for k, v in sorted(table.items())]
 
     return {"hours": rows(hours, "hour"), "days": rows(days, "day"), "reminders": reminders}
 
@@ -118,6 +137,8 @@ def response_words(reminder: dict[str, Any]) -> str:
     words the therapist reads (the review window and the HTML report)."""
     after = reminder["after_s"]
     took = "" if after is None else f" after {after:.0f} s"
+    if reminder["outcome"] == "paused":
+        return "paused (not counted)" if reminder["kind"] == "break" else "paused before the minute was up (not counted)"
     if reminder["corrected"] is None:
         return "no answer yet"
     if reminder["kind"] == "break":

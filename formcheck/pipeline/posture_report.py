@@ -14,10 +14,13 @@ from typing import Any
 from formcheck.pipeline.posture_records import POSTURE_KIND, posture_summary, response_words
 from formcheck.pipeline.store import Store
 
-CSV_FIELDS = ("upright_min", "slouched_min", "away_min", "corrected")
+CSV_FIELDS = ("upright_min", "slouched_min", "away_min", "corrected", "paused")
 MEASURE_SYSTEM = "urn:formcheck:measure"
 UCUM = "http://unitsofmeasure.org"
 _NAMESPACE = uuid.UUID("5b0c8a4e-2f6e-4d0e-9a51-6f1c2b7d0e11")  # the same as fhir.py's: stable ids
+
+
+_CSV_OUTCOME = {"corrected": "yes", "not_corrected": "no", "paused": "paused"}  # "" while waiting
 
 
 def posture_sessions(store: Store, session_ids: list[int]) -> list[int]:
@@ -27,16 +30,17 @@ def posture_sessions(store: Store, session_ids: list[int]) -> list[int]:
 def csv_rows(store: Store, session_id: int, base: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per hour watched (``started`` is the hour) and per reminder (its time in ``start_s``,
     its kind in ``fault_code``, its words in ``fault_message``, how long the posture had lasted in
-    ``duration_s``, and ``corrected`` yes/no)."""
+    ``duration_s``, and ``corrected`` yes / no / paused: the watching stopped before the response
+    time was up, counted neither way)."""
     if store.session(session_id).kind != POSTURE_KIND:
         return []
     summary = posture_summary(store, [session_id])
     rows = [base | {"kind": "posture_hour", "started": h["hour"], "upright_min": h["upright_min"],
                     "slouched_min": h["slouched_min"], "away_min": h["away_min"], "number": h["reminders"],
-                    "corrected": h["corrected"]} for h in summary["hours"]]
+                    "corrected": h["corrected"], "paused": h["paused"]} for h in summary["hours"]]
     rows += [base | {"kind": "posture_reminder", "start_s": r["t_s"], "fault_code": r["kind"],
                      "fault_message": r["text"], "duration_s": r["lasted_s"],
-                     "corrected": "" if r["corrected"] is None else ("yes" if r["corrected"] else "no")}
+                     "corrected": _CSV_OUTCOME.get(r["outcome"], "")}
              for r in summary["reminders"]]
     return rows
 
@@ -51,9 +55,11 @@ def html_section(store: Store, session_ids: list[int]) -> list[str]:
 
     def table(rows: list[dict[str, Any]], key: str, title: str) -> list[str]:
         out = [f"<h3>{e(title)}</h3><table><tr><th>{e(key)}</th><th>upright (min)</th><th>not upright (min)</th>"
-               "<th>away (min)</th><th>reminders</th><th>corrected within a minute</th></tr>"]
+               "<th>away (min)</th><th>reminders</th><th>corrected within a minute</th>"
+               "<th>paused before the answer (not counted)</th></tr>"]
         out += [f"<tr><td>{e(str(r[key]))}</td><td>{r['upright_min']:.1f}</td><td>{r['slouched_min']:.1f}</td>"
-                f"<td>{r['away_min']:.1f}</td><td>{r['reminders']}</td><td>{r['corrected']}</td></tr>" for r in rows]
+                f"<td>{r['away_min']:.1f}</td><td>{r['reminders']}</td><td>{r['corrected']}</td>"
+                f"<td>{r['paused']}</td></tr>" for r in rows]
         return [*out, "</table>"]
 
     parts = ["<section class='posture'><h2>Posture at the desk</h2>",
@@ -102,5 +108,7 @@ def fhir_observations(store: Store, session_ids: list[int], patients: dict[str, 
                     _minutes("posture-away", "Time away from the desk", day["away_min"]),
                     _count("posture-reminders", "Posture and break reminders given", day["reminders"]),
                     _count("posture-corrected", "Reminders followed within the response time", day["corrected"]),
+                    _count("posture-paused", "Reminders whose response wasn't seen (the watching was paused)",
+                           day["paused"]),
                 ]}})
     return out

@@ -117,7 +117,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sets ADD COLUMN profile TEXT;
     """,
     # 5 → 6: posture sessions (issue 19): each minute watched (seconds upright / slouched / away; the
-    # detail has every state and the measures' medians) and each reminder with the response to it.
+    # detail has every state and the measures' medians) and each reminder with the response to it
+    # (outcome corrected / not_corrected / paused; corrected 1 / 0, NULL while waiting or paused).
     """
     CREATE TABLE posture_minutes (
         id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id), minute INTEGER NOT NULL,
@@ -125,7 +126,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX posture_minutes_by_session ON posture_minutes(session_id);
     CREATE TABLE posture_reminders (
         id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id), t_s REAL NOT NULL,
-        kind TEXT NOT NULL, text TEXT NOT NULL, lasted_s REAL NOT NULL, corrected INTEGER, after_s REAL);
+        kind TEXT NOT NULL, text TEXT NOT NULL, lasted_s REAL NOT NULL, corrected INTEGER, after_s REAL,
+        outcome TEXT);
     """,
 )
 

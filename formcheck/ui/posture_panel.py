@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,11 @@ from formcheck.pipeline.posture_records import PostureRecorder
 from formcheck.pipeline.store import Store
 
 log = logging.getLogger(__name__)
+
+
+def _monotonic_ms() -> int:
+    return time.monotonic_ns() // 1_000_000
+
 
 CALIBRATION_PROMPT = "Sit the way your therapist showed you — {s:g} seconds."
 SNOOZE_MS = 30 * 60_000
@@ -77,6 +83,7 @@ class PostureController(QObject):
         self._event.connect(self._record)
         self.baseline: Baseline | None = None
         self.calibrated_at = ""  # when the baseline in use was taken (ISO time)
+        self._t0_ms = 0  # the session's time 0 on the monotonic clock: it runs on through pauses
         self.coach: PostureCoach | None = None
         self.recorder: PostureRecorder | None = None
         self.source: Any = None
@@ -186,6 +193,7 @@ class PostureController(QObject):
         day_ms = ((now.hour * 60 + now.minute) * 60 + now.second) * 1000
         self.coach = PostureCoach(PostureJudge(self.baseline, self.settings.margins, self.settings.window),
                                   self.settings, day_ms)
+        self._t0_ms = _monotonic_ms()
         self._began.emit({"view": self.baseline.view, "baseline": self.baseline.as_dict(),
                           "calibrated": self.calibrated_at, "model": est.model_name,
                           "settings": dataclasses.asdict(self.settings)})
@@ -210,8 +218,14 @@ class PostureController(QObject):
             elif isinstance(event, ReminderResponse) and event.corrected and event.kind != "break":
                 self.status.emit("Thank you — sitting tall again.")
 
+        def on_session_clock(frames: Iterator[Frame]) -> Iterator[Frame]:
+            # Each start reads a newly opened camera, whose clock starts at 0: the coach needs the
+            # session's (a resume carries on after the pause, so the paused time isn't watched).
+            for f in frames:
+                yield Frame(f.index, _monotonic_ms() - self._t0_ms, f.image)
+
         def states() -> Iterator[Any]:
-            for item in sample(self._frames(iter(self.source)), est):
+            for item in sample(on_session_clock(self._frames(iter(self.source))), est):
                 yield item
                 assert self.coach is not None
                 self.status.emit(f"Posture: {STATE_WORDS.get(self.coach.state, self.coach.state)}")

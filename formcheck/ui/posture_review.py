@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayou
 from formcheck.pipeline.posture_records import POSTURE_KIND, posture_summary, response_words
 from formcheck.pipeline.store import Store
 
-MINUTE_COLUMNS = ["upright (min)", "not upright (min)", "away (min)", "reminders", "followed"]
+MINUTE_COLUMNS = ["upright (min)", "not upright (min)", "away (min)", "reminders", "followed", "paused"]
 NONE_SHOWN = "No posture sessions for the chosen person and dates."
 
 
@@ -37,7 +37,7 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
 
 def _minutes_row(key: str, r: dict[str, Any]) -> list[str]:
     return [str(r[key]), f"{r['upright_min']:.1f}", f"{r['slouched_min']:.1f}", f"{r['away_min']:.1f}",
-            str(r["reminders"]), str(r["corrected"])]
+            str(r["reminders"]), str(r["corrected"]), str(r["paused"])]
 
 
 class PostureReview(QWidget):
@@ -52,7 +52,8 @@ class PostureReview(QWidget):
         self.hours = _table(["hour", *MINUTE_COLUMNS])
         self.reminders = _table(["when", "posture", "had lasted", "response"])
         self.setToolTip("Not upright: slouched, head forward, head low or leaning, against the person's own "
-                        "sitting-tall baseline. Followed: back upright within a minute (a break: left the desk).")
+                        "sitting-tall baseline. Followed: back upright within a minute (a break: left the desk). "
+                        "Paused: the watching was paused before that time was up — counted neither way.")
         lay = QVBoxLayout(self)
         lay.addWidget(self.headline)
         for title, table in (("Per day", self.days), ("Per hour", self.hours), ("Reminders", self.reminders)):
@@ -75,7 +76,9 @@ class PostureReview(QWidget):
             return
         up, bad, away = (sum(d[k] for d in s["days"]) for k in ("upright_min", "slouched_min", "away_min"))
         given, followed = len(s["reminders"]), sum(bool(r["corrected"]) for r in s["reminders"])
+        paused = sum(r["outcome"] == "paused" for r in s["reminders"])
         n = len(self.session_ids)
         self.headline.setText(
             f"{n} posture session{'s' if n != 1 else ''}: {up:.1f} min upright, {bad:.1f} min not upright, "
-            f"{away:.1f} min away; {given} reminder{'s' if given != 1 else ''}, {followed} followed.")
+            f"{away:.1f} min away; {given} reminder{'s' if given != 1 else ''}, {followed} followed"
+            + (f", {paused} paused before the answer (not counted)." if paused else "."))

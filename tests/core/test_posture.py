@@ -246,3 +246,32 @@ def test_minutes_add_up_per_state_and_a_pause_is_not_counted() -> None:
     assert minutes[1].ms == {"away": 10 * S - 500}  # the last sample's 500 ms ran into the pause
     assert minutes[2].ms == {"upright": 500}
     assert minutes[0].medians["trunk_deg"] == pytest.approx(0.0, abs=1e-3)
+
+
+def responses(events: list[object]) -> list[ReminderResponse]:
+    return [e for e in events if isinstance(e, ReminderResponse)]
+
+
+def test_a_pause_ends_a_pending_reminder_as_paused_and_the_fault_clock_starts_again() -> None:
+    c = _coach(min_interval_ms=10 * MIN)
+    events = run(c, [(0, 2 * MIN + 20 * S, SLOUCH)])  # reminded at 2:00, still slouched when paused
+    events += c.finish(2 * MIN + 20 * S)  # Pause: the watching stops here (watch() ends)
+    (resp,) = responses(events)
+    assert resp.outcome == "paused" and not resp.corrected and resp.after_ms is None
+    assert resp.t_ms == 2 * MIN + 20 * S
+    # Resumed ten minutes later, slouched: not "lasted 10 minutes" at once — the clock starts again.
+    events = run(c, [(12 * MIN, 14 * MIN + 500, SLOUCH)])
+    assert [(r.t_ms, r.lasted_ms) for r in reminders(events)] == [(14 * MIN, 2 * MIN)]
+    (resp,) = responses(run(c, [(14 * MIN + 500, 15 * MIN + 500, SLOUCH)]))
+    assert resp.outcome == "not_corrected"  # watched for the whole minute: that one counts
+
+
+def test_a_pause_as_long_as_a_break_counts_as_one() -> None:
+    c = _coach(break_after_ms=45 * MIN, break_reset_ms=3 * MIN)
+    run(c, [(0, 44 * MIN, UP)], step=2 * S)
+    c.finish(44 * MIN)  # paused for 16 minutes
+    events = run(c, [(60 * MIN, 90 * MIN, UP)], step=2 * S)
+    assert reminders(events) == []  # not "sat for 90 minutes" at 60:00
+    c.finish(90 * MIN)
+    events = run(c, [(91 * MIN, 106 * MIN + 2 * S, UP)], step=2 * S)  # a 1-minute pause doesn't reset it
+    assert [(r.t_ms, r.kind) for r in reminders(events)] == [(105 * MIN, "break")]

@@ -104,7 +104,38 @@ def test_reports_show_the_therapist_minutes_and_reminders(recorded) -> None:
     values = {c["code"]["coding"][0]["code"]: c.get("valueQuantity", {}).get("value", c.get("valueInteger"))
               for c in posture["component"]}
     assert values == {"posture-upright": 1.5, "posture-not-upright": 3.5, "posture-away": 0.0,
-                      "posture-reminders": 1, "posture-corrected": 0}
+                      "posture-reminders": 1, "posture-corrected": 0, "posture-paused": 0}
+
+
+def test_a_paused_reminder_counts_neither_way_in_the_records_and_reports(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data" / "formcheck.db")
+    baseline = Baseline("side", {"trunk_deg": 0.0, "neck_deg": 10.0})
+    rec = PostureRecorder(store, "Eve", "camera 0", {"view": "side", "baseline": baseline.as_dict(),
+                                                     "model": "pose_landmarker_full", "settings": {}})
+    coach = PostureCoach(PostureJudge(baseline, window=1), PostureSettings(sample_ms=1000))
+    # Slouched, reminded at 2:00, paused at 2:20 (a call); back at 5:00, upright until 6:00.
+    for start, end, pose in ((0, 2 * MIN + 20 * S, SLOUCH), (5 * MIN, 6 * MIN, UP)):
+        for t in range(start, end, S):
+            for event in coach.update(t, measure(pose, t, "side")):
+                rec.add(event)
+        for event in coach.finish(end):  # the pause, then the end
+            rec.add(event)
+    rec.close()
+    sid = rec.session_id
+    (reminder,) = posture_detail(store, sid)["reminders"]
+    assert (reminder["t_s"], reminder["outcome"], reminder["corrected"]) == (120.0, "paused", None)
+    (day,) = posture_summary(store, [sid])["days"]
+    assert (day["reminders"], day["corrected"], day["paused"]) == (1, 0, 1)
+    assert (day["upright_min"], day["slouched_min"]) == (1.0, 2.3)  # the pause isn't watched time
+    rows = list(csv.DictReader(io.StringIO(report_csv(store, [sid]))))
+    assert [r["corrected"] for r in rows if r["kind"] == "posture_reminder"] == ["paused"]
+    page = report_html(store, [sid])
+    assert "paused before the minute was up (not counted)" in page and "not corrected" not in page
+    (obs,) = [e["resource"] for e in fhir_bundle(store, [sid])["entry"]
+              if e["resource"].get("code", {}).get("text") == "Desk posture"]
+    values = {c["code"]["coding"][0]["code"]: c.get("valueInteger") for c in obs["component"]}
+    assert (values["posture-reminders"], values["posture-corrected"], values["posture-paused"]) == (1, 0, 1)
+    store.close()
 
 
 def test_a_name_with_markup_is_escaped_in_the_html(tmp_path: Path) -> None:

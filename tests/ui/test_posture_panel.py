@@ -31,8 +31,9 @@ CLIP = Path(__file__).resolve().parents[2] / ".." / "shared" / "real_clips" / "d
 pytestmark = pytest.mark.gui
 needs_clip = pytest.mark.skipif(not CLIP.exists(), reason="../shared/real_clips/desk is absent")
 # The clip's minutes are seconds: scaled like tests/pipeline/test_posture_desk_clips.py.
+# The response time is long so that the Pause below lands inside it.
 SCALED = PostureSettings(sample_ms=500, after_ms=1000, min_interval_ms=3000, upright_grace_ms=1000,
-                         away_ms=2000, response_ms=2000, break_after_ms=3_600_000)
+                         away_ms=2000, response_ms=20_000, break_after_ms=3_600_000)
 
 
 class ClipAsCamera:
@@ -112,16 +113,16 @@ def test_switch_on_calibrate_get_a_reminder_pause_releases_the_camera(qtbot, tmp
     assert panel.controller.baseline.view == "side"
     assert baselines.load("me").baseline == panel.controller.baseline  # kept for the next start
     qtbot.waitUntil(lambda: "head back over your shoulders" in w.statusBar().currentMessage(), timeout=20_000)
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)  # at once: the response is pending
     qtbot.waitUntil(lambda: any("head back" in s for s in speaker.spoken), timeout=5_000)
-
-    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
     assert cameras[-1].released and not panel.controller.running  # paused: the camera is off
     assert "paused" in panel.state.text()
     qtbot.mouseClick(panel.on_button, Qt.MouseButton.LeftButton)  # off: the session is closed
     (session,) = store.sessions("me")
     assert session.kind == "posture" and session.status == "complete"
-    kinds = [r["kind"] for r in posture_detail(store, session.id)["reminders"]]
-    assert "forward_head" in kinds
+    reminders = posture_detail(store, session.id)["reminders"]
+    assert [r["kind"] for r in reminders] == ["forward_head"]
+    assert reminders[0]["outcome"] == "paused"  # not "not corrected": nobody saw the minute out
     store.close()
     controller.shutdown()
 
@@ -165,4 +166,27 @@ def test_the_saved_baseline_is_used_at_the_next_start_and_a_failed_recalibration
     assert baselines.load("Eve").baseline == SIDE and baselines.load("Eve").saved == saved_on
     (session,) = store.sessions("Eve")  # the session before Recalibrate, closed
     assert session.status == "complete"
+    store.close()
+
+
+def test_pause_and_resume_carry_on_the_session_clock(qtbot, tmp_path, model_path):
+    baselines = BaselineStore(tmp_path / "posture")
+    baselines.save("me", SIDE)
+    store = Store(tmp_path / "data" / "formcheck.db")
+    c = PostureController(lambda every_ms: SampledCamera("/dev/video0", every_ms,
+                                                         capture_factory=lambda _d: EmptyRoomCamera()),
+                          SCALED, store=lambda: store, baselines=baselines)
+    c.start()
+    qtbot.waitUntil(lambda: c.coach is not None and (c.coach.last_t_ms or 0) >= 1000, timeout=20_000)
+    c.pause()
+    before = c.coach.last_t_ms
+    time.sleep(1.5)
+    c.start()  # resumed: the session's clock went on while paused, it doesn't start at 0 again
+    qtbot.waitUntil(lambda: c.coach.last_t_ms is not None and c.coach.last_t_ms != before, timeout=20_000)
+    assert c.coach.last_t_ms >= before + 1500
+    c.stop()
+    (session,) = store.sessions("me")
+    minutes = json.loads("[" + ",".join(line for line in (session.folder / "events.jsonl").read_text().splitlines()
+                                        if '"posture_minute"' in line) + "]")
+    assert [m["minute"] for m in minutes] == [0, 0]  # before and after the pause, both in minute 0
     store.close()

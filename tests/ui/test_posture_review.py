@@ -64,10 +64,10 @@ def test_review_window_shows_posture_minutes_reminders_and_responses(qtbot, tmp_
     assert w.tabs.tabText(w.tabs.indexOf(p)) == "Posture at the desk"
     day = two_days_ago.strftime("%Y-%m-%d")
     # Upright 1:00 + 7:40 + 0:30 = 9:10, not upright 2:20 + 3:30 = 5:50, away 1:00.
-    assert cells(p.days) == [[day, "9.2", "5.8", "1.0", "2", "1"]]
+    assert cells(p.days) == [[day, "9.2", "5.8", "1.0", "2", "1", "0"]]
     # The session runs 10:50–11:06: minutes 0–10 in the first hour, 10–16 in the next.
-    assert cells(p.hours) == [[f"{day} 10:00", "7.7", "2.3", "0.0", "1", "1"],
-                              [f"{day} 11:00", "1.5", "3.5", "1.0", "1", "0"]]
+    assert cells(p.hours) == [[f"{day} 10:00", "7.7", "2.3", "0.0", "1", "1", "0"],
+                              [f"{day} 11:00", "1.5", "3.5", "1.0", "1", "0", "0"]]
     assert [row[1:] for row in cells(p.reminders)] == [["slouched", "2.0 min", "back upright after 20 s"],
                                                        ["slouched", "2.0 min", "not corrected within a minute"]]
     assert cells(p.reminders)[0][0] == f"{day} 10:53:00"
