@@ -1,7 +1,7 @@
 """The posture mode in the app: a small panel (on from the menu, pause in one click, snooze), the
 calibration prompt, and gentle reminders (a status-bar message and a short spoken line).
 
-The watching runs on its own thread at 1 frame per second (calibrating at 2) (``formcheck.pipeline.posture_mode``);
+The watching runs on its own thread (``formcheck.pipeline.posture_mode``) at 1 frame per second;
 pausing stops it and releases the camera at once; resuming opens the camera again and goes on
 with the same baseline. Only the measures are recorded (a ``posture`` session), never a picture.
 """
@@ -146,7 +146,8 @@ class PostureController(QObject):
                     saved = self._saved() if self.use_saved else None
                     if saved is not None:
                         self.baseline, self.calibrated_at = saved.baseline, saved.saved
-                        self.status.emit(SAVED.format(view=saved.baseline.view, day=saved.saved[:10]))
+                        # As the prompt, so it stays in view: it says what to do if it's wrong.
+                        self.prompt.emit(SAVED.format(view=saved.baseline.view, day=saved.saved[:10]))
                     else:
                         self._calibrate(est)
                     self._begin(est)
