@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formcheck import __version__
+from formcheck.pipeline import posture_command
 
 if TYPE_CHECKING:  # imported where used, so `formcheck --help` starts fast
     from formcheck.pipeline.analyze import BatchItem
@@ -183,6 +184,8 @@ def _parser() -> argparse.ArgumentParser:
         parser.add_argument("--seconds", type=_at_least_one, default=60,
                             help="with --camera, give up after this long (default 60)")
 
+    posture_command.add_parser(sub)  # issue 19: desk posture reminders
+
     ap = sub.add_parser("app", help="open the desktop app (the default with no command)")
     ap.add_argument("--video", type=Path, help="start on this video file")
     ap.add_argument("--camera", help="start on this camera (index or device path)")
@@ -232,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             return _rejudge(args)
         if args.command == "calibrate":
             return _calibrate(args)
+        if args.command == "posture":
+            return posture_command.run(args)
         return _app(args)
     except KeyboardInterrupt as exc:
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; what was recorded is kept", file=sys.stderr)

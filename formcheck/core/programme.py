@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from formcheck.core.exercise import Dose
+from formcheck.core.posture_coach import PostureSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Programme:
     notes: str = ""
     progression: Progression | None = None
     pain_stop_at: int | None = None  # pain at or above this advises stopping (a rise of 2 always does)
+    posture: PostureSettings | None = None  # the desk posture mode, switched on with these settings (issue 19)
     # Given by the store when saved; 0 / "" for a programme not saved yet.
     version: int = 0
     uid: str = ""

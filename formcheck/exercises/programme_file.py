@@ -10,13 +10,14 @@ like the exercise files (``exercises[1].reps: must be at least 1, got 0``).
 from __future__ import annotations
 
 import tomllib
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from formcheck.core.pain import NRS_MAX, NRS_MIN
+from formcheck.core.posture_coach import PostureSettings
 from formcheck.core.programme import Programme, ProgrammeItem, Progression
 from formcheck.exercises.loader import _ID, ExerciseFileError, _Reader, read_dose, within
 from formcheck.untrusted import TOML_BYTES, VERSION, Refused, is_uid, parse_toml, read_text
@@ -37,6 +38,11 @@ PROGRESSION_COMMENT = """
 # How the doses grow. The app proposes the change, the therapist confirms it (a new version):
 # add_reps (reps exercises) or add_hold_s (holds) when each of the last `sessions` sessions
 # had at most max_flagged_percent % flagged reps and no pain increase. Delete the table for none.
+"""
+POSTURE_COMMENT = """
+# Desk posture reminders between the exercises (delete the table to leave them off): remind after a
+# posture has lasted after_min minutes, at most every interval_min, a break after break_min of
+# sitting, none in quiet_hours ("HH:MM-HH:MM").
 """
 EXERCISES_COMMENT = """
 # The exercises, in order. id: see `formcheck exercises`. The dose here replaces the exercise's own:
@@ -88,6 +94,7 @@ def _programme(r: _Reader, known: set[str] | None, person: str | None) -> Progra
         raise r.err("review", f"must not be before start ({start}), got {review}")
     stop_at = r.get("pain_stop_at", int, None, lambda v: None if NRS_MIN < v <= NRS_MAX else "must be 1–10")
     prog_r = r.sub("progression", None)
+    posture_r = r.sub("posture", None)
     items = tuple(_item(t, known) for t in r.tables("exercises", '{ id = "glute_bridge", sets = 2, reps = 10 }'))
     if not items:
         raise r.err("exercises", "a programme needs at least one [[exercises]] entry")
@@ -100,6 +107,7 @@ def _programme(r: _Reader, known: set[str] | None, person: str | None) -> Progra
         notes=r.get("notes", str, "").strip(),
         progression=_progression(prog_r) if prog_r else None,
         pain_stop_at=stop_at,
+        posture=_posture(posture_r) if posture_r else None,
         version=r.get("version", int, 0, lambda v: None if v == 0 else within(*VERSION)(v)),
         uid=r.get("uid", str, "", lambda v: None if not v or is_uid(v) else "must be 8 to 64 lower-case hex digits"),
         created=r.get("created", str, ""),
@@ -133,6 +141,34 @@ def _progression(r: _Reader) -> Progression:
     return p
 
 
+DAY_MIN = 24 * 60  # the longest any posture setting may be, in minutes
+
+
+def _posture(r: _Reader) -> PostureSettings:
+    """[posture]: the desk posture mode with the therapist's settings (minutes; quiet hours as
+    "HH:MM-HH:MM" strings)."""
+    d = PostureSettings()
+
+    def minutes(key: str, default_ms: int) -> int:
+        return round(r.get(key, (int, float), default_ms / 60_000,
+                           lambda v: None if 0 < v <= DAY_MIN else f"must be more than 0 and at most {DAY_MIN} minutes")
+                     * 60_000)
+
+    quiet = []
+    hours = r.get("quiet_hours", list, [], lambda v: None if len(v) <= 24 else "can list at most 24 quiet times")
+    for text in hours:
+        try:
+            start, end = (datetime.strptime(str(x).strip(), "%H:%M") for x in str(text).split("-"))
+        except ValueError:
+            raise r.err("quiet_hours", f'give times as "HH:MM-HH:MM", e.g. "12:00-13:00", not {text!r}') from None
+        quiet.append((start.hour * 60 + start.minute, end.hour * 60 + end.minute))
+    settings = PostureSettings(after_ms=minutes("after_min", d.after_ms),
+                               min_interval_ms=minutes("interval_min", d.min_interval_ms),
+                               break_after_ms=minutes("break_min", d.break_after_ms), quiet_hours=tuple(quiet))
+    r.finish()
+    return settings
+
+
 def dumps(p: Programme) -> str:
     """The programme as a commented TOML file (``loads(dumps(p)) == p``)."""
     top: dict[str, Any] = {"person": p.person, "days_per_week": p.days_per_week, "start": p.start}
@@ -152,6 +188,12 @@ def dumps(p: Programme) -> str:
         parts += [PROGRESSION_COMMENT, tomli_w.dumps({"progression": {
             "add_reps": pr.add_reps, "add_hold_s": pr.add_hold_s, "sessions": pr.sessions,
             "max_flagged_percent": pr.max_flagged_percent}})]
+    if p.posture is not None:
+        ps = p.posture
+        parts += [POSTURE_COMMENT, tomli_w.dumps({"posture": {
+            "after_min": ps.after_ms / 60_000, "interval_min": ps.min_interval_ms / 60_000,
+            "break_min": ps.break_after_ms / 60_000,
+            "quiet_hours": [f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in ps.quiet_hours]}})]
     return "".join(parts)
 
 

@@ -9,44 +9,48 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+import types
+import typing
+from typing import Any, TypeVar
 
-from formcheck.core.body import BodyModel
-from formcheck.core.exercise import Condition, Dose, Envelope, ExerciseDef, HoldDef, RepDef, RuleDef, SetupDef
-from formcheck.core.measures import Measure
+from formcheck.core.exercise import ExerciseDef
+
+T = TypeVar("T")
 
 
 def to_json(exercise: ExerciseDef) -> str:
     return json.dumps(dataclasses.asdict(exercise), ensure_ascii=False, sort_keys=True)
 
 
-def _known(cls: type, d: dict[str, Any]) -> dict[str, Any]:
-    """The keys ``cls`` still has: a snapshot from an older version may carry fields since removed."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    return {k: v for k, v in d.items() if k in names}
-
-
 def from_json(text: str) -> ExerciseDef:
-    d: dict[str, Any] = _known(ExerciseDef, json.loads(text))
-    setup = d.get("setup")
-    hold = d.get("hold")
-    return ExerciseDef(
-        id=d["id"],
-        name=d["name"],
-        group=d["group"],
-        instructions=d["instructions"],
-        camera=d["camera"],
-        dose=Dose(**_known(Dose, d["dose"])),
-        setup=None if setup is None else SetupDef(**{k: tuple(v) if isinstance(v, list) else
-                                                     Envelope(**v) if k == "envelope" and v is not None else v
-                                                     for k, v in _known(SetupDef, setup).items()}),
-        measures={k: Measure(**{**_known(Measure, m), "points": tuple(m["points"])}) for k, m in d["measures"].items()},
-        rep=None if d.get("rep") is None else RepDef(**_known(RepDef, d["rep"])),
-        hold=None if hold is None else HoldDef(**{**_known(HoldDef, hold),
-                                                  "position": tuple(Condition(**c) for c in hold["position"])}),
-        rules=tuple(RuleDef(**{**_known(RuleDef, r), "views": tuple(r.get("views", ()))}) for r in d["rules"]),
-        safety=tuple(d["safety"]),
-        positive_cue=d["positive_cue"],
-        profile=d.get("profile", ""),  # sets recorded before profiles existed: population thresholds
-        body=None if d.get("body") is None else BodyModel(**{**d["body"], "views": tuple(d["body"]["views"])}),
-    )
+    """The definition back from ``to_json``, rebuilt field by field from the dataclasses' own type
+    hints (nested definitions, tuples, optional parts), so a new field needs no code here. Keys a
+    dataclass no longer has (a snapshot from an older version) are dropped; missing ones take
+    their defaults (sets recorded before profiles existed: population thresholds)."""
+    return _build(ExerciseDef, json.loads(text))
+
+
+def _build(cls: type[T], data: dict[str, Any]) -> T:
+    hints = typing.get_type_hints(cls)
+    return cls(**{f.name: _value(hints[f.name], data[f.name]) for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+                  if f.name in data})
+
+
+def _value(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        for option in args:
+            if option is not type(None) and (not dataclasses.is_dataclass(option) or isinstance(value, dict)):
+                return _value(option, value)
+        return value
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_value(args[0], v) for v in value)
+        return tuple(_value(a, v) for a, v in zip(args, value, strict=True))
+    if origin is dict:
+        return {k: _value(args[1], v) for k, v in value.items()}
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return _build(hint, value)
+    return value

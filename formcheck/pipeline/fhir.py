@@ -21,7 +21,7 @@ from typing import Any
 
 from formcheck.core.programme import Programme
 from formcheck.exercises.loader import ExerciseFileError, load_by_id
-from formcheck.pipeline import programme_store
+from formcheck.pipeline import posture_report, programme_store
 from formcheck.pipeline.store import Store, now_iso
 
 EXERCISE_SYSTEM = "urn:formcheck:exercise"
@@ -76,6 +76,7 @@ def fhir_bundle(store: Store, session_ids: list[int]) -> dict[str, Any]:
             entries += _care_plan(p, patients[person], requests)
     for d in details:
         entries += _observations(d, patients[d["person"]], requests)
+    entries += posture_report.fhir_observations(store, session_ids, patients)
     return {"resourceType": "Bundle", "type": "collection", "timestamp": now_iso(), "entry": entries}
 
 

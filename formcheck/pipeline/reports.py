@@ -28,21 +28,26 @@ from matplotlib.ticker import ScalarFormatter  # noqa: E402
 from formcheck.core.exercise import ExerciseDef  # noqa: E402
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
 from formcheck.exercises.snapshot import from_json  # noqa: E402
+from formcheck.pipeline import posture_report  # noqa: E402
 from formcheck.pipeline.adherence import Adherence, adherence, stopped_for_pain  # noqa: E402
 from formcheck.pipeline.evidence import evidence, evidence_frame, evidence_plot, session_video  # noqa: E402
 from formcheck.pipeline.fhir import fhir_json  # noqa: E402
+from formcheck.pipeline.posture_records import posture_detail  # noqa: E402
 from formcheck.pipeline.session_folder import read_track  # noqa: E402
 from formcheck.pipeline.store import Store  # noqa: E402
 
 CSV_FIELDS = ("session", "person", "started", "source", "exercise", "set", "kind", "number", "side", "start_s",
               "end_s", "duration_s", "peak_deg", "range_deg", "fault_code", "fault_message", "fault_t_s",
-              "therapist_agrees", "notes", "profile", "goal_pct")
+              "therapist_agrees", "notes", "profile", "goal_pct", *posture_report.CSV_FIELDS)
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def report_json(store: Store, session_ids: list[int]) -> str:
-    return json.dumps([store.session_detail(s) for s in session_ids], indent=2, ensure_ascii=False) + "\n"
+    posture = set(posture_report.posture_sessions(store, session_ids))
+    details = [store.session_detail(s) | ({"posture": posture_detail(store, s)} if s in posture else {})
+               for s in session_ids]
+    return json.dumps(details, indent=2, ensure_ascii=False) + "\n"
 
 
 def _cell(value: Any) -> Any:
@@ -98,6 +103,7 @@ def report_csv(store: Store, session_ids: list[int]) -> str:
             where = {"exercise": st["exercise"], "set": st["number"]} if st else {}
             rows.append(session | where | {"kind": "pain_stop", "start_s": p["t_s"]})
         rows += [session | {"kind": "note", "notes": n} for n in d["notes"]]
+        rows += posture_report.csv_rows(store, sid, session)
         w.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
@@ -278,7 +284,7 @@ def report_html(store: Store, session_ids: list[int], today: date | None = None)
     progress = [(ex, img) for ex in exercises if (img := progress_plot(details, ex))]
     return _TEMPLATES.get_template("report.html.j2").render(
         people=people, adherence=a, adherence_img=adherence_plot(a) if a else None, progress=progress,
-        sessions=[_session_view(d) for d in details])
+        sessions=[_session_view(d) for d in details], posture=posture_report.html_view(store, session_ids))
 
 
 def _session_view(d: dict[str, Any]) -> dict[str, Any]:

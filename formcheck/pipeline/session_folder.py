@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
+from formcheck.core.posture_coach import MINUTE_MS, OUTCOMES
 from formcheck.exercises.loader import _ID
 from formcheck.exercises.snapshot import from_json
 from formcheck.untrusted import (
@@ -276,7 +277,44 @@ class SetEnd:
     ended_by: str
 
 
-Event = SetStart | Cue | PainStop | Rating | Flag | RepLine | HoldLine | SetEnd
+@dataclass(frozen=True, slots=True)
+class PostureStartLine:
+    """A posture session's first line: the view, the model and the settings and baseline it watched
+    with (numbers only, checked; kept in the folder for the therapist, not indexed)."""
+
+    t_s: float
+    view: str
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostureMinuteLine:
+    """One minute of a posture session: milliseconds in each state, and the measures' medians."""
+
+    minute: int
+    ms: dict[str, int]
+    medians: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class PostureReminderLine:
+    t_s: float
+    kind: str
+    text: str
+    lasted_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PostureResponseLine:
+    reminder_t_s: float
+    kind: str
+    t_s: float
+    outcome: str  # corrected, not_corrected, paused
+    after_s: float | None
+
+
+Event = (SetStart | Cue | PainStop | Rating | Flag | RepLine | HoldLine | SetEnd | PostureStartLine
+         | PostureMinuteLine | PostureReminderLine | PostureResponseLine)
 
 
 def parse_event(data: Any, where: str = EVENTS_FILE) -> Event | None:
@@ -310,7 +348,30 @@ def parse_event(data: Any, where: str = EVENTS_FILE) -> Event | None:
                         _faults(f), _not_judged(f))
     if kind == "set_end":
         return SetEnd(f.seconds("t_s"), f.text("ended_by", max_chars=NAME_CHARS))
+    if kind == "posture_start":
+        for key in ("baseline", "settings"):
+            if (part := f.object(key)) is not None:
+                _bounded_numbers(part.data, f"{where}: {key}")
+        return PostureStartLine(f.seconds("t_s"), f.text("view", "", NAME_CHARS), f.text("model", "", NAME_CHARS))
+    if kind == "posture_minute":
+        return PostureMinuteLine(f.whole("minute", (0, int(SESSION_S // 60))), _posture_ms(f), _metrics(f, "medians"))
+    if kind == "posture_reminder":
+        return PostureReminderLine(f.seconds("t_s"), f.text("kind", max_chars=NAME_CHARS), f.text("text"),
+                                   f.seconds("lasted_s"))
+    if kind == "posture_response":
+        return PostureResponseLine(f.seconds("reminder_t_s"), f.text("kind", max_chars=NAME_CHARS), f.seconds("t_s"),
+                                   f.choice("outcome", OUTCOMES), f.seconds("after_s", None))
     return None
+
+
+def _posture_ms(f: Fields) -> dict[str, int]:
+    """A posture minute's milliseconds per state: at most a minute each."""
+    ms = f.object("ms")
+    if ms is None:
+        return {}
+    if len(ms.data) > 16:
+        raise Refused(f"{ms.where} has more than 16 entries")
+    return {str(k)[:NAME_CHARS]: ms.whole(k, (0, MINUTE_MS)) for k in ms.data if ms.data[k] is not None}
 
 
 def _exercise_id(value: Any, what: str) -> str:
@@ -319,8 +380,8 @@ def _exercise_id(value: Any, what: str) -> str:
     return value
 
 
-def _metrics(f: Fields) -> dict[str, float]:
-    metrics = f.object("metrics")
+def _metrics(f: Fields, key: str = "metrics") -> dict[str, float]:
+    metrics = f.object(key)
     if metrics is None:
         return {}
     if len(metrics.data) > 64:

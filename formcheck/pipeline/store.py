@@ -26,6 +26,8 @@ from typing import Any
 from formcheck import __version__
 from formcheck.exercises.profile import POPULATION
 from formcheck.paths import data_dir
+from formcheck.pipeline.posture_records import POSTURE_LINE_TYPES
+from formcheck.pipeline.posture_records import index_line as index_posture_line
 from formcheck.pipeline.session_folder import (
     REVIEW_FILE,
     Cue,
@@ -55,7 +57,7 @@ except ImportError:  # Windows: repair still refuses while a session is being re
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 SESSIONS_DIR = "sessions"
 TABLES = ("people", "sessions", "sets", "reps", "holds", "faults", "cues", "pain_stops", "verdicts", "notes",
           "programmes", "ratings", "person_uids")
@@ -155,6 +157,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN pid_start INTEGER;
     ALTER TABLE programmes ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
     UPDATE sessions SET folder = 'sessions/' || substr(folder, length(rtrim(folder, replace(folder, '/', ''))) + 1);
+    """,
+    # 6 → 7: posture sessions (issue 19): each minute watched (seconds upright / slouched / away; the
+    # detail has every state and the measures' medians) and each reminder with the response to it
+    # (outcome corrected / not_corrected / paused; corrected 1 / 0, NULL while waiting or paused).
+    """
+    CREATE TABLE posture_minutes (
+        id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id), minute INTEGER NOT NULL,
+        upright_s REAL NOT NULL, slouched_s REAL NOT NULL, away_s REAL NOT NULL, detail TEXT NOT NULL);
+    CREATE INDEX posture_minutes_by_session ON posture_minutes(session_id);
+    CREATE TABLE posture_reminders (
+        id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id), t_s REAL NOT NULL,
+        kind TEXT NOT NULL, text TEXT NOT NULL, lasted_s REAL NOT NULL, corrected INTEGER, after_s REAL,
+        outcome TEXT);
     """,
 )
 
@@ -611,6 +626,8 @@ class EventIndexer:
             s.add_rating(self.session_id, event.kind, event.moment, event.exercise, event.score, event.t_s)
         elif isinstance(event, Flag):
             s.flag_session(self.session_id, event.reason)
+        elif isinstance(event, POSTURE_LINE_TYPES):  # posture sessions (issue 19)
+            index_posture_line(s, self.session_id, event)
         elif self.set_id is None:
             return  # reps, holds and set ends belong to a set
         elif isinstance(event, RepLine):

@@ -33,6 +33,7 @@ from formcheck.core.events import ExerciseEnded, SetStarted, SetSummary
 from formcheck.core.exercise import ExerciseDef
 from formcheck.pipeline.frames import CameraSource, FrameSource, LoopingSource, VideoFileSource
 from formcheck.ui.exercise_picker import ExercisePicker
+from formcheck.ui.posture_panel import install_posture
 from formcheck.ui.session_controller import DEMO, SessionController
 from formcheck.ui.today import TodayPanel
 from formcheck.ui.widgets import Button, CoachPanel, CueBanner, VideoView, fit_to_screen
@@ -160,6 +161,10 @@ class MainWindow(QMainWindow):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._repaint)
         self._timer.start(REPAINT_MS)
+        # Issue 19: the desk posture mode (its own module; this is the whole hook).
+        install_posture(self, speak=controller.speaker.say, camera=lambda: self.camera or (self.cameras[0] if self.cameras else "0"),
+                        store=self._data_store, person=lambda: self.controller.person,
+                        programme=lambda: self.today.programme.posture if self.today.programme else None)
         self._restore()
         self._focus_first_step()
         if controller.store_problem:  # found while building the window, before errors were wired

@@ -61,6 +61,7 @@ from formcheck.pipeline.reports import (
 )
 from formcheck.pipeline.session_folder import TRACK_COLUMNS, read_track, track_pose
 from formcheck.pipeline.store import Store
+from formcheck.ui.posture_review import PostureReview
 from formcheck.ui.tuning import TuningPanel
 from formcheck.ui.widgets import VideoView
 
@@ -386,6 +387,8 @@ class ReviewWindow(QWidget):
         self.overview = QTabWidget()
         self.overview.addTab(self.progress, "Progress")
         self.overview.addTab(adherence_tab, "Adherence")
+        self.posture = PostureReview(store)  # issue 19: posture at the desk, with the same filters
+        self.overview.addTab(self.posture, "Posture at the desk")
         reps_box = QWidget()
         rb = QVBoxLayout(reps_box)
         rb.setContentsMargins(0, 0, 0, 0)
@@ -479,6 +482,7 @@ class ReviewWindow(QWidget):
             self._session_chosen()  # the session on show is filtered out: nothing of it stays
         self._show_progress(exercise)
         self._show_adherence(person)
+        self.posture.show_for(person, lo, hi)
 
     def _show_adherence(self, person: str | None) -> None:
         """Weeks against the programme, pain and effort beside flagged reps and range of motion."""
