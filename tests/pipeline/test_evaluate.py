@@ -419,7 +419,7 @@ def test_eval_on_two_sample_videos_twice(tmp_path, capsys, model_path):
     assert lines[2].split() == ["glute_bridge_low.mp4", "glute_bridge", "3", "3", "+0", "0", "0", "3", "0", "0",
                                 "0/0", "-", "100", "%", "yes", "-"]
     assert lines[3].split() == ["squat_good.mp4", "squat", "3", "3", "+0", "0", "0", "0", "0", "0",
-                                "0/3", "-", "100", "%", "yes", "-"]
+                                "0/3", "-", "100", "%", "yes", "side", "view:", "declined", "squat_knees_cave"]
     assert lines[4].split() == ["plank_good.mp4", "none", "skipped:", "no", "library", "exercise"]
     for expected in ("rep count exact:   2/2 clips = 100.0 %", "false flags:       0/3 matched clean reps",
                      "repeated runs:     2/2 clips identical = 100.0 %", "skipped:           1 clips"):
@@ -435,7 +435,10 @@ def test_eval_on_two_sample_videos_twice(tmp_path, capsys, model_path):
     assert bridge["faults"] == {"bridge_not_high_enough": {"tp": 3, "fp": 0, "fn": 0, "declined": 0,
                                                            "precision": 1.0, "recall": 1.0, "f1": 1.0}}
     assert [len(bridge["output"][k]) for k in ("reps", "attempts", "holds")] == [3, 0, 0]
-    assert (squat["clean"], squat["clean_flagged"], squat["faults"]) == (3, 0, {})
+    assert (squat["clean"], squat["clean_flagged"], squat["view"], squat["view_gated"]) == (3, 0, "side",
+                                                                                           ["squat_knees_cave"])
+    assert squat["faults"] == {"squat_knees_cave": {"tp": 0, "fp": 0, "fn": 0, "declined": 3, "precision": None,
+                                                    "recall": None, "f1": None}}
     assert plank == {"file": "plank_good.mp4", "exercise": "none", "labels": str(tmp_path / "labels.toml"),
                      "status": "skipped", "reason": "no library exercise"}
     assert doc["totals"]["figures"] == {"count_exact": 1.0, "count_within_1": 1.0, "false_flag_rate": 0.0,
