@@ -385,6 +385,13 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> Manifest:
     if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
         raise BundleError(f"{path.name} was made by a newer formcheck (bundle format {str(version)[:20]}); "
                           "update formcheck to import it. Nothing was imported.")
+    try:
+        return _manifest_fields(m, path)
+    except Refused as exc:
+        raise _refused(path, exc) from exc
+
+
+def _manifest_fields(m: Fields, path: Path) -> Manifest:
     members = m.object("members")
     if members is None:
         raise _foreign(path, "its manifest lists no members")

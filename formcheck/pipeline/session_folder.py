@@ -28,6 +28,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,6 +78,7 @@ TRACK_COLUMNS = HEAD_COLUMNS + PER_LANDMARK * NUM_LANDMARKS
 _LEGACY_COLUMNS = 3 + 3 * NUM_LANDMARKS  # before 2026-11: t, detected, primary, then x, y, visibility
 STATUSES = ("recording", "complete", "interrupted")
 _NPY_HEADER = 10_000  # bytes: numpy's own bound on a .npy header
+_LEGACY_UID = re.compile(r"legacy-[A-Za-z0-9-]{1,70}")  # sessions from before uids (schema 3)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -143,7 +145,7 @@ def parse_session_meta(data: Any, where: str = SESSION_FILE) -> SessionMeta:
 def _session_uid(value: Any, what: str) -> str:
     """A session uid: hex (new sessions), or ``legacy-<n>`` given to sessions from before uids."""
     text(value, what, 80)
-    if is_uid(value) or (value.startswith("legacy-") and value[7:].replace("-", "").isalnum()):
+    if is_uid(value) or _LEGACY_UID.fullmatch(value):
         return str(value)
     raise Refused(f"{what} must be 8 to 64 lower-case hex digits, got {value[:60]!r}")
 
