@@ -60,7 +60,7 @@ class PositionWatch:
 
     since_ms: int | None = None  # out of position (seen) since
     variant_since: tuple[str, int] | None = None
-    tally: Counter[str] = field(default_factory=Counter)  # "variant:<name>", "missing:<cue>"
+    tally: Counter[str] = field(default_factory=Counter)  # "variant:<name>", "missing:<cue>", "unseen:<measure>"
     frames: int = 0  # frames seen while the set ran
 
     def reset(self) -> None:
@@ -87,6 +87,10 @@ class PositionWatch:
                                      SEVERITY_SETUP, "setup")]
             return []
         self.variant_since = None
+        if verdict.missing is None and verdict.unseen:
+            if counting:
+                self.tally[f"unseen:{verdict.unseen[0]}"] += 1
+            return []
         if verdict.missing is not None and verdict.missing.cue:
             if counting:
                 self.tally[f"missing:{verdict.missing.cue}"] += 1
@@ -95,14 +99,17 @@ class PositionWatch:
                                      "setup")]
         return []
 
-    def reason(self, what: str, position_cue: str) -> str:
-        """Why the position was never (or seldom) seen, in words; "" when nothing stands out."""
+    def reason(self, what: str, position_cue: str, words: Callable[[str], str]) -> str:
+        """Why the position was never (or seldom) seen, in words ("" when nothing stands out);
+        ``words`` names the body parts a measure reads."""
         if not self.tally:
             return ""
         key, _n = self.tally.most_common(1)[0]
         kind, text = key.split(":", 1)
         if kind == "variant":
             return f"This looked like {_article(text)}: choose {text} to have it counted"
+        if kind == "unseen":
+            return f"I couldn't see your {words(text)} clearly enough to check the {what}"
         return f"I never saw the {what}: {text[0].lower()}{text[1:]} ({position_cue[0].lower()}{position_cue[1:]})"
 
 

@@ -81,16 +81,18 @@ class RepRecord:
 
     def movement_start(self, hysteresis: float) -> int:
         """When the movement began: the last moment before the peak that the value was still within
-        ``REST_BAND`` of the rep's range (at least half the hysteresis) of its resting level."""
+        ``REST_BAND`` of the rep's range (at least half the hysteresis) of its resting level
+        (``low``), or on the rest side of it."""
         band = max(hysteresis / 2, REST_BAND * abs(self.peak - self.low))
+        sign = 1.0 if self.peak >= self.low else -1.0
         top = self.top_start_ms if self.top_start_ms is not None else self.samples[-1][0]
         start = self.start_ms
         for t, v in self.samples:
             if t > top:
                 break
-            if abs(v - self.low) <= band:
+            if sign * (v - self.low) <= band:
                 start = t
-        return max(start, self.start_ms)
+        return start
 
     def near_peak(self, share: float, hysteresis: float) -> tuple[int, int]:
         """First and last moment the value was within ``share`` of the rep's range from its peak."""
@@ -147,6 +149,7 @@ class RepCounter:
         # Recent samples while resting, to date a rep's start back to when the movement began
         # (the start threshold is crossed part-way through it).
         self._history: deque[tuple[int, float]] = deque(maxlen=90)
+        self._rest_level: float | None = None  # of the rep under way
         self._fresh = True
 
     def reset(self) -> None:
@@ -196,6 +199,11 @@ class RepCounter:
                 if t_ms - self._since_ms >= r.min_phase_s * 1000:
                     self.state = "up"
                     start_ms, low = self._movement_start()
+                    # The resting level: the median of the values at rest before the movement, not
+                    # the most rest-ward one (a noisy standing knee, one frame at 171° among
+                    # 160–165°, would date the squat's start seconds early and stretch its range).
+                    before = sorted(v for t, v in self._history if t < start_ms) or [low]
+                    self._rest_level = before[len(before) // 2]
                     self.current = RepRecord(self.side, start_ms, peak=value, low=low)
                     self.current.samples = [(t, v) for t, v in self._history if t >= start_ms]
                     self._history.clear()
@@ -265,6 +273,8 @@ class RepCounter:
         assert self.current is not None
         done = self.current
         done.end_ms = t_ms
+        if self._rest_level is not None:
+            done.low = self._rest_level
         moved = abs(done.peak - done.low)
         if not done.reached and moved >= ABORT_SHARE * self._usual_range(done.low):
             done.reached = done.short = True  # turned back short of the target: a short rep

@@ -416,7 +416,7 @@ class ExerciseTracker:
             n = len(self.attempts)
             return f"{n} movement{'s' if n > 1 else ''} stopped well short of a rep: {depth[0].lower()}{depth[1:]}"
         what = f"{ex.name.lower()} position" if ex.hold is not None else "starting position"
-        reason = self._position.reason(what, position_cue)
+        reason = self._position.reason(what, position_cue, self._joints)
         if reason:
             return reason
         if ex.rep is not None and not self.ready():

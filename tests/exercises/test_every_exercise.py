@@ -163,7 +163,7 @@ HOLDS = {
                                "hip_lift": 0.05},   # lying face down on the forearms (a sphinx)
                           hold={"body_line": 180, "body_tilt": 80, "elbow": 90, "shoulder": 80, "knee": 170,
                                 "hip_lift": 0.5},
-                          faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 205}}),
+                          faults={"hips_sagging": {"body_line": 150}, "hips_piking": {"body_line": 228}}),
     "knee_plank": dict(out={"body_line": 170, "body_tilt": 85, "elbow": 90, "shoulder": 80, "knee": 95,
                             "hip_lift": 0.05},
                        hold={"body_line": 180, "body_tilt": 80, "elbow": 90, "shoulder": 80, "knee": 95,

@@ -70,9 +70,19 @@ def test_good_hold_is_timed_without_faults(model_path, clip, exercise):
     assert label["end_s"] - label["start_s"] <= report["holds"][0]["duration_s"] <= 12.0
 
 
-@pytest.mark.parametrize(("clip", "exercise"), [("plank_sag", "forearm_plank"), ("side_plank_sag", "side_plank")])
-def test_sagging_hold_is_flagged_and_not_counted(model_path, clip, exercise):
-    report = run(clip, exercise, model_path)
-    assert len(report["holds"]) == 1
-    assert codes(report["holds"]) == [{"hips_sagging"}]
-    assert report["holds"][0]["duration_s"] < 3.0  # sagging time doesn't count toward the hold
+def test_a_plank_sagging_down_to_the_floor_is_not_timed_and_says_lift_your_hips(model_path):
+    # The mannequin's sag (shoulder–hip–ankle ≈ 152°) puts the hips 0.07 torso lengths above the
+    # elbow–toe line: resting on the floor, as in a sphinx, so it is not the plank (issue 15).
+    report = run("plank_sag", "forearm_plank", model_path)
+    assert report["holds"] == []
+    assert report["why_none"] == ("I never saw the forearm plank position: lift your hips off the floor "
+                                  "(get onto your forearms and toes, side-on to the camera)")
+
+
+def test_a_side_plank_sagging_onto_the_hip_is_not_timed_and_says_why(model_path):
+    # ≈ 157°: what lying on the side reads on real footage (157–159°); the supporting elbow is
+    # hardly seen, so the hips' lift can't be checked, and the set says so.
+    report = run("side_plank_sag", "side_plank", model_path)
+    assert report["holds"] == []
+    assert report["why_none"].startswith("I couldn't see your arms")
+    assert report["why_none"].endswith("clearly enough to check the side plank position")
