@@ -36,7 +36,8 @@ from formcheck.pipeline.store import Store, StoreError
 from tests.pipeline.scripted_sessions import Done, record
 
 EXAMPLES = int(os.environ.get("FORMCHECK_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target] if os.environ.get("FUZZ_NO_SHRINK") else None, derandomize="FORMCHECK_FUZZ_EXAMPLES" not in os.environ,
+NO_SHRINK = {"phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target]} if os.environ.get("FUZZ_NO_SHRINK") else {}
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="FORMCHECK_FUZZ_EXAMPLES" not in os.environ, **NO_SHRINK,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 PERSON = "Eve <b>Smith</b>"
 DATA_FILES = {"formcheck.db", "formcheck.db-wal", "formcheck.db-shm", "formcheck.db.lock", ".space-reserve"}
