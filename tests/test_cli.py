@@ -177,12 +177,12 @@ def test_exercises_faults_without_an_id_lists_the_codes_under_every_exercise(cap
 
     assert main(["exercises", "--faults"]) == 0
     listed: dict[str, list[str]] = {}
+    codes: list[str] = []
     for line in capsys.readouterr().out.splitlines():
-        if line.startswith("    "):
-            listed[exercise].append(line.split()[0])
-        elif line.startswith("  "):
-            exercise = line.split()[0]
-            listed[exercise] = []
+        if line.startswith("    "):  # a code, under its exercise
+            codes.append(line.split()[0])
+        elif line.startswith("  "):  # an exercise
+            codes = listed.setdefault(line.split()[0], [])
     assert listed == {ex.id: [r.code for r in ex.rules] or ["(no"] for ex in load_library().exercises.values()}
 
 

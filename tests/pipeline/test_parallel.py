@@ -91,6 +91,22 @@ def _env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
 
 
+def _kill_9(parent: subprocess.Popen, workers: list[int]) -> list[int]:
+    """SIGKILL ``parent``; which of its ``workers`` and its resource tracker still run 5 s later."""
+    tracker = _tracker_of(parent.pid)
+    assert len(tracker) == 1
+    parent.kill()
+    parent.wait()
+    return _gone_within(workers + tracker, 5.0)
+
+
+def _stop(parent: subprocess.Popen) -> None:
+    """Leave nothing running, whatever the test found."""
+    parent.kill()
+    for pid in _workers_of(parent.pid):
+        os.kill(pid, signal.SIGKILL)
+
+
 # ---- the pool (no model) ---------------------------------------------------------------------------
 
 
@@ -142,15 +158,9 @@ def test_workers_and_the_resource_tracker_end_within_seconds_of_a_kill_9_of_thei
                             "the workers never started")
         workers = [int(p.name) for p in tmp_path.iterdir()]
         assert sorted(workers) == sorted(started)
-        tracker = _tracker_of(parent.pid)
-        assert len(tracker) == 1
-        parent.kill()
-        parent.wait()
-        assert _gone_within(workers + tracker, 5.0) == []
+        assert _kill_9(parent, workers) == []
     finally:
-        parent.kill()
-        for pid in _workers_of(parent.pid):
-            os.kill(pid, signal.SIGKILL)
+        _stop(parent)
 
 
 # ---- videos (real model) ---------------------------------------------------------------------------
@@ -250,42 +260,9 @@ def _analyze_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Po
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.e2e
-@linux_only
-def test_a_kill_9_of_analyze_record_leaves_no_worker_and_its_sessions_are_found_interrupted(tmp_path, model_path):
-    from formcheck.pipeline.store import Store
-
-    videos = [_clip(tmp_path / f"{name}.mp4", 900) for name in ("anna", "ben")]  # 30 s each
-    data = tmp_path / "data"
-    parent = _analyze_cli(*map(str, videos), "--exercise", "squat", "--jobs", "2", "--record", "--person", "Eve",
-                          "--out", str(tmp_path / "out"), env=_env(FORMCHECK_DATA_DIR=str(data)))
-    try:
-        workers = _wait_for(lambda: len(busy := [w for w in _workers_of(parent.pid) if _cpu_ticks(w) > 250]) == 2
-                            and busy, 120, "the workers never got going")
-        tracker = _tracker_of(parent.pid)
-        parent.kill()
-        parent.wait()
-        assert _gone_within(workers + tracker, 5.0) == []
-    finally:
-        parent.kill()
-        for pid in _workers_of(parent.pid):
-            os.kill(pid, signal.SIGKILL)
-    # Ended, but a zombie counts as running for the store until init reaps it (this machine's init
-    # does so every few seconds).
-    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 30, "the workers were never reaped")
-    store = Store(data / "formcheck.db")  # the next start finds the sessions the workers were writing
-    try:
-        states = [s.status for s in store.sessions("Eve")]
-    finally:
-        store.close()
-    assert states == ["interrupted", "interrupted"]
-
-
-@pytest.mark.e2e
-@linux_only
-def test_sigterm_stops_a_batch_at_once_and_its_sessions_say_interrupted(tmp_path, model_path):
-    from formcheck.pipeline.store import Store
-
+def _recording_a_batch(tmp_path: Path) -> tuple[subprocess.Popen, list[int], Path]:
+    """`analyze anna.mp4 ben.mp4 --record --jobs 2` (30 s each), once both workers are busy: the
+    process, its workers and the data folder."""
     videos = [_clip(tmp_path / f"{name}.mp4", 900) for name in ("anna", "ben")]
     data = tmp_path / "data"
     parent = _analyze_cli(*map(str, videos), "--exercise", "squat", "--jobs", "2", "--record", "--person", "Eve",
@@ -293,20 +270,50 @@ def test_sigterm_stops_a_batch_at_once_and_its_sessions_say_interrupted(tmp_path
     try:
         workers = _wait_for(lambda: len(busy := [w for w in _workers_of(parent.pid) if _cpu_ticks(w) > 250]) == 2
                             and busy, 120, "the workers never got going")
+    except BaseException:
+        _stop(parent)
+        raise
+    return parent, workers, data
+
+
+def _sessions(data: Path) -> list[tuple[str, str | None]]:
+    """(status, end reason) of each session, as the next start finds them."""
+    from formcheck.pipeline.store import Store
+
+    store = Store(data / "formcheck.db")
+    try:
+        return [(s.status, s.end_reason) for s in store.sessions("Eve")]
+    finally:
+        store.close()
+
+
+@pytest.mark.e2e
+@linux_only
+def test_a_kill_9_of_analyze_record_leaves_no_worker_and_its_sessions_are_found_interrupted(tmp_path, model_path):
+    parent, workers, data = _recording_a_batch(tmp_path)
+    try:
+        assert _kill_9(parent, workers) == []
+    finally:
+        _stop(parent)
+    # Ended, but a zombie counts as running for the store until init reaps it (this machine's init
+    # does so every few seconds).
+    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 30, "the workers were never reaped")
+    assert [status for status, _ in _sessions(data)] == ["interrupted", "interrupted"]
+
+
+@pytest.mark.e2e
+@linux_only
+def test_sigterm_stops_a_batch_at_once_and_its_sessions_say_interrupted(tmp_path, model_path):
+    parent, workers, data = _recording_a_batch(tmp_path)
+    try:
         parent.terminate()
         _, err = parent.communicate(timeout=15)
     finally:
-        parent.kill()
+        _stop(parent)
     assert parent.returncode == 130, err
     assert "interrupted (stopped by SIGTERM); what was recorded is kept" in err and "Traceback" not in err
     assert _gone_within(workers, 5.0) == []
-    store = Store(data / "formcheck.db")
-    try:
-        sessions = store.sessions("Eve")
-        assert [(s.status, s.end_reason) for s in sessions] == [
-            ("interrupted", "stopped with the analysis it was part of")] * 2
-    finally:
-        store.close()
+    assert _sessions(data) == [("interrupted", "stopped with the analysis it was part of")] * 2
 
 
 # ---- the same clip, whatever --jobs, on real footage ----------------------------------------------
