@@ -48,6 +48,7 @@ class PostureSettings:
     # 1 frame per second: posture changes over minutes (a fault must last 2 of them), so a second
     # between samples loses nothing, and the pose model — most of the mode's CPU — runs half as often.
     sample_ms: int = 1000
+    calibration_ms: int = 500  # calibrating at 2 fps (the mode's most): 20 samples in 10 seconds
     after_ms: int = 120_000  # a fault must last 2 minutes before a reminder
     min_interval_ms: int = 600_000  # at most one posture reminder per 10 minutes
     upright_grace_ms: int = 10_000  # upright for less than this doesn't restart the clock

@@ -82,7 +82,6 @@ def _describe(event: PostureEvent) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from formcheck.pipeline.posture_mode import (  # here: OpenCV and MediaPipe load slowly
-        CALIBRATION_MS,
         SampledCamera,
         SampledVideo,
         calibrate_from,
@@ -128,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             start = round(args.baseline_start * 1000)
             print(f"Calibrating: sit the way your therapist showed you, {args.baseline_s:g} seconds.")
-            cal = source(CALIBRATION_MS, start, start + round(args.baseline_s * 1000))
+            cal = source(settings.calibration_ms, start, start + round(args.baseline_s * 1000))
             try:
                 frames = cal if not camera else _first_ms(cal, round(args.baseline_s * 1000))
                 baseline = calibrate_from(frames, est)

@@ -30,7 +30,6 @@ from formcheck.pipeline.frames import CaptureFactory, FrameSourceError
 log = logging.getLogger(__name__)
 
 PEOPLE_CHECK_MS = 60_000  # a second person matters little at a desk: look once a minute
-CALIBRATION_MS = 500  # calibrating samples at 2 fps (the mode's most): 20 samples in 10 seconds
 
 
 def posture_model() -> tuple[Path, str]:

@@ -26,7 +26,6 @@ from formcheck.core.posture_judge import Baseline, CalibrationError, PostureJudg
 from formcheck.pipeline.frames import FrameSourceError
 from formcheck.pipeline.posture_baseline import BaselineFileError, BaselineStore, SavedBaseline
 from formcheck.pipeline.posture_mode import (
-    CALIBRATION_MS,
     SampledCamera,
     calibrate_from,
     pose_estimator,
@@ -168,7 +167,7 @@ class PostureController(QObject):
                     return
                 yield frame
 
-        self.source.every_ms = min(CALIBRATION_MS, self.settings.sample_ms)
+        self.source.every_ms = min(self.settings.calibration_ms, self.settings.sample_ms)
         self.baseline = calibrate_from(first(iter(self.source)), est)
         self.calibrated_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.source.every_ms = self.settings.sample_ms
@@ -220,10 +219,13 @@ class PostureController(QObject):
                 self.status.emit("Thank you — sitting tall again.")
 
         def on_session_clock(frames: Iterator[Frame]) -> Iterator[Frame]:
-            # Each start reads a newly opened camera, whose clock starts at 0: the coach needs the
-            # session's (a resume carries on after the pause, so the paused time isn't watched).
+            # Each start reads the camera anew, its clock from 0: the coach needs the session's,
+            # which ran on while paused (so the paused time isn't watched time).
+            offset: int | None = None
             for f in frames:
-                yield Frame(f.index, _monotonic_ms() - self._t0_ms, f.image)
+                if offset is None:
+                    offset = _monotonic_ms() - self._t0_ms - f.t_ms
+                yield Frame(f.index, f.t_ms + offset, f.image)
 
         def states() -> Iterator[Any]:
             for item in sample(on_session_clock(self._frames(iter(self.source))), est):

@@ -31,9 +31,10 @@ CLIP = Path(__file__).resolve().parents[2] / ".." / "shared" / "real_clips" / "d
 pytestmark = pytest.mark.gui
 needs_clip = pytest.mark.skipif(not CLIP.exists(), reason="../shared/real_clips/desk is absent")
 # The clip's minutes are seconds: scaled like tests/pipeline/test_posture_desk_clips.py.
-# The response time is long so that the Pause below lands inside it.
-SCALED = PostureSettings(sample_ms=500, after_ms=1000, min_interval_ms=3000, upright_grace_ms=1000,
-                         away_ms=2000, response_ms=20_000, break_after_ms=3_600_000)
+# The response time is long so that the Pause below lands inside it; calibrating at 5 fps gives the
+# clip's 2.5 s upright stretch enough samples even when a loaded machine drops some.
+SCALED = PostureSettings(sample_ms=500, calibration_ms=200, after_ms=1000, min_interval_ms=3000,
+                         upright_grace_ms=1000, away_ms=2000, response_ms=20_000, break_after_ms=3_600_000)
 
 
 class ClipAsCamera:
