@@ -400,6 +400,8 @@ def summary_text(report: dict[str, Any]) -> str:
             f"{report['exercise']}: {s['reps']} reps ({s['reps_flagged']} flagged), "
             f"held {s['hold_s']:.1f} s"
         )
+        if report.get("why_none"):
+            lines.append(f"nothing counted: {report['why_none']}")
     lines.extend(f"warning: {w}" for w in report["warnings"])
     return "\n".join(lines)
 
