@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -40,6 +41,7 @@ from formcheck.ui.worker import LivePacket
 
 if TYPE_CHECKING:
     from formcheck.pipeline.store import Store
+    from formcheck.ui.setup_check import SetupCheckDialog
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +102,8 @@ class MainWindow(QMainWindow):
         self._source_label = ""
         self._error: str | None = None  # shown until the next source or exercise starts
         self._stopped: str | None = None  # why the source stopped by itself, until another opens
-        self.setup_check = None
+        self.setup_check: SetupCheckDialog | None = None
+        self._opening = False  # an exercise is being started for the source just opened
 
         self.picker = ExercisePicker(library)
         self.today = TodayPanel(library, controller, self.start_definition, self.source_for_today,
@@ -120,6 +123,7 @@ class MainWindow(QMainWindow):
         )
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
+        self.summary.setStyleSheet("font-size: 14px;")
         self.notice = QWidget()
         self._build_notice()
 
@@ -145,6 +149,7 @@ class MainWindow(QMainWindow):
 
         self.picker.start_requested.connect(self.start_exercise)
         self.today.finished.connect(lambda text: self.statusBar().showMessage(text))
+        self.today.started.connect(self._today_started)
         self.today.person.currentTextChanged.connect(lambda name: self.settings.setValue("person", name.strip()))
         self.pain_button.clicked.connect(self.pain_stop)
         controller.ask_keep_video = self._ask_keep_video
@@ -167,7 +172,7 @@ class MainWindow(QMainWindow):
 
     # ---- layout ------------------------------------------------------------------------------
     def _build_menus(self) -> None:
-        def action(text: str, slot: Callable[..., object], key: QKeySequence | str | None = None,
+        def action(text: str, slot: Callable[..., object], key: QKeySequence | QKeySequence.StandardKey | str | None = None,
                    checkable: bool = False) -> QAction:
             act = QAction(text, self, checkable=checkable)
             if key is not None:
@@ -207,11 +212,16 @@ class MainWindow(QMainWindow):
             act.setChecked((w, h) == self.resolution)
             self._resolutions.addAction(act)
         self._resolutions.triggered.connect(lambda act: self.select_resolution(act.data()))
-        for act in (self.act_open, self.act_sample, None, self.act_import, self.act_export, None, self.act_quit):
-            file_menu.addSeparator() if act is None else file_menu.addAction(act)
+        def fill(menu: QMenu, actions: tuple[QAction | None, ...]) -> None:
+            for item in actions:
+                if item is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(item)
+
+        fill(file_menu, (self.act_open, self.act_sample, None, self.act_import, self.act_export, None, self.act_quit))
         exercise_menu = bar.addMenu("&Exercise")
-        for act in (self.act_pause, self.act_stop, self.act_skip, self.act_pain, None, self.act_voice):
-            exercise_menu.addSeparator() if act is None else exercise_menu.addAction(act)
+        fill(exercise_menu, (self.act_pause, self.act_stop, self.act_skip, self.act_pain, None, self.act_voice))
         therapist = bar.addMenu("&Therapist")
         for act in (self.act_setup, self.act_review, self.act_programme):
             therapist.addAction(act)
@@ -307,9 +317,14 @@ class MainWindow(QMainWindow):
             if first or self.controller.source_kind != "live" or not self.controller.running:
                 self.use_camera()
         else:
-            self.controller.close_source()
-            self.view.placeholder = NO_CAMERA
-            self.view.set_frame(None)
+            self._close_source()
+
+    def _close_source(self) -> None:
+        self.controller.close_source()
+        self.notice.hide()
+        self._latest = None
+        self.view.placeholder = NO_CAMERA if not self.camera else CHOOSE_SOURCE
+        self.view.set_frame(None)
 
     def _open(self, factory: Callable[[], FrameSource], name: str, kind: str, exercise: str | None = None) -> None:
         """Show a source; the exercise coached on it is the one under way, else ``exercise`` or the
@@ -326,7 +341,11 @@ class MainWindow(QMainWindow):
         self.view.set_frame(None)
         self.controller.open_source(factory, label=name, kind=kind)
         if chosen is not None:
-            self.start_exercise(chosen)  # after opening: a demo's introduction is not spoken
+            self._opening = True
+            try:
+                self.start_exercise(chosen)  # after opening: a demo's introduction is not spoken
+            finally:
+                self._opening = False
         self.statusBar().showMessage(f"Showing {self._source_name}" + (" (demo: nothing is saved)" if kind == DEMO else ""))
         self._show_idle_banner()
 
@@ -362,6 +381,8 @@ class MainWindow(QMainWindow):
         self.summary.setText("")
         self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.dose.hold_s or 0.0)
         self._error = None
+        if self.controller.source_kind == DEMO and not self._opening:
+            self._close_source()  # the demo is not the person: their exercise needs their camera or video
         judged = self.controller.start_exercise(ex)
         self._show_idle_banner()
         if self.controller.profile_notes:
@@ -371,6 +392,11 @@ class MainWindow(QMainWindow):
         elif judged.profile:
             self.statusBar().showMessage(f"{ex.name} with {judged.profile}'s own settings")
         return judged
+
+    def _today_started(self) -> None:
+        """Nothing of what was on screen before belongs to today's run."""
+        self.summary.setText("")
+        self.panel.clear()
 
     def open_setup_check(self) -> None:
         """The set-up step: camera placement for the chosen exercise, and body measurements.
@@ -551,13 +577,20 @@ class MainWindow(QMainWindow):
         if coach is not None and ex is not None:
             self.panel.show_status(coach.status, source=self.controller.running or coach.status.state != "setup")
             self.panel.show_counts(coach.counts, coach.hold_s, ex.dose.reps)
+        under_way = coach is not None and ex is not None and coach.status.state != "done"
+        self.pain_button.setEnabled(under_way)
         if self._error is not None or self.checking_setup:
             return  # the error (or the set-up check) stays on screen until the person acts
-        if ex is None:
+        if self.today.asking:
+            self.banner.show_cue(self.today.question, "milestone")  # where the person looks
+        elif ex is None:
             if packet is not None and not self.today.running:
                 self.banner.show_cue(PICK_EXERCISE, "info")
         elif coach is not None and (packet is not None or coach.status.state in ("rest", "done", "paused")):
-            self.banner.show_cue(coach.banner, coach.banner_kind)
+            status = coach.status
+            quiet = status.state == "counting" and not coach.banner  # no cue now: which set this is
+            self.banner.show_cue(f"Set {status.set_number} of {status.sets_total}" if quiet else coach.banner,
+                                 coach.banner_kind)
 
     def _on_error(self, message: str) -> None:
         self._latest = None  # a frame still waiting to be painted must not cover the message

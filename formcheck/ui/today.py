@@ -66,6 +66,7 @@ class Scale(QWidget):
         super().__init__(parent)
         self.question = QLabel(question)
         self.question.setWordWrap(True)
+        self.question.setStyleSheet("font-size: 14px;")
         self.slider = _Slider(Qt.Orientation.Horizontal)
         self.slider.setRange(NRS_MIN, NRS_MAX)
         self.slider.setPageStep(1)
@@ -89,6 +90,7 @@ class Scale(QWidget):
 
 
 class TodayPanel(QWidget):
+    started = Signal()  # Start was pressed: the run begins (with the pain question)
     finished = Signal(str)  # the run ended: one line saying how
 
     def __init__(self, library: dict[str, ExerciseDef], controller: SessionController,
@@ -138,11 +140,13 @@ class TodayPanel(QWidget):
         who.addWidget(self.person, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(who)
-        for w in (self.title, self.last):
-            lay.addWidget(w)
+        lay.addWidget(self.title)
+        lay.addWidget(self.last)
         lay.addWidget(self.items, 1)
-        for w in (self.start_button, self.message, self.effort, self.pain, self.ok, self.stop_today, self.carry_on):
-            lay.addWidget(w)
+        below: tuple[QWidget, ...] = (self.start_button, self.message, self.effort, self.pain, self.ok, self.stop_today,
+                                      self.carry_on)
+        for widget in below:
+            lay.addWidget(widget)
         self.setTabOrder(self.effort.slider, self.pain.slider)
         self.setTabOrder(self.pain.slider, self.ok)
         self._show_question(False, False)
@@ -256,6 +260,7 @@ class TodayPanel(QWidget):
         self.running = True
         self._pain_before = None
         self.start_button.setEnabled(False)
+        self.started.emit()
         self._ask("Before you start:", effort=False, then=self._pain_before_given, say=f"Before you start: {SAY_PAIN}")
 
     def _pain_before_given(self) -> None:
@@ -387,6 +392,15 @@ class TodayPanel(QWidget):
     @property
     def asking(self) -> bool:
         return self._answer is not None or not self.stop_today.isHidden()
+
+    @property
+    def question(self) -> str:
+        """What is asked now, in a line for the banner (where the person looks)."""
+        if not self.stop_today.isHidden():
+            return self.message.text()
+        if not self.effort.isHidden():
+            return "How hard was that, and how is your pain? Arrow keys, then Enter"
+        return "How is your pain now, from 0 to 10? Arrow keys, then Enter"
 
     def answer(self, pain: int, effort: int | None = None) -> None:
         """Give the answer asked for (what the sliders and OK do)."""

@@ -173,6 +173,13 @@ class CoachPanel(QFrame):
         lay.addStretch(1)
         lay.addWidget(self.perf)
 
+    def clear(self) -> None:
+        self.exercise.setText("No exercise chosen")
+        self.state.setText("")
+        self.counter.setText("–")
+        self.counter.show()
+        self.hold.hide()
+
     def set_exercise(self, name: str, dose: str, is_hold: bool, target_s: float = 0.0) -> None:
         self.exercise.setText(f"{name}\n{dose}")
         self.counter.setText("0" if not is_hold else "")

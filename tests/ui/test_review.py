@@ -20,7 +20,7 @@ def test_sessions_listed_and_filtered(qtbot, store):
     w = ReviewWindow(store)
     qtbot.addWidget(w)
     assert w.sessions.rowCount() == 2
-    assert w.sessions.item(1, 2).text() == "3 / 2 × 10 reps" and w.sessions.item(1, 3).text() == "3"
+    assert w.sessions.item(1, 2).text() == "3 reps / 2 × 10 reps" and w.sessions.item(1, 3).text() == "3"
     # Both sessions are glute bridges: progress across them is plotted in the app.
     assert w.progress.has_image()
     w.flagged_only.setChecked(True)
