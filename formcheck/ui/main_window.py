@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self._stopped: str | None = None  # why the source stopped by itself, until another opens
         self.setup_check: SetupCheckDialog | None = None
         self._opening = False  # an exercise is being started for the source just opened
+        self._said_last: str | None = None  # how today's run ended, shown until the next step
 
         self.picker = ExercisePicker(library)
         self.today = TodayPanel(library, controller, self.start_definition, self.source_for_today,
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self.pain_button = Button("STOP — it hurts  (Esc)")
         self.pain_button.setStyleSheet(
             "QPushButton { background: #b3261e; color: white; font-size: 18px; font-weight: bold; padding: 12px; }"
+            "QPushButton:disabled { background: #d9a5a1; color: #f5f5f5; }"  # nothing under way to stop
         )
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
@@ -148,7 +150,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.picker.start_requested.connect(self.start_exercise)
-        self.today.finished.connect(lambda text: self.statusBar().showMessage(text))
+        self.today.finished.connect(self._today_finished)
         self.today.started.connect(self._today_started)
         self.today.person.currentTextChanged.connect(lambda name: self.settings.setValue("person", name.strip()))
         self.pain_button.clicked.connect(self.pain_stop)
@@ -186,7 +188,7 @@ class MainWindow(QMainWindow):
         self.act_sample = action("Play the demo video", self.play_sample)
         self.act_import = action("Import bundle…", self.import_bundle_dialog, "Ctrl+I")
         self.act_export = action("Export bundle…", self.export_bundle_dialog)
-        self.act_quit = action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_quit = action("Quit", self.close, "Ctrl+Q")  # (Cmd+Q on a Mac)
         self.act_quit.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from the review window too
         self.act_pause = action("Pause", self.set_paused, "P", checkable=True)
         self.act_stop = action("End set", self.controller.stop_exercise, "Ctrl+E")
@@ -197,7 +199,7 @@ class MainWindow(QMainWindow):
         self.act_review = action("Review sessions…", self.open_review, "Ctrl+R")
         self.act_programme = action("Programme…", self.open_programme, "Ctrl+P")
         self.act_perf = action("Show speed figures", lambda on: self.panel.perf.setVisible(on), checkable=True)
-        self.act_keys = action("Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        self.act_keys = action("Keyboard shortcuts", self.show_shortcuts, "F1")
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -334,7 +336,8 @@ class MainWindow(QMainWindow):
         if not keep:
             self.controller.clear_exercise()
         self.notice.hide()
-        self._error = self._stopped = None
+        self._error = self._stopped = self._said_last = None
+        self.today.video_opened()
         self._source_name = Path(name).name
         self._source_label = name  # "camera /dev/video0" or a file path: what a placement check is saved under
         self.view.placeholder = f"Starting {self._source_name}…"
@@ -378,11 +381,12 @@ class MainWindow(QMainWindow):
     def start_definition(self, ex: ExerciseDef) -> ExerciseDef:
         """Start an exercise as given (Today passes one with the programme's dose); returns it as
         judged (with the person's profile)."""
+        if self.controller.source_kind == DEMO and not self._opening:
+            self._close_source()  # the demo is not the person: their exercise needs their camera or video
+        self._said_last = None
         self.summary.setText("")
         self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.dose.hold_s or 0.0)
         self._error = None
-        if self.controller.source_kind == DEMO and not self._opening:
-            self._close_source()  # the demo is not the person: their exercise needs their camera or video
         judged = self.controller.start_exercise(ex)
         self._show_idle_banner()
         if self.controller.profile_notes:
@@ -395,8 +399,18 @@ class MainWindow(QMainWindow):
 
     def _today_started(self) -> None:
         """Nothing of what was on screen before belongs to today's run."""
+        self._said_last = None
         self.summary.setText("")
-        self.panel.clear()
+        if self._under_way() is None:
+            self.controller.clear_exercise()
+            self.panel.clear()
+        if not self.controller.running:
+            self.view.placeholder = "Today's exercises"
+            self.view.set_frame(None)
+
+    def _today_finished(self, text: str) -> None:
+        self.statusBar().showMessage(text)
+        self._said_last = text  # the run's last word stays in the banner until the next step
 
     def open_setup_check(self) -> None:
         """The set-up step: camera placement for the chosen exercise, and body measurements.
@@ -575,7 +589,8 @@ class MainWindow(QMainWindow):
         coach = self.controller.last
         ex = self.controller.exercise
         if coach is not None and ex is not None:
-            self.panel.show_status(coach.status, source=self.controller.running or coach.status.state != "setup")
+            self.panel.show_status(coach.status, source=self.controller.running or coach.status.state != "setup",
+                                   done=coach.banner)
             self.panel.show_counts(coach.counts, coach.hold_s, ex.dose.reps)
         under_way = coach is not None and ex is not None and coach.status.state != "done"
         self.pain_button.setEnabled(under_way)
@@ -583,6 +598,8 @@ class MainWindow(QMainWindow):
             return  # the error (or the set-up check) stays on screen until the person acts
         if self.today.asking:
             self.banner.show_cue(self.today.question, "milestone")  # where the person looks
+        elif self._said_last is not None and not under_way:
+            self.banner.show_cue(self._said_last, "positive" if "Well done" in self._said_last else "setup")
         elif ex is None:
             if packet is not None and not self.today.running:
                 self.banner.show_cue(PICK_EXERCISE, "info")

@@ -467,7 +467,7 @@ class ReviewWindow(QWidget):
             pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
             flag = ("stopped for pain · " if stopped_for_pain(d) and not d["flag"] else "") + (d["flag"] or "")
             names = ", ".join(sorted({self.exercise_name(st["exercise"]) for st in sets})) or "nothing counted"
-            done = f"{held:.0f} s held" if held and not reps else f"{len(reps)} reps"
+            done = f"{held:.0f} s held" if held and not reps else f"{len(reps)} rep{'' if len(reps) == 1 else 's'}"
             values = [s.started[:16].replace("T", " "), names, f"{done} / {prescribed}", str(flagged),
                       str(len(d["pain_stops"])), s.status,
                       ("" if pain == "– → –" else pain) + (f" · ⚑ {flag}" if flag else "")]
@@ -555,6 +555,8 @@ class ReviewWindow(QWidget):
         self.saved_notes.setText("")
         self.curve.set_png(None)
         self.curve.setText("Pick a rep to see its curve")
+        for button in (self.agree, self.disagree):
+            button.setEnabled(False)
 
     def select_rep(self, row: int) -> None:
         self.reps.setCurrentRow(row)
@@ -581,6 +583,8 @@ class ReviewWindow(QWidget):
         self.faults.blockSignals(False)
         if self.rep["faults"]:
             self.faults.setCurrentRow(0)  # shows its evidence
+        for button in (self.agree, self.disagree):
+            button.setEnabled(bool(self.rep["faults"]))  # a verdict is on a flag
         self.note.clear()
         notes = self.rep["notes"]
         self.saved_notes.setText("Notes: " + " · ".join(notes) if notes else "")

@@ -259,6 +259,8 @@ class SessionController(QObject):
 
     # ---- from the pipeline (GUI thread) -------------------------------------------------------------
     def _on_packet(self, packet: LivePacket) -> None:
+        if self.sender() is not self._worker:
+            return  # a frame still on its way from a source closed since: not to be shown
         self.latest = packet
         self.frame.emit(packet)
         if packet.coach is not None:

@@ -45,6 +45,7 @@ PAIN_QUESTION = "Pain right now? (0 = none, 10 = worst imaginable)"
 EFFORT_QUESTION = "How hard was that? (0 = no effort, 10 = maximal)"
 SAY_PAIN = "How is your pain now, from 0 to 10?"
 SAY_BOTH = "How hard was that, and how is your pain now? From 0 to 10."
+OPEN_ITS_VIDEO = "Open its video: press Ctrl+O."
 STOPPED_TODAY = "Stopped for today. Rest; if the pain persists, talk to your therapist."
 STOPPED_EARLIER = "You stopped today because of pain. Rest; if it doesn't settle, talk to your therapist."
 
@@ -285,9 +286,13 @@ class TodayPanel(QWidget):
         item = p.items[self._current_index]
         self.items.setCurrentRow(self._current_index)
         self._current = self._start_exercise(dataclasses.replace(self.library[item.exercise], dose=item.dose))
-        needs_video = "" if self.controller.running else "\nOpen its video: press Ctrl+O."
+        needs_video = "" if self.controller.running else f"\n{OPEN_ITS_VIDEO}"
         self.message.setText(f"Now: {self._current.name} — {item.dose.text()}"
                              + (f". {item.notes}" if item.notes else "") + needs_video)
+
+    def video_opened(self) -> None:
+        """The person opened the video asked for: the line asking for it goes."""
+        self.message.setText(self.message.text().replace(f"\n{OPEN_ITS_VIDEO}", ""))
 
     def _exercise_finished(self, ended: ExerciseEnded) -> None:
         if not self.running or ended.exercise is not self._current:
