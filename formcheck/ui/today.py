@@ -331,9 +331,17 @@ class TodayPanel(QWidget):
             self._finish(f"Done for today. {words} Rest; if it doesn't settle, talk to your therapist — "
                          "they will see this.")
         elif last:
-            self._finish("Done for today. Well done!")
+            self._finish(self._done_text())
         else:
             self._next()
+
+    def _done_text(self) -> str:
+        p = self.programme
+        assert p is not None
+        left = [self.library[ex].name for ex, done, sets in self.status() if done < sets and ex in self.library]
+        if not left:
+            return "Done for today. Well done!"
+        return f"Done for today. Not finished: {', '.join(dict.fromkeys(left))} — press Start to do it later today."
 
     def _decide(self, stop: bool) -> None:
         """The person's answer to the advice to stop."""
