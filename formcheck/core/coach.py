@@ -91,7 +91,7 @@ def set_text(exercise: ExerciseDef, s: SetSummary) -> str:
     """One line for a finished set: what was done, how many reps were flagged and why."""
     parts = []
     if exercise.rep is not None:
-        parts.append(" ".join(f"{v} reps" if k == "all" else f"{k} {v}" for k, v in s.reps.items()))
+        parts.append(" ".join(f"{v} rep{'' if v == 1 else 's'}" if k == "all" else f"{k} {v}" for k, v in s.reps.items()))
     if exercise.hold is not None:
         parts.append(f"held {s.hold_s:.0f} s")
     text = f"Set {s.number}: " + ", ".join(parts)

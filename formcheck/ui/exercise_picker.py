@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxL
 from formcheck.core.exercise import ExerciseDef
 from formcheck.ui.widgets import Button
 
+PICK_HINT = "Pick an exercise to see how to do it, how many to do, and where to put the camera."
 GROUP_TITLES = {"core": "Core stability", "mobility": "Mobility and stretches",
                 "functional": "Functional movements", "timer": "Guided timers"}
 
@@ -36,6 +37,7 @@ class ExercisePicker(QWidget):
                 parent_item.addChild(item)
             parent_item.setExpanded(True)
         self.details = QTextBrowser()
+        self.details.setHtml(f"<p style='color:#546e7a'>{PICK_HINT}</p>")
         self.start = Button("Start exercise  (Enter)")
         self.start.setEnabled(False)
         self.start.setMinimumHeight(40)
@@ -64,7 +66,7 @@ class ExercisePicker(QWidget):
         ex_id = item.data(0, Qt.ItemDataRole.UserRole) if item else None
         self.start.setEnabled(ex_id is not None)
         if ex_id is None:
-            self.details.clear()
+            self.details.setHtml(f"<p style='color:#546e7a'>{PICK_HINT}</p>")
             return
         ex = self.library[ex_id]
         safety = "".join(f"<li>{html.escape(s)}</li>" for s in ex.safety)

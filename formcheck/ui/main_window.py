@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -41,6 +42,7 @@ from formcheck.ui.worker import LivePacket
 
 if TYPE_CHECKING:
     from formcheck.pipeline.store import Store
+    from formcheck.ui.setup_check import SetupCheckDialog
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +103,9 @@ class MainWindow(QMainWindow):
         self._source_label = ""
         self._error: str | None = None  # shown until the next source or exercise starts
         self._stopped: str | None = None  # why the source stopped by itself, until another opens
-        self.setup_check = None
+        self.setup_check: SetupCheckDialog | None = None
+        self._opening = False  # an exercise is being started for the source just opened
+        self._said_last: str | None = None  # how today's run ended, shown until the next step
 
         self.picker = ExercisePicker(library)
         self.today = TodayPanel(library, controller, self.start_definition, self.source_for_today,
@@ -118,9 +122,11 @@ class MainWindow(QMainWindow):
         self.pain_button = Button("STOP — it hurts  (Esc)")
         self.pain_button.setStyleSheet(
             "QPushButton { background: #b3261e; color: white; font-size: 18px; font-weight: bold; padding: 12px; }"
+            "QPushButton:disabled { background: #d9a5a1; color: #f5f5f5; }"  # nothing under way to stop
         )
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
+        self.summary.setStyleSheet("font-size: 14px;")
         self.notice = QWidget()
         self._build_notice()
 
@@ -145,7 +151,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.picker.start_requested.connect(self.start_exercise)
-        self.today.finished.connect(lambda text: self.statusBar().showMessage(text))
+        self.today.finished.connect(self._today_finished)
+        self.today.started.connect(self._today_started)
         self.today.person.currentTextChanged.connect(lambda name: self.settings.setValue("person", name.strip()))
         self.pain_button.clicked.connect(self.pain_stop)
         controller.ask_keep_video = self._ask_keep_video
@@ -172,7 +179,7 @@ class MainWindow(QMainWindow):
 
     # ---- layout ------------------------------------------------------------------------------
     def _build_menus(self) -> None:
-        def action(text: str, slot: Callable[..., object], key: QKeySequence | str | None = None,
+        def action(text: str, slot: Callable[..., object], key: QKeySequence | QKeySequence.StandardKey | str | None = None,
                    checkable: bool = False) -> QAction:
             act = QAction(text, self, checkable=checkable)
             if key is not None:
@@ -186,7 +193,7 @@ class MainWindow(QMainWindow):
         self.act_sample = action("Play the demo video", self.play_sample)
         self.act_import = action("Import bundle…", self.import_bundle_dialog, "Ctrl+I")
         self.act_export = action("Export bundle…", self.export_bundle_dialog)
-        self.act_quit = action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_quit = action("Quit", self.close, "Ctrl+Q")  # (Cmd+Q on a Mac)
         self.act_quit.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from the review window too
         self.act_pause = action("Pause", self.set_paused, "P", checkable=True)
         self.act_stop = action("End set", self.controller.stop_exercise, "Ctrl+E")
@@ -197,7 +204,7 @@ class MainWindow(QMainWindow):
         self.act_review = action("Review sessions…", self.open_review, "Ctrl+R")
         self.act_programme = action("Programme…", self.open_programme, "Ctrl+P")
         self.act_perf = action("Show speed figures", lambda on: self.panel.perf.setVisible(on), checkable=True)
-        self.act_keys = action("Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        self.act_keys = action("Keyboard shortcuts", self.show_shortcuts, "F1")
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -212,11 +219,16 @@ class MainWindow(QMainWindow):
             act.setChecked((w, h) == self.resolution)
             self._resolutions.addAction(act)
         self._resolutions.triggered.connect(lambda act: self.select_resolution(act.data()))
-        for act in (self.act_open, self.act_sample, None, self.act_import, self.act_export, None, self.act_quit):
-            file_menu.addSeparator() if act is None else file_menu.addAction(act)
+        def fill(menu: QMenu, actions: tuple[QAction | None, ...]) -> None:
+            for item in actions:
+                if item is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(item)
+
+        fill(file_menu, (self.act_open, self.act_sample, None, self.act_import, self.act_export, None, self.act_quit))
         exercise_menu = bar.addMenu("&Exercise")
-        for act in (self.act_pause, self.act_stop, self.act_skip, self.act_pain, None, self.act_voice):
-            exercise_menu.addSeparator() if act is None else exercise_menu.addAction(act)
+        fill(exercise_menu, (self.act_pause, self.act_stop, self.act_skip, self.act_pain, None, self.act_voice))
         therapist = bar.addMenu("&Therapist")
         for act in (self.act_setup, self.act_review, self.act_programme):
             therapist.addAction(act)
@@ -312,9 +324,14 @@ class MainWindow(QMainWindow):
             if first or self.controller.source_kind != "live" or not self.controller.running:
                 self.use_camera()
         else:
-            self.controller.close_source()
-            self.view.placeholder = NO_CAMERA
-            self.view.set_frame(None)
+            self._close_source()
+
+    def _close_source(self) -> None:
+        self.controller.close_source()
+        self.notice.hide()
+        self._latest = None
+        self.view.placeholder = NO_CAMERA if not self.camera else CHOOSE_SOURCE
+        self.view.set_frame(None)
 
     def _open(self, factory: Callable[[], FrameSource], name: str, kind: str, exercise: str | None = None) -> None:
         """Show a source; the exercise coached on it is the one under way, else ``exercise`` or the
@@ -324,14 +341,19 @@ class MainWindow(QMainWindow):
         if not keep:
             self.controller.clear_exercise()
         self.notice.hide()
-        self._error = self._stopped = None
+        self._error = self._stopped = self._said_last = None
+        self.today.video_opened()
         self._source_name = Path(name).name
         self._source_label = name  # "camera /dev/video0" or a file path: what a placement check is saved under
         self.view.placeholder = f"Starting {self._source_name}…"
         self.view.set_frame(None)
         self.controller.open_source(factory, label=name, kind=kind)
         if chosen is not None:
-            self.start_exercise(chosen)  # after opening: a demo's introduction is not spoken
+            self._opening = True
+            try:
+                self.start_exercise(chosen)  # after opening: a demo's introduction is not spoken
+            finally:
+                self._opening = False
         self.statusBar().showMessage(f"Showing {self._source_name}" + (" (demo: nothing is saved)" if kind == DEMO else ""))
         self._show_idle_banner()
 
@@ -364,6 +386,9 @@ class MainWindow(QMainWindow):
     def start_definition(self, ex: ExerciseDef) -> ExerciseDef:
         """Start an exercise as given (Today passes one with the programme's dose); returns it as
         judged (with the person's profile)."""
+        if self.controller.source_kind == DEMO and not self._opening:
+            self._close_source()  # the demo is not the person: their exercise needs their camera or video
+        self._said_last = None
         self.summary.setText("")
         self.panel.set_exercise(ex.name, ex.dose.text(), ex.hold is not None, ex.dose.hold_s or 0.0)
         self._error = None
@@ -376,6 +401,21 @@ class MainWindow(QMainWindow):
         elif judged.profile:
             self.statusBar().showMessage(f"{ex.name} with {judged.profile}'s own settings")
         return judged
+
+    def _today_started(self) -> None:
+        """Nothing of what was on screen before belongs to today's run."""
+        self._said_last = None
+        self.summary.setText("")
+        if self._under_way() is None:
+            self.controller.clear_exercise()
+            self.panel.clear()
+        if not self.controller.running:
+            self.view.placeholder = "Today's exercises"
+            self.view.set_frame(None)
+
+    def _today_finished(self, text: str) -> None:
+        self.statusBar().showMessage(text)
+        self._said_last = text  # the run's last word stays in the banner until the next step
 
     def open_setup_check(self) -> None:
         """The set-up step: camera placement for the chosen exercise, and body measurements.
@@ -568,15 +608,25 @@ class MainWindow(QMainWindow):
         coach = self.controller.last
         ex = self.controller.exercise
         if coach is not None and ex is not None:
-            self.panel.show_status(coach.status, source=self.controller.running or coach.status.state != "setup")
+            self.panel.show_status(coach.status, source=self.controller.running or coach.status.state != "setup",
+                                   done=coach.banner)
             self.panel.show_counts(coach.counts, coach.hold_s, ex.dose.reps)
+        under_way = coach is not None and ex is not None and coach.status.state != "done"
+        self.pain_button.setEnabled(under_way)
         if self._error is not None or self.checking_setup:
             return  # the error (or the set-up check) stays on screen until the person acts
-        if ex is None:
+        if self.today.asking:
+            self.banner.show_cue(self.today.question, "milestone")  # where the person looks
+        elif self._said_last is not None and not under_way:
+            self.banner.show_cue(self._said_last, "positive" if "Well done" in self._said_last else "setup")
+        elif ex is None:
             if packet is not None and not self.today.running:
                 self.banner.show_cue(PICK_EXERCISE, "info")
         elif coach is not None and (packet is not None or coach.status.state in ("rest", "done", "paused")):
-            self.banner.show_cue(coach.banner, coach.banner_kind)
+            status = coach.status
+            quiet = status.state == "counting" and not coach.banner  # no cue now: which set this is
+            self.banner.show_cue(f"Set {status.set_number} of {status.sets_total}" if quiet else coach.banner,
+                                 coach.banner_kind)
 
     def _on_error(self, message: str) -> None:
         self._latest = None  # a frame still waiting to be painted must not cover the message

@@ -89,6 +89,7 @@ class ProgrammeWindow(QWidget):
         self.version = QLabel("")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setStretchLastSection(True)  # the notes get the room left
         self.add_box = QComboBox()
         for ex in sorted(library.values(), key=lambda e: (e.group, e.name)):
             self.add_box.addItem(f"{ex.name} ({ex.group})", ex.id)
@@ -101,6 +102,7 @@ class ProgrammeWindow(QWidget):
         self.review = QDateEdit(QDate.currentDate().addDays(REVIEW_AFTER_DAYS))
         for d in (self.start, self.review):
             d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
         self.pain_stop_at = _spin(0, 10, 0, "no limit")
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Notes for the person (shown with the programme)")
@@ -144,6 +146,7 @@ class ProgrammeWindow(QWidget):
         lay.addLayout(prog)
         lay.addWidget(self.notes, 1)
         lay.addLayout(buttons)
+        lay.addWidget(QLabel("Proposed changes (from the progression rule)"))
         lay.addWidget(self.proposal_list, 1)
         lay.addWidget(self.message)
 

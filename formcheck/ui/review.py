@@ -91,7 +91,8 @@ class ImageLabel(QLabel):
 
     def _rescale(self) -> None:
         if self._pixmap.isNull():
-            self.setPixmap(QPixmap())
+            if not self.pixmap().isNull():
+                self.setPixmap(QPixmap())  # (leaves any text set since)
             return
         self.setPixmap(self._pixmap.scaled(self.width(), self.height(), Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.SmoothTransformation))
@@ -319,9 +320,11 @@ class ReviewWindow(QWidget):
         self.date_to = QDateEdit(QDate.currentDate())
         for d in (self.date_from, self.date_to):
             d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
         self.sessions = QTableWidget(0, 7)
-        self.sessions.setHorizontalHeaderLabels(["date", "exercise", "reps / prescribed", "flagged", "pain stops", "status",
-                                                 "pain before → after · flagged for you"])
+        self.sessions.setHorizontalHeaderLabels(["date", "exercise", "done / prescribed", "flagged", "pain stops",
+                                                 "status", "pain before → after · flagged for you"])
+        self.sessions.horizontalHeader().setStretchLastSection(True)
         self.sessions.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.sessions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.sessions.setMinimumHeight(80)
@@ -331,6 +334,7 @@ class ReviewWindow(QWidget):
         self.curve = ImageLabel()
         self.faults = QListWidget()
         self.faults.setMinimumHeight(40)
+        self.faults.setMaximumHeight(90)
         self.agree = QPushButton("Agree with flag")
         self.disagree = QPushButton("Disagree")
         self.saved_notes = QLabel("")
@@ -340,6 +344,7 @@ class ReviewWindow(QWidget):
                                      "or move to another rep)")
         self.note.setTabChangesFocus(True)  # Tab moves on to Save note, as everywhere else
         self.note.setMinimumHeight(40)
+        self.note.setMaximumHeight(110)
         self.save_note = QPushButton("Save note")
         self.export = QPushButton("Export shown sessions…")
         self.analyse = QPushButton("Analyse a video…")
@@ -359,22 +364,24 @@ class ReviewWindow(QWidget):
         rep_tab = QWidget()
         rt = QVBoxLayout(rep_tab)
         rt.addWidget(QLabel("Faults on this rep"))
-        rt.addWidget(self.faults, 1)
+        rt.addWidget(self.faults)
         buttons = QHBoxLayout()
         buttons.addWidget(self.agree)
         buttons.addWidget(self.disagree)
         rt.addLayout(buttons)
         rt.addWidget(self.saved_notes)
-        rt.addWidget(self.note, 1)
+        rt.addWidget(self.note)
         rt.addWidget(self.save_note)
+        rt.addStretch(1)
         self.tabs = QTabWidget()
         self.tabs.addTab(rep_tab, "This rep")
         self.tabs.addTab(self.tuning, "Thresholds for this person")
         right = QSplitter(Qt.Orientation.Vertical)
         right.setChildrenCollapsible(False)
-        for w, stretch in ((self.player, 3), (self.curve, 2), (self.tabs, 3)):
+        for w, stretch in ((self.player, 5), (self.curve, 3), (self.tabs, 3)):
             right.addWidget(w)
             right.setStretchFactor(right.count() - 1, stretch)
+        right.setSizes([450, 220, 280])  # the replay first: what the therapist judges by
 
         self.progress = ImageLabel("Choose a person and an exercise to see their progress across sessions.")
         self.adherence_text = QLabel("Choose a person to see their adherence to the programme.")
@@ -454,6 +461,7 @@ class ReviewWindow(QWidget):
             if not sets and (exercise is not None or not (d["flag"] or d["pain_stops"] or d["ratings"])):
                 continue  # a session without sets is listed when it says something (a try, a pain stop)
             reps = [r for st in sets for r in st["reps"] if not r["attempt"]]
+            held = sum(h["duration_s"] for st in sets for h in st["holds"])
             flagged = sum(1 for r in reps if r["faults"])
             if self.flagged_only.isChecked() and not flagged:
                 continue
@@ -462,17 +470,17 @@ class ReviewWindow(QWidget):
             pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
             flag = ("stopped for pain · " if stopped_for_pain(d) and not d["flag"] else "") + (d["flag"] or "")
             names = ", ".join(sorted({self.exercise_name(st["exercise"]) for st in sets})) or "nothing counted"
-            values = [s.started[:16].replace("T", " "), names, f"{len(reps)} / {prescribed}", str(flagged),
+            done = f"{held:.0f} s held" if held and not reps else f"{len(reps)} rep{'' if len(reps) == 1 else 's'}"
+            values = [s.started[:16].replace("T", " "), names, f"{done} / {prescribed}", str(flagged),
                       str(len(d["pain_stops"])), s.status,
                       ("" if pain == "– → –" else pain) + (f" · ⚑ {flag}" if flag else "")]
             row = self.sessions.rowCount()
             self.sessions.insertRow(row)
-            for col, v in enumerate(values):
-                self.sessions.setItem(row, col, QTableWidgetItem(v))
-            if s.end_reason:  # why an interrupted session ended, on hovering its status
-                self.sessions.item(row, len(values) - 2).setToolTip(s.end_reason)
-            if flag:
-                self.sessions.item(row, len(values) - 1).setToolTip(flag)
+            cells = [QTableWidgetItem(v) for v in values]
+            cells[5].setToolTip(s.end_reason or "")  # why an interrupted session ended, on hovering its status
+            cells[6].setToolTip(flag)
+            for col, cell in enumerate(cells):
+                self.sessions.setItem(row, col, cell)
         self.sessions.setRowCount(len(self._rows))
         self.sessions.resizeColumnsToContents()
         self.sessions.blockSignals(False)
@@ -551,6 +559,8 @@ class ReviewWindow(QWidget):
         self.saved_notes.setText("")
         self.curve.set_png(None)
         self.curve.setText("Pick a rep to see its curve")
+        for button in (self.agree, self.disagree):
+            button.setEnabled(False)
 
     def select_rep(self, row: int) -> None:
         self.reps.setCurrentRow(row)
@@ -577,6 +587,8 @@ class ReviewWindow(QWidget):
         self.faults.blockSignals(False)
         if self.rep["faults"]:
             self.faults.setCurrentRow(0)  # shows its evidence
+        for button in (self.agree, self.disagree):
+            button.setEnabled(bool(self.rep["faults"]))  # a verdict is on a flag
         self.note.clear()
         notes = self.rep["notes"]
         self.saved_notes.setText("Notes: " + " · ".join(notes) if notes else "")

@@ -7,6 +7,7 @@ only wires widgets to these signals; nothing here draws.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -189,7 +190,11 @@ class SessionController(QObject):
             ended = old.source_ended("stop") if old is not None and old.state != "done" else None
             if self._worker is not None:
                 self._worker.coach = new
-            return ended
+            if ended is None or new is None:
+                return ended
+            # The old exercise's last events (recorded, and told to Today) on the new one's status, and
+            # nothing said about the old one: the person has moved on to the new one.
+            return dataclasses.replace(new.snapshot(), events=ended.events)
 
         self._apply(switch)
         if new is not None:
@@ -254,6 +259,8 @@ class SessionController(QObject):
 
     # ---- from the pipeline (GUI thread) -------------------------------------------------------------
     def _on_packet(self, packet: LivePacket) -> None:
+        if self.sender() is not self._worker:
+            return  # a frame still on its way from a source closed since: not to be shown
         self.latest = packet
         self.frame.emit(packet)
         if packet.coach is not None:
@@ -272,8 +279,11 @@ class SessionController(QObject):
             elif isinstance(e, SetEnded):
                 self.set_finished.emit(e.summary)
             elif isinstance(e, ExerciseEnded):
-                words = SOURCE_ENDED.get(e.reason, "")
-                self.summary = (words[0].upper() + words[1:] + ".\n" if words else "") + summary_text(e.exercise, e.sets, e.why)
+                if self.coach is not None and e.exercise is self.coach.exercise:  # not one just left
+                    words = SOURCE_ENDED.get(e.reason, "")
+                    self.summary = ((words[0].upper() + words[1:] + ".
+" if words else "")
+                                    + summary_text(e.exercise, e.sets, e.why))
                 self.exercise_finished.emit(e)
         self.coached.emit(frame)
 

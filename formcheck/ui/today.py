@@ -45,6 +45,7 @@ PAIN_QUESTION = "Pain right now? (0 = none, 10 = worst imaginable)"
 EFFORT_QUESTION = "How hard was that? (0 = no effort, 10 = maximal)"
 SAY_PAIN = "How is your pain now, from 0 to 10?"
 SAY_BOTH = "How hard was that, and how is your pain now? From 0 to 10."
+OPEN_ITS_VIDEO = "Open its video: press Ctrl+O."
 STOPPED_TODAY = "Stopped for today. Rest; if the pain persists, talk to your therapist."
 STOPPED_EARLIER = "You stopped today because of pain. Rest; if it doesn't settle, talk to your therapist."
 
@@ -66,6 +67,7 @@ class Scale(QWidget):
         super().__init__(parent)
         self.question = QLabel(question)
         self.question.setWordWrap(True)
+        self.question.setStyleSheet("font-size: 14px;")
         self.slider = _Slider(Qt.Orientation.Horizontal)
         self.slider.setRange(NRS_MIN, NRS_MAX)
         self.slider.setPageStep(1)
@@ -89,6 +91,7 @@ class Scale(QWidget):
 
 
 class TodayPanel(QWidget):
+    started = Signal()  # Start was pressed: the run begins (with the pain question)
     finished = Signal(str)  # the run ended: one line saying how
 
     def __init__(self, library: dict[str, ExerciseDef], controller: SessionController,
@@ -138,11 +141,13 @@ class TodayPanel(QWidget):
         who.addWidget(self.person, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(who)
-        for w in (self.title, self.last):
-            lay.addWidget(w)
+        lay.addWidget(self.title)
+        lay.addWidget(self.last)
         lay.addWidget(self.items, 1)
-        for w in (self.start_button, self.message, self.effort, self.pain, self.ok, self.stop_today, self.carry_on):
-            lay.addWidget(w)
+        below: tuple[QWidget, ...] = (self.start_button, self.message, self.effort, self.pain, self.ok, self.stop_today,
+                                      self.carry_on)
+        for widget in below:
+            lay.addWidget(widget)
         self.setTabOrder(self.effort.slider, self.pain.slider)
         self.setTabOrder(self.pain.slider, self.ok)
         self._show_question(False, False)
@@ -256,6 +261,7 @@ class TodayPanel(QWidget):
         self.running = True
         self._pain_before = None
         self.start_button.setEnabled(False)
+        self.started.emit()
         self._ask("Before you start:", effort=False, then=self._pain_before_given, say=f"Before you start: {SAY_PAIN}")
 
     def _pain_before_given(self) -> None:
@@ -280,9 +286,13 @@ class TodayPanel(QWidget):
         item = p.items[self._current_index]
         self.items.setCurrentRow(self._current_index)
         self._current = self._start_exercise(dataclasses.replace(self.library[item.exercise], dose=item.dose))
-        needs_video = "" if self.controller.running else "\nOpen its video: press Ctrl+O."
+        needs_video = "" if self.controller.running else f"\n{OPEN_ITS_VIDEO}"
         self.message.setText(f"Now: {self._current.name} — {item.dose.text()}"
                              + (f". {item.notes}" if item.notes else "") + needs_video)
+
+    def video_opened(self) -> None:
+        """The person opened the video asked for: the line asking for it goes."""
+        self.message.setText(self.message.text().replace(f"\n{OPEN_ITS_VIDEO}", ""))
 
     def _exercise_finished(self, ended: ExerciseEnded) -> None:
         if not self.running or ended.exercise is not self._current:
@@ -321,9 +331,17 @@ class TodayPanel(QWidget):
             self._finish(f"Done for today. {words} Rest; if it doesn't settle, talk to your therapist — "
                          "they will see this.")
         elif last:
-            self._finish("Done for today. Well done!")
+            self._finish(self._done_text())
         else:
             self._next()
+
+    def _done_text(self) -> str:
+        p = self.programme
+        assert p is not None
+        left = [self.library[ex].name for ex, done, sets in self.status() if done < sets and ex in self.library]
+        if not left:
+            return "Done for today. Well done!"
+        return f"Done for today. Not finished: {', '.join(dict.fromkeys(left))} — press Start to do it later today."
 
     def _decide(self, stop: bool) -> None:
         """The person's answer to the advice to stop."""
@@ -387,6 +405,15 @@ class TodayPanel(QWidget):
     @property
     def asking(self) -> bool:
         return self._answer is not None or not self.stop_today.isHidden()
+
+    @property
+    def question(self) -> str:
+        """What is asked now, in a line for the banner (where the person looks)."""
+        if not self.stop_today.isHidden():
+            return self.message.text()
+        if not self.effort.isHidden():
+            return "How hard was that, and how is your pain? Arrow keys, then Enter"
+        return "How is your pain now, from 0 to 10? Arrow keys, then Enter"
 
     def answer(self, pain: int, effort: int | None = None) -> None:
         """Give the answer asked for (what the sliders and OK do)."""

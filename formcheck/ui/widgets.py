@@ -173,6 +173,13 @@ class CoachPanel(QFrame):
         lay.addStretch(1)
         lay.addWidget(self.perf)
 
+    def clear(self) -> None:
+        self.exercise.setText("No exercise chosen")
+        self.state.setText("")
+        self.counter.setText("–")
+        self.counter.show()
+        self.hold.hide()
+
     def set_exercise(self, name: str, dose: str, is_hold: bool, target_s: float = 0.0) -> None:
         self.exercise.setText(f"{name}\n{dose}")
         self.counter.setText("0" if not is_hold else "")
@@ -181,15 +188,16 @@ class CoachPanel(QFrame):
         self.hold.setRange(0, max(1, round(target_s)))
         self.hold.setValue(0)
 
-    def show_status(self, status: FlowStatus, source: bool = True) -> None:
-        """The exercise's step; before a camera or video shows it (``source`` False), that it waits."""
+    def show_status(self, status: FlowStatus, source: bool = True, done: str = "Exercise finished") -> None:
+        """The exercise's step; before a camera or video shows it (``source`` False), that it waits;
+        once over, ``done`` (how it ended)."""
         text = {
             "setup": ("Getting set up — " + (status.setup_message or "hold still, starting…")) if source
             else WAITING_FOR_SOURCE,
             "counting": f"Set {status.set_number} of {status.sets_total}",
             "rest": f"Rest {status.rest_left_s:.0f} s — next: set {status.set_number} of {status.sets_total}",
             "paused": "Paused",
-            "done": "Exercise finished",
+            "done": done,
         }[status.state]
         if self.state.text() != text:
             self.state.setText(text)

@@ -275,3 +275,15 @@ def test_long_banner_messages_fit(qtbot, window):
         assert banner.fits(), (width, height)  # nothing cut off at the top, bottom or sides
         assert banner.font().pointSize() >= 15  # and still large enough to read from the mat
     assert QFontMetrics  # (the measure the banner itself uses)
+
+
+def test_ctrl_q_quits_and_closes_the_session(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    from tests.ui.conftest import press
+
+    c = squat_on_fake_camera(window)
+    qtbot.waitUntil(lambda: c.running, timeout=15000)
+    press(qtbot, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=15000)
+    assert not c.running and c.recorder is None  # the session was closed, not left recording

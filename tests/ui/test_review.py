@@ -20,7 +20,7 @@ def test_sessions_listed_and_filtered(qtbot, store):
     w = ReviewWindow(store)
     qtbot.addWidget(w)
     assert w.sessions.rowCount() == 2
-    assert w.sessions.item(1, 2).text() == "3 / 2 × 10 reps" and w.sessions.item(1, 3).text() == "3"
+    assert w.sessions.item(1, 2).text() == "3 reps / 2 × 10 reps" and w.sessions.item(1, 3).text() == "3"
     # Both sessions are glute bridges: progress across them is plotted in the app.
     assert w.progress.has_image()
     w.flagged_only.setChecked(True)
@@ -191,3 +191,31 @@ def test_a_flag_shows_the_curve_of_the_measure_that_fired_and_flagged_jumps_to_t
     w.player.seek_seconds(0)
     w.player.next_flag.click()
     assert abs(w.player.current_s - fault["t_s"]) < 0.05  # "flagged ▶" goes to the fault moment
+
+
+def test_a_note_typed_before_a_verdict_is_kept(qtbot, store):
+    # Issue 16, defect 1: the note was thrown away when Agree/Disagree came before Save note.
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[1])
+    w.select_rep(0)
+    w.note.setPlainText("Knees drift out on the way up")
+    w.agree.click()
+    rep = store.session_detail(w.detail["id"])["sets"][0]["reps"][0]
+    assert rep["faults"][0]["agree"] == 1 and rep["notes"] == ["Knees drift out on the way up"]
+    assert w.note.toPlainText() == "" and "Knees drift out" in w.saved_notes.text()
+    assert w.note.tabChangesFocus()  # Tab leaves the box instead of typing a tab
+
+
+def test_switching_person_clears_the_replay(qtbot, store):
+    # Issue 16, defect 11: the previous person's session stayed in the video pane.
+    from tests.pipeline.scripted_sessions import Done, record
+
+    record(store, "Bo", [Done("squat", reps=[False])])
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(w._rows[1])
+    assert w.player.view.has_frame
+    w.person.setCurrentIndex(w.person.findText("Bo"))
+    assert w.detail is None and not w.player.view.has_frame and w.player.view.placeholder == "Pick a session"
+    assert [w.sessions.item(i, 1).text() for i in range(w.sessions.rowCount())] == ["Squat"]

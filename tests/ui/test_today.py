@@ -130,3 +130,24 @@ def test_file_import_bundle_brings_the_programme_to_today(window, tmp_path):
     (tmp_path / "cut.formcheck").write_bytes((tmp_path / "me.formcheck").read_bytes()[:200])
     assert window.import_bundle(tmp_path / "cut.formcheck").startswith(
         "Nothing was imported: cut.formcheck is damaged or incomplete (")
+
+
+def test_today_goes_on_for_a_person_with_their_own_profile(qtbot, window, tmp_path):
+    # Issue 16, defect 2: with a profile the exercise as judged is a new object, and Today never
+    # noticed that it had finished (the run stopped after the first exercise).
+    from formcheck.exercises.profile import Profile, ProfileStore
+
+    window.controller.profiles = ProfileStore(tmp_path / "calibration")
+    window.controller.profiles.save(Profile("me"))
+    store, _ = prescribe(window, ProgrammeItem("squat", Dose(1, 1, rest_s=2.0)), ProgrammeItem("squat", Dose(1, 1)))
+    today = window.today
+    looping_squats(window)
+    today.start()
+    today.answer(1)
+    qtbot.waitUntil(lambda: asked(today.effort), timeout=WAIT_MS)
+    assert window.controller.exercise.profile == "me v1"  # judged with the person's own profile
+    today.answer(1, effort=3)
+    assert today.running and today.message.text().startswith("Now: Squat")  # on to the second
+    qtbot.waitUntil(lambda: asked(today.effort), timeout=WAIT_MS)
+    today.answer(1, effort=3)
+    assert not today.running and today.message.text() == "Done for today. Well done!"
