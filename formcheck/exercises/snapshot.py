@@ -109,7 +109,7 @@ def _typed(value: Any, kind: Any, where: str) -> None:
             _typed(k, args[0], f"{where} key")
             _typed(v, args[1], f"{where}.{k}")
         return
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         if not isinstance(value, kind):
             raise ValueError(f"{where}: must be a {kind.__name__}")
         hints = typing.get_type_hints(kind)
