@@ -60,6 +60,7 @@ SET_NUMBER = (1, 10_000)
 ITEM_INDEX = (1, 1_000_000)  # a rep's or attempt's number in its set
 SCORE = (0, 10)  # pain and effort
 PID = (1, 1 << 31)
+YEARS = (2000, 2200)  # any date or time: sessions, programmes (week-by-week figures walk from the first)
 
 _UID = re.compile(r"[0-9a-f]{8,64}")
 
@@ -80,7 +81,7 @@ def read_bytes(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise Refused(f"{path.name} is not a regular file")
         if info.st_size > limit:
-            raise Refused(f"{path.name} is {info.st_size} bytes, more than the {limit} a file of its kind may have")
+            raise Refused(f"{path.name} is {info.st_size} bytes, more than the {limit} bytes a file of its kind may have")
         with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read(limit + 1)
     except OSError as exc:
@@ -202,6 +203,8 @@ def iso_time(value: Any, what: str) -> str:
         raise Refused(f"{what} must be a date and time like 2026-11-30T10:15:00+00:00, got {_short(value)}") from exc
     if when.tzinfo is None:
         raise Refused(f"{what} must say its time zone (like 2026-11-30T10:15:00+00:00), got {_short(value)}")
+    if not YEARS[0] <= when.year <= YEARS[1]:
+        raise Refused(f"{what} must lie in the years {YEARS[0]}–{YEARS[1]}, got {_short(value)}")
     return value
 
 

@@ -20,7 +20,7 @@ from formcheck.core.pain import NRS_MAX, NRS_MIN
 from formcheck.core.posture_coach import PostureSettings
 from formcheck.core.programme import Programme, ProgrammeItem, Progression
 from formcheck.exercises.loader import _ID, ExerciseFileError, _Reader, read_dose, within
-from formcheck.untrusted import TOML_BYTES, VERSION, Refused, is_uid, parse_toml, read_text
+from formcheck.untrusted import TOML_BYTES, VERSION, YEARS, Refused, is_uid, iso_time, parse_toml, read_text
 
 HEADER = """\
 # formcheck home programme. Lines starting with # are comments.
@@ -88,8 +88,8 @@ def _programme(r: _Reader, known: set[str] | None, person: str | None) -> Progra
         if not name or not name.strip():
             raise r.err("person", "is required (or give --person NAME when importing)")
         person = name.strip()
-    start = r.get("start", date)
-    review = r.get("review", date, None)
+    start = r.get("start", date, check=_year)
+    review = r.get("review", date, None, _year)
     if review is not None and review < start:
         raise r.err("review", f"must not be before start ({start}), got {review}")
     stop_at = r.get("pain_stop_at", int, None, lambda v: None if NRS_MIN < v <= NRS_MAX else "must be 1–10")
@@ -110,8 +110,23 @@ def _programme(r: _Reader, known: set[str] | None, person: str | None) -> Progra
         posture=_posture(posture_r) if posture_r else None,
         version=r.get("version", int, 0, lambda v: None if v == 0 else within(*VERSION)(v)),
         uid=r.get("uid", str, "", lambda v: None if not v or is_uid(v) else "must be 8 to 64 lower-case hex digits"),
-        created=r.get("created", str, ""),
+        created=r.get("created", str, "", _created),
     )
+
+
+def _year(d: date) -> str | None:
+    return None if YEARS[0] <= d.year <= YEARS[1] else f"must lie in the years {YEARS[0]}–{YEARS[1]}, got {d}"
+
+
+def _created(text: str) -> str | None:
+    """When the version was saved, as formcheck writes it (empty for a file not saved yet)."""
+    if not text:
+        return None
+    try:
+        iso_time(text, "created")
+    except Refused as exc:
+        return str(exc).removeprefix("created ")
+    return None
 
 
 def _item(r: _Reader, known: set[str] | None) -> ProgrammeItem:

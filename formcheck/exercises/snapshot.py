@@ -54,3 +54,85 @@ def _value(hint: Any, value: Any) -> Any:
     if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
         return _build(hint, value)
     return value
+
+
+def checked(exercise: ExerciseDef) -> ExerciseDef:
+    """``exercise`` (a snapshot read back from a session, which may come from another computer)
+    when every field has its declared type and it refers only to what exists: measures with their
+    number of known joints, rules and the rep on defined measures. ``ValueError`` says what is
+    wrong. The numbers' bounds are the caller's (``formcheck.untrusted``)."""
+    _typed(exercise, type(exercise), "definition")
+    from formcheck.core.landmarks import SIDED_JOINTS
+    from formcheck.core.measures import PAIR_KINDS, POINT_COUNT
+    from formcheck.exercises.loader import _joint_ok
+
+    for name, m in exercise.measures.items():
+        if len(m.points) != POINT_COUNT[m.kind] or not all(_joint_ok(p) for p in m.points):
+            raise ValueError(f"definition: measure {name!r} has {len(m.points)} points or an unknown joint")
+        if m.kind in PAIR_KINDS and not all(p in SIDED_JOINTS for p in m.points):
+            raise ValueError(f"definition: measure {name!r} needs left/right joints")
+    named = [exercise.rep.measure] if exercise.rep else []
+    named += [c.measure for c in exercise.hold.position] if exercise.hold else []
+    named += [x for r in exercise.rules for x in (r.measure, r.leg) if x is not None]
+    missing = [n for n in named if n not in exercise.measures]
+    if missing:
+        raise ValueError(f"definition: no measure named {missing[0]!r}")
+    points = [r.point for r in exercise.rules if r.point is not None]
+    points += list(exercise.setup.landmarks) if exercise.setup else []
+    if not all(_joint_ok(p) for p in points):
+        raise ValueError("definition: a rule or the set-up names an unknown joint")
+    return exercise
+
+
+def _typed(value: Any, kind: Any, where: str) -> None:
+    """``value`` is of the (annotated) type ``kind``: dataclasses field by field, Optional,
+    Literal, tuple[X, ...], dict[str, X], and the plain types."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if kind is Any:
+        return
+    if origin in (typing.Union, types.UnionType):
+        if any(_fits(value, a, where) for a in args):
+            return
+        raise ValueError(f"{where}: {value!r:.60} is not one of {kind}")
+    if origin is typing.Literal:
+        if value not in args:
+            raise ValueError(f"{where}: {value!r:.60} is not one of {', '.join(map(str, args))}")
+        return
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            raise ValueError(f"{where}: must be a list")
+        for i, v in enumerate(value):
+            _typed(v, args[0], f"{where}[{i}]")
+        return
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}: must be a table")
+        for k, v in value.items():
+            _typed(k, args[0], f"{where} key")
+            _typed(v, args[1], f"{where}.{k}")
+        return
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        if not isinstance(value, kind):
+            raise ValueError(f"{where}: must be a {kind.__name__}")
+        hints = typing.get_type_hints(kind)
+        for f in dataclasses.fields(kind):
+            _typed(getattr(value, f.name), hints[f.name], f"{where}.{f.name}")
+        return
+    if kind is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind is type(None):
+        ok = value is None
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        raise ValueError(f"{where}: {value!r:.60} is not {getattr(kind, '__name__', kind)}")
+
+
+def _fits(value: Any, kind: Any, where: str) -> bool:
+    try:
+        _typed(value, kind, where)
+    except ValueError:
+        return False
+    return True

@@ -246,18 +246,24 @@ def _json(data: dict[str, Any]) -> bytes:
 
 
 def _scrubber(person: str, pseudonym: str) -> Callable[[str], str]:
-    """Replaces the person's name, and each part of it ("Alice", "Smith"), in any text."""
+    """Replaces the person's name, and each part of it ("Alice", "Smith"), in any text — also
+    where underscores or dots join it to other words ("Alice_Smith_squat.mp4")."""
     parts = sorted({person, *(p for p in re.split(r"[\s_.,;:/\\-]+", person) if sum(c.isalnum() for c in p) >= 2)},
                    key=len, reverse=True)
     pattern = re.compile("|".join(rf"(?<![^\W_]){re.escape(p)}(?![^\W_])" for p in parts if p), re.IGNORECASE)
     return lambda text: pattern.sub(pseudonym, text)
 
 
+_IDENTIFIER = re.compile(r"[a-z0-9_]+")
+
+
 def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
+    """Every text in a JSON value scrubbed, except keys and identifiers (exercise ids, rule and
+    measure names: "cat_cow" stays what it is for a person called Cat)."""
     if isinstance(value, str):
-        return scrub(value)
+        return value if _IDENTIFIER.fullmatch(value) else scrub(value)
     if isinstance(value, dict):
-        return {scrub(k): _scrubbed(v, scrub) for k, v in value.items()}
+        return {k: _scrubbed(v, scrub) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrubbed(v, scrub) for v in value]
     return value

@@ -39,7 +39,7 @@ import numpy as np
 from formcheck.core.landmarks import NUM_LANDMARKS, Pose, PoseResult
 from formcheck.core.posture_coach import MINUTE_MS, OUTCOMES
 from formcheck.exercises.loader import _ID
-from formcheck.exercises.snapshot import from_json
+from formcheck.exercises.snapshot import checked, from_json
 from formcheck.untrusted import (
     EVENTS_BYTES,
     ITEM_INDEX,
@@ -414,9 +414,9 @@ def _definition(value: Any, what: str) -> str:
     _bounded_numbers(value, what)
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     try:
-        exercise = from_json(text)
+        exercise = checked(from_json(text))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise Refused(f"{what} is not an exercise definition ({exc!r})") from exc
+        raise Refused(f"{what} is not an exercise definition ({exc})") from exc
     rep = exercise.rep
     if rep is not None and (rep.hysteresis < 0 or rep.min_phase_s < 0 or rep.min_rest_s < 0
                             or abs(rep.target - rep.start) <= 2 * rep.hysteresis):

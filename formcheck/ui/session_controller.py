@@ -281,8 +281,7 @@ class SessionController(QObject):
             elif isinstance(e, ExerciseEnded):
                 if self.coach is not None and e.exercise is self.coach.exercise:  # not one just left
                     words = SOURCE_ENDED.get(e.reason, "")
-                    self.summary = ((words[0].upper() + words[1:] + ".
-" if words else "")
+                    self.summary = ((words[0].upper() + words[1:] + ".\n" if words else "")
                                     + summary_text(e.exercise, e.sets, e.why))
                 self.exercise_finished.emit(e)
         self.coached.emit(frame)
