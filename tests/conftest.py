@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,13 @@ SAMPLES = ROOT / "sample_videos"
 REAL_CLIPS = Path(os.environ.get("FORMCHECK_REAL_CLIPS", ROOT.parent / "shared" / "real_clips"))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never the user's own sessions, settings or custom exercises: a test that forgets its own folder
+# (or a database left by another build) must not read or change them. Tests that need a folder of
+# their own still set these themselves.
+_ISOLATED = Path(tempfile.mkdtemp(prefix="formcheck-tests-"))
+for _var, _sub in (("FORMCHECK_DATA_DIR", "data"), ("FORMCHECK_CONFIG_DIR", "config"),
+                   ("FORMCHECK_EXERCISES_DIR", "exercises")):
+    os.environ.setdefault(_var, str(_ISOLATED / _sub))
 # Tests create MediaPipe tasks directly too: keep their usage telemetry local, as the app does.
 telemetry.block_mediapipe_telemetry()
 

@@ -351,9 +351,9 @@ def parse_event(data: Any, where: str = EVENTS_FILE) -> Event | None:
     if kind == "set_end":
         return SetEnd(f.seconds("t_s"), f.text("ended_by", max_chars=NAME_CHARS))
     if kind == "posture_start":
-        for key in ("baseline", "settings"):
+        for key, limit in (("baseline", NUMBER), ("settings", SESSION_S * 1000)):  # settings are in ms
             if (part := f.object(key)) is not None:
-                _bounded_numbers(part.data, f"{where}: {key}")
+                _bounded_numbers(part.data, f"{where}: {key}", limit)
         return PostureStartLine(f.seconds("t_s"), f.text("view", "", NAME_CHARS), f.text("model", "", NAME_CHARS))
     if kind == "posture_minute":
         return PostureMinuteLine(f.whole("minute", (0, int(SESSION_S // 60))), _posture_ms(f), _metrics(f, "medians"))
@@ -425,16 +425,16 @@ def _definition(value: Any, what: str) -> str:
     return text
 
 
-def _bounded_numbers(value: Any, what: str) -> None:
+def _bounded_numbers(value: Any, what: str, limit: float = NUMBER) -> None:
     if isinstance(value, dict):
         for v in value.values():
-            _bounded_numbers(v, what)
+            _bounded_numbers(v, what, limit)
     elif isinstance(value, list):
         for v in value:
-            _bounded_numbers(v, what)
+            _bounded_numbers(v, what, limit)
     elif isinstance(value, float | int) and not isinstance(value, bool):
-        if not (math.isfinite(value) and abs(value) <= NUMBER):
-            raise Refused(f"{what} holds the number {value!r}; numbers must lie within ±{NUMBER:g}")
+        if not (math.isfinite(value) and abs(value) <= limit):
+            raise Refused(f"{what} holds the number {value!r}; numbers must lie within ±{limit:g}")
 
 
 # ---- review.jsonl -------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 7
 SESSIONS_DIR = "sessions"
 TABLES = ("people", "sessions", "sets", "reps", "holds", "faults", "cues", "pain_stops", "verdicts", "notes",
-          "programmes", "ratings", "person_uids")
+          "programmes", "ratings", "person_uids", "posture_minutes", "posture_reminders")
 # Space set aside beside the database while recording. A full disk stops a recording part-way;
 # giving this back leaves room to write down how the session ended instead of leaving it
 # 'recording' with nothing able to say why.

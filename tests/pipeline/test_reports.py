@@ -13,7 +13,8 @@ from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pipeline.analyze import analyze_video
 from formcheck.pipeline.pose import PoseEstimator
-from formcheck.core.events import PainStopped, SetEnded, SetStarted, SetSummary
+from formcheck.core.events import HoldEnded, PainStopped, SetEnded, SetStarted, SetSummary
+from formcheck.core.holds import HoldRecord
 from formcheck.pipeline.recorder import SessionRecorder
 from formcheck.pipeline.reports import report_csv, report_html, report_json
 from formcheck.pipeline.session_folder import parse_event
@@ -118,20 +119,24 @@ def test_csv_reads_back(recorded):
 
 
 @pytest.fixture(scope="module")
-def plank(tmp_path_factory, model_path):
-    """A recorded plank (a hold with a fault), a set stopped for pain, and a session note."""
+def plank(tmp_path_factory):
+    """A recorded plank hold with a fault, a set stopped for pain, and a session note — as the
+    coach's events record them (the bundled sagging clips sag to the floor: not a plank, not timed)."""
     store = Store(tmp_path_factory.mktemp("plank") / "formcheck.db")
-    with PoseEstimator(model_path) as est:
-        result = analyze_video(sample("plank_sag.mp4"), None, exercise="forearm_plank", progress=False, estimator=est,
-                               tracker=ExerciseTracker(load_by_id("forearm_plank")),
-                               record=lambda: SessionRecorder(store, "pat", str(sample("plank_sag.mp4")), "file"))
-    store.add_note(result.session_id, "Sagged throughout; try from the knees next time.")
-    # A live set stopped for pain 4 s in, as the coach's events record it.
+    plank = load_by_id("forearm_plank")
+    sag = HoldRecord(2_000, 20_000, 18_000, None, {"hips_sagging": ("Lift your hips into a straight line", 6_000)})
+    held = SessionRecorder(store, "pat", str(sample("plank_good.mp4")), "file")
+    held.on_frame(None, None, [SetStarted(0, plank, 1), HoldEnded(20_000, sag),
+                               SetEnded(20_000, SetSummary(1, {}, 18.0, 1, {"Lift your hips into a straight line": 1},
+                                                           "dose"))])
+    held.finish()
+    store.add_note(held.session_id, "Sagged throughout; try from the knees next time.")
+    # A live set stopped for pain 4 s in.
     hurt = SessionRecorder(store, "pat", "camera 0", "live")
-    hurt.on_frame(None, None, [SetStarted(0, load_by_id("forearm_plank"), 1), PainStopped(4_000),
+    hurt.on_frame(None, None, [SetStarted(0, plank, 1), PainStopped(4_000),
                                SetEnded(4_000, SetSummary(1, {}, 0.0, 0, {}, "pain"))])
     hurt.finish()
-    yield store, [result.session_id, hurt.session_id]
+    yield store, [held.session_id, hurt.session_id]
     store.close()
 
 
