@@ -323,7 +323,7 @@ class ReviewWindow(QWidget):
             d.setDisplayFormat("yyyy-MM-dd")
         self.sessions = QTableWidget(0, 7)
         self.sessions.setHorizontalHeaderLabels(["date", "exercise", "done / prescribed", "flagged", "pain stops",
-                                                 "status", "pain before → after · flagged for you"])
+                                                 "status", "pain before → after · ⚑ for you"])
         self.sessions.horizontalHeader().setStretchLastSection(True)
         self.sessions.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.sessions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -410,7 +410,8 @@ class ReviewWindow(QWidget):
         split.setChildrenCollapsible(False)
         split.addWidget(left)
         split.addWidget(right)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 2)  # a wide screen widens the session table too (its columns)
+        split.setStretchFactor(1, 3)
         split.setSizes([520, 880])
         lay = QVBoxLayout(self)
         lay.addLayout(filters)
@@ -468,12 +469,12 @@ class ReviewWindow(QWidget):
             self._rows.append(s.id)
             prescribed = "; ".join(sorted({st["prescribed"] for st in sets})) or "–"
             pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
-            flag = ("stopped for pain · " if stopped_for_pain(d) and not d["flag"] else "") + (d["flag"] or "")
+            flag = d["flag"] or ("stopped for pain" if stopped_for_pain(d) else "")
             names = ", ".join(sorted({self.exercise_name(st["exercise"]) for st in sets})) or "nothing counted"
             done = f"{held:.0f} s held" if held and not reps else f"{len(reps)} rep{'' if len(reps) == 1 else 's'}"
             values = [s.started[:16].replace("T", " "), names, f"{done} / {prescribed}", str(flagged),
                       str(len(d["pain_stops"])), s.status,
-                      ("" if pain == "– → –" else pain) + (f" · ⚑ {flag}" if flag else "")]
+                      " · ".join(part for part in ("" if pain == "– → –" else pain, f"⚑ {flag}" if flag else "") if part)]
             row = self.sessions.rowCount()
             self.sessions.insertRow(row)
             cells = [QTableWidgetItem(v) for v in values]

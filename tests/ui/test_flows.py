@@ -354,6 +354,8 @@ def test_set_up_check_counts_nothing_and_saves_only_a_right_placement(qtbot, win
     qtbot.waitUntil(lambda: dialog.placement is not None and dialog.placement.ok, timeout=WAIT_MS)
     c = w.controller
     assert c.coach.state == "setup" and "Go — set 1" not in said(w)  # standing still in view, but not counted
+    c.sync_recording()
+    assert c.store.sessions() == []  # nor recorded as anyone's session
     assert dialog.indicator.text() == "Placement is right for Squat" and "#2e7d32" in dialog.indicator.styleSheet()
     indicator = dialog.indicator
     assert indicator.heightForWidth(indicator.width()) <= indicator.height()  # the green line is whole
