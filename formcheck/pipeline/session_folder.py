@@ -334,7 +334,7 @@ def _metrics(f: Fields) -> dict[str, float]:
 
 def _as_written(value: Any, what: str) -> float:
     number(value, -NUMBER, NUMBER, what)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _faults(f: Fields) -> tuple[Fault, ...]:
