@@ -514,6 +514,8 @@ def import_bundle(store: Store, path: Path, person: str | None = None) -> Import
     person = person_name(person) if person is not None else None
     report = ImportReport(path)
     data = store.data
+    if path.exists() and not path.is_file():  # a FIFO or a device would be read for ever
+        raise _foreign(path, "it is not a regular file")
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -230,6 +231,9 @@ def test_a_file_that_is_not_a_bundle_is_refused(clinic, tmp_path):
         zf.writestr("photo.jpg", b"x")
     with pytest.raises(BundleError, match=r"plain.zip is not a formcheck bundle \(it has no manifest\)"):
         import_bundle(clinic, plain)
+    os.mkfifo(tmp_path / "pipe.formcheck")  # refused at once, not read for ever
+    with pytest.raises(BundleError, match=r"pipe.formcheck is not a formcheck bundle \(it is not a regular file\)"):
+        import_bundle(clinic, tmp_path / "pipe.formcheck")
 
 
 def test_the_calibration_profile_travels_and_is_never_overwritten(recorded_bridges, clinic, tmp_path):
