@@ -244,11 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     except _user_errors() as exc:
         print(f"formcheck: {exc}", file=sys.stderr)
         return 2
-    except sqlite3.DatabaseError as exc:  # a database damaged where opening it did not look
+    except sqlite3.Error as exc:  # met while using the database: damaged, or another program holds it
         from formcheck.paths import data_dir
-        from formcheck.pipeline.store import damaged
+        from formcheck.pipeline.store import database_problem
 
-        print(f"formcheck: {damaged(data_dir() / 'formcheck.db', exc)}", file=sys.stderr)
+        print(f"formcheck: {database_problem(data_dir() / 'formcheck.db', exc)}", file=sys.stderr)
         return 2
 
 

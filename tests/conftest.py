@@ -58,6 +58,19 @@ def damaged_copy(video: Path, out: Path) -> Path:
     return out
 
 
+def mounted_tmpfs(mount: Path, size: str):
+    """A small file system at ``mount`` (a full disk on demand), for a fixture to yield; skips
+    where it can't be mounted (it needs root)."""
+    import subprocess
+
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"can't mount a small tmpfs here ({done.stderr.decode().strip()}); needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
 PERSON = "Eve <script>alert('x')</script> & co"  # a name that must be escaped wherever it is shown
 
 

@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
-TESTS = ("tests/pipeline/test_hostile_cases.py", "tests/pipeline/scripted_sessions.py")
+TESTS = ("tests/pipeline/test_hostile_cases.py", "tests/pipeline/scripted_sessions.py", "tests/conftest.py")
 COLUMNS = ("handled", "traceback", "data loss", "wrong state", "security")
 
 

@@ -14,6 +14,7 @@ import typing
 from typing import Any, TypeVar
 
 from formcheck.core.exercise import ExerciseDef
+from formcheck.untrusted import HOLD_S, REPS, REST_S, SETS
 
 T = TypeVar("T")
 
@@ -62,6 +63,10 @@ def checked(exercise: ExerciseDef) -> ExerciseDef:
     number of known joints, rules and the rep on defined measures. ``ValueError`` says what is
     wrong. The numbers' bounds are the caller's (``formcheck.untrusted``)."""
     _typed(exercise, type(exercise), "definition")
+    d = exercise.dose  # bounded like every dose (formcheck.untrusted)
+    if not (SETS[0] <= d.sets <= SETS[1] and (d.reps is None or REPS[0] <= d.reps <= REPS[1])
+            and (d.hold_s is None or 0 < d.hold_s <= HOLD_S) and 0 <= d.rest_s <= REST_S):
+        raise ValueError(f"definition: the dose {d.text()} is outside what a dose may be")
     from formcheck.core.landmarks import SIDED_JOINTS
     from formcheck.core.measures import PAIR_KINDS, POINT_COUNT
     from formcheck.exercises.loader import _joint_ok

@@ -514,6 +514,8 @@ def import_bundle(store: Store, path: Path, person: str | None = None) -> Import
     person = person_name(person) if person is not None else None
     report = ImportReport(path)
     data = store.data
+    if path.exists() and not path.is_file():  # a FIFO or a device would be read for ever
+        raise _foreign(path, "it is not a regular file")
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError as exc:
@@ -532,6 +534,12 @@ def import_bundle(store: Store, path: Path, person: str | None = None) -> Import
         if manifest.pseudonym and person is None:
             report.notes.append(f"this bundle names the person by a pseudonym ({manifest.person}); "
                                 "import it with --as NAME to file it under their name")
+        for name in calibration:  # kept beside the others unless one of that name is there already
+            target = data / CALIBRATION_DIR / PurePosixPath(name).name
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                moves.append((inside(staging, name), target))
+                report.calibration.append(str(target))
         with store.transaction():
             who = _who(store, path, manifest, person)
             new_folders: set[Path] = set()
@@ -542,8 +550,6 @@ def import_bundle(store: Store, path: Path, person: str | None = None) -> Import
         for staged, final in moves:  # committed: now the files take their places
             os.replace(staged, final)
         moves = []
-        for name in calibration:
-            report.calibration += _import_calibration(inside(staging, name), data)
     finally:
         for staged, _final in moves:
             if staged.is_file():
@@ -635,17 +641,6 @@ def _import_programme(store: Store, p: Programme, who: str, report: ImportReport
     report.programmes.append(f"{added.person}: {added.label()}")
     report.pending.append(added)
     return [(staged, staged.with_suffix(""))]
-
-
-def _import_calibration(staged: Path, data: Path) -> list[str]:
-    """A calibration profile, kept beside the others unless one of that name is there already."""
-    target = data / CALIBRATION_DIR / staged.name
-    if target.exists():
-        return []
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with staged.open("rb") as src, target.open("xb") as dst:
-        shutil.copyfileobj(src, dst, _CHUNK)
-    return [str(target)]
 
 
 def _damaged(path: Path, exc: object) -> BundleError:

@@ -58,6 +58,7 @@ from formcheck.untrusted import (
     Refused,
     is_uid,
     json_lines,
+    number,
     parse_json,
     read_bytes,
     text,
@@ -388,8 +389,13 @@ def _metrics(f: Fields, key: str = "metrics") -> dict[str, float]:
         return {}
     if len(metrics.data) > 64:
         raise Refused(f"{metrics.where} has more than 64 entries")
-    return {str(k)[:NAME_CHARS]: metrics.number(k, -NUMBER, NUMBER) for k in metrics.data
-            if metrics.data[k] is not None}
+    # Checked, but kept as written: a whole-number percentage stays 184, not 184.0.
+    return {str(k)[:NAME_CHARS]: metrics.get(k, _as_written) for k in metrics.data if metrics.data[k] is not None}
+
+
+def _as_written(value: Any, what: str) -> float:
+    number(value, -NUMBER, NUMBER, what)
+    return value
 
 
 def _faults(f: Fields) -> tuple[Fault, ...]:
@@ -515,11 +521,11 @@ def _read_lines(path: Path, limit: int, parse: Any, strict: bool) -> Lines:
     data = read_bytes(path, limit)  # Refused: the file itself can't be read
     lines = json_lines(data, path.name, limit)
     last = lines[-1][0] if lines else 0
-    for number, value in lines:
-        where = f"{path.name} line {number}"
+    for line_number, value in lines:
+        where = f"{path.name} line {line_number}"
         try:
             if isinstance(value, Refused):
-                if number == last and not data.endswith(b"\n"):
+                if line_number == last and not data.endswith(b"\n"):
                     continue  # the last line, cut short by a crash
                 raise value
             item = parse(value, where)

@@ -678,6 +678,14 @@ def damaged(path: Path, why: object) -> StoreError:
         "session folders (nothing recorded is lost; the damaged file is kept).")
 
 
+def database_problem(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The one sentence for an SQLite error met while using the database: damaged, or busy."""
+    if isinstance(exc, sqlite3.DatabaseError) and _damaged(exc):
+        return damaged(path, exc)
+    return StoreError(f"The session database {path} could not be used just now ({exc}); close other formcheck "
+                      "windows and commands and try again (nothing was changed).")
+
+
 def take_lock(database: Path, exclusive: bool) -> int | None:
     """A lock on ``<database>.lock``: shared for every open Store, exclusive for repair. Returns
     the open file (closing it releases the lock); ``StoreError`` when an exclusive lock is held

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -230,6 +231,9 @@ def test_a_file_that_is_not_a_bundle_is_refused(clinic, tmp_path):
         zf.writestr("photo.jpg", b"x")
     with pytest.raises(BundleError, match=r"plain.zip is not a formcheck bundle \(it has no manifest\)"):
         import_bundle(clinic, plain)
+    os.mkfifo(tmp_path / "pipe.formcheck")  # refused at once, not read for ever
+    with pytest.raises(BundleError, match=r"pipe.formcheck is not a formcheck bundle \(it is not a regular file\)"):
+        import_bundle(clinic, tmp_path / "pipe.formcheck")
 
 
 def test_the_calibration_profile_travels_and_is_never_overwritten(recorded_bridges, clinic, tmp_path):
@@ -244,3 +248,54 @@ def test_the_calibration_profile_travels_and_is_never_overwritten(recorded_bridg
     kept.write_text("# changed at the clinic\n")
     assert import_bundle(clinic, path).calibration == []
     assert kept.read_text() == "# changed at the clinic\n"
+
+
+def test_a_person_is_their_uid_and_a_programme_from_a_bundle_waits_for_the_therapist(tmp_path):
+    """Two computers that each made an "Ann": asked once, then one person both ways; the clinic's
+    programme becomes current at home only when confirmed."""
+    from formcheck.exercises.programme_file import loads
+    from formcheck.pipeline.bundle import PersonClash
+    from tests.pipeline.scripted_sessions import Done, record
+
+    clinic, home = Store(tmp_path / "clinic" / "formcheck.db"), Store(tmp_path / "home" / "formcheck.db")
+    v1, _ = programme_store.save(clinic, loads(PROGRAMME, person="Ann"))
+    record(home, "Ann", [Done("glute_bridge", [False, True])])
+    export_bundle(clinic, "Ann", tmp_path / "1.formcheck")
+    with pytest.raises(PersonClash) as clash:
+        import_bundle(home, tmp_path / "1.formcheck")
+    assert clash.value.name == "Ann" and "--as Ann" in str(clash.value) and counts(home)["programmes"] == 0
+    report = import_bundle(home, tmp_path / "1.formcheck", person=clash.value.name)  # the app's "same person"
+    assert [p.uid for p in report.pending] == [v1.uid] and programme_store.current_programme(home, "Ann") is None
+    assert "waits for the therapist" in report.text()
+    assert programme_store.confirm(home, v1.uid).version == 1
+    assert programme_store.current_programme(home, "Ann").uid == v1.uid and programme_store.pending(home) == []
+    # Home's bundle now says it is the clinic's Ann too: no question the other way.
+    export_bundle(home, "Ann", tmp_path / "2.formcheck")
+    assert len(import_bundle(clinic, tmp_path / "2.formcheck").sessions) == 1
+    assert [s.person for s in clinic.sessions()] == ["Ann"] and len(clinic.db.execute("SELECT * FROM people").fetchall()) == 1
+    # A third computer's Ann, made separately, is someone else.
+    other = Store(tmp_path / "other" / "formcheck.db")
+    programme_store.save(other, loads(PROGRAMME, person="Ann"))
+    export_bundle(other, "Ann", tmp_path / "3.formcheck")
+    with pytest.raises(PersonClash):
+        import_bundle(home, tmp_path / "3.formcheck")
+    for s in (clinic, home, other):
+        s.close()
+
+
+def test_a_pending_programme_stays_pending_through_a_repair(tmp_path):
+    from formcheck.exercises.programme_file import loads
+
+    clinic, home_db = Store(tmp_path / "clinic" / "formcheck.db"), tmp_path / "home" / "formcheck.db"
+    v1, _ = programme_store.save(clinic, loads(PROGRAMME, person="Ann"))
+    export_bundle(clinic, "Ann", tmp_path / "1.formcheck")
+    clinic.close()
+    home = Store(home_db)
+    import_bundle(home, tmp_path / "1.formcheck")
+    home.close()
+    assert (home_db.parent / "programmes" / "pending" / f"{v1.uid}.toml").is_file()
+    repair(home_db)
+    home = Store(home_db)
+    assert [p.uid for p in programme_store.pending(home, "Ann")] == [v1.uid]
+    assert programme_store.current_programme(home, "Ann") is None
+    home.close()

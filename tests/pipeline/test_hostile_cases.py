@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from formcheck.pipeline.bundle import BundleError, export_bundle, import_bundle
 from formcheck.pipeline.repair import repair
 from formcheck.pipeline.reports import report_html
 from formcheck.pipeline.store import Store, StoreError
-from tests.conftest import ROOT, sample
+from tests.conftest import ROOT, mounted_tmpfs, sample
 from tests.pipeline.scripted_sessions import Done, record
 
 SECURITY, DATA_LOSS, WRONG_STATE, TRACEBACK = "security", "data loss", "wrong state", "traceback"
@@ -89,6 +88,24 @@ def patient_data(tmp_path: Path, person: str = "Alice Smith", **kw) -> tuple[Sto
     store = Store(tmp_path / "patient" / "formcheck.db")
     sid = record(store, person, [Done("glute_bridge", [False, True, False])], **kw)
     return store, sid
+
+
+def prescribed(monkeypatch, capsys, clinic: Path, person: str, bundle: Path) -> Path:
+    """A therapist's computer that prescribed ``person`` a programme (squat 1 × 5, through the CLI)
+    and sent it in ``bundle``; returns the programme file it was imported from."""
+    plan = clinic.parent / "plan.toml"
+    plan.write_text('days_per_week = 3\nstart = 2026-11-02\n[[exercises]]\nid = "squat"\nsets = 1\nreps = 5\n')
+    assert cli(monkeypatch, capsys, clinic, "programme", "import", str(plan), "--person", person)[0] == 0
+    assert cli(monkeypatch, capsys, clinic, "bundle", "export", "--person", person, "--out", str(bundle))[0] == 0
+    return plan
+
+
+def patient_bundle(tmp_path: Path) -> Path:
+    """``a.formcheck``: the bundle of a patient's data folder with one scripted session."""
+    store, _ = patient_data(tmp_path)
+    export_bundle(store, "Alice Smith", tmp_path / "a.formcheck")
+    store.close()
+    return tmp_path / "a.formcheck"
 
 
 def rewrite(src: Path, dst: Path, change) -> None:
@@ -154,9 +171,7 @@ def many_sessions(tmp_path: Path, n: int = 30) -> Path:
 # ---- security -----------------------------------------------------------------------------------
 @case("Stored XSS from an imported bundle: set number and rep index carrying markup reach the HTML report", SECURITY)
 def test_s1_markup_in_a_bundle_never_becomes_markup_in_the_report(tmp_path):
-    store, _ = patient_data(tmp_path)
-    export_bundle(store, "Alice Smith", tmp_path / "a.formcheck")
-    store.close()
+    patient_bundle(tmp_path)
 
     def inject(line):
         if line["type"] == "set_start":
@@ -195,9 +210,7 @@ def test_s1b_report_escapes_every_field_even_from_the_database(tmp_path):
 
 @case("Path traversal through the session uid: the collision name resolves outside sessions/", SECURITY)
 def test_s2_a_session_uid_can_not_point_outside_the_data_folder(tmp_path):
-    store, _ = patient_data(tmp_path)
-    export_bundle(store, "Alice Smith", tmp_path / "a.formcheck")
-    store.close()
+    patient_bundle(tmp_path)
     clinic = Store(tmp_path / "clinic" / "formcheck.db")
     import_bundle(clinic, tmp_path / "a.formcheck")
     existing = clinic.sessions()[0].folder.name
@@ -232,9 +245,7 @@ def test_s2_a_session_uid_can_not_point_outside_the_data_folder(tmp_path):
 
 @case("Zip bomb: a small bundle with an honest manifest writes a huge track.npys", SECURITY)
 def test_s3_a_zip_bomb_is_refused_before_anything_is_written(tmp_path):
-    store, _ = patient_data(tmp_path)
-    export_bundle(store, "Alice Smith", tmp_path / "a.formcheck")
-    store.close()
+    patient_bundle(tmp_path)
     bomb = bytes(256 * 1024 * 1024)  # 256 MiB of zeros: a few hundred kB deflated
 
     def change(members, manifest):
@@ -453,11 +464,7 @@ def test_d8b_a_moved_data_folder_keeps_working(tmp_path, monkeypatch, capsys):
 
 @case("A bundle from a different Alice merges into the local Alice, and her programme becomes current", DATA_LOSS)
 def test_d9_a_different_person_of_the_same_name_is_never_merged_silently(tmp_path, monkeypatch, capsys):
-    plan = tmp_path / "plan.toml"
-    plan.write_text('days_per_week = 3\nstart = 2026-11-02\n[[exercises]]\nid = "squat"\nsets = 1\nreps = 5\n')
-    other = tmp_path / "other-clinic"
-    assert cli(monkeypatch, capsys, other, "programme", "import", str(plan), "--person", "Alice")[0] == 0
-    assert cli(monkeypatch, capsys, other, "bundle", "export", "--person", "Alice", "--out", str(tmp_path / "o.formcheck"))[0] == 0
+    plan = prescribed(monkeypatch, capsys, tmp_path / "other-clinic", "Alice", tmp_path / "o.formcheck")
     home = tmp_path / "home"
     store = Store(home / "formcheck.db")
     record(store, "Alice", [Done("glute_bridge", [False])])
@@ -694,11 +701,7 @@ def test_t11_a_start_time_that_is_not_a_time(tmp_path, monkeypatch, capsys):
 
 @case("A programme version of 2^63−1 makes every later programme import for that person fail", TRACEBACK)
 def test_t12_a_huge_programme_version_is_refused_and_later_imports_work(tmp_path, monkeypatch, capsys):
-    plan = tmp_path / "plan.toml"
-    plan.write_text('days_per_week = 3\nstart = 2026-11-02\n[[exercises]]\nid = "squat"\nsets = 1\nreps = 5\n')
-    clinic = tmp_path / "clinic"
-    assert cli(monkeypatch, capsys, clinic, "programme", "import", str(plan), "--person", "Ann")[0] == 0
-    assert cli(monkeypatch, capsys, clinic, "bundle", "export", "--person", "Ann", "--out", str(tmp_path / "a.formcheck"))[0] == 0
+    plan = prescribed(monkeypatch, capsys, tmp_path / "clinic", "Ann", tmp_path / "a.formcheck")
 
     def change(members, manifest):
         name = next(n for n in members if n.startswith("programmes/"))
@@ -733,13 +736,7 @@ def test_t13_an_exercise_with_negative_hysteresis_or_huge_targets_is_refused(tmp
 # ---- wrong states -------------------------------------------------------------------------------
 @pytest.fixture
 def tiny_disk(tmp_path):
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"can't mount a small tmpfs here ({done.stderr.decode().strip()}); needs root")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    yield from mounted_tmpfs(tmp_path / "tiny", "8m")
 
 
 @case("repair on a full disk reports success but leaves the database unreadable", WRONG_STATE)

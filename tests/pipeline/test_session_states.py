@@ -22,7 +22,7 @@ from formcheck.pipeline.repair import repair
 from formcheck.pipeline.reports import report_html
 from formcheck.pipeline.session_folder import SetStart, read_events, read_session_json
 from formcheck.pipeline.store import Store, StoreError
-from tests.conftest import ROOT, sample
+from tests.conftest import ROOT, mounted_tmpfs, sample
 
 pytestmark = pytest.mark.e2e
 
@@ -183,13 +183,7 @@ def test_damaged_database_gives_one_sentence_and_repair_rebuilds_it(tmp_path, mo
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A 420 kB file system for the data folder: recording fills it part-way through a clip."""
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=420k", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"can't mount a small tmpfs here ({done.stderr.decode().strip()}); needs root")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    yield from mounted_tmpfs(tmp_path / "tiny", "420k")
 
 
 def test_disk_full_during_analyze_record_keeps_report_and_marks_the_session(tmp_path, model_path, tiny_disk):
