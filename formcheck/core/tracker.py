@@ -373,10 +373,10 @@ class ExerciseTracker:
                 n = len(self.reps) + len(self.attempts)
                 events.append(CueCandidate(f"{worst}:rep{n}", rec.faults[worst][0], rules[worst].severity, "fault"))
                 fault_told = True
-        elif rec.reached and rec.not_judged:
+        elif rec.reached and (unseen := {c: w for c, w in rec.not_judged.items() if c not in self._view_blocked_codes()}):
             # Never praise (or fault) what can't be seen: say so instead, in the person's words. (A check
-            # for another camera view is said once a set, by the turn-to-the-camera cue, not after every rep.)
-            unseen = {c: w for c, w in rec.not_judged.items() if c not in self._view_blocked_codes()}
+            # for another camera view is said once a set, by the turn-to-the-camera cue, not after every
+            # rep; what this view can judge was judged, so such a rep may still be praised.)
             why = not_judged_cue(unseen)
             if why:
                 events.append(CueCandidate(f"notjudged:{len(self.reps)}", why, SEVERITY_INFO, "setup"))

@@ -185,7 +185,7 @@ def _verdicts(report):
     return {k: report.get(k) for k in ("reps", "attempts", "holds", "summary", "view")}
 
 
-BATCH = [("glute_bridge_low", "glute_bridge"), ("plank_sag", "forearm_plank")]
+BATCH = [("glute_bridge_low", "glute_bridge"), ("plank_good", "forearm_plank")]  # (the sag clips are not planks)
 
 
 def _tasks(out: Path, model_path: Path) -> list[VideoTask]:
