@@ -5,7 +5,9 @@ that has the focus, and the real file dialog filled in and accepted."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import pytest
@@ -114,22 +116,35 @@ def focused():
     return QApplication.focusWidget()
 
 
-def open_video_with_keys(qtbot, path: Path) -> None:
-    """Ctrl+O, then the path typed into the file dialog and Enter: the real dialog, driven."""
-    seen: list[QFileDialog] = []
+def when_shown(kind: type, act: Callable[[Any], None]) -> None:
+    """Call ``act`` on the next visible top-level widget of ``kind``: a modal dialog blocks the
+    test's own code while it is open, so the look runs from the event loop every 100 ms."""
+    def look() -> None:
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+        if shown:
+            act(shown[0])
+        else:
+            QTimer.singleShot(100, look)
 
-    def fill() -> None:
-        dialogs = [d for d in QApplication.topLevelWidgets() if isinstance(d, QFileDialog) and d.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(100, fill)
-            return
-        dialog = dialogs[0]
-        seen.append(dialog)
+    QTimer.singleShot(100, look)
+
+
+def fill_file_dialog(qtbot, path: Path, seen: list | None = None) -> None:
+    """Type ``path`` into the next file dialog (open or save) and press Enter."""
+    def fill(dialog: QFileDialog) -> None:
+        if seen is not None:
+            seen.append(dialog)
         edit = dialog.findChild(QLineEdit, "fileNameEdit")
         edit.setText(str(path))
         qtbot.keyClick(edit, Qt.Key.Key_Return)
 
-    QTimer.singleShot(100, fill)
+    when_shown(QFileDialog, fill)
+
+
+def open_video_with_keys(qtbot, path: Path) -> None:
+    """Ctrl+O, then the path typed into the file dialog and Enter: the real dialog, driven."""
+    seen: list[QFileDialog] = []
+    fill_file_dialog(qtbot, path, seen)
     before = QApplication.activeWindow()
     press(qtbot, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)  # returns when the dialog has closed
     assert seen, "Ctrl+O opened no file dialog"

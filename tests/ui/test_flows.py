@@ -12,20 +12,28 @@ import re
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
 
 from formcheck.core.exercise import Dose
 from formcheck.core.programme import Programme, ProgrammeItem
 from formcheck.pipeline import programme_store
 from formcheck.pipeline.adherence import adherence
 from formcheck.pipeline.reports import report_html
-from formcheck.pipeline.store import Store
 from formcheck.ui.app import start_up
 from formcheck.ui.main_window import DEMO_NOTE
 from formcheck.ui.today import STOPPED_TODAY
-from tests.conftest import PERSON, REAL_CLIPS, sample
-from tests.ui.conftest import FakeCameraDevice, focused, make_window, open_video_with_keys, press, said
+from tests.conftest import sample
+from tests.ui.conftest import (
+    FakeCameraDevice,
+    fill_file_dialog,
+    focused,
+    make_window,
+    open_video_with_keys,
+    press,
+    said,
+    when_shown,
+)
 
 pytestmark = pytest.mark.gui
 WAIT_MS = 90000
@@ -70,30 +78,12 @@ def accept_message_box(qtbot) -> list[str]:
     """Press Enter on the next message box that opens; returns its text."""
     texts: list[str] = []
 
-    def close() -> None:
-        boxes = [b for b in QApplication.topLevelWidgets() if isinstance(b, QMessageBox) and b.isVisible()]
-        if not boxes:
-            QTimer.singleShot(100, close)
-            return
-        texts.append(boxes[0].text())
-        qtbot.keyClick(boxes[0], KEY.Key_Return)
+    def close(box: QMessageBox) -> None:
+        texts.append(box.text())
+        qtbot.keyClick(box, KEY.Key_Return)
 
-    QTimer.singleShot(100, close)
+    when_shown(QMessageBox, close)
     return texts
-
-
-def save_as(qtbot, path) -> None:
-    """Fill the next file dialog (a save dialog) with ``path`` and press Enter."""
-    def fill() -> None:
-        dialogs = [d for d in QApplication.topLevelWidgets() if isinstance(d, QFileDialog) and d.isVisible()]
-        if not dialogs:
-            QTimer.singleShot(100, fill)
-            return
-        edit = dialogs[0].findChild(QLineEdit, "fileNameEdit")
-        edit.setText(str(path))
-        qtbot.keyClick(edit, KEY.Key_Return)
-
-    QTimer.singleShot(100, fill)
 
 
 def with_dose(window, exercise: str, **dose) -> None:
@@ -414,7 +404,7 @@ def test_review_note_verdict_switch_session_and_export(qtbot, recorded_bridges, 
     click(qtbot, r.flagged_only)
     # Export what the list shows: the real save dialog, then the confirmation.
     out = tmp_path / "report.html"
-    save_as(qtbot, out)
+    fill_file_dialog(qtbot, out)
     confirmation = accept_message_box(qtbot)
     click(qtbot, r.export)
     assert confirmation == [f"Exported 2 sessions to {out}"]
