@@ -67,6 +67,13 @@ MeasureKind = Literal[
 # A measure's own side: a fixed body side, or the side whose first point is lower/higher on screen.
 MeasureSide = Literal["left", "right", "lower", "upper", "front", "back"]
 _CHOSEN_SIDES = ("lower", "upper", "front", "back")  # picked from the pose, frame by frame
+# What each kind's values are in, as a threshold is written ("over 45°", "0.25 torso lengths").
+UNITS: dict[str, str] = {
+    "angle": "°", "angle3d": "°", "inclination": "°", "tilt": "°", "lean": "°", "elevation": "°", "alignment": "°",
+    "twist": "°", "offset": " torso lengths", "distance": " torso lengths", "height": " torso lengths",
+    "ahead": " torso lengths", "world_distance": " torso lengths", "cross_distance": " torso lengths",
+    "spread": "× the second joints' width",
+}
 POINT_COUNT: dict[str, int] = {
     "angle": 3,
     "angle3d": 3,

@@ -6,15 +6,8 @@ Read from the loaded definition, so the words always give the thresholds the eng
 from __future__ import annotations
 
 from formcheck.core.exercise import ExerciseDef, RuleDef
-from formcheck.core.measures import Measure
+from formcheck.core.measures import UNITS, Measure
 
-# Units of each measure kind (formcheck.core.measures).
-_UNITS = {
-    "angle": "°", "angle3d": "°", "inclination": "°", "tilt": "°", "lean": "°", "elevation": "°", "alignment": "°",
-    "twist": "°", "offset": " torso lengths", "distance": " torso lengths", "height": " torso lengths",
-    "ahead": " torso lengths", "world_distance": " torso lengths", "cross_distance": " torso lengths",
-    "spread": "× the second joints' width",
-}
 _PHASES = {
     "always": "throughout", "rest": "at rest", "moving": "while moving", "top": "at the top",
     "peak": "at the turn of each rep", "hold": "while holding",
@@ -37,11 +30,11 @@ def rule_text(ex: ExerciseDef, rule: RuleDef) -> str:
     """What ``rule`` checks, e.g. "trunk (tilt hip–shoulder) above 45° (by more than 5°) at the
     turn of each rep, judged side-on"."""
     measure = ex.measures.get(rule.measure or "") if rule.measure else None
-    unit = _UNITS.get(measure.kind, "") if measure else ""
+    unit = UNITS.get(measure.kind, "") if measure else ""
     if rule.kind == "peak":
         rep = ex.rep
         measure = ex.measures.get(rep.measure) if rep else None
-        unit = _UNITS.get(measure.kind, "") if measure else ""
+        unit = UNITS.get(measure.kind, "") if measure else ""
         what = f"the furthest {_measure_text(measure, rep.measure if rep else '?')} of a rep {_bounds(rule, unit)}"
     elif rule.kind == "range":
         change = "the change in " if rule.relative else ""

@@ -254,3 +254,12 @@ def test_front_leg_is_the_one_ahead_the_way_the_toes_point(toes):
     assert knee.side_for(p, "left") == "right" and m("angle", "hip", "knee", "ankle", side="back").side_for(p, "left") == "left"
     assert knee.value(p, "left") == pytest.approx(m("angle", "hip", "knee", "ankle").value(p, "right"))
     assert L.LEFT_FOOT_INDEX in knee.landmarks("left") and L.RIGHT_HEEL in knee.landmarks("left")
+
+
+def test_every_measure_kind_says_its_unit():
+    """`formcheck exercises --faults` writes thresholds with these; a new kind without one read "over 45"."""
+    import typing
+
+    from formcheck.core.measures import UNITS, MeasureKind
+
+    assert set(UNITS) == set(typing.get_args(MeasureKind))
