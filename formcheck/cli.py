@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formcheck import __version__
-from formcheck.pipeline import posture_command
+from formcheck.analysis import posture_command
 
 if TYPE_CHECKING:  # imported where used, so `formcheck --help` starts fast
-    from formcheck.pipeline.analyze import BatchItem
-    from formcheck.pipeline.store import Store
+    from formcheck.analysis.analyze import BatchItem
+    from formcheck.records.store import Store
 
 log = logging.getLogger("formcheck")
 
@@ -36,7 +36,7 @@ def _at_least_one(text: str) -> int:
 
 
 def _person(text: str) -> str:
-    from formcheck.pipeline.store import StoreError, person_name
+    from formcheck.records.store import StoreError, person_name
 
     try:
         return person_name(text)
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--profile", type=Path, help="judge with this calibration profile (default: with --record, "
                    "the person's newest profile, if any)")
 
-    from formcheck.pipeline import evaluate  # stdlib only at import: its docstring is the help
+    from formcheck.evaluation import evaluate  # stdlib only at import: its docstring is the help
 
     e = sub.add_parser("eval", help="score the engine against labelled videos",
                        description=evaluate.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "eval":
             return _eval(args)
         if args.command == "models":
-            from formcheck.pipeline.model_store import run_models_command
+            from formcheck.pose.model_store import run_models_command
 
             return run_models_command(args.variants or None, args.force)
         if args.command == "bench":
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except sqlite3.Error as exc:  # met while using the database: damaged, or another program holds it
         from formcheck.paths import data_dir
-        from formcheck.pipeline.store import database_problem
+        from formcheck.records.store import database_problem
 
         print(f"formcheck: {database_problem(data_dir() / 'formcheck.db', exc)}", file=sys.stderr)
         return 2
@@ -254,24 +254,24 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
+    from formcheck.evaluation.evaluate import LabelError
     from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.exercises.profile import ProfileError
-    from formcheck.pipeline.evaluate import LabelError
-    from formcheck.pipeline.frames import FrameSourceError
-    from formcheck.pipeline.model_store import ModelError
-    from formcheck.pipeline.pose import PoseError
-    from formcheck.pipeline.store import StoreError
+    from formcheck.pose.estimator import PoseError
+    from formcheck.pose.model_store import ModelError
+    from formcheck.records.store import StoreError
     from formcheck.untrusted import Refused
+    from formcheck.video.frames import FrameSourceError
 
     return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, LabelError, Refused,
             OSError)
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from formcheck.analysis.analyze import RecordAs, VideoTask, analyze_videos
+    from formcheck.analysis.parallel import default_jobs
     from formcheck.core.smoothing import SmoothingConfig
-    from formcheck.pipeline.analyze import RecordAs, VideoTask, analyze_videos
-    from formcheck.pipeline.frames import video_files
-    from formcheck.pipeline.parallel import default_jobs
+    from formcheck.video.frames import video_files
 
     inputs = args.videos or [DEFAULT_SAMPLE]
     single = len(inputs) == 1 and not inputs[0].is_dir()  # one file: written straight into --out
@@ -291,7 +291,7 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"judged with {definition.profile or POPULATION} thresholds")
     store = record = None
     if getattr(args, "record", False):
-        from formcheck.pipeline.store import Store
+        from formcheck.records.store import Store
 
         store = Store()  # opened first: a database problem is reported before minutes of analysis
         record = RecordAs(store.path, args.person)
@@ -320,7 +320,7 @@ def _video_folders(out: Path, videos: list[Path]) -> list[Path]:
 
 
 def _analyzed_one(item: BatchItem, store: Store | None) -> int:
-    from formcheck.pipeline.analyze import summary_text
+    from formcheck.analysis.analyze import summary_text
 
     if item.error is not None:
         raise item.error
@@ -339,7 +339,7 @@ def _analyzed_one(item: BatchItem, store: Store | None) -> int:
 
 
 def _analyzed_batch(items: Iterator[BatchItem], store: Store | None) -> int:
-    from formcheck.pipeline.analyze import summary_line
+    from formcheck.analysis.analyze import summary_line
 
     done = failed = 0
     for item in items:
@@ -368,7 +368,7 @@ def _analyzed_batch(items: Iterator[BatchItem], store: Store | None) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from formcheck.pipeline.evaluate import ClipScore, format_sources, format_table, run_eval, write_json
+    from formcheck.evaluation.evaluate import ClipScore, format_sources, format_table, run_eval, write_json
 
     def progress(done: int, total: int, score: ClipScore) -> None:
         took = f"{score.elapsed_s:.1f} s" if score.status == "ok" else f"{score.status}: {score.reason}"
@@ -411,7 +411,7 @@ def _bench(args: argparse.Namespace) -> int:
                        on_interval=lambda i: print(i.line(), flush=True))
         print(f"{videos[0]} live: {run.summary()}")
         return 0
-    from formcheck.pipeline.bench import run_bench, run_jobs_bench
+    from formcheck.evaluation.bench import run_bench, run_jobs_bench
 
     definition = None
     if args.exercise:
@@ -455,8 +455,8 @@ def _app(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from formcheck.pipeline.reports import write_report
-    from formcheck.pipeline.store import Store, StoreError
+    from formcheck.records.store import Store, StoreError
+    from formcheck.reports.session_report import write_report
 
     store = Store()
     try:
@@ -476,7 +476,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _sessions(args: argparse.Namespace) -> int:
-    from formcheck.pipeline.store import Store
+    from formcheck.records.store import Store
 
     store = Store()
     try:
@@ -497,7 +497,7 @@ def _sessions(args: argparse.Namespace) -> int:
 
 def _repair() -> int:
     from formcheck.paths import data_dir
-    from formcheck.pipeline.repair import repair
+    from formcheck.records.repair import repair
 
     report = repair(data_dir() / "formcheck.db")
     print(report.text())
@@ -508,8 +508,8 @@ def _programme(args: argparse.Namespace) -> int:
     from formcheck.core.programme import apply_proposals, propose
     from formcheck.exercises.loader import load_library
     from formcheck.exercises.programme_file import dumps, load
-    from formcheck.pipeline import programme_store
-    from formcheck.pipeline.store import Store, StoreError
+    from formcheck.records import programme_store
+    from formcheck.records.store import Store, StoreError
 
     store = Store()
     try:
@@ -541,7 +541,7 @@ def _programme(args: argparse.Namespace) -> int:
             return 0
         proposals = propose(current, programme_store.outcomes(store, current))
         if args.action == "show":
-            from formcheck.pipeline.adherence import adherence
+            from formcheck.reports.adherence import adherence
 
             print(current.text())
             print(adherence(store, args.person).text())
@@ -556,8 +556,8 @@ def _programme(args: argparse.Namespace) -> int:
 
 
 def _bundle(args: argparse.Namespace) -> int:
-    from formcheck.pipeline.bundle import default_name, export_bundle, import_bundle
-    from formcheck.pipeline.store import Store
+    from formcheck.records.bundle import default_name, export_bundle, import_bundle
+    from formcheck.records.store import Store
 
     store = Store()
     try:
@@ -567,7 +567,7 @@ def _bundle(args: argparse.Namespace) -> int:
         else:
             report = import_bundle(store, args.file, args.as_person)
             if args.confirm_programme:
-                from formcheck.pipeline import programme_store
+                from formcheck.records import programme_store
 
                 for p in report.pending:
                     programme_store.confirm(store, p.uid)
@@ -579,9 +579,9 @@ def _bundle(args: argparse.Namespace) -> int:
 
 
 def _rejudge(args: argparse.Namespace) -> int:
+    from formcheck.analysis.rejudge import rejudge_session, report_text
     from formcheck.exercises.profile import read_profile
-    from formcheck.pipeline.rejudge import rejudge_session, report_text
-    from formcheck.pipeline.store import Store
+    from formcheck.records.store import Store
 
     profile = read_profile(args.profile) if args.profile is not None else None
     store = Store()
@@ -599,8 +599,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     import itertools
     import time
 
-    from formcheck.pipeline import calibrate as cal
-    from formcheck.pipeline.frames import open_source
+    from formcheck.analysis import calibrate as cal
+    from formcheck.video.frames import open_source
 
     source = open_source(args.camera if args.camera is not None else args.video)
     with contextlib.closing(cal.watch(source)) as watched:  # closes the camera and the model when done
@@ -612,9 +612,9 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _calibrate_with(args: argparse.Namespace, frames: Iterator[Any]) -> int:
+    from formcheck.analysis import calibrate as cal
     from formcheck.core.body import BodyCalibrationError
     from formcheck.exercises.loader import load_by_id, load_library
-    from formcheck.pipeline import calibrate as cal
 
     made_from = f"camera {args.camera}" if args.camera is not None else f"video {args.video}"
     if args.what == "camera":

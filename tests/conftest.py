@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.pipeline import telemetry
+from formcheck.pose import telemetry
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
@@ -29,7 +29,7 @@ telemetry.block_mediapipe_telemetry()
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The real pose bundle, provisioned the way users get it (built from PyPI when offline)."""
-    from formcheck.pipeline.model_store import ensure_model
+    from formcheck.pose.model_store import ensure_model
 
     return ensure_model(progress=False)
 
@@ -78,12 +78,12 @@ PERSON = "Eve <script>alert('x')</script> & co"  # a name that must be escaped w
 def _recorded_bridges_once(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Path:
     """Two glute-bridge sessions analysed and recorded once per test run: session 1 the good
     bridges, session 2 the low ones (three reps flagged 'not high enough')."""
+    from formcheck.analysis.analyze import analyze_video
     from formcheck.core.tracker import ExerciseTracker
     from formcheck.exercises.loader import load_by_id
-    from formcheck.pipeline.analyze import analyze_video
-    from formcheck.pipeline.pose import PoseEstimator
-    from formcheck.pipeline.recorder import SessionRecorder
-    from formcheck.pipeline.store import Store
+    from formcheck.pose.estimator import PoseEstimator
+    from formcheck.records.recorder import SessionRecorder
+    from formcheck.records.store import Store
 
     data = tmp_path_factory.mktemp("recorded") / "data"
     store = Store(data / "formcheck.db")
@@ -103,7 +103,7 @@ def recorded_bridges(_recorded_bridges_once: Path, tmp_path: Path):
     import shutil
     import sqlite3
 
-    from formcheck.pipeline.store import Store
+    from formcheck.records.store import Store
 
     data = tmp_path / "data"
     shutil.copytree(_recorded_bridges_once, data)

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from formcheck.cli import main
-from formcheck.pipeline.store import Store
+from formcheck.records.store import Store
 from tests.conftest import sample
 
 
@@ -35,7 +35,7 @@ def test_analyze_refuses_jobs_below_one(capsys, args, flag):
 
 
 def test_jobs_bench_says_both_throughputs_the_ratio_the_load_and_how_results_compare():
-    from formcheck.pipeline.bench import JobsBenchResult, Run
+    from formcheck.evaluation.bench import JobsBenchResult, Run
 
     result = JobsBenchResult(["a.mp4", "b.mp4"], 4500, 180.0, 2,
                              single=[Run(24.0, 90.0, 187.5, 0.5), Run(25.0, 99.0, 180.0, 1.0), Run(26.0, 95.0, 173.1)],
@@ -52,7 +52,7 @@ def test_jobs_bench_says_both_throughputs_the_ratio_the_load_and_how_results_com
 
 
 def test_jobs_bench_of_one_video_says_that_jobs_cannot_change_it():
-    from formcheck.pipeline.bench import JobsBenchResult, Run
+    from formcheck.evaluation.bench import JobsBenchResult, Run
 
     result = JobsBenchResult(["long.mp4"], 4500, 180.0, 2, single=[Run(24.0, 90.0, 187.5)],
                              parallel=[Run(24.0, 90.0, 187.5)], load=[], differences=["identical"])
@@ -65,7 +65,7 @@ def test_bench_without_jobs_takes_one_video(capsys):
 
 
 def test_verdicts_are_compared_count_faults_and_times():
-    from formcheck.pipeline.bench import compare_verdicts
+    from formcheck.evaluation.bench import compare_verdicts
 
     def report(*reps):
         return {"reps": [{"start_s": s, "end_s": e, "side": None, "faults": [{"code": c} for c in f],
@@ -122,8 +122,8 @@ add_reps = 2
 
 def test_programme_import_export_show_and_progress(tmp_path, monkeypatch, capsys):
     from formcheck.exercises.programme_file import load
-    from formcheck.pipeline import programme_store
-    from tests.pipeline.scripted_sessions import Done, record
+    from formcheck.records import programme_store
+    from tests.records.scripted_sessions import Done, record
 
     monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path / "data"))
     source = tmp_path / "ann.toml"

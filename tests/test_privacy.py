@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.pipeline import model_store, telemetry
+from formcheck.pose import model_store, telemetry
 from tests.conftest import ROOT, sample
 
 # A connection to (or datagram for) an internet address: DNS, the usage logger, anything.

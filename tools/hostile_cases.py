@@ -1,4 +1,4 @@
-"""Re-run the cases of issue 17 (tests/pipeline/test_hostile_cases.py) and print the table.
+"""Re-run the cases of issue 17 (tests/records/test_hostile_cases.py) and print the table.
 
     .venv/bin/python tools/hostile_cases.py                  # this checkout
     .venv/bin/python tools/hostile_cases.py --root ../old    # the same cases against another checkout
@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
-TESTS = ("tests/pipeline/test_hostile_cases.py", "tests/pipeline/scripted_sessions.py", "tests/conftest.py")
+TESTS = ("tests/records/test_hostile_cases.py", "tests/records/scripted_sessions.py", "tests/conftest.py")
 COLUMNS = ("handled", "traceback", "data loss", "wrong state", "security")
 
 
@@ -35,7 +35,7 @@ def main() -> int:
         for rel in TESTS:
             shutil.copy(HERE / rel, root / rel)
     sys.path.insert(0, str(HERE))
-    from tests.pipeline.test_hostile_cases import CASES
+    from tests.records.test_hostile_cases import CASES
 
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "cases.xml"

@@ -26,16 +26,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from formcheck.analysis.analyze import analyze_video  # noqa: E402
+from formcheck.analysis.rejudge import recorded_sets, rejudge_session  # noqa: E402
 from formcheck.core.reps import RepRecord  # noqa: E402
 from formcheck.core.tracker import ExerciseTracker  # noqa: E402
+from formcheck.evaluation.labels import ClipLabels, load_labels  # noqa: E402
+from formcheck.evaluation.scoring import ClipScore, FaultTally, score_clip, totals  # noqa: E402
 from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
 from formcheck.exercises.profile import Profile, rom_targets  # noqa: E402
-from formcheck.pipeline.analyze import analyze_video  # noqa: E402
-from formcheck.pipeline.eval_labels import ClipLabels, load_labels  # noqa: E402
-from formcheck.pipeline.eval_score import ClipScore, FaultTally, score_clip, totals  # noqa: E402
-from formcheck.pipeline.recorder import SessionRecorder  # noqa: E402
-from formcheck.pipeline.rejudge import recorded_sets, rejudge_session  # noqa: E402
-from formcheck.pipeline.store import Store  # noqa: E402
+from formcheck.records.recorder import SessionRecorder  # noqa: E402
+from formcheck.records.store import Store  # noqa: E402
 
 LABELS = (ROOT / "tests" / "data" / "real_clip_labels.toml", ROOT / "tests" / "data" / "labelled_clip_labels.toml")
 CALIBRATION_REPS = 2

@@ -37,11 +37,11 @@ from typing import Any
 
 import cv2
 
+from formcheck.analysis.posture_mode import SampledVideo, pose_estimator, posture_model, sample, watch
 from formcheck.core.frame import Frame
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.posture_coach import PostureSettings
 from formcheck.core.posture_judge import typical_baseline
-from formcheck.pipeline.posture_mode import SampledVideo, pose_estimator, posture_model, sample, watch
 
 
 def cpu_s() -> float:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from formcheck.analysis.runner import FramePipeline  # noqa: E402
 from formcheck.core.smoothing import PoseSmoother  # noqa: E402
 from formcheck.core.tracker import ExerciseTracker, FrameEvaluation  # noqa: E402
-from formcheck.pipeline.results_json import results_json  # noqa: E402
 from formcheck.exercises.loader import load_by_id  # noqa: E402
-from formcheck.pipeline.frames import VideoFileSource  # noqa: E402
-from formcheck.pipeline.pose import PoseEstimator  # noqa: E402
-from formcheck.pipeline.runner import FramePipeline  # noqa: E402
+from formcheck.pose.estimator import PoseEstimator  # noqa: E402
+from formcheck.records.results_json import results_json  # noqa: E402
+from formcheck.video.frames import VideoFileSource  # noqa: E402
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "real_clips"
 EXERCISE_OF = {

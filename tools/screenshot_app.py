@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from formcheck.core.exercise import Dose  # noqa: E402
 from formcheck.core.programme import Programme, ProgrammeItem  # noqa: E402
-from formcheck.pipeline import programme_store  # noqa: E402
+from formcheck.records import programme_store  # noqa: E402
 from formcheck.ui.app import build_window, start_up  # noqa: E402
 from formcheck.ui.main_window import MainWindow  # noqa: E402
 

@@ -1,7 +1,7 @@
 """A home programme: what a therapist prescribes, and the progression rule that grows it.
 
 Pure data and rules (no files, no database): ``formcheck.exercises.programme_file`` reads and
-writes the commented TOML form, ``formcheck.pipeline.programme_store`` keeps the versions.
+writes the commented TOML form, ``formcheck.records.programme_store`` keeps the versions.
 An item's dose replaces the exercise's catalogue dose when the person does it.
 
 Progression: the app *proposes* (``propose``), the therapist confirms (``apply_proposals`` gives

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from formcheck.exercises.loader import ExerciseFileError, load_library
 from formcheck.paths import config_dir
-from formcheck.pipeline.pose import PoseEstimator
-from formcheck.pipeline.store import Store
+from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.store import Store
 from formcheck.ui.main_window import MainWindow
 from formcheck.ui.session_controller import SessionController
 

@@ -20,7 +20,7 @@ import numpy as np
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from formcheck.pipeline.frames import LoopingSource, VideoFileSource
+from formcheck.video.frames import LoopingSource, VideoFileSource
 
 
 def rss_mb() -> float:

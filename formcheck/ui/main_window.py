@@ -32,16 +32,16 @@ from PySide6.QtWidgets import (
 from formcheck.core.coach import set_text
 from formcheck.core.events import ExerciseEnded, SetStarted, SetSummary
 from formcheck.core.exercise import ExerciseDef
-from formcheck.pipeline.frames import CameraSource, FrameSource, LoopingSource, VideoFileSource
 from formcheck.ui.exercise_picker import ExercisePicker
 from formcheck.ui.posture_panel import install_posture
 from formcheck.ui.session_controller import DEMO, SessionController
 from formcheck.ui.today import TodayPanel
 from formcheck.ui.widgets import Button, CoachPanel, CueBanner, VideoView, fit_to_screen
 from formcheck.ui.worker import LivePacket
+from formcheck.video.frames import CameraSource, FrameSource, LoopingSource, VideoFileSource
 
 if TYPE_CHECKING:
-    from formcheck.pipeline.store import Store
+    from formcheck.records.store import Store
     from formcheck.ui.setup_check import SetupCheckDialog
 
 log = logging.getLogger(__name__)
@@ -508,7 +508,7 @@ class MainWindow(QMainWindow):
 
     def _data_store(self) -> Store | None:
         """The session database (opened on first need), or None after saying why it can't be."""
-        from formcheck.pipeline.store import Store, StoreError
+        from formcheck.records.store import Store, StoreError
 
         if self.controller.store is not None:
             return self.controller.store
@@ -538,9 +538,9 @@ class MainWindow(QMainWindow):
         """Import a bundle; returns the sentence shown (what was added, or why nothing was).
         ``ask`` (yes/no; a dialog by default) answers whether a bundle's person of a local name is
         that person, and whether the bundle's programme becomes the current one."""
-        from formcheck.pipeline import programme_store
-        from formcheck.pipeline.bundle import PersonClash, import_bundle
-        from formcheck.pipeline.store import StoreError
+        from formcheck.records import programme_store
+        from formcheck.records.bundle import PersonClash, import_bundle
+        from formcheck.records.store import StoreError
 
         ask = ask or (lambda q: QMessageBox.question(self, "Import bundle", q) == QMessageBox.StandardButton.Yes)
         store = self._data_store()
@@ -570,8 +570,8 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Import bundle", self.import_bundle(Path(path)))
 
     def export_bundle_dialog(self) -> None:
-        from formcheck.pipeline.bundle import default_name, export_bundle
-        from formcheck.pipeline.store import StoreError
+        from formcheck.records.bundle import default_name, export_bundle
+        from formcheck.records.store import StoreError
 
         store = self._data_store()
         if store is None:

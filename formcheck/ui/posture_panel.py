@@ -1,7 +1,7 @@
 """The posture mode in the app: a small panel (on from the menu, pause in one click, snooze), the
 calibration prompt, and gentle reminders (a status-bar message and a short spoken line).
 
-The watching runs on its own thread (``formcheck.pipeline.posture_mode``) at 1 frame per second;
+The watching runs on its own thread (``formcheck.analysis.posture_mode``) at 1 frame per second;
 pausing stops it and releases the camera at once; resuming opens the camera again and goes on
 with the same baseline. Only the measures are recorded (a ``posture`` session), never a picture.
 """
@@ -20,20 +20,20 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
-from formcheck.core.frame import Frame
-from formcheck.core.posture_coach import PostureCoach, PostureEvent, PostureReminder, PostureSettings, ReminderResponse
-from formcheck.core.posture_judge import Baseline, CalibrationError, PostureJudge
-from formcheck.pipeline.frames import FrameSourceError
-from formcheck.pipeline.posture_baseline import BaselineFileError, BaselineStore, SavedBaseline
-from formcheck.pipeline.posture_mode import (
+from formcheck.analysis.posture_mode import (
     SampledCamera,
     calibrate_from,
     pose_estimator,
     sample,
     watch,
 )
-from formcheck.pipeline.posture_records import PostureRecorder
-from formcheck.pipeline.store import Store
+from formcheck.core.frame import Frame
+from formcheck.core.posture_coach import PostureCoach, PostureEvent, PostureReminder, PostureSettings, ReminderResponse
+from formcheck.core.posture_judge import Baseline, CalibrationError, PostureJudge
+from formcheck.records.posture_baseline import BaselineFileError, BaselineStore, SavedBaseline
+from formcheck.records.posture_records import PostureRecorder
+from formcheck.records.store import Store
+from formcheck.video.frames import FrameSourceError
 
 log = logging.getLogger(__name__)
 

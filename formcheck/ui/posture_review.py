@@ -12,8 +12,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from formcheck.pipeline.posture_records import POSTURE_KIND, posture_summary, response_words
-from formcheck.pipeline.store import Store
+from formcheck.records.posture_records import POSTURE_KIND, posture_summary, response_words
+from formcheck.records.store import Store
 
 MINUTE_COLUMNS = ["upright (min)", "not upright (min)", "away (min)", "reminders", "followed", "paused"]
 NONE_SHOWN = "No posture sessions for the chosen person and dates."

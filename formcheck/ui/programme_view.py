@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 from formcheck.core.exercise import Dose, ExerciseDef
 from formcheck.core.programme import Programme, ProgrammeItem, Progression, Proposal, apply_proposals, propose
 from formcheck.exercises import programme_file
-from formcheck.pipeline import programme_store
-from formcheck.pipeline.store import Store, StoreError
+from formcheck.records import programme_store
+from formcheck.records.store import Store, StoreError
 
 COLUMNS = ("exercise", "sets", "reps", "hold (s)", "per side", "rest (s)", "notes")
 REVIEW_AFTER_DAYS = 42  # a new programme's review date: six weeks, a usual re-assessment interval

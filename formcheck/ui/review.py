@@ -48,10 +48,11 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.exercises.profile import ProfileStore
-from formcheck.pipeline.adherence import adherence, stopped_for_pain
-from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.evidence import Curve, evidence, evidence_plot, session_video
-from formcheck.pipeline.reports import (
+from formcheck.records.session_folder import TRACK_COLUMNS, read_track, track_pose
+from formcheck.records.store import Store
+from formcheck.reports.adherence import adherence, stopped_for_pain
+from formcheck.reports.evidence import Curve, evidence, evidence_plot, session_video
+from formcheck.reports.session_report import (
     adherence_plot,
     angle_plot,
     exercise_thresholds,
@@ -59,11 +60,10 @@ from formcheck.pipeline.reports import (
     progress_plot,
     write_report,
 )
-from formcheck.pipeline.session_folder import TRACK_COLUMNS, read_track, track_pose
-from formcheck.pipeline.store import Store
 from formcheck.ui.posture_review import PostureReview
 from formcheck.ui.tuning import TuningPanel
 from formcheck.ui.widgets import VideoView
+from formcheck.video.annotate import annotate
 
 PICK_SESSION = "Pick a session"
 
@@ -266,9 +266,9 @@ class AnalysisJob(QThread):
         self.database, self.video, self.exercise, self.person = database, video, exercise, person
 
     def run(self) -> None:
+        from formcheck.analysis.analyze import analyze_video
         from formcheck.core.tracker import ExerciseTracker
-        from formcheck.pipeline.analyze import analyze_video
-        from formcheck.pipeline.recorder import SessionRecorder
+        from formcheck.records.recorder import SessionRecorder
 
         try:
             store = Store(self.database)

@@ -13,17 +13,17 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from formcheck.analysis.runner import PoseStage
 from formcheck.core.coach import Coach, CoachFrame, summary_text
 from formcheck.core.events import Event, ExerciseEnded, SetEnded, SetStarted
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.wording import SOURCE_ENDED
 from formcheck.exercises.profile import ProfileStore, personalise
-from formcheck.pipeline.frames import FrameSource
-from formcheck.pipeline.recorder import BackgroundRecorder, SessionRecorder
-from formcheck.pipeline.runner import PoseStage
-from formcheck.pipeline.store import Store, StoreError
+from formcheck.records.recorder import BackgroundRecorder, SessionRecorder
+from formcheck.records.store import Store, StoreError
 from formcheck.ui.speech import Speaker
 from formcheck.ui.worker import Command, LivePacket, PipelineWorker
+from formcheck.video.frames import FrameSource
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
 
+from formcheck.analysis.calibrate import WINDOW_MS, Seen, login_name, save_camera_check
 from formcheck.core.body import BodyCalibrationError, measure_body
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.placement import Placement, check_placement
 from formcheck.exercises.profile import Profile, ProfileError, ProfileStore
-from formcheck.pipeline.calibrate import WINDOW_MS, Seen, login_name, save_camera_check
-from formcheck.pipeline.store import now_iso
+from formcheck.records.store import now_iso
 from formcheck.ui.background import call_in_background
 from formcheck.ui.widgets import Button
 from formcheck.ui.worker import LivePacket

@@ -36,8 +36,8 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.core.pain import NRS_MAX, NRS_MIN, STOPPED_FOR_PAIN, pain_warning
 from formcheck.core.programme import Programme
 from formcheck.core.wording import SOURCE_ENDED, pain_words
-from formcheck.pipeline import programme_store
-from formcheck.pipeline.adherence import adherence, session_day, stopped_for_pain, today_status
+from formcheck.records import programme_store
+from formcheck.reports.adherence import adherence, session_day, stopped_for_pain, today_status
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.widgets import Button
 

@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from formcheck.analysis.calibrate import login_name
+from formcheck.analysis.rejudge import SetJudgement, rejudge_session
 from formcheck.core.exercise import ADJUSTABLE, ADJUSTABLE_KINDS, ExerciseDef
 from formcheck.exercises.profile import ExerciseOverrides, Profile, ProfileError, ProfileStore, apply_profile
-from formcheck.pipeline.calibrate import login_name
-from formcheck.pipeline.rejudge import SetJudgement, rejudge_session
-from formcheck.pipeline.reports import judged_with
-from formcheck.pipeline.store import now_iso
+from formcheck.records.store import now_iso
+from formcheck.reports.session_report import judged_with
 from formcheck.ui.background import call_in_background
 
 log = logging.getLogger(__name__)

@@ -21,18 +21,18 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from formcheck.analysis.runner import FrameOutput, FramePipeline, PoseStage
 from formcheck.core.coach import Coach, CoachFrame
 from formcheck.core.events import SetEnd
 from formcheck.core.overlay import Overlay
 from formcheck.core.placement import DARK_FRAME
 from formcheck.core.smoothing import PoseSmoother
-from formcheck.pipeline.annotate import annotate
-from formcheck.pipeline.frames import FrameSource, FrameSourceError, brightness
-from formcheck.pipeline.live import LatestFrameGrabber
-from formcheck.pipeline.model_store import ModelError
-from formcheck.pipeline.pose import PoseError
-from formcheck.pipeline.recorder import BackgroundRecorder
-from formcheck.pipeline.runner import FrameOutput, FramePipeline, PoseStage
+from formcheck.pose.estimator import PoseError
+from formcheck.pose.model_store import ModelError
+from formcheck.records.recorder import BackgroundRecorder
+from formcheck.video.annotate import annotate
+from formcheck.video.frames import FrameSource, FrameSourceError, brightness
+from formcheck.video.live import LatestFrameGrabber
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,12 @@ import pytest
 from formcheck.core.exercise import Dose
 from formcheck.core.pain import nrs, pain_warning
 from formcheck.core.programme import (
-    ExerciseOutcome, Programme, ProgrammeItem, Progression, apply_proposals, propose,
+    ExerciseOutcome,
+    Programme,
+    ProgrammeItem,
+    Progression,
+    apply_proposals,
+    propose,
 )
 
 pytestmark = pytest.mark.unit

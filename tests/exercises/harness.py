@@ -10,9 +10,9 @@ import numpy as np
 
 from formcheck.core.kinematics import classify_view
 from formcheck.core.landmarks import Pose
-from formcheck.pipeline.results_json import results_json
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
+from formcheck.records.results_json import results_json
 from tests.synthetic import result
 
 FPS = 30

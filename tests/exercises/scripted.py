@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from formcheck.core import rules
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.kinematics import ViewEstimate
-from formcheck.pipeline.results_json import results_json
 from formcheck.core.landmarks import SIDED_JOINTS, L, Pose
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
+from formcheck.records.results_json import results_json
 from tests.exercises.harness import FPS, Run
 from tests.synthetic import figure, result
 

@@ -11,8 +11,15 @@ import pytest
 from formcheck.core.body import BodyModel
 from formcheck.exercises.loader import LIBRARY_DIR, ExerciseFileError, load_by_id, load_exercise, load_library
 from formcheck.exercises.profile import (
-    ExerciseOverrides, Profile, ProfileError, ProfileStore, apply_profile, personalise, population_profile,
-    read_profile, render_profile,
+    ExerciseOverrides,
+    Profile,
+    ProfileError,
+    ProfileStore,
+    apply_profile,
+    personalise,
+    population_profile,
+    read_profile,
+    render_profile,
 )
 from tests.exercises.test_library import GOOD
 

@@ -15,12 +15,12 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 
 from formcheck.exercises.loader import load_library
-from formcheck.pipeline.frames import CameraSource
-from formcheck.pipeline.pose import PoseEstimator
-from formcheck.pipeline.store import Store
+from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.store import Store
 from formcheck.ui.main_window import MainWindow
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker
+from formcheck.video.frames import CameraSource
 
 
 class FakeCameraDevice:

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from formcheck.exercises.loader import load_library
-from formcheck.pipeline.pose import PoseEstimator
+from formcheck.pose.estimator import PoseEstimator
 from formcheck.ui.main_window import MainWindow
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker

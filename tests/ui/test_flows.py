@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from formcheck.core.exercise import Dose
 from formcheck.core.programme import Programme, ProgrammeItem
-from formcheck.pipeline import programme_store
-from formcheck.pipeline.adherence import adherence
-from formcheck.pipeline.reports import report_html
+from formcheck.records import programme_store
+from formcheck.reports.adherence import adherence
+from formcheck.reports.session_report import report_html
 from formcheck.ui.app import start_up
 from formcheck.ui.main_window import DEMO_NOTE
 from formcheck.ui.today import STOPPED_TODAY

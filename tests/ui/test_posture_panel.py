@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from formcheck.analysis.posture_mode import SampledCamera
 from formcheck.core.posture_coach import PostureSettings
 from formcheck.core.posture_judge import Baseline
 from formcheck.exercises.loader import load_library
-from formcheck.pipeline.pose import PoseEstimator
-from formcheck.pipeline.posture_baseline import BaselineStore
-from formcheck.pipeline.posture_mode import SampledCamera
-from formcheck.pipeline.posture_records import posture_detail
-from formcheck.pipeline.store import Store
+from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.posture_baseline import BaselineStore
+from formcheck.records.posture_records import posture_detail
+from formcheck.records.store import Store
 from formcheck.ui.main_window import MainWindow
 from formcheck.ui.posture_panel import PostureController, PosturePanel
 from formcheck.ui.session_controller import SessionController
@@ -30,7 +30,7 @@ from formcheck.ui.speech import Speaker
 CLIP = Path(__file__).resolve().parents[2] / ".." / "shared" / "real_clips" / "desk" / "desk_jonz21_1.mp4"
 pytestmark = pytest.mark.gui
 needs_clip = pytest.mark.skipif(not CLIP.exists(), reason="../shared/real_clips/desk is absent")
-# The clip's minutes are seconds: scaled like tests/pipeline/test_posture_desk_clips.py.
+# The clip's minutes are seconds: scaled like tests/analysis/test_posture_desk_clips.py.
 # The response time is long so that the Pause below lands inside it; calibrating at 5 fps gives the
 # clip's 2.5 s upright stretch enough samples even when a loaded machine drops some.
 SCALED = PostureSettings(sample_ms=500, calibration_ms=200, after_ms=1000, min_interval_ms=3000,

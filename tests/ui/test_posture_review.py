@@ -11,9 +11,9 @@ import pytest
 from formcheck.core.posture import measure
 from formcheck.core.posture_coach import PostureCoach, PostureSettings
 from formcheck.core.posture_judge import Baseline, PostureJudge
-from formcheck.pipeline import store as store_module
-from formcheck.pipeline.posture_records import PostureRecorder
-from formcheck.pipeline.store import Store
+from formcheck.records import store as store_module
+from formcheck.records.posture_records import PostureRecorder
+from formcheck.records.store import Store
 from formcheck.ui.review import ReviewWindow
 from tests.core.test_posture import MIN, S, side_pose
 

@@ -9,10 +9,10 @@ import pytest
 from formcheck.core.exercise import Dose
 from formcheck.exercises.loader import load_library
 from formcheck.exercises.programme_file import load
-from formcheck.pipeline import programme_store
-from formcheck.pipeline.store import Store
+from formcheck.records import programme_store
+from formcheck.records.store import Store
 from formcheck.ui.programme_view import ProgrammeWindow
-from tests.pipeline.scripted_sessions import Done, record
+from tests.records.scripted_sessions import Done, record
 
 pytestmark = pytest.mark.gui
 

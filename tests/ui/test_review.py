@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.pipeline.store import Store
+from formcheck.records.store import Store
 from formcheck.ui.review import ReviewWindow
 from tests.conftest import sample
 
@@ -107,7 +107,7 @@ def test_switching_sessions_clears_the_previous_rep(qtbot, store):
 
 
 def test_export_writes_the_sessions_the_filter_shows_and_says_so(qtbot, store, tmp_path):
-    from formcheck.pipeline.reports import report_csv
+    from formcheck.reports.session_report import report_csv
 
     w = ReviewWindow(store)
     qtbot.addWidget(w)
@@ -124,7 +124,7 @@ def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_p
     from PySide6.QtCore import QSettings
 
     from formcheck.exercises.loader import load_library
-    from formcheck.pipeline.pose import PoseEstimator
+    from formcheck.pose.estimator import PoseEstimator
     from formcheck.ui.main_window import MainWindow
     from formcheck.ui.session_controller import SessionController
     from formcheck.ui.speech import Speaker
@@ -144,8 +144,8 @@ def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_p
 
 
 def test_therapist_tunes_a_threshold_and_the_session_is_rejudged(qtbot, store):
-    from formcheck.exercises.profile import ProfileStore, apply_profile
     from formcheck.exercises.loader import load_by_id
+    from formcheck.exercises.profile import ProfileStore, apply_profile
     from tests.conftest import PERSON
 
     w = ReviewWindow(store)
@@ -209,7 +209,7 @@ def test_a_note_typed_before_a_verdict_is_kept(qtbot, store):
 
 def test_switching_person_clears_the_replay(qtbot, store):
     # Issue 16, defect 11: the previous person's session stayed in the video pane.
-    from tests.pipeline.scripted_sessions import Done, record
+    from tests.records.scripted_sessions import Done, record
 
     record(store, "Bo", [Done("squat", reps=[False])])
     w = ReviewWindow(store)

@@ -9,8 +9,8 @@ import pytest
 
 from formcheck.core.exercise import Dose
 from formcheck.core.programme import Programme, ProgrammeItem
-from formcheck.pipeline import programme_store
-from formcheck.pipeline.adherence import adherence
+from formcheck.records import programme_store
+from formcheck.reports.adherence import adherence
 from tests.conftest import sample
 from tests.ui.conftest import FakeCameraDevice
 
@@ -114,8 +114,8 @@ def test_stop_it_hurts_during_an_exercise_ends_the_run(qtbot, window):
 
 
 def test_file_import_bundle_brings_the_programme_to_today(window, tmp_path):
-    from formcheck.pipeline.bundle import export_bundle
-    from formcheck.pipeline.store import Store
+    from formcheck.records.bundle import export_bundle
+    from formcheck.records.store import Store
 
     clinic = Store(tmp_path / "clinic" / "formcheck.db")
     programme_store.save(clinic, Programme("me", (ProgrammeItem("squat", Dose(2, 8)),), 3, date.today()))

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tools.mannequin.body import (
-    FOREARM, NECK, SHIN, THIGH, TORSO, UPPER_ARM, Body, circle_intersection, sagittal, unit,
+    FOREARM,
+    NECK,
+    SHIN,
+    THIGH,
+    TORSO,
+    UPPER_ARM,
+    Body,
+    circle_intersection,
+    sagittal,
+    unit,
 )
 from tools.mannequin.render import Camera
 

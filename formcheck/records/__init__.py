@@ -1,0 +1,7 @@
+"""What is kept: the session database (schema, migrations, queries), the recorder that writes a
+session as it happens, each session's own folder (the durable record), the landmark track, repair
+from the folders, programme versions, posture records and bundles in and out.
+
+May import: ``formcheck.video``, ``formcheck.pose`` (types only), ``formcheck.exercises``,
+``formcheck.core``, ``formcheck.untrusted``, ``formcheck.paths``. Never the analysis or the reports.
+"""

@@ -1,0 +1,218 @@
+"""`formcheck repair`: rebuild the session database from the session folders.
+
+The folders are the durable record (see ``session_folder``); the database is an index over them.
+When the database is deleted, emptied or damaged, this builds a new one beside it from every
+folder's session.json, events.jsonl and review.jsonl, checks it, and only then swaps it in. The
+old file is kept under a name no other repair can take, never deleted or overwritten.
+
+It can't lose data: it takes the database's lock exclusively, so it refuses while anything has
+the database open (the app, ``analyze --record``), and also while a session folder says it is
+being recorded by a process that still runs; a failure while building (a full disk) leaves the
+old database as it was; a folder it can't read is listed with the reason, its files untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from formcheck.records.programme_store import PROGRAMMES_DIR, index_folder
+from formcheck.records.session_folder import (
+    SESSION_FILE,
+    SessionMeta,
+    parse_session_meta,
+    read_events,
+    read_review,
+    read_session_meta,
+    read_track,
+)
+from formcheck.records.store import SESSIONS_DIR, EventIndexer, Store, StoreError, alive, take_lock
+from formcheck.untrusted import Refused
+
+log = logging.getLogger(__name__)
+
+
+class RepairError(StoreError):
+    """Repair could not run, or stopped; the database is as it was. The message says what to do."""
+
+
+@dataclass
+class RepairReport:
+    database: Path
+    sessions: int = 0
+    sets: int = 0
+    reps: int = 0
+    holds: int = 0
+    reviews: int = 0
+    frames: int = 0
+    programmes: int = 0
+    kept_old: Path | None = None
+    skipped: list[str] = field(default_factory=list)  # folders (or files) it could not read, and why
+    lines: list[str] = field(default_factory=list)  # lines it could not read in folders it did
+
+    def text(self) -> str:
+        lines = [f"rebuilt {self.database} from {self.sessions} session folder(s): {self.sets} sets, "
+                 f"{self.reps} reps/attempts, {self.holds} holds, {self.reviews} verdicts/notes, "
+                 f"{self.frames} tracked frames, {self.programmes} programme version(s)"]
+        if self.kept_old:
+            lines.append(f"the previous database is kept as {self.kept_old}")
+        if self.skipped:
+            lines.append(f"could not read {len(self.skipped)} folder(s) or file(s); their files are kept as they "
+                         "are — fix or move them and run `formcheck repair` again:")
+        lines += [f"skipped {s}" for s in self.skipped]
+        lines += [f"left out {s}" for s in self.lines]
+        return "\n".join(lines)
+
+
+def repair(database: Path) -> RepairReport:
+    """Rebuild ``database`` from the session folders next to it."""
+    data = database.parent
+    lock = take_lock(database, exclusive=True)
+    try:
+        _refuse_live_writers(data)
+        legacy = _old_rows(database)
+        building = database.with_name(database.name + ".rebuilding")
+        _remove(building)
+        try:
+            report = _build(building, data, legacy)
+        except (OSError, sqlite3.Error, StoreError) as exc:
+            _remove(building)
+            raise RepairError(f"Could not rebuild {database} ({exc}); the database is as it was. Free some disk "
+                              "space (or fix what the message names) and run `formcheck repair` again.") from exc
+        report.database = database
+        if database.exists():
+            report.kept_old = _unique_backup(database)
+            for old in _files(database):
+                old.rename(old.with_name(old.name.replace(database.name, report.kept_old.name, 1)))
+        os.replace(building, database)
+        return report
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _build(building: Path, data: Path, legacy: dict[str, dict[str, Any]]) -> RepairReport:
+    report = RepairReport(building)
+    store = Store(building, lock=False)
+    # A scratch file until it checks out: no fsync per session (a crash leaves an unchecked
+    # .rebuilding file, removed by the next repair); it is synced once, whole, before the swap.
+    store.db.execute("PRAGMA synchronous=OFF")
+    try:
+        for folder in sorted(p for p in (data / SESSIONS_DIR).glob("*") if p.is_dir() and not p.name.startswith(".")):
+            _index(store, folder, legacy, report)
+        with store.transaction():
+            report.programmes, problems = index_folder(store, data / PROGRAMMES_DIR)
+        report.skipped += problems
+        store.recover_orphans()
+        counts = {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("sets", "reps", "holds")}
+        report.sets, report.reps, report.holds = counts["sets"], counts["reps"], counts["holds"]
+        # One file, complete on disk, before anything is swapped: no write-ahead log left behind.
+        store.db.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        store.close()
+    check = sqlite3.connect(f"file:{building}?mode=ro", uri=True)
+    try:
+        ok = check.execute("PRAGMA integrity_check").fetchone()[0]
+        sessions = check.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    finally:
+        check.close()
+    if ok != "ok" or sessions != report.sessions:
+        raise RepairError(f"the rebuilt database did not check out ({ok}, {sessions} of {report.sessions} sessions)")
+    with building.open("rb+") as f:
+        os.fsync(f.fileno())
+    return report
+
+
+def _index(store: Store, folder: Path, legacy: dict[str, dict[str, Any]], report: RepairReport) -> None:
+    """One session folder into the new database; a folder it can't read is listed, not dropped."""
+    try:
+        meta = _meta(folder, legacy)
+        events = read_events(folder)
+        review = read_review(folder)
+    except Refused as exc:
+        report.skipped.append(f"{folder.name}: {exc}")
+        return
+    with store.transaction():
+        sid = store.insert_session(meta, folder)
+        index = EventIndexer(store, sid)
+        for event in events.items:
+            index.apply(event)
+    for line in review.items:
+        report.reviews += index.apply_review(line)
+    report.lines += [f"{folder.name}: {p}" for p in events.problems + review.problems]
+    report.sessions += 1
+    report.frames += len(read_track(folder))
+
+
+def _meta(folder: Path, legacy: dict[str, dict[str, Any]]) -> SessionMeta:
+    """The folder's session.json, or (for a folder from before sessions carried one, or whose file
+    is damaged) its row in the old database."""
+    try:
+        return read_session_meta(folder)
+    except Refused:
+        if folder.name not in legacy:
+            if not (folder / SESSION_FILE).exists():
+                raise Refused(f"no {SESSION_FILE} and no entry in the old database") from None
+            raise
+    row = legacy[folder.name]
+    return parse_session_meta({**row, "uid": row.get("uid") or f"legacy-{folder.name}"}, f"{folder.name} (old database)")
+
+
+def _refuse_live_writers(data: Path) -> None:
+    """A folder whose session.json says a process on this computer is recording it, and that
+    process still runs: its writer is alive (perhaps a formcheck from before the lock existed)."""
+    host = socket.gethostname()
+    for meta_file in (data / SESSIONS_DIR).glob(f"*/{SESSION_FILE}"):
+        try:
+            meta = read_session_meta(meta_file.parent)
+        except Refused:
+            continue
+        if meta.status == "recording" and meta.host == host and meta.pid is not None and meta.pid != os.getpid() \
+                and alive(meta.pid, meta.pid_start, meta.started):
+            raise RepairError(f"Session {meta_file.parent.name} is being recorded right now (process {meta.pid}); "
+                              "let it finish, then run `formcheck repair`. Nothing was changed.")
+
+
+def _unique_backup(database: Path) -> Path:
+    """``formcheck.db.replaced-<time>-<random>``: two repairs in the same second never share one."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    while True:
+        name = database.with_name(f"{database.name}.replaced-{stamp}-{secrets.token_hex(3)}")
+        if not any(p.exists() for p in (name, name.with_name(name.name + "-wal"), name.with_name(name.name + "-shm"))):
+            return name
+
+
+def _files(db: Path) -> list[Path]:
+    """The database file and its write-ahead log files, those that exist."""
+    return [p for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")) if p.exists()]
+
+
+def _remove(db: Path) -> None:
+    for stale in _files(db) + [db.with_name(db.name + "-journal")]:
+        stale.unlink(missing_ok=True)
+
+
+def _old_rows(database: Path) -> dict[str, dict[str, Any]]:
+    """Session rows of the old database, by folder name, if it can still be read: the only record
+    of who and when for folders written before sessions carried their own session.json."""
+    if not database.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            db.row_factory = sqlite3.Row
+            rows = db.execute("SELECT s.*, p.name AS person FROM sessions s JOIN people p ON p.id = s.person_id").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        log.info("old database unreadable (%s); using the session folders only", exc)
+        return {}
+    keys = ("person", "started", "ended", "source", "kind", "status", "end_reason", "uid", "pid", "host")
+    return {Path(str(r["folder"])).name: {k: r[k] for k in r.keys() if k in keys} for r in rows}
