@@ -134,3 +134,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "model_path" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the whole run (tests/postgres_server.py); skips, saying why,
+    where none can be started here."""
+    from tests.postgres_server import NoServer, PostgresServer
+
+    try:
+        server = PostgresServer.start()
+    except NoServer as exc:
+        pytest.skip(f"no PostgreSQL server for the clinic-store tests: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The URL (password included) of a fresh, empty database of its own on the test server."""
+    return postgres_server.new_database()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu libraries OpenCV, MediaPipe and Qt load at run time, when missing
-# (and strace, which the privacy tests run the app under).
+# (and strace, which the privacy tests run the app under, and PostgreSQL, which the tests of a
+# clinic's shared store start a real server of).
 # Runs as part of `make install`; does nothing when everything is present. Needs root for apt;
 # without it, prints the command to run instead of failing.
 set -euo pipefail
@@ -12,6 +13,9 @@ packages=(
   libxcb-xinerama0 libxcb-xkb1                                                     # Qt on X11
   espeak-ng                                                                         # voice cues
   strace                                                                            # tests/test_privacy.py
+  # The clinic-store tests run initdb/pg_ctl into a temporary folder (tests/postgres_server.py);
+  # the app itself only needs a server when FORMCHECK_DATABASE_URL names one, anywhere on the network.
+  postgresql
 )
 
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can do here
