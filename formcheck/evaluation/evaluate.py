@@ -83,20 +83,10 @@ from pathlib import Path
 from typing import Any
 
 from formcheck import __version__
+from formcheck.evaluation.figures import MIN_FAULT_CASES, TARGETS, Totals, by_source, totals
 from formcheck.evaluation.labels import NO_EXERCISE, ClipLabels, LabelError, check_codes, load_labels
-from formcheck.evaluation.scoring import (
-    HOLD_TOLERANCE,
-    HOLD_TOLERANCE_S,
-    MATCH_IOU,
-    MIN_FAULT_CASES,
-    PARTIAL_INSIDE,
-    TARGETS,
-    ClipScore,
-    Totals,
-    by_source,
-    score_clip,
-    totals,
-)
+from formcheck.evaluation.matching import MATCH_IOU, PARTIAL_INSIDE
+from formcheck.evaluation.scoring import HOLD_TOLERANCE, HOLD_TOLERANCE_S, ClipScore, score_clip
 
 SCHEMA_VERSION = 1  # of the --json document
 REPO_ROOT = Path(__file__).resolve().parents[2]
