@@ -52,20 +52,10 @@ from formcheck.exercises.loader import load_library
 from formcheck.exercises.profile import ProfileError, read_profile, render_profile
 from formcheck.exercises.programme_file import ProgrammeFileError, dumps, loads
 from formcheck.records import programme_store
-from formcheck.records.session_folder import (
-    EVENTS_FILE,
-    REVIEW_FILE,
-    SESSION_FILE,
-    TRACK_FILE,
-    VIDEO_FILE,
-    VIDEO_META,
-    Event,
-    Review,
-    SessionMeta,
-    read_events,
-    read_review,
-    read_session_meta,
-)
+from formcheck.records.session_events import Event, read_events
+from formcheck.records.session_folder import EVENTS_FILE, REVIEW_FILE, SESSION_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META
+from formcheck.records.session_meta import SessionMeta, read_session_meta
+from formcheck.records.session_review import Review, read_review
 from formcheck.records.store import SESSIONS_DIR, EventIndexer, Store, StoreError, now_iso, person_name
 from formcheck.untrusted import (
     BUNDLE_BYTES,

@@ -44,15 +44,9 @@ from formcheck.core.tracker import FrameEvaluation
 from formcheck.exercises.profile import POPULATION
 from formcheck.exercises.snapshot import to_json
 from formcheck.records.results_json import hold_json, rep_json
-from formcheck.records.session_folder import (
-    EVENTS_FILE,
-    TRACK_FILE,
-    VIDEO_FILE,
-    VIDEO_META,
-    parse_event,
-    track_row,
-    write_json_atomic,
-)
+from formcheck.records.session_events import parse_event
+from formcheck.records.session_folder import EVENTS_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META, write_json_atomic
+from formcheck.records.session_track import track_row
 from formcheck.records.store import EventIndexer, Store, StoreError
 
 log = logging.getLogger(__name__)

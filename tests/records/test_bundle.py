@@ -15,7 +15,7 @@ from formcheck.cli import main
 from formcheck.records import programme_store
 from formcheck.records.bundle import BundleError, export_bundle, import_bundle
 from formcheck.records.repair import repair
-from formcheck.records.session_folder import Note, Verdict, read_review
+from formcheck.records.session_review import Note, Verdict, read_review
 from formcheck.records.store import Store
 from tests.conftest import PERSON
 from tests.records.scripted_sessions import Done, record

@@ -75,7 +75,7 @@ def files_under(folder: Path) -> set[str]:
 
 def write_track(folder: Path, seconds: float = 12.0) -> None:
     """A landmark track as the recorder writes it (one .npy chunk), with a curve in the measure column."""
-    from formcheck.records.session_folder import TRACK_COLUMNS
+    from formcheck.records.session_track import TRACK_COLUMNS
 
     t = np.arange(0, seconds * 1000, 100, dtype=np.float32)
     rows = np.full((len(t), TRACK_COLUMNS), np.nan, np.float32)
@@ -670,7 +670,7 @@ def test_t9_a_string_time_never_reaches_the_report(tmp_path, monkeypatch, capsys
 
 @case("An all-NaN track breaks the HTML report", TRACEBACK)
 def test_t10_an_all_nan_track_reports(tmp_path, monkeypatch, capsys):
-    from formcheck.records.session_folder import TRACK_COLUMNS
+    from formcheck.records.session_track import TRACK_COLUMNS
 
     video = tmp_path / "clip.mp4"
     shutil.copy(sample("glute_bridge_low.mp4"), video)
