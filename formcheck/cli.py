@@ -556,7 +556,8 @@ def _programme(args: argparse.Namespace) -> int:
 
 
 def _bundle(args: argparse.Namespace) -> int:
-    from formcheck.records.bundle import default_name, export_bundle, import_bundle
+    from formcheck.records.bundle_export import default_name, export_bundle
+    from formcheck.records.bundle_import import import_bundle
     from formcheck.records.store import Store
 
     store = Store()

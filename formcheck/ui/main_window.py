@@ -539,7 +539,7 @@ class MainWindow(QMainWindow):
         ``ask`` (yes/no; a dialog by default) answers whether a bundle's person of a local name is
         that person, and whether the bundle's programme becomes the current one."""
         from formcheck.records import programme_store
-        from formcheck.records.bundle import PersonClash, import_bundle
+        from formcheck.records.bundle_import import PersonClash, import_bundle
         from formcheck.records.store import StoreError
 
         ask = ask or (lambda q: QMessageBox.question(self, "Import bundle", q) == QMessageBox.StandardButton.Yes)
@@ -570,7 +570,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Import bundle", self.import_bundle(Path(path)))
 
     def export_bundle_dialog(self) -> None:
-        from formcheck.records.bundle import default_name, export_bundle
+        from formcheck.records.bundle_export import default_name, export_bundle
         from formcheck.records.store import StoreError
 
         store = self._data_store()

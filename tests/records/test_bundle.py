@@ -13,7 +13,9 @@ import pytest
 
 from formcheck.cli import main
 from formcheck.records import programme_store
-from formcheck.records.bundle import BundleError, export_bundle, import_bundle
+from formcheck.records.bundle_export import export_bundle
+from formcheck.records.bundle_import import import_bundle
+from formcheck.records.bundle_manifest import BundleError
 from formcheck.records.repair import repair
 from formcheck.records.session_review import Note, Verdict, read_review
 from formcheck.records.store import Store
@@ -254,7 +256,7 @@ def test_a_person_is_their_uid_and_a_programme_from_a_bundle_waits_for_the_thera
     """Two computers that each made an "Ann": asked once, then one person both ways; the clinic's
     programme becomes current at home only when confirmed."""
     from formcheck.exercises.programme_file import loads
-    from formcheck.records.bundle import PersonClash
+    from formcheck.records.bundle_import import PersonClash
     from tests.records.scripted_sessions import Done, record
 
     clinic, home = Store(tmp_path / "clinic" / "formcheck.db"), Store(tmp_path / "home" / "formcheck.db")

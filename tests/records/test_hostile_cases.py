@@ -31,7 +31,9 @@ import numpy as np
 import pytest
 
 from formcheck.cli import main
-from formcheck.records.bundle import BundleError, export_bundle, import_bundle
+from formcheck.records.bundle_export import export_bundle
+from formcheck.records.bundle_import import import_bundle
+from formcheck.records.bundle_manifest import BundleError
 from formcheck.records.repair import repair
 from formcheck.records.store import Store, StoreError
 from formcheck.reports.session_report import report_html
