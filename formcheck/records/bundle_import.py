@@ -52,11 +52,11 @@ from formcheck.records.bundle_manifest import (
     refused,
 )
 from formcheck.records.session_events import Event, read_events
-from formcheck.records.session_folder import REVIEW_FILE, SESSION_FILE, VIDEO_META
+from formcheck.records.session_folder import REVIEW_FILE, SESSION_FILE, VIDEO_META, video_t0
 from formcheck.records.session_meta import SessionMeta, read_session_meta
 from formcheck.records.session_review import Review, read_review
 from formcheck.records.store import SESSIONS_DIR, EventIndexer, Store, person_name
-from formcheck.untrusted import JSON_BYTES, REVIEW_BYTES, TOML_BYTES, Fields, Refused, decode, inside, parse_json, read_bytes
+from formcheck.untrusted import REVIEW_BYTES, TOML_BYTES, Refused, decode, inside, read_bytes
 
 
 class PersonClash(BundleError):
@@ -158,8 +158,7 @@ def _contents(staging: Path, path: Path, manifest: Manifest) -> tuple[list[_Sess
             events = read_events(where, strict=True).items
             review = read_review(where, strict=True).items
             if VIDEO_META in files:
-                Fields(parse_json(read_bytes(where / VIDEO_META, JSON_BYTES), VIDEO_META), VIDEO_META).number(
-                    "t0_ms", 0, 1e9)
+                video_t0(where)
         except Refused as exc:
             raise refused(path, f"session {folder}: {exc}") from exc
         if meta.person != manifest.person or meta.person_uid != manifest.person_uid:

@@ -189,6 +189,14 @@ def broken_second_session(members, manifest):
     return members
 
 
+def late_video_clock(members, manifest):
+    """A kept video said to start 50 h into its session (sent honestly): past any session's clock."""
+    name = events_of(members).replace("events.jsonl", "video.json")
+    members[name] = json.dumps({"t0_ms": 50 * 3600 * 1000, "fps": 30}).encode()
+    manifest["members"][name] = {"sha256": hashlib.sha256(members[name]).hexdigest(), "size": len(members[name])}
+    return members
+
+
 def foreign(members, manifest):
     manifest["format"] = "some-other-app"
     return members
@@ -199,6 +207,7 @@ def foreign(members, manifest):
     (add_member, "has been changed: sessions/extra/track.npys is not in its manifest"),
     (traversal, "is not a formcheck bundle (it holds '../../evil.txt', which no bundle has)"),
     (broken_second_session, "can't be imported: session "),
+    (late_video_clock, "video.json: t0_ms"),
     (foreign, "is not a formcheck bundle (its manifest is not a formcheck manifest)"),
 ])
 def test_changed_or_foreign_bundles_are_refused_and_nothing_is_imported(bundle, clinic, tmp_path, change, message):
