@@ -261,7 +261,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from formcheck.pose.model_store import ModelError
     from formcheck.records.store import StoreError
     from formcheck.untrusted import Refused
-    from formcheck.video.frames import FrameSourceError
+    from formcheck.video.source import FrameSourceError
 
     return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, LabelError, Refused,
             OSError)
@@ -271,7 +271,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from formcheck.analysis.analyze import RecordAs, VideoTask, analyze_videos
     from formcheck.analysis.parallel import default_jobs
     from formcheck.core.smoothing import SmoothingConfig
-    from formcheck.video.frames import video_files
+    from formcheck.video.file_sources import video_files
 
     inputs = args.videos or [DEFAULT_SAMPLE]
     single = len(inputs) == 1 and not inputs[0].is_dir()  # one file: written straight into --out

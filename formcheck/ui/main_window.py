@@ -38,7 +38,10 @@ from formcheck.ui.session_controller import DEMO, SessionController
 from formcheck.ui.today import TodayPanel
 from formcheck.ui.widgets import Button, CoachPanel, CueBanner, VideoView, fit_to_screen
 from formcheck.ui.worker import LivePacket
-from formcheck.video.frames import CameraSource, FrameSource, LoopingSource, VideoFileSource
+from formcheck.video.camera import CameraSource
+from formcheck.video.file_sources import VideoFileSource
+from formcheck.video.frames import LoopingSource
+from formcheck.video.source import FrameSource
 
 if TYPE_CHECKING:
     from formcheck.records.store import Store

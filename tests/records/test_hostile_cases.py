@@ -847,7 +847,7 @@ def test_w6_an_impossible_frame_rate_loses_no_frames(tmp_path, caplog):
 
     import av
 
-    from formcheck.video.frames import VideoFileSource
+    from formcheck.video.file_sources import VideoFileSource
 
     path = tmp_path / "fast.mp4"
     tb = Fraction(1, 1_000_000)

@@ -104,7 +104,8 @@ CHILD = textwrap.dedent("""
     from formcheck.core.events import SetStarted
     from formcheck.core.tracker import ExerciseTracker
     from formcheck.exercises.loader import load_by_id
-    from formcheck.video.frames import VideoFileSource, paced
+    from formcheck.video.file_sources import VideoFileSource
+    from formcheck.video.frames import paced
     from formcheck.pose.estimator import PoseEstimator
     from formcheck.records.recorder import SessionRecorder
     from formcheck.analysis.runner import FramePipeline
@@ -178,7 +179,7 @@ def test_track_keeps_the_pose_the_engine_saw_and_sets_keep_their_definition(stor
     from formcheck.exercises.snapshot import from_json
     from formcheck.records.session_track import track_pose
     from formcheck.reports.session_report import judged_with
-    from formcheck.video.frames import VideoFileSource
+    from formcheck.video.file_sources import VideoFileSource
 
     with PoseEstimator(model_path) as est:
         result = analyze_video(sample("squat_good.mp4"), None, exercise="squat", progress=False, estimator=est,
