@@ -116,7 +116,7 @@ class SessionRecorder:
             self._video_t0 = t_ms
             h, w = image.shape[:2]
             # mp4v: the MP4 codec every OpenCV wheel can write.
-            self._video = cv2.VideoWriter(str(self.folder / VIDEO_FILE), cv2.VideoWriter_fourcc(*"mp4v"),
+            self._video = cv2.VideoWriter(str(self.folder / VIDEO_FILE), cv2.VideoWriter.fourcc(*"mp4v"),
                                           self._video_fps, (w, h))
             write_json_atomic(self.folder / VIDEO_META, {"t0_ms": t_ms, "fps": self._video_fps})
         assert self._video_t0 is not None
