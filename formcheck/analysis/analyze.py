@@ -30,7 +30,9 @@ from formcheck.records.results_json import results_json
 from formcheck.records.store import Store
 from formcheck.records.track import LandmarkTrack
 from formcheck.video.annotate import annotate
-from formcheck.video.frames import FrameSourceError, VideoFileSource, prefetch
+from formcheck.video.file_sources import VideoFileSource
+from formcheck.video.frames import prefetch
+from formcheck.video.source import FrameSourceError
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,8 @@ from formcheck.paths import calibration_dir
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.session_folder import write_json_atomic
 from formcheck.records.store import now_iso
-from formcheck.video.frames import FrameSource, brightness
+from formcheck.video.frames import brightness
+from formcheck.video.source import FrameSource
 
 log = logging.getLogger(__name__)
 

@@ -83,7 +83,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from formcheck.pose.model_store import ModelError
     from formcheck.records.store import StoreError
     from formcheck.untrusted import Refused
-    from formcheck.video.frames import FrameSourceError
+    from formcheck.video.source import FrameSourceError
 
     return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, LabelError, Refused,
             OSError)

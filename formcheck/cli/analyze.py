@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from formcheck.analysis.analyze import RecordAs, VideoTask, analyze_videos
     from formcheck.analysis.parallel import default_jobs
     from formcheck.core.smoothing import SmoothingConfig
-    from formcheck.video.frames import video_files
+    from formcheck.video.file_sources import video_files
 
     inputs = args.videos or [DEFAULT_SAMPLE]
     single = len(inputs) == 1 and not inputs[0].is_dir()  # one file: written straight into --out

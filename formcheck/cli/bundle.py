@@ -33,7 +33,8 @@ def add_parser(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from formcheck.records.bundle import default_name, export_bundle, import_bundle
+    from formcheck.records.bundle_export import default_name, export_bundle
+    from formcheck.records.bundle_import import import_bundle
     from formcheck.records.store import Store
 
     store = Store()

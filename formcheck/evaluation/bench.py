@@ -24,7 +24,8 @@ from formcheck.core.frame import Frame
 from formcheck.core.smoothing import PoseSmoother
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.video.annotate import annotate
-from formcheck.video.frames import VideoFileSource, prefetch
+from formcheck.video.file_sources import VideoFileSource
+from formcheck.video.frames import prefetch
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,14 +33,8 @@ from formcheck.core.posture_coach import (
     ReminderResponse,
 )
 from formcheck.core.posture_judge import FAULTS
-from formcheck.records.session_folder import (
-    EVENTS_FILE,
-    PostureMinuteLine,
-    PostureReminderLine,
-    PostureResponseLine,
-    append_jsonl,
-    parse_event,
-)
+from formcheck.records.session_events import PostureMinuteLine, PostureReminderLine, PostureResponseLine, parse_event
+from formcheck.records.session_folder import EVENTS_FILE, append_jsonl
 
 if TYPE_CHECKING:
     from formcheck.records.store import Store

@@ -44,15 +44,9 @@ from formcheck.core.tracker import FrameEvaluation
 from formcheck.exercises.profile import POPULATION
 from formcheck.exercises.snapshot import to_json
 from formcheck.records.results_json import hold_json, rep_json
-from formcheck.records.session_folder import (
-    EVENTS_FILE,
-    TRACK_FILE,
-    VIDEO_FILE,
-    VIDEO_META,
-    parse_event,
-    track_row,
-    write_json_atomic,
-)
+from formcheck.records.session_events import parse_event
+from formcheck.records.session_folder import EVENTS_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META, write_json_atomic
+from formcheck.records.session_track import track_row
 from formcheck.records.store import EventIndexer, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -122,7 +116,7 @@ class SessionRecorder:
             self._video_t0 = t_ms
             h, w = image.shape[:2]
             # mp4v: the MP4 codec every OpenCV wheel can write.
-            self._video = cv2.VideoWriter(str(self.folder / VIDEO_FILE), cv2.VideoWriter_fourcc(*"mp4v"),
+            self._video = cv2.VideoWriter(str(self.folder / VIDEO_FILE), cv2.VideoWriter.fourcc(*"mp4v"),
                                           self._video_fps, (w, h))
             write_json_atomic(self.folder / VIDEO_META, {"t0_ms": t_ms, "fps": self._video_fps})
         assert self._video_t0 is not None

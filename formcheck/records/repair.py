@@ -24,15 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.records.programme_store import PROGRAMMES_DIR, index_folder
-from formcheck.records.session_folder import (
-    SESSION_FILE,
-    SessionMeta,
-    parse_session_meta,
-    read_events,
-    read_review,
-    read_session_meta,
-    read_track,
-)
+from formcheck.records.session_events import read_events
+from formcheck.records.session_folder import SESSION_FILE
+from formcheck.records.session_meta import SessionMeta, parse_session_meta, read_session_meta
+from formcheck.records.session_review import read_review
+from formcheck.records.session_track import read_track
 from formcheck.records.store import SESSIONS_DIR, EventIndexer, Store, StoreError, alive, take_lock
 from formcheck.untrusted import Refused
 

@@ -28,27 +28,10 @@ from formcheck.exercises.profile import POPULATION
 from formcheck.paths import data_dir
 from formcheck.records.posture_records import POSTURE_LINE_TYPES
 from formcheck.records.posture_records import index_line as index_posture_line
-from formcheck.records.session_folder import (
-    REVIEW_FILE,
-    Cue,
-    Event,
-    Flag,
-    HoldLine,
-    Note,
-    PainStop,
-    Rating,
-    RepLine,
-    Review,
-    SessionMeta,
-    SetEnd,
-    SetStart,
-    Target,
-    Verdict,
-    append_jsonl,
-    update_session_json,
-    video_print,
-    write_json_atomic,
-)
+from formcheck.records.session_events import Cue, Event, Flag, HoldLine, PainStop, Rating, RepLine, SetEnd, SetStart
+from formcheck.records.session_folder import REVIEW_FILE, append_jsonl, update_session_json, video_print, write_json_atomic
+from formcheck.records.session_meta import SessionMeta
+from formcheck.records.session_review import Note, Review, Target, Verdict
 
 try:  # the lock that keeps `formcheck repair` from replacing a database in use (POSIX)
     import fcntl

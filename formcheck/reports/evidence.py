@@ -19,7 +19,9 @@ import numpy as np
 from formcheck.core.exercise import ExerciseDef, RuleDef
 from formcheck.core.kinematics import facing_side
 from formcheck.core.overlay import Overlay
-from formcheck.records.session_folder import VIDEO_FILE, read_session_meta, read_video_t0, track_pose, video_print
+from formcheck.records.session_folder import VIDEO_FILE, read_video_t0, video_print
+from formcheck.records.session_meta import read_session_meta
+from formcheck.records.session_track import track_pose
 from formcheck.reports.plots import plt, png
 from formcheck.untrusted import Refused
 from formcheck.video.annotate import annotate

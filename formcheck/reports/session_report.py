@@ -25,7 +25,7 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.exercises.loader import ExerciseFileError, load_by_id
 from formcheck.exercises.snapshot import from_json
 from formcheck.records.posture_records import posture_detail
-from formcheck.records.session_folder import read_track
+from formcheck.records.session_track import read_track
 from formcheck.records.store import Store
 from formcheck.reports import posture_report
 from formcheck.reports.adherence import Adherence, adherence, stopped_for_pain

@@ -20,7 +20,8 @@ import numpy as np
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from formcheck.video.frames import LoopingSource, VideoFileSource
+from formcheck.video.file_sources import VideoFileSource
+from formcheck.video.frames import LoopingSource
 
 
 def rss_mb() -> float:

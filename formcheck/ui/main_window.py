@@ -38,7 +38,10 @@ from formcheck.ui.session_controller import DEMO, SessionController
 from formcheck.ui.today import TodayPanel
 from formcheck.ui.widgets import Button, CoachPanel, CueBanner, VideoView, fit_to_screen
 from formcheck.ui.worker import LivePacket
-from formcheck.video.frames import CameraSource, FrameSource, LoopingSource, VideoFileSource
+from formcheck.video.camera import CameraSource
+from formcheck.video.file_sources import VideoFileSource
+from formcheck.video.frames import LoopingSource
+from formcheck.video.source import FrameSource
 
 if TYPE_CHECKING:
     from formcheck.records.store import Store
@@ -539,7 +542,7 @@ class MainWindow(QMainWindow):
         ``ask`` (yes/no; a dialog by default) answers whether a bundle's person of a local name is
         that person, and whether the bundle's programme becomes the current one."""
         from formcheck.records import programme_store
-        from formcheck.records.bundle import PersonClash, import_bundle
+        from formcheck.records.bundle_import import PersonClash, import_bundle
         from formcheck.records.store import StoreError
 
         ask = ask or (lambda q: QMessageBox.question(self, "Import bundle", q) == QMessageBox.StandardButton.Yes)
@@ -570,7 +573,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Import bundle", self.import_bundle(Path(path)))
 
     def export_bundle_dialog(self) -> None:
-        from formcheck.records.bundle import default_name, export_bundle
+        from formcheck.records.bundle_export import default_name, export_bundle
         from formcheck.records.store import StoreError
 
         store = self._data_store()

@@ -48,7 +48,7 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.exercises.profile import ProfileStore
-from formcheck.records.session_folder import TRACK_COLUMNS, read_track, track_pose
+from formcheck.records.session_track import TRACK_COLUMNS, read_track, track_pose
 from formcheck.records.store import Store
 from formcheck.reports.adherence import adherence, stopped_for_pain
 from formcheck.reports.evidence import Curve, evidence, evidence_plot, session_video

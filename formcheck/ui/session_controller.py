@@ -23,7 +23,7 @@ from formcheck.records.recorder import BackgroundRecorder, SessionRecorder
 from formcheck.records.store import Store, StoreError
 from formcheck.ui.speech import Speaker
 from formcheck.ui.worker import Command, LivePacket, PipelineWorker
-from formcheck.video.frames import FrameSource
+from formcheck.video.source import FrameSource
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,11 @@ from hypothesis import strategies as st
 from formcheck.analysis.rejudge import rejudge_session
 from formcheck.exercises.programme_file import loads
 from formcheck.records import programme_store
-from formcheck.records.bundle import BundleError, export_bundle, import_bundle
+from formcheck.records.bundle_export import export_bundle
+from formcheck.records.bundle_import import import_bundle
+from formcheck.records.bundle_manifest import BundleError
 from formcheck.records.repair import repair
-from formcheck.records.session_folder import TRACK_COLUMNS
+from formcheck.records.session_track import TRACK_COLUMNS
 from formcheck.records.store import Store, StoreError
 from formcheck.reports.session_report import report_html
 from tests.records.scripted_sessions import Done, record

@@ -31,7 +31,9 @@ import numpy as np
 import pytest
 
 from formcheck.cli import main
-from formcheck.records.bundle import BundleError, export_bundle, import_bundle
+from formcheck.records.bundle_export import export_bundle
+from formcheck.records.bundle_import import import_bundle
+from formcheck.records.bundle_manifest import BundleError
 from formcheck.records.repair import repair
 from formcheck.records.store import Store, StoreError
 from formcheck.reports.session_report import report_html
@@ -75,7 +77,7 @@ def files_under(folder: Path) -> set[str]:
 
 def write_track(folder: Path, seconds: float = 12.0) -> None:
     """A landmark track as the recorder writes it (one .npy chunk), with a curve in the measure column."""
-    from formcheck.records.session_folder import TRACK_COLUMNS
+    from formcheck.records.session_track import TRACK_COLUMNS
 
     t = np.arange(0, seconds * 1000, 100, dtype=np.float32)
     rows = np.full((len(t), TRACK_COLUMNS), np.nan, np.float32)
@@ -670,7 +672,7 @@ def test_t9_a_string_time_never_reaches_the_report(tmp_path, monkeypatch, capsys
 
 @case("An all-NaN track breaks the HTML report", TRACEBACK)
 def test_t10_an_all_nan_track_reports(tmp_path, monkeypatch, capsys):
-    from formcheck.records.session_folder import TRACK_COLUMNS
+    from formcheck.records.session_track import TRACK_COLUMNS
 
     video = tmp_path / "clip.mp4"
     shutil.copy(sample("glute_bridge_low.mp4"), video)
@@ -845,7 +847,7 @@ def test_w6_an_impossible_frame_rate_loses_no_frames(tmp_path, caplog):
 
     import av
 
-    from formcheck.video.frames import VideoFileSource
+    from formcheck.video.file_sources import VideoFileSource
 
     path = tmp_path / "fast.mp4"
     tb = Fraction(1, 1_000_000)

@@ -13,7 +13,8 @@ import pytest
 from formcheck.core.posture import measure
 from formcheck.core.posture_coach import PostureCoach, PostureSettings
 from formcheck.core.posture_judge import Baseline, PostureJudge
-from formcheck.records.bundle import export_bundle, import_bundle
+from formcheck.records.bundle_export import export_bundle
+from formcheck.records.bundle_import import import_bundle
 from formcheck.records.posture_records import PostureRecorder, posture_detail, posture_summary
 from formcheck.records.repair import repair
 from formcheck.records.store import Store

@@ -18,7 +18,8 @@ from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.recorder import SessionRecorder
-from formcheck.records.session_folder import parse_event, read_track
+from formcheck.records.session_events import parse_event
+from formcheck.records.session_track import read_track
 from formcheck.records.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from tests.conftest import ROOT, sample
 
@@ -103,7 +104,8 @@ CHILD = textwrap.dedent("""
     from formcheck.core.events import SetStarted
     from formcheck.core.tracker import ExerciseTracker
     from formcheck.exercises.loader import load_by_id
-    from formcheck.video.frames import VideoFileSource, paced
+    from formcheck.video.file_sources import VideoFileSource
+    from formcheck.video.frames import paced
     from formcheck.pose.estimator import PoseEstimator
     from formcheck.records.recorder import SessionRecorder
     from formcheck.analysis.runner import FramePipeline
@@ -175,9 +177,9 @@ def test_track_keeps_the_pose_the_engine_saw_and_sets_keep_their_definition(stor
     """Enough to re-judge a session later: every landmark as the engine saw it, and the thresholds."""
     from formcheck.core.smoothing import PoseSmoother
     from formcheck.exercises.snapshot import from_json
-    from formcheck.records.session_folder import track_pose
+    from formcheck.records.session_track import track_pose
     from formcheck.reports.session_report import judged_with
-    from formcheck.video.frames import VideoFileSource
+    from formcheck.video.file_sources import VideoFileSource
 
     with PoseEstimator(model_path) as est:
         result = analyze_video(sample("squat_good.mp4"), None, exercise="squat", progress=False, estimator=est,

@@ -16,7 +16,7 @@ from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.recorder import SessionRecorder
-from formcheck.records.session_folder import parse_event
+from formcheck.records.session_events import parse_event
 from formcheck.records.store import Store
 from formcheck.reports.session_report import report_csv, report_html, report_json
 from tests.conftest import sample

@@ -20,7 +20,7 @@ from formcheck.records.store import Store
 from formcheck.ui.main_window import MainWindow
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker
-from formcheck.video.frames import CameraSource
+from formcheck.video.camera import CameraSource
 
 
 class FakeCameraDevice:

@@ -114,7 +114,7 @@ def test_stop_it_hurts_during_an_exercise_ends_the_run(qtbot, window):
 
 
 def test_file_import_bundle_brings_the_programme_to_today(window, tmp_path):
-    from formcheck.records.bundle import export_bundle
+    from formcheck.records.bundle_export import export_bundle
     from formcheck.records.store import Store
 
     clinic = Store(tmp_path / "clinic" / "formcheck.db")
