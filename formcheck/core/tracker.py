@@ -14,22 +14,17 @@ view), the body sides and their rep counters (``tracker_sides``) and the form ru
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from functools import partial
-
-import numpy as np
-import numpy.typing as npt
 
 from formcheck.core.body import screen
 from formcheck.core.cues import Cue, CueCandidate, CueConfig, CueScheduler
 from formcheck.core.events import CueRaised, Event, HoldEnded, RepCompleted
 from formcheck.core.exercise import SEVERITY_INFO, ExerciseDef
 from formcheck.core.gating import SetupIssue, parts_read
-from formcheck.core.holds import HoldRecord, HoldTimer
-from formcheck.core.kinematics import Side, ViewEstimate, point
+from formcheck.core.holds import HoldRecord, HoldTimer, Stillness
+from formcheck.core.kinematics import Side, ViewEstimate
 from formcheck.core.landmarks import Pose, PoseResult
-from formcheck.core.measures import torso_length
 from formcheck.core.overlay import Overlay, Status
 from formcheck.core.position import PositionVerdict, PositionWatch, judge
 from formcheck.core.reps import RepRecord
@@ -38,12 +33,6 @@ from formcheck.core.rules import FrameContext
 from formcheck.core.tracker_gating import SetupGate, setup_cue
 from formcheck.core.tracker_sides import TrackerSides
 from formcheck.core.wording import not_judged_cue
-
-# Still = the body's middle (head, shoulders, hips, knees) moved less than this share of a torso
-# length over the last half second (~2.5 cm: holding a pose moves less, sinking into it more).
-STILL_WINDOW_MS = 500
-STILL_SHARE = 0.05
-_STILL_POINTS = ("nose", "mid_shoulder", "mid_hip", "mid_knee")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +70,7 @@ class ExerciseTracker:
         self._events: list[Event] = []
         self._cued_in_rep: set[str] = set()
         self._position = PositionWatch()
-        self._motion: deque[tuple[int, npt.NDArray[np.float64]]] = deque()  # recent positions of _STILL_POINTS
+        self._stillness = Stillness()
 
     # ---- sets --------------------------------------------------------------------------------
     def begin_counting(self) -> None:
@@ -332,24 +321,11 @@ class ExerciseTracker:
             return
         before = timer.held_s
         starting = timer.current is None
-        self._keep_hold(t, timer.update(t, self._in_position, not active, ctx.side, self._still(t, ctx.pose)))
+        self._keep_hold(t, timer.update(t, self._in_position, not active, ctx.side, self._stillness.update(t, ctx.pose)))
         if timer.current is not None:
             if starting:
                 self.rules.set_anchors(ctx)  # stability rules measure drift from the hold's start
             events.extend(self._hold_milestones(before, timer.held_s, self.exercise.dose.hold_s or 0.0))
-
-    def _still(self, t: int, pose: Pose) -> bool:
-        """The body isn't moving: its middle moved less than ``STILL_SHARE`` of a torso length over
-        the last ``STILL_WINDOW_MS``: any of them (a head still lowering is still settling)."""
-        now = np.array([point(pose, j) for j in _STILL_POINTS], dtype=np.float64)
-        self._motion.append((t, now))
-        while self._motion and t - self._motion[0][0] > STILL_WINDOW_MS:
-            self._motion.popleft()
-        torso = torso_length(pose)
-        if t - self._motion[0][0] < STILL_WINDOW_MS * 0.8 or not torso > 0:
-            return False  # not enough history yet to tell
-        moved = np.linalg.norm(now - self._motion[0][1], axis=1)
-        return bool(np.nanmax(moved) < STILL_SHARE * torso)
 
     @staticmethod
     def _hold_milestones(before: float, now: float, target: float) -> list[CueCandidate]:
