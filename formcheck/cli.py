@@ -255,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
     from formcheck.evaluation.evaluate import LabelError
-    from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.exercises.profile import ProfileError
+    from formcheck.exercises.toml_reader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.pose.estimator import PoseError
     from formcheck.pose.model_store import ModelError
     from formcheck.records.store import StoreError
@@ -280,7 +280,8 @@ def _analyze(args: argparse.Namespace) -> int:
     definition = None
     if args.exercise:
         from formcheck.exercises.loader import load_by_id
-        from formcheck.exercises.profile import POPULATION, personalise
+        from formcheck.exercises.personal_thresholds import personalise
+        from formcheck.exercises.profile import POPULATION
 
         definition = load_by_id(args.exercise)
         profile_file = getattr(args, "profile", None)
