@@ -51,7 +51,7 @@ class RuleRunner:
         self._open_faults: set[str] = set()
         # Where the stability rules' points were when the rep or hold began: one dict, kept (and
         # filled in place) for the frame contexts that read it.
-        self.anchors: dict[str, npt.NDArray[np.float64]] = {}
+        self.anchors: dict[str, npt.NDArray[np.float32]] = {}
         self._at_rest: dict[str, deque[tuple[int, float]]] = {}
 
     def set_anchors(self, ctx: FrameContext) -> None:

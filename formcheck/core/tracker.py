@@ -25,7 +25,7 @@ from formcheck.core.gating import SetupIssue, parts_read
 from formcheck.core.holds import HoldRecord, HoldTimer, Stillness
 from formcheck.core.kinematics import Side, ViewEstimate
 from formcheck.core.landmarks import Pose, PoseResult
-from formcheck.core.overlay import Overlay, Status
+from formcheck.core.overlay import CUE_LEVELS, Overlay, Status
 from formcheck.core.position import PositionVerdict, PositionWatch, judge
 from formcheck.core.reps import RepRecord
 from formcheck.core.rule_runner import RuleRunner
@@ -371,14 +371,11 @@ class ExerciseTracker:
             lines.append(f"Hold {ev.hold_s:.0f}/{hold_target:.0f} s")
             progress = min(1.0, ev.hold_s / hold_target) if hold_target else None
         cue = ev.cue
-        level = "info"
-        if cue is not None:
-            level = {"setup": "setup", "fault": "fault", "positive": "good", "milestone": "good"}[cue.kind]
         return Overlay(
             title=ex.name,
             lines=tuple(lines),
             cue=cue.text if cue else "",
-            cue_level=level,  # type: ignore[arg-type]
+            cue_level=CUE_LEVELS[cue.kind] if cue is not None else "info",
             segment_status=self.segment_status(),
             progress=progress,
         )

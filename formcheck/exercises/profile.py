@@ -293,7 +293,8 @@ class ProfileStore:
         folder.mkdir(parents=True, exist_ok=True)
         while True:
             versions = self.versions(profile.person)
-            number = int(_VERSION_FILE.fullmatch(versions[-1].name).group(1)) + 1 if versions else 1  # type: ignore[union-attr]
+            last = _VERSION_FILE.fullmatch(versions[-1].name) if versions else None
+            number = int(last.group(1)) + 1 if last else 1
             saved = dataclasses.replace(profile, version=number, population=False)
             path = folder / f"v{number:04d}.toml"
             tmp = folder / f".v{number:04d}.{os.getpid()}.tmp"
