@@ -39,6 +39,8 @@ def _applies(rule: RuleDef, ctx: FrameContext) -> bool:
 
 
 class RuleRunner:
+    """One tracker's rules: their state from frame to frame, and their verdicts on reps and holds."""
+
     def __init__(self, exercise: ExerciseDef, judges: Callable[[RuleDef], bool]) -> None:
         self.exercise = exercise
         self._judges = judges  # the rule is one for the camera's view

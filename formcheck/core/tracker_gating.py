@@ -30,6 +30,8 @@ def setup_cue(issue: SetupIssue) -> CueCandidate:
 
 
 class SetupGate:
+    """One tracker's set-up verdicts over time, and what its camera view can judge."""
+
     def __init__(self, exercise: ExerciseDef) -> None:
         self.exercise = exercise
         self._views = ViewVote()

@@ -27,6 +27,8 @@ def _other(side: Side) -> Side:
 
 
 class TrackerSides:
+    """The near side and the rep counters of one tracker."""
+
     def __init__(self, rep: RepDef | None) -> None:
         self.rep = rep
         self.ranges: list[float] = []  # the ranges of this set's reps: what is usual for this person
