@@ -22,9 +22,11 @@ import numpy as np
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.kinematics import classify_view
 from formcheck.core.tracker import ExerciseTracker
-from formcheck.exercises.loader import ExerciseFileError, load_by_id
-from formcheck.exercises.profile import POPULATION, Profile, apply_profile
+from formcheck.exercises.loader import load_by_id
+from formcheck.exercises.personal_thresholds import apply_profile
+from formcheck.exercises.profile import POPULATION, Profile
 from formcheck.exercises.snapshot import from_json
+from formcheck.exercises.toml_reader import ExerciseFileError
 from formcheck.records.results_json import results_json
 from formcheck.records.session_events import HoldLine, RepLine, SetEnd, SetStart, read_events
 from formcheck.records.session_track import read_track, track_pose

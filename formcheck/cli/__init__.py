@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
     from formcheck.evaluation.evaluate import LabelError
-    from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.exercises.profile import ProfileError
+    from formcheck.exercises.toml_reader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.pose.estimator import PoseError
     from formcheck.pose.model_store import ModelError
     from formcheck.records.store import StoreError

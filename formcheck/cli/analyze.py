@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     definition = None
     if args.exercise:
         from formcheck.exercises.loader import load_by_id
-        from formcheck.exercises.profile import POPULATION, personalise
+        from formcheck.exercises.personal_thresholds import personalise
+        from formcheck.exercises.profile import POPULATION
 
         definition = load_by_id(args.exercise)
         if args.profile is not None or args.record:

@@ -148,7 +148,8 @@ def run_eval(
     Label, exercise and missing-video problems raise ``LabelError`` before anything is analysed;
     a clip that fails during analysis is reported as an error and the others go on.
     """
-    from formcheck.exercises.loader import ExerciseFileError, load_by_id
+    from formcheck.exercises.loader import load_by_id
+    from formcheck.exercises.toml_reader import ExerciseFileError
 
     started = time.perf_counter()
     planned: list[tuple[ClipLabels, Path]] = []

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.core.posture_coach import MINUTE_MS, OUTCOMES
-from formcheck.exercises.loader import _ID
 from formcheck.exercises.snapshot import checked, from_json
+from formcheck.exercises.toml_reader import EXERCISE_ID
 from formcheck.records.session_folder import EVENTS_FILE, Lines, read_lines
 from formcheck.untrusted import (
     EVENTS_BYTES,
@@ -219,7 +219,7 @@ def _posture_ms(f: Fields) -> dict[str, int]:
 
 
 def _exercise_id(value: Any, what: str) -> str:
-    if not isinstance(value, str) or len(value) > NAME_CHARS or not _ID.fullmatch(value):
+    if not isinstance(value, str) or len(value) > NAME_CHARS or not EXERCISE_ID.fullmatch(value):
         raise Refused(f"{what} must be an exercise id (lower-case letters, digits and _), got {str(value)[:60]!r}")
     return value
 

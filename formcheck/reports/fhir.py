@@ -20,7 +20,8 @@ import uuid
 from typing import Any
 
 from formcheck.core.programme import Programme
-from formcheck.exercises.loader import ExerciseFileError, load_by_id
+from formcheck.exercises.loader import load_by_id
+from formcheck.exercises.toml_reader import ExerciseFileError
 from formcheck.records import programme_store
 from formcheck.records.store import Store, now_iso
 from formcheck.reports import posture_report

@@ -22,8 +22,9 @@ import numpy as np
 from matplotlib.ticker import ScalarFormatter
 
 from formcheck.core.exercise import ExerciseDef
-from formcheck.exercises.loader import ExerciseFileError, load_by_id
+from formcheck.exercises.loader import load_by_id
 from formcheck.exercises.snapshot import from_json
+from formcheck.exercises.toml_reader import ExerciseFileError
 from formcheck.records.posture_records import posture_detail
 from formcheck.records.session_track import read_track
 from formcheck.records.store import Store

@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
-from formcheck.exercises.loader import ExerciseFileError, load_library
+from formcheck.exercises.loader import load_library
+from formcheck.exercises.toml_reader import ExerciseFileError
 from formcheck.paths import config_dir
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.store import Store

@@ -650,7 +650,7 @@ class ReviewWindow(QWidget):
         """Run a video through the same pipeline as live coaching, on a worker thread, record it,
         and open it here when done; a progress dialog shows how far it got."""
         from formcheck.exercises.loader import load_by_id
-        from formcheck.exercises.profile import personalise
+        from formcheck.exercises.personal_thresholds import personalise
 
         exercise, _notes = personalise(load_by_id(exercise_id), person, self.tuning.profiles)  # as the person is judged
         job = AnalysisJob(self.store.path, path, exercise, person)

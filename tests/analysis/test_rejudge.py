@@ -14,7 +14,8 @@ from formcheck.analysis.rejudge import flag_changes, recorded_sets, rejudge_sess
 from formcheck.cli import main
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
-from formcheck.exercises.profile import ExerciseOverrides, Profile, ProfileStore, apply_profile
+from formcheck.exercises.personal_thresholds import apply_profile
+from formcheck.exercises.profile import ExerciseOverrides, Profile, ProfileStore
 from formcheck.records.recorder import SessionRecorder
 from formcheck.reports.session_report import report_csv, report_html
 from tests.conftest import sample

@@ -145,7 +145,8 @@ def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_p
 
 def test_therapist_tunes_a_threshold_and_the_session_is_rejudged(qtbot, store):
     from formcheck.exercises.loader import load_by_id
-    from formcheck.exercises.profile import ProfileStore, apply_profile
+    from formcheck.exercises.personal_thresholds import apply_profile
+    from formcheck.exercises.profile import ProfileStore
     from tests.conftest import PERSON
 
     w = ReviewWindow(store)
