@@ -496,7 +496,7 @@ class MainWindow(QMainWindow):
     # ---- the therapist's windows ----------------------------------------------------------------
     def open_review(self) -> None:
         """The therapist's review of recorded sessions, in its own window."""
-        from formcheck.ui.review import ReviewWindow
+        from formcheck.ui.review.window import ReviewWindow
 
         store = self._data_store()
         if store is None:

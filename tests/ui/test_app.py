@@ -190,7 +190,7 @@ def test_pain_stop_ends_the_set_and_is_recorded(qtbot, window):
 
 @pytest.mark.parametrize("window", [True], indirect=True)
 def test_kept_webcam_video_replays_in_review(qtbot, window):
-    from formcheck.ui.review import ReviewWindow
+    from formcheck.ui.review.window import ReviewWindow
 
     c = squat_on_fake_camera(window)
     qtbot.waitUntil(lambda: c.last is not None and c.last.counts.get("all", 0) >= 2, timeout=30000)

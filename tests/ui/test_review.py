@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from formcheck.records.store import Store
-from formcheck.ui.review import ReviewWindow
+from formcheck.ui.review.window import ReviewWindow
 from tests.conftest import sample
 
 pytestmark = pytest.mark.gui
