@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 
 from formcheck.exercises.loader import load_library
 from formcheck.pose.estimator import PoseEstimator
-from formcheck.ui.main_window import MainWindow
+from formcheck.ui.main.window import MainWindow
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker
 from tests.conftest import sample
