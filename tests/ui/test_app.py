@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 
 from formcheck.exercises.loader import load_library
 from formcheck.pose.estimator import PoseEstimator
-from formcheck.ui.main_window import MainWindow
+from formcheck.ui.main.window import MainWindow
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker
 from tests.conftest import sample
@@ -190,7 +190,7 @@ def test_pain_stop_ends_the_set_and_is_recorded(qtbot, window):
 
 @pytest.mark.parametrize("window", [True], indirect=True)
 def test_kept_webcam_video_replays_in_review(qtbot, window):
-    from formcheck.ui.review import ReviewWindow
+    from formcheck.ui.review.window import ReviewWindow
 
     c = squat_on_fake_camera(window)
     qtbot.waitUntil(lambda: c.last is not None and c.last.counts.get("all", 0) >= 2, timeout=30000)

@@ -21,7 +21,7 @@ from formcheck.records import programme_store
 from formcheck.reports.adherence import adherence
 from formcheck.reports.session_report import report_html
 from formcheck.ui.app import start_up
-from formcheck.ui.main_window import DEMO_NOTE
+from formcheck.ui.main.flow import DEMO_NOTE
 from formcheck.ui.today import STOPPED_TODAY
 from tests.conftest import sample
 from tests.ui.conftest import (

@@ -22,7 +22,7 @@ from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.posture_baseline import BaselineStore
 from formcheck.records.posture_records import posture_detail
 from formcheck.records.store import Store
-from formcheck.ui.main_window import MainWindow
+from formcheck.ui.main.window import MainWindow
 from formcheck.ui.posture_panel import PostureController, PosturePanel
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker

@@ -14,7 +14,7 @@ from formcheck.core.posture_judge import Baseline, PostureJudge
 from formcheck.records import store as store_module
 from formcheck.records.posture_records import PostureRecorder
 from formcheck.records.store import Store
-from formcheck.ui.review import ReviewWindow
+from formcheck.ui.review.window import ReviewWindow
 from tests.core.test_posture import MIN, S, side_pose
 
 pytestmark = pytest.mark.gui

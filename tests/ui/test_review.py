@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from formcheck.records.store import Store
-from formcheck.ui.review import ReviewWindow
+from formcheck.ui.review.window import ReviewWindow
 from tests.conftest import sample
 
 pytestmark = pytest.mark.gui
@@ -125,7 +125,7 @@ def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_p
 
     from formcheck.exercises.loader import load_library
     from formcheck.pose.estimator import PoseEstimator
-    from formcheck.ui.main_window import MainWindow
+    from formcheck.ui.main.window import MainWindow
     from formcheck.ui.session_controller import SessionController
     from formcheck.ui.speech import Speaker
 

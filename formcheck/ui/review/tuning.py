@@ -123,15 +123,15 @@ class TuningPanel(QWidget):
         self.changes.clear()
         self.summary.setText("")
         self.save.setEnabled(False)
-        sets = [st for st in (detail or {}).get("sets", []) if judged_with(st) is not None]
-        if detail is None or not sets:
+        judged = [(st, ex) for st in (detail or {}).get("sets", []) if (ex := judged_with(st)) is not None]
+        if detail is None or not judged:
             self.title.setText("Pick a session to tune its thresholds for the person")
             return
-        self._set = sets[0]
-        self._exercise = judged_with(sets[0])
+        self._set, exercise = judged[0]
+        self._exercise = exercise
         self.title.setText(f"{self._set['exercise']}, set {self._set['number']}: judged with {self._set['profile']}. "
                            f"Change a threshold for {detail['person']}; the session is re-judged at once.")
-        for t in thresholds(self._exercise):
+        for t in thresholds(exercise):
             box = QDoubleSpinBox()
             lo, hi = t.limits()
             box.setDecimals(2)
