@@ -3,6 +3,7 @@
 # This docstring is `formcheck --help`'s description. Each command lives in its own module with its
 # add_parser(sub), which sets the handler main() runs (``run``); the imports the handlers need are
 # made inside them, so `formcheck --help` starts fast (no OpenCV, MediaPipe or Qt).
+# May import: every package (the top layer).
 
 from __future__ import annotations
 
