@@ -36,7 +36,8 @@ def _at_least_one(text: str) -> int:
 
 
 def _person(text: str) -> str:
-    from formcheck.records.store import StoreError, person_name
+    from formcheck.records.database.connection import StoreError
+    from formcheck.records.database.people import person_name
 
     try:
         return person_name(text)
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except sqlite3.Error as exc:  # met while using the database: damaged, or another program holds it
         from formcheck.paths import data_dir
-        from formcheck.records.store import database_problem
+        from formcheck.records.database.connection import database_problem
 
         print(f"formcheck: {database_problem(data_dir() / 'formcheck.db', exc)}", file=sys.stderr)
         return 2
@@ -259,7 +260,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from formcheck.exercises.profile import ProfileError
     from formcheck.pose.estimator import PoseError
     from formcheck.pose.model_store import ModelError
-    from formcheck.records.store import StoreError
+    from formcheck.records.database.connection import StoreError
     from formcheck.untrusted import Refused
     from formcheck.video.frames import FrameSourceError
 
@@ -455,7 +456,8 @@ def _app(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from formcheck.records.store import Store, StoreError
+    from formcheck.records.database.connection import StoreError
+    from formcheck.records.store import Store
     from formcheck.reports.session_report import write_report
 
     store = Store()
@@ -509,7 +511,8 @@ def _programme(args: argparse.Namespace) -> int:
     from formcheck.exercises.loader import load_library
     from formcheck.exercises.programme_file import dumps, load
     from formcheck.records import programme_store
-    from formcheck.records.store import Store, StoreError
+    from formcheck.records.database.connection import StoreError
+    from formcheck.records.store import Store
 
     store = Store()
     try:

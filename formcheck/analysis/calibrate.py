@@ -28,8 +28,8 @@ from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.profile import Profile, ProfileStore, rom_targets
 from formcheck.paths import calibration_dir
 from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.database.rows import now_iso
 from formcheck.records.session_folder import write_json_atomic
-from formcheck.records.store import now_iso
 from formcheck.video.frames import FrameSource, brightness
 
 log = logging.getLogger(__name__)

@@ -52,6 +52,11 @@ from formcheck.exercises.loader import load_library
 from formcheck.exercises.profile import ProfileError, read_profile, render_profile
 from formcheck.exercises.programme_file import ProgrammeFileError, dumps, loads
 from formcheck.records import programme_store
+from formcheck.records.database.connection import StoreError
+from formcheck.records.database.indexer import EventIndexer
+from formcheck.records.database.people import person_name
+from formcheck.records.database.rows import now_iso
+from formcheck.records.database.sessions import SESSIONS_DIR
 from formcheck.records.session_folder import (
     EVENTS_FILE,
     REVIEW_FILE,
@@ -66,7 +71,7 @@ from formcheck.records.session_folder import (
     read_review,
     read_session_meta,
 )
-from formcheck.records.store import SESSIONS_DIR, EventIndexer, Store, StoreError, now_iso, person_name
+from formcheck.records.store import Store
 from formcheck.untrusted import (
     BUNDLE_BYTES,
     EVENTS_BYTES,
@@ -595,7 +600,7 @@ def _import_session(store: Store, staging: Path, s: _Session, who: str, report: 
         meta = dataclasses.replace(meta, status="interrupted", end_reason="it was still recording when it was exported")
     (staged / SESSION_FILE).write_text(json.dumps(meta.as_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     sid = store.insert_session(meta, final)
-    index = EventIndexer(store, sid)
+    index = EventIndexer(store.db, sid)
     for event in s.events:
         index.apply(event)
     for line in s.review:
@@ -619,7 +624,7 @@ def _merge_review(store: Store, session_id: int, lines: list[Review], report: Im
             new.append(line)
     if not new:
         return []
-    index = EventIndexer(store, session_id)
+    index = EventIndexer(store.db, session_id)
     for line in new:
         index.apply_review(line)
     staged = folder / (REVIEW_FILE + ".importing")

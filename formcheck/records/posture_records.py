@@ -43,6 +43,7 @@ from formcheck.records.session_folder import (
 )
 
 if TYPE_CHECKING:
+    from formcheck.records.database.connection import Connection
     from formcheck.records.store import Store
 
 PostureLine = PostureMinuteLine | PostureReminderLine | PostureResponseLine
@@ -63,23 +64,23 @@ def event_line(event: PostureEvent) -> dict[str, Any]:
             "after_s": None if event.after_ms is None else event.after_ms / 1000}
 
 
-def index_line(store: Store, session_id: int, line: PostureLine) -> None:
+def index_line(db: Connection, session_id: int, line: PostureLine) -> None:
     """Index one checked posture line (called by ``EventIndexer``; the live recorder, repair and
     bundle import all come through there)."""
     if isinstance(line, PostureMinuteLine):
         ms = line.ms
-        store.db.execute(
+        db.execute(
             "INSERT INTO posture_minutes(session_id, minute, upright_s, slouched_s, away_s, detail) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (session_id, line.minute, ms.get("upright", 0) / 1000, sum(ms.get(k, 0) for k in FAULTS) / 1000,
              ms.get("away", 0) / 1000, json.dumps({"ms": ms, "medians": line.medians})))
     elif isinstance(line, PostureReminderLine):
-        store.db.execute(
+        db.execute(
             "INSERT INTO posture_reminders(session_id, t_s, kind, text, lasted_s) VALUES (?, ?, ?, ?, ?)",
             (session_id, line.t_s, line.kind, line.text, line.lasted_s))
     else:
         corrected = None if line.outcome == "paused" else int(line.outcome == "corrected")
-        store.db.execute(
+        db.execute(
             "UPDATE posture_reminders SET outcome = ?, corrected = ?, after_s = ? WHERE session_id = ? AND t_s = ?",
             (line.outcome, corrected, line.after_s, session_id, line.reminder_t_s))
 
@@ -155,11 +156,11 @@ class PostureRecorder:
     full disk or a lost database stops the recording (the watching goes on) and says why."""
 
     def __init__(self, store: Store, person: str, source: str, start: dict[str, Any]) -> None:
-        from formcheck.records.store import EventIndexer  # here: the store imports this module
+        from formcheck.records.database.indexer import EventIndexer  # here: the indexer imports this module
 
         self.store = store
         self.session_id, self.folder = store.start_session(person, source, POSTURE_KIND)
-        self._index = EventIndexer(store, self.session_id)
+        self._index = EventIndexer(store.db, self.session_id)
         self.error: str | None = None
         self._write({"type": "posture_start", "t_s": 0.0, **start})
 

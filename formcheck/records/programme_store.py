@@ -16,7 +16,10 @@ from pathlib import Path
 
 from formcheck.core.programme import ExerciseOutcome, Programme
 from formcheck.exercises.programme_file import ProgrammeFileError, dumps, load, loads
-from formcheck.records.store import Store, StoreError, now_iso, person_name
+from formcheck.records.database.connection import StoreError
+from formcheck.records.database.people import person_name
+from formcheck.records.database.rows import now_iso
+from formcheck.records.store import Store
 from formcheck.untrusted import VERSION
 
 PROGRAMMES_DIR = "programmes"

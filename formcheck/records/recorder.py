@@ -43,6 +43,8 @@ from formcheck.core.landmarks import PoseResult
 from formcheck.core.tracker import FrameEvaluation
 from formcheck.exercises.profile import POPULATION
 from formcheck.exercises.snapshot import to_json
+from formcheck.records.database.connection import StoreError
+from formcheck.records.database.indexer import EventIndexer
 from formcheck.records.results_json import hold_json, rep_json
 from formcheck.records.session_folder import (
     EVENTS_FILE,
@@ -53,7 +55,7 @@ from formcheck.records.session_folder import (
     track_row,
     write_json_atomic,
 )
-from formcheck.records.store import EventIndexer, Store, StoreError
+from formcheck.records.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ class SessionRecorder:
         self._events = (self.folder / EVENTS_FILE).open("a", encoding="utf-8")
         self._rows: list[np.ndarray] = []
         self._pending: list[Event] = []
-        self._index = EventIndexer(store, self.session_id)
+        self._index = EventIndexer(store.db, self.session_id)
         self._primary: str | None = None
         self._goal: float | None = None  # the set's personal goal, for each rep's progress
         self._counts = {"rep": 0, "attempt": 0}

@@ -22,7 +22,8 @@ from typing import Any
 from formcheck.core.programme import Programme
 from formcheck.exercises.loader import ExerciseFileError, load_by_id
 from formcheck.records import programme_store
-from formcheck.records.store import Store, now_iso
+from formcheck.records.database.rows import now_iso
+from formcheck.records.store import Store
 from formcheck.reports import posture_report
 
 EXERCISE_SYSTEM = "urn:formcheck:exercise"

@@ -508,7 +508,8 @@ class MainWindow(QMainWindow):
 
     def _data_store(self) -> Store | None:
         """The session database (opened on first need), or None after saying why it can't be."""
-        from formcheck.records.store import Store, StoreError
+        from formcheck.records.database.connection import StoreError
+        from formcheck.records.store import Store
 
         if self.controller.store is not None:
             return self.controller.store
@@ -540,7 +541,7 @@ class MainWindow(QMainWindow):
         that person, and whether the bundle's programme becomes the current one."""
         from formcheck.records import programme_store
         from formcheck.records.bundle import PersonClash, import_bundle
-        from formcheck.records.store import StoreError
+        from formcheck.records.database.connection import StoreError
 
         ask = ask or (lambda q: QMessageBox.question(self, "Import bundle", q) == QMessageBox.StandardButton.Yes)
         store = self._data_store()
@@ -571,7 +572,7 @@ class MainWindow(QMainWindow):
 
     def export_bundle_dialog(self) -> None:
         from formcheck.records.bundle import default_name, export_bundle
-        from formcheck.records.store import StoreError
+        from formcheck.records.database.connection import StoreError
 
         store = self._data_store()
         if store is None:

@@ -37,7 +37,8 @@ from formcheck.core.exercise import Dose, ExerciseDef
 from formcheck.core.programme import Programme, ProgrammeItem, Progression, Proposal, apply_proposals, propose
 from formcheck.exercises import programme_file
 from formcheck.records import programme_store
-from formcheck.records.store import Store, StoreError
+from formcheck.records.database.connection import StoreError
+from formcheck.records.store import Store
 
 COLUMNS = ("exercise", "sets", "reps", "hold (s)", "per side", "rest (s)", "notes")
 REVIEW_AFTER_DAYS = 42  # a new programme's review date: six weeks, a usual re-assessment interval

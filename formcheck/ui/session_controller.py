@@ -19,8 +19,9 @@ from formcheck.core.events import Event, ExerciseEnded, SetEnded, SetStarted
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.wording import SOURCE_ENDED
 from formcheck.exercises.profile import ProfileStore, personalise
+from formcheck.records.database.connection import StoreError
 from formcheck.records.recorder import BackgroundRecorder, SessionRecorder
-from formcheck.records.store import Store, StoreError
+from formcheck.records.store import Store
 from formcheck.ui.speech import Speaker
 from formcheck.ui.worker import Command, LivePacket, PipelineWorker
 from formcheck.video.frames import FrameSource

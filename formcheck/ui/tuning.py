@@ -29,7 +29,7 @@ from formcheck.analysis.calibrate import login_name
 from formcheck.analysis.rejudge import SetJudgement, rejudge_session
 from formcheck.core.exercise import ADJUSTABLE, ADJUSTABLE_KINDS, ExerciseDef
 from formcheck.exercises.profile import ExerciseOverrides, Profile, ProfileError, ProfileStore, apply_profile
-from formcheck.records.store import now_iso
+from formcheck.records.database.rows import now_iso
 from formcheck.reports.session_report import judged_with
 from formcheck.ui.background import call_in_background
 

@@ -32,7 +32,8 @@ from formcheck.records import programme_store
 from formcheck.records.bundle import BundleError, export_bundle, import_bundle
 from formcheck.records.repair import repair
 from formcheck.records.session_folder import TRACK_COLUMNS
-from formcheck.records.store import Store, StoreError
+from formcheck.records.database.connection import StoreError
+from formcheck.records.store import Store
 from formcheck.reports.session_report import report_html
 from tests.records.scripted_sessions import Done, record
 

@@ -33,7 +33,8 @@ import pytest
 from formcheck.cli import main
 from formcheck.records.bundle import BundleError, export_bundle, import_bundle
 from formcheck.records.repair import repair
-from formcheck.records.store import Store, StoreError
+from formcheck.records.database.connection import StoreError
+from formcheck.records.store import Store
 from formcheck.reports.session_report import report_html
 from tests.conftest import ROOT, mounted_tmpfs, sample
 from tests.records.scripted_sessions import Done, record

@@ -19,7 +19,8 @@ from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.recorder import SessionRecorder
 from formcheck.records.session_folder import SetStart, read_events, read_session_json
-from formcheck.records.store import Store, StoreError
+from formcheck.records.database.connection import StoreError
+from formcheck.records.store import Store
 from formcheck.reports.session_report import report_html
 from tests.conftest import ROOT, mounted_tmpfs, sample
 

@@ -19,7 +19,10 @@ from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.recorder import SessionRecorder
 from formcheck.records.session_folder import parse_event, read_track
-from formcheck.records.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from formcheck.records.database import sessions
+from formcheck.records.database.connection import StoreError
+from formcheck.records.database.schema import MIGRATIONS, SCHEMA_VERSION, statements
+from formcheck.records.store import Store
 from tests.conftest import ROOT, sample
 
 
@@ -55,9 +58,8 @@ def test_recorded_analysis_round_trips(store, model_path):
 def test_migration_from_version_1_keeps_data(tmp_path):
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)
-    for statement in MIGRATIONS[0].split(";"):
-        if statement.strip():
-            old.execute(statement)
+    for statement in statements(MIGRATIONS[0]):
+        old.execute(statement)
     old.execute("PRAGMA user_version=1")
     old.execute("INSERT INTO people(name, created) VALUES ('Bob', 'x')")
     old.execute("INSERT INTO sessions(person_id, started, source, kind, folder, status) VALUES (1, 't', 'v.mp4', 'file', '/f', 'complete')")
@@ -82,8 +84,8 @@ def test_migration_from_version_1_keeps_data(tmp_path):
 def test_verdicts_and_notes_persist(store, tmp_path):
     sid, _ = store.start_session("Cy", "cam", "live")
     with store.transaction():
-        set_id = store.add_set(sid, "squat", 1, "2 × 10 reps", 0.0)
-        rid = store.add_rep(set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 3.0,
+        set_id = sessions.add_set(store.db, sid, "squat", 1, "2 × 10 reps", 0.0)
+        rid = sessions.add_rep(store.db, set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 3.0,
                                                  "metrics": {}, "faults": [{"code": "squat_chest_down",
                                                                             "message": "Keep your chest tall", "t_s": 2.0}]}))
     fault_id = store.session_detail(sid)["sets"][0]["reps"][0]["faults"][0]["id"]

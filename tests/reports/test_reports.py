@@ -15,6 +15,7 @@ from formcheck.core.holds import HoldRecord
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.database import sessions
 from formcheck.records.recorder import SessionRecorder
 from formcheck.records.session_folder import parse_event
 from formcheck.records.store import Store
@@ -163,8 +164,8 @@ def test_csv_has_holds_pain_stops_and_notes(plank):
 def test_csv_neutralises_formulas_in_user_text_but_keeps_negative_numbers(tmp_path):
     store = Store(tmp_path / "formcheck.db")
     sid, _ = store.start_session("=HYPERLINK(\"http://x\",\"x\")", "@camera", "live")
-    set_id = store.add_set(sid, "bird_dog", 1, "2 × 8 reps", 0.0)
-    rep_id = store.add_rep(set_id, parse_event({"type": "rep", "index": 1, "side": "left", "start_s": 1.0, "end_s": 3.5,
+    set_id = sessions.add_set(store.db, sid, "bird_dog", 1, "2 × 8 reps", 0.0)
+    rep_id = sessions.add_rep(store.db, set_id, parse_event({"type": "rep", "index": 1, "side": "left", "start_s": 1.0, "end_s": 3.5,
                                                 "metrics": {"peak_deg": -12.5, "range_deg": 80.0},
                                                 "faults": [{"code": "leg_high", "message": "-keep it level", "t_s": 2.0}]}))
     store.add_note(sid, "+1 rep next time", rep_id=rep_id)
@@ -191,8 +192,8 @@ def test_reps_not_judged_are_listed_with_the_reason(tmp_path):
     store = Store(tmp_path / "formcheck.db")
     sid, _ = store.start_session("Ann", "camera 0", "live")
     with store.transaction():
-        set_id = store.add_set(sid, "glute_bridge", 1, "2 × 10 reps", 0.0)
-        store.add_rep(set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 4.0,
+        set_id = sessions.add_set(store.db, sid, "glute_bridge", 1, "2 × 10 reps", 0.0)
+        sessions.add_rep(store.db, set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 4.0,
                                            "metrics": {}, "faults": [],
                                            "not_judged": [{"code": "bridge_feet_position",
                                                            "reason": "couldn't see your hip and knee and ankle clearly"}]}))
