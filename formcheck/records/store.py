@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.paths import data_dir
-from formcheck.records.database import people, reviews, sessions
+from formcheck.records.database import people, posture, reviews, sessions
 from formcheck.records.database.connection import (
     ENGINE_ERRORS,
     Connection,
@@ -128,6 +128,9 @@ class Store:
 
     def session_detail(self, session_id: int) -> dict[str, Any]:
         return session_detail(self.db, self.data, session_id)
+
+    def posture_detail(self, session_id: int) -> dict[str, Any]:
+        return posture.posture_detail(self.db, session_id)
 
     # ---- the therapist's review (kept in the session folder too, so it survives a rebuild) ----
     def set_verdict(self, fault_id: int, agree: bool) -> None:

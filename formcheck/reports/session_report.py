@@ -24,7 +24,6 @@ from matplotlib.ticker import ScalarFormatter
 from formcheck.core.exercise import ExerciseDef
 from formcheck.exercises.loader import ExerciseFileError, load_by_id
 from formcheck.exercises.snapshot import from_json
-from formcheck.records.posture_records import posture_detail
 from formcheck.records.session_folder import read_track
 from formcheck.records.store import Store
 from formcheck.reports import posture_report
@@ -42,7 +41,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def report_json(store: Store, session_ids: list[int]) -> str:
     posture = set(posture_report.posture_sessions(store, session_ids))
-    details = [store.session_detail(s) | ({"posture": posture_detail(store, s)} if s in posture else {})
+    details = [store.session_detail(s) | ({"posture": store.posture_detail(s)} if s in posture else {})
                for s in session_ids]
     return json.dumps(details, indent=2, ensure_ascii=False) + "\n"
 

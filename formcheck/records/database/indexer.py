@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from formcheck.records.database import reviews, sessions
+from formcheck.records.database import posture, reviews, sessions
 from formcheck.records.database.connection import Connection
 from formcheck.records.database.rows import now_iso
-from formcheck.records.posture_records import POSTURE_LINE_TYPES
-from formcheck.records.posture_records import index_line as index_posture_line
 from formcheck.records.session_folder import (
     Cue,
     Event,
@@ -48,8 +46,8 @@ class EventIndexer:
             sessions.add_rating(db, sid, event.kind, event.moment, event.exercise, event.score, event.t_s)
         elif isinstance(event, Flag):
             sessions.flag_session(db, sid, event.reason)
-        elif isinstance(event, POSTURE_LINE_TYPES):  # posture sessions (issue 19)
-            index_posture_line(db, sid, event)
+        elif isinstance(event, posture.POSTURE_LINE_TYPES):  # posture sessions (issue 19)
+            posture.index_line(db, sid, event)
         elif self.set_id is None:
             return  # reps, holds and set ends belong to a set
         elif isinstance(event, RepLine):
