@@ -21,6 +21,7 @@ Only measures are kept: no image, no landmark track.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,19 +67,19 @@ def posture_summary(store: Store, session_ids: list[int]) -> dict[str, Any]:
     for sid in session_ids:
         s = store.session(sid)
         detail = store.posture_detail(sid)
-        for m in detail["minutes"]:
-            at = _local(s.started, m["minute"] * MINUTE_MS / 1000)
+        for m in detail.minutes:
+            at = _local(s.started, m.minute * MINUTE_MS / 1000)
             for bucket in (hours[at.strftime("%Y-%m-%d %H:00")], days[at.strftime("%Y-%m-%d")]):
-                bucket["upright_min"] += m["upright_s"] / 60
-                bucket["slouched_min"] += m["slouched_s"] / 60
-                bucket["away_min"] += m["away_s"] / 60
-        for r in detail["reminders"]:
-            at = _local(s.started, r["t_s"])
-            reminders.append({"session": sid, "at": at.isoformat(timespec="seconds"), **r})
+                bucket["upright_min"] += m.upright_s / 60
+                bucket["slouched_min"] += m.slouched_s / 60
+                bucket["away_min"] += m.away_s / 60
+        for r in detail.reminders:
+            at = _local(s.started, r.t_s)
+            reminders.append({"session": sid, "at": at.isoformat(timespec="seconds"), **asdict(r)})
             for bucket in (hours[at.strftime("%Y-%m-%d %H:00")], days[at.strftime("%Y-%m-%d")]):
                 bucket["reminders"] += 1
-                bucket["corrected"] += bool(r["corrected"])
-                bucket["paused"] += r["outcome"] == "paused"
+                bucket["corrected"] += bool(r.corrected)
+                bucket["paused"] += r.outcome == "paused"
 
     def rows(table: dict[str, dict[str, float]], key: str) -> list[dict[str, Any]]:
         return [{key: k, **{f: round(v[f], 1) for f in ("upright_min", "slouched_min", "away_min")},

@@ -15,7 +15,6 @@ import logging
 import math
 import os
 import queue
-import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -43,7 +42,7 @@ from formcheck.core.landmarks import PoseResult
 from formcheck.core.tracker import FrameEvaluation
 from formcheck.exercises.profile import POPULATION
 from formcheck.exercises.snapshot import to_json
-from formcheck.records.database.connection import StoreError
+from formcheck.records.database.connection import ENGINE_ERRORS, StoreError
 from formcheck.records.database.indexer import EventIndexer
 from formcheck.records.results_json import hold_json, rep_json
 from formcheck.records.session_folder import (
@@ -62,7 +61,7 @@ log = logging.getLogger(__name__)
 FLUSH_MS = 1000
 PRE_ROLL_FRAMES = 60  # about 2 s of frames before the first set are kept with the session
 # What stops a recording (disk full, folder removed, database gone): coaching goes on without it.
-RECORDING_ERRORS = (OSError, sqlite3.Error, StoreError)
+RECORDING_ERRORS = (OSError, *ENGINE_ERRORS, StoreError)
 # Kept when they come before any set; a session is saved for them even if no set ever starts (the
 # person tried, rated their pain or stopped because it hurt: the therapist must see it).
 KEPT_WITHOUT_A_SET = (*RATING_EVENTS, PainStopped)

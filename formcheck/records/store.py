@@ -15,7 +15,6 @@ import logging
 import os
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 from formcheck.paths import data_dir
 from formcheck.records.database import people, posture, reviews, sessions
@@ -28,7 +27,7 @@ from formcheck.records.database.connection import (
     take_lock,
     unusable_data_folder,
 )
-from formcheck.records.database.rows import SessionRow, now_iso
+from formcheck.records.database.rows import PostureDetail, SessionDetail, SessionRow, now_iso
 from formcheck.records.database.schema import check_tables, migrate
 from formcheck.records.database.session_detail import session_detail
 from formcheck.records.session_folder import REVIEW_FILE, Review, SessionMeta, append_jsonl
@@ -126,10 +125,12 @@ class Store:
     def exercises_recorded(self) -> list[str]:
         return sessions.exercises_recorded(self.db)
 
-    def session_detail(self, session_id: int) -> dict[str, Any]:
+    def session_detail(self, session_id: int) -> SessionDetail:
+        """Everything recorded about a session (reports, the review screen)."""
         return session_detail(self.db, self.data, session_id)
 
-    def posture_detail(self, session_id: int) -> dict[str, Any]:
+    def posture_detail(self, session_id: int) -> PostureDetail:
+        """A session's posture minutes and reminders (none for exercise sessions)."""
         return posture.posture_detail(self.db, session_id)
 
     # ---- the therapist's review (kept in the session folder too, so it survives a rebuild) ----

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import bisect
+import dataclasses
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -48,7 +48,8 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
 from formcheck.exercises.profile import ProfileStore
-from formcheck.records.session_folder import TRACK_COLUMNS, read_track, track_pose
+from formcheck.records.database.rows import RepDetail, SessionDetail, SetDetail
+from formcheck.records.session_folder import TRACK_COLUMNS, Cue, read_track, track_pose
 from formcheck.records.store import Store
 from formcheck.reports.adherence import adherence, stopped_for_pain
 from formcheck.reports.evidence import Curve, evidence, evidence_plot, session_video
@@ -127,7 +128,7 @@ class SessionPlayer(QWidget):
         self._cap: cv2.VideoCapture | None = None
         self._fps = 30.0
         self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
-        self._cues: list[dict[str, Any]] = []
+        self._cues: tuple[Cue, ...] = ()
         self._flags: list[float] = []
         self._size = (640, 480)
         self._t0_ms = 0.0
@@ -141,18 +142,18 @@ class SessionPlayer(QWidget):
         self.next_flag.clicked.connect(lambda: self.jump_flag(+1))
         self.prev_flag.clicked.connect(lambda: self.jump_flag(-1))
 
-    def load(self, detail: dict[str, Any]) -> bool:
+    def load(self, detail: SessionDetail) -> bool:
         """Open a session; False (with a message in the view) when its video isn't kept."""
         self.pause()
-        self._track = read_track(Path(detail["folder"]))
-        self._cues = detail["cues"]
+        self._track = read_track(detail.folder)
+        self._cues = detail.cues
         # "Flagged ▶" goes to the moment each fault began, not merely to the rep.
-        self._flags = sorted({f["t_s"] for st in detail["sets"] for r in [*st["reps"], *st["holds"]]
-                              for f in r["faults"]})
+        self._flags = sorted({f.t_s for st in detail.sets for r in st.reps for f in r.faults}
+                             | {f.t_s for st in detail.sets for h in st.holds for f in h.faults})
         if self._cap is not None:
             self._cap.release()
-        found = session_video(Path(detail["folder"]), detail["source"])
-        video, self._t0_ms = found if found is not None else (Path(detail["source"]), 0.0)
+        found = session_video(detail.folder, detail.source)
+        video, self._t0_ms = found if found is not None else (Path(detail.source), 0.0)
         self._cap = cv2.VideoCapture(str(video)) if found is not None else None
         if self._cap is None or not self._cap.isOpened():
             self._cap = None
@@ -176,7 +177,7 @@ class SessionPlayer(QWidget):
             self._cap.release()
         self._cap = None
         self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
-        self._cues, self._flags = [], []
+        self._cues, self._flags = (), []
         self.slider.blockSignals(True)
         self.slider.setRange(0, 0)
         self.slider.blockSignals(False)
@@ -245,12 +246,12 @@ class SessionPlayer(QWidget):
         return PoseResult(int(t_ms), w, h, recorded.pose)
 
     def _overlay_at(self, t_s: float) -> Overlay:
-        shown = [c for c in self._cues if c["t_s"] <= t_s < c["t_s"] + 2.5]
+        shown = [c for c in self._cues if c.t_s <= t_s < c.t_s + 2.5]
         if not shown:
             return Overlay()
         cue = shown[-1]
-        level = {"setup": "setup", "fault": "fault", "positive": "good", "milestone": "good"}.get(cue["kind"], "info")
-        return Overlay(cue=cue["text"], cue_level=level)  # type: ignore[arg-type]
+        level = {"setup": "setup", "fault": "fault", "positive": "good", "milestone": "good"}.get(cue.kind, "info")
+        return Overlay(cue=cue.text, cue_level=level)  # type: ignore[arg-type]
 
 
 class AnalysisJob(QThread):
@@ -302,11 +303,11 @@ class ReviewWindow(QWidget):
         self.library = library
         # People's profiles live beside the database they were tuned from (the data folder).
         self.tuning = TuningPanel(profiles or ProfileStore(store.path.parent / "calibration"))
-        self.detail: dict[str, Any] | None = None
-        self.rep: dict[str, Any] | None = None
-        self._set: dict[str, Any] = {}
+        self.detail: SessionDetail | None = None
+        self.rep: RepDetail | None = None
+        self._set: SetDetail | None = None
         self._rows: list[int] = []
-        self._rep_list: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self._rep_list: list[tuple[SetDetail, RepDetail]] = []
         self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
         self.evidence_curve: Curve | None = None  # the curve behind the flag on show
         self._jobs: list[AnalysisJob] = []
@@ -450,7 +451,7 @@ class ReviewWindow(QWidget):
         person = None if self.person.currentIndex() <= 0 else self.person.currentText()
         exercise = self.exercise.currentData()
         lo, hi = self.date_from.date().toString("yyyy-MM-dd"), self.date_to.date().toString("yyyy-MM-dd")
-        shown = self.detail["id"] if self.detail else None
+        shown = self.detail.id if self.detail else None
         self._rows = []
         self.sessions.blockSignals(True)
         self.sessions.setRowCount(0)
@@ -458,22 +459,22 @@ class ReviewWindow(QWidget):
             if not lo <= s.started[:10] <= hi:
                 continue
             d = self.store.session_detail(s.id)
-            sets = [st for st in d["sets"] if exercise is None or st["exercise"] == exercise]
-            if not sets and (exercise is not None or not (d["flag"] or d["pain_stops"] or d["ratings"])):
+            sets = [st for st in d.sets if exercise is None or st.exercise == exercise]
+            if not sets and (exercise is not None or not (d.flag or d.pain_stops or d.ratings)):
                 continue  # a session without sets is listed when it says something (a try, a pain stop)
-            reps = [r for st in sets for r in st["reps"] if not r["attempt"]]
-            held = sum(h["duration_s"] for st in sets for h in st["holds"])
-            flagged = sum(1 for r in reps if r["faults"])
+            reps = [r for st in sets for r in st.reps if not r.attempt]
+            held = sum(h.duration_s for st in sets for h in st.holds)
+            flagged = sum(1 for r in reps if r.faults)
             if self.flagged_only.isChecked() and not flagged:
                 continue
             self._rows.append(s.id)
-            prescribed = "; ".join(sorted({st["prescribed"] for st in sets})) or "–"
-            pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
-            flag = d["flag"] or ("stopped for pain" if stopped_for_pain(d) else "")
-            names = ", ".join(sorted({self.exercise_name(st["exercise"]) for st in sets})) or "nothing counted"
+            prescribed = "; ".join(sorted({st.prescribed for st in sets})) or "–"
+            pain = " → ".join("–" if v is None else str(v) for v in (d.pain_before, d.pain_after))
+            flag = d.flag or ("stopped for pain" if stopped_for_pain(d) else "")
+            names = ", ".join(sorted({self.exercise_name(st.exercise) for st in sets})) or "nothing counted"
             done = f"{held:.0f} s held" if held and not reps else f"{len(reps)} rep{'' if len(reps) == 1 else 's'}"
             values = [s.started[:16].replace("T", " "), names, f"{done} / {prescribed}", str(flagged),
-                      str(len(d["pain_stops"])), s.status,
+                      str(len(d.pain_stops)), s.status,
                       " · ".join(part for part in ("" if pain == "– → –" else pain, f"⚑ {flag}" if flag else "") if part)]
             row = self.sessions.rowCount()
             self.sessions.insertRow(row)
@@ -505,7 +506,7 @@ class ReviewWindow(QWidget):
 
     def _show_progress(self, exercise: str | None) -> None:
         """Reps, flagged %, range of motion and hold time per session for the filtered sessions."""
-        names = sorted({st["exercise"] for sid in self._rows for st in self.store.session_detail(sid)["sets"]})
+        names = sorted({st.exercise for sid in self._rows for st in self.store.session_detail(sid).sets})
         chosen = exercise or (names[0] if len(names) == 1 else None)
         png = progress_plot([self.store.session_detail(s) for s in self._rows], chosen) if chosen else None
         self.progress.set_png(png)
@@ -530,19 +531,19 @@ class ReviewWindow(QWidget):
         self.reps.blockSignals(True)
         self.reps.clear()
         self._rep_list = []
-        for st in self.detail["sets"]:
-            for r in st["reps"]:
-                if self.flagged_only.isChecked() and not r["faults"]:
+        for st in self.detail.sets:
+            for r in st.reps:
+                if self.flagged_only.isChecked() and not r.faults:
                     continue
-                label = (f"{self.exercise_name(st['exercise'])} set {st['number']} · "
-                         f"{'attempt' if r['attempt'] else 'rep'} {r['index']}")
-                label += f" · {r['start_s']:.1f}–{r['end_s']:.1f} s"
-                if r["faults"]:
-                    label += " · " + ", ".join(f["message"] for f in r["faults"])
-                if r["not_judged"]:  # never shown as clean: what the app couldn't see, and why
-                    label += " · not judged: " + "; ".join(f"{n['code']} ({n['reason']})" for n in r["not_judged"])
+                label = (f"{self.exercise_name(st.exercise)} set {st.number} · "
+                         f"{'attempt' if r.attempt else 'rep'} {r.index}")
+                label += f" · {r.start_s:.1f}–{r.end_s:.1f} s"
+                if r.faults:
+                    label += " · " + ", ".join(f.message for f in r.faults)
+                if r.not_judged:  # never shown as clean: what the app couldn't see, and why
+                    label += " · not judged: " + "; ".join(f"{n.code} ({n.reason})" for n in r.not_judged)
                 item = QListWidgetItem(label)
-                if r["faults"]:
+                if r.faults:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.reps.addItem(item)
                 self._rep_list.append((st, r))
@@ -572,49 +573,49 @@ class ReviewWindow(QWidget):
             return
         st, self.rep = self._rep_list[row]
         self._set = st
-        self._track = read_track(Path(self.detail["folder"]))
-        self.player.seek_seconds(self.rep["start_s"])
+        self._track = read_track(self.detail.folder)
+        self.player.seek_seconds(self.rep.start_s)
         self.player.play()
         measure, lines = exercise_thresholds(st)
-        if measure and len(self._track) and not self.rep["faults"]:
-            focus = dict(st) | {"started_s": max(st["started_s"], self.rep["start_s"] - 2),
-                                "ended_s": self.rep["end_s"] + 2, "reps": [self.rep]}
+        if measure and len(self._track) and not self.rep.faults:
+            focus = dataclasses.replace(st, started_s=max(st.started_s, self.rep.start_s - 2),
+                                        ended_s=self.rep.end_s + 2, reps=(self.rep,))
             self.curve.set_png(angle_plot(self._track, focus, measure, lines))
         self.faults.blockSignals(True)
         self.faults.clear()
-        for f in self.rep["faults"]:
-            verdict = {None: "", 1: " — you agreed", 0: " — you disagreed"}[f["agree"]]
-            self.faults.addItem(f"{f['message']} ({f['code']}, {f['t_s']:.1f} s){verdict}")
+        for f in self.rep.faults:
+            verdict = {None: "", True: " — you agreed", False: " — you disagreed"}[f.agree]
+            self.faults.addItem(f"{f.message} ({f.code}, {f.t_s:.1f} s){verdict}")
         self.faults.blockSignals(False)
-        if self.rep["faults"]:
+        if self.rep.faults:
             self.faults.setCurrentRow(0)  # shows its evidence
         for button in (self.agree, self.disagree):
-            button.setEnabled(bool(self.rep["faults"]))  # a verdict is on a flag
+            button.setEnabled(bool(self.rep.faults))  # a verdict is on a flag
         self.note.clear()
-        notes = self.rep["notes"]
+        notes = self.rep.notes
         self.saved_notes.setText("Notes: " + " · ".join(notes) if notes else "")
 
     def _fault_chosen(self, row: int) -> None:
         """The evidence for the chosen flag: the curve of the measure that fired, its threshold,
         the moment of the fault and where the replay stands; the replay goes to that moment."""
-        if self.rep is None or self.detail is None or not 0 <= row < len(self.rep["faults"]):
+        if self.rep is None or self.detail is None or self._set is None or not 0 <= row < len(self.rep.faults):
             return
-        fault = self.rep["faults"][row]
+        fault = self.rep.faults[row]
         curve, _label = evidence(self.detail, self._set, self.rep, fault, self._track, judged_with(self._set))
         self.player.pause()
-        self.player.seek_seconds(fault["t_s"])
+        self.player.seek_seconds(fault.t_s)
         if curve is not None and len(curve.t_s):
             self.evidence_curve = curve
-            self.curve.set_png(evidence_plot(curve, fault["t_s"], self.player.current_s,
-                                             span=(self.rep["start_s"], self.rep["end_s"])))
+            self.curve.set_png(evidence_plot(curve, fault.t_s, self.player.current_s,
+                                             span=(self.rep.start_s, self.rep.end_s)))
 
     def set_verdict(self, agree: bool) -> None:
         """Agree or disagree with the chosen flag; a note typed for the rep is saved with it."""
-        if self.rep is None or not self.rep["faults"]:
+        if self.rep is None or not self.rep.faults:
             return
         i = max(0, self.faults.currentRow())
         self._keep_note()
-        self.store.set_verdict(self.rep["faults"][i]["id"], agree)
+        self.store.set_verdict(self.rep.faults[i].id, agree)
         self._reload_rep()
 
     def save_rep_note(self) -> None:
@@ -627,18 +628,18 @@ class ReviewWindow(QWidget):
         text = self.note.toPlainText().strip()
         if self.rep is None or self.detail is None or not text:
             return False
-        self.store.add_note(self.detail["id"], text, rep_id=self.rep["id"])
+        self.store.add_note(self.detail.id, text, rep_id=self.rep.id)
         self.note.clear()
         return True
 
     def _reload_rep(self) -> None:
         row = self.reps.currentRow()
-        sid = self.detail["id"] if self.detail else None
+        sid = self.detail.id if self.detail else None
         if sid is None:
             return
         self.detail = self.store.session_detail(sid)
-        self._rep_list = [(st, r) for st in self.detail["sets"] for r in st["reps"]
-                          if not (self.flagged_only.isChecked() and not r["faults"])]
+        self._rep_list = [(st, r) for st in self.detail.sets for r in st.reps
+                          if not (self.flagged_only.isChecked() and not r.faults)]
         self._rep_chosen(row)
 
     def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name

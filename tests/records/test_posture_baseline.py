@@ -99,6 +99,6 @@ def test_the_command_saves_the_calibration_and_reuses_it_with_saved(tmp_path: Pa
     store = Store(tmp_path / "data" / "formcheck.db")
     (session,) = store.sessions("Eve")
     start = json.loads((session.folder / "events.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    assert start["baseline"]["values"] == SIDE.values and store.posture_detail(session.id)["minutes"]
+    assert start["baseline"]["values"] == SIDE.values and store.posture_detail(session.id).minutes
     assert start["calibrated"] == BaselineStore(tmp_path / "data" / "calibration" / "posture").load("Eve").saved
     store.close()

@@ -51,9 +51,9 @@ def recorded(tmp_path: Path) -> tuple[Store, PostureRecorder]:
 def test_minutes_and_reminders_are_indexed_and_only_measures_are_kept(recorded) -> None:
     store, rec = recorded
     d = store.posture_detail(rec.session_id)
-    assert [(m["minute"], m["upright_s"], m["slouched_s"]) for m in d["minutes"]] == [
+    assert [(m.minute, m.upright_s, m.slouched_s) for m in d.minutes] == [
         (0, 60.0, 0.0), (1, 0.0, 60.0), (2, 0.0, 60.0), (3, 0.0, 60.0), (4, 30.0, 30.0)]
-    assert [(r["t_s"], r["kind"], r["lasted_s"], r["corrected"]) for r in d["reminders"]] == [
+    assert [(r.t_s, r.kind, r.lasted_s, r.corrected) for r in d.reminders] == [
         (180.0, "slouched", 120.0, False)]
     assert sorted(p.name for p in rec.folder.iterdir()) == ["events.jsonl", "session.json"]  # no image, no track
     assert store.session(rec.session_id).kind == "posture"
@@ -122,8 +122,8 @@ def test_a_paused_reminder_counts_neither_way_in_the_records_and_reports(tmp_pat
             rec.add(event)
     rec.close()
     sid = rec.session_id
-    (reminder,) = store.posture_detail(sid)["reminders"]
-    assert (reminder["t_s"], reminder["outcome"], reminder["corrected"]) == (120.0, "paused", None)
+    (reminder,) = store.posture_detail(sid).reminders
+    assert (reminder.t_s, reminder.outcome, reminder.corrected) == (120.0, "paused", None)
     (day,) = posture_summary(store, [sid])["days"]
     assert (day["reminders"], day["corrected"], day["paused"]) == (1, 0, 1)
     assert (day["upright_min"], day["slouched_min"]) == (1.0, 2.3)  # the pause isn't watched time

@@ -120,9 +120,9 @@ def test_switch_on_calibrate_get_a_reminder_pause_releases_the_camera(qtbot, tmp
     qtbot.mouseClick(panel.on_button, Qt.MouseButton.LeftButton)  # off: the session is closed
     (session,) = store.sessions("me")
     assert session.kind == "posture" and session.status == "complete"
-    reminders = store.posture_detail(session.id)["reminders"]
-    assert [r["kind"] for r in reminders] == ["forward_head"]
-    assert reminders[0]["outcome"] == "paused"  # not "not corrected": nobody saw the minute out
+    reminders = store.posture_detail(session.id).reminders
+    assert [r.kind for r in reminders] == ["forward_head"]
+    assert reminders[0].outcome == "paused"  # not "not corrected": nobody saw the minute out
     store.close()
     controller.shutdown()
 

@@ -5,10 +5,10 @@ described in ``formcheck.records.posture_records``)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from formcheck.core.posture_judge import FAULTS
 from formcheck.records.database.connection import Connection
+from formcheck.records.database.rows import PostureDetail, PostureMinuteDetail, PostureReminderDetail
 from formcheck.records.session_folder import PostureMinuteLine, PostureReminderLine, PostureResponseLine
 
 PostureLine = PostureMinuteLine | PostureReminderLine | PostureResponseLine
@@ -36,15 +36,12 @@ def index_line(db: Connection, session_id: int, line: PostureLine) -> None:
             (line.outcome, corrected, line.after_s, session_id, line.reminder_t_s))
 
 
-def posture_detail(db: Connection, session_id: int) -> dict[str, Any]:
-    """A session's posture record: its minutes and reminders (empty for exercise sessions). A
-    reminder's ``outcome`` is None while it waits for its response; ``corrected`` is None then and
-    when paused."""
-    minutes = [{"minute": r["minute"], "upright_s": r["upright_s"], "slouched_s": r["slouched_s"],
-                "away_s": r["away_s"], **json.loads(r["detail"])}
-               for r in db.all("SELECT * FROM posture_minutes WHERE session_id = ? ORDER BY minute", (session_id,))]
-    reminders = [{"t_s": r["t_s"], "kind": r["kind"], "text": r["text"], "lasted_s": r["lasted_s"],
-                  "outcome": r["outcome"], "corrected": None if r["corrected"] is None else bool(r["corrected"]),
-                  "after_s": r["after_s"]}
-                 for r in db.all("SELECT * FROM posture_reminders WHERE session_id = ? ORDER BY t_s", (session_id,))]
-    return {"minutes": minutes, "reminders": reminders}
+def posture_detail(db: Connection, session_id: int) -> PostureDetail:
+    minutes = tuple(
+        PostureMinuteDetail(r["minute"], r["upright_s"], r["slouched_s"], r["away_s"], **json.loads(r["detail"]))
+        for r in db.all("SELECT * FROM posture_minutes WHERE session_id = ? ORDER BY minute", (session_id,)))
+    reminders = tuple(
+        PostureReminderDetail(r["t_s"], r["kind"], r["text"], r["lasted_s"], r["outcome"],
+                              None if r["corrected"] is None else bool(r["corrected"]), r["after_s"])
+        for r in db.all("SELECT * FROM posture_reminders WHERE session_id = ? ORDER BY t_s", (session_id,)))
+    return PostureDetail(minutes, reminders)
