@@ -96,8 +96,8 @@ def test_html_shows_notes_on_clean_reps_too(recorded):
     parsed.feed(report_html(store, ids))
     clean = store.session_detail(ids[1]).sets[0].reps[1]
     [item] = [i for i in parsed.items if CLEAN_NOTE in i]
-    assert item.startswith(f"Rep {clean['index']} ")
-    assert f"{clean['start_s']:.1f}–{clean['end_s']:.1f} s" in item
+    assert item.startswith(f"Rep {clean.index} ")
+    assert f"{clean.start_s:.1f}–{clean.end_s:.1f} s" in item
     assert [t for t in parsed.text if t.startswith("Note: ")] == [f"Note: {EVIL}"]  # the flagged rep's card
 
 

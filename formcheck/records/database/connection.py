@@ -1,10 +1,11 @@
 """The connection to the session database: the one way SQL reaches it, and the one place that knows
 the engine (SQLite, in WAL mode).
 
-Queries elsewhere are plain SQL strings with ``?`` placeholders that any engine of the SQL standard
-runs; what an engine spells its own way lives here: its settings (PRAGMA), where it keeps the
-schema version, its integrity check, the id of a row just inserted, the words of the schema
-(``DDL_WORDS``), the lock beside the file, and its errors in one sentence each.
+Queries elsewhere are plain SQL strings with ``?`` placeholders (a driver that takes another style
+gets them turned into its own here, in ``execute``). What an engine spells its own way lives here:
+its settings (PRAGMA), where it keeps the schema version, its integrity check, the id of a row just
+inserted, the words of the schema (``DDL_WORDS``), the lock beside the file, and its errors in one
+sentence each.
 """
 
 from __future__ import annotations
@@ -56,14 +57,14 @@ class Connection:
         return self._db.execute(sql, args)
 
     def one(self, sql: str, args: Sequence[object] = ()) -> Row | None:
-        return self._db.execute(sql, args).fetchone()
+        return self.execute(sql, args).fetchone()
 
     def all(self, sql: str, args: Sequence[object] = ()) -> list[Row]:
-        return self._db.execute(sql, args).fetchall()
+        return self.execute(sql, args).fetchall()
 
     def insert(self, sql: str, args: Sequence[object] = ()) -> int:
         """Run an INSERT of one row; the new row's id."""
-        row_id = self._db.execute(sql, args).lastrowid
+        row_id = self.execute(sql, args).lastrowid
         assert row_id is not None  # an INSERT always sets it
         return row_id
 
