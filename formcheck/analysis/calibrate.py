@@ -29,8 +29,8 @@ from formcheck.exercises.personal_thresholds import rom_targets
 from formcheck.exercises.profile import Profile, ProfileStore
 from formcheck.paths import calibration_dir
 from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.database.rows import now_iso
 from formcheck.records.session_folder import write_json_atomic
-from formcheck.records.store import now_iso
 from formcheck.video.frames import brightness
 from formcheck.video.source import FrameSource
 

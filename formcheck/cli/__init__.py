@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except sqlite3.Error as exc:  # met while using the database: damaged, or another program holds it
         from formcheck.paths import data_dir
-        from formcheck.records.store import database_problem
+        from formcheck.records.database.connection import database_problem
 
         print(f"formcheck: {database_problem(data_dir() / 'formcheck.db', exc)}", file=sys.stderr)
         return 2
@@ -82,7 +82,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from formcheck.exercises.toml_reader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.pose.estimator import PoseError
     from formcheck.pose.model_store import ModelError
-    from formcheck.records.store import StoreError
+    from formcheck.records.database.connection import StoreError
     from formcheck.untrusted import Refused
     from formcheck.video.source import FrameSourceError
 

@@ -25,7 +25,8 @@ def at_least_one(text: str) -> int:
 
 
 def person(text: str) -> str:
-    from formcheck.records.store import StoreError, person_name
+    from formcheck.records.database.connection import StoreError
+    from formcheck.records.database.people import person_name
 
     try:
         return person_name(text)

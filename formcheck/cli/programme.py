@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from formcheck.exercises.loader import load_library
     from formcheck.exercises.programme_file import dumps, load
     from formcheck.records import programme_store
-    from formcheck.records.store import Store, StoreError
+    from formcheck.records.database.connection import StoreError
+    from formcheck.records.store import Store
 
     store = Store()
     try:

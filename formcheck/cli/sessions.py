@@ -27,7 +27,8 @@ def add_parser(sub: Subcommands) -> None:
 
 
 def report(args: argparse.Namespace) -> int:
-    from formcheck.records.store import Store, StoreError
+    from formcheck.records.database.connection import StoreError
+    from formcheck.records.store import Store
     from formcheck.reports.session_report import write_report
 
     store = Store()
@@ -55,11 +56,11 @@ def sessions(args: argparse.Namespace) -> int:
         rows = store.sessions(args.person)
         for s in rows:
             detail = store.session_detail(s.id)
-            exercises = ", ".join(sorted({st["exercise"] for st in detail["sets"]})) or "-"
-            reps = sum(1 for st in detail["sets"] for r in st["reps"] if not r["attempt"])
-            flagged = sum(1 for st in detail["sets"] for r in st["reps"] if r["faults"])
+            exercises = ", ".join(sorted({st.exercise for st in detail.sets})) or "-"
+            reps = sum(1 for st in detail.sets for r in st.reps if not r.attempt)
+            flagged = sum(1 for st in detail.sets for r in st.reps if r.faults)
             print(f"{s.id:5d}  {s.started}  {s.person:16s} {exercises:24s} {reps:3d} reps  {flagged:3d} flagged  "
-                  f"{len(detail['pain_stops'])} pain stops  {s.status}")
+                  f"{len(detail.pain_stops)} pain stops  {s.status}")
         if not rows:
             print("no sessions recorded yet")
     finally:

@@ -31,9 +31,11 @@ from formcheck.records.bundle_manifest import (
     VIDEO_FILES,
     BundleError,
 )
+from formcheck.records.database.people import person_name
+from formcheck.records.database.rows import now_iso
 from formcheck.records.session_folder import EVENTS_FILE, REVIEW_FILE, SESSION_FILE
 from formcheck.records.session_meta import SessionMeta, read_session_meta
-from formcheck.records.store import Store, now_iso, person_name
+from formcheck.records.store import Store
 from formcheck.untrusted import EVENTS_BYTES, TOML_BYTES, Refused, json_lines, read_bytes
 
 SUFFIX = ".formcheck"

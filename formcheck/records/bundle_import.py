@@ -51,11 +51,14 @@ from formcheck.records.bundle_manifest import (
     read_manifest,
     refused,
 )
+from formcheck.records.database.indexer import EventIndexer
+from formcheck.records.database.people import person_name
+from formcheck.records.database.sessions import SESSIONS_DIR
 from formcheck.records.session_events import Event, read_events
 from formcheck.records.session_folder import REVIEW_FILE, SESSION_FILE, VIDEO_META, video_t0
 from formcheck.records.session_meta import SessionMeta, read_session_meta
 from formcheck.records.session_review import Review, read_review
-from formcheck.records.store import SESSIONS_DIR, EventIndexer, Store, person_name
+from formcheck.records.store import Store
 from formcheck.untrusted import REVIEW_BYTES, TOML_BYTES, Refused, decode, inside, read_bytes
 
 
@@ -283,7 +286,7 @@ def _import_session(store: Store, staging: Path, s: _Session, who: str, report: 
         meta = dataclasses.replace(meta, status="interrupted", end_reason="it was still recording when it was exported")
     (staged / SESSION_FILE).write_text(json.dumps(meta.as_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     sid = store.insert_session(meta, final)
-    index = EventIndexer(store, sid)
+    index = EventIndexer(store.db, sid)
     for event in s.events:
         index.apply(event)
     for line in s.review:
@@ -307,7 +310,7 @@ def _merge_review(store: Store, session_id: int, lines: list[Review], report: Im
             new.append(line)
     if not new:
         return []
-    index = EventIndexer(store, session_id)
+    index = EventIndexer(store.db, session_id)
     for line in new:
         index.apply_review(line)
     staged = folder / (REVIEW_FILE + ".importing")

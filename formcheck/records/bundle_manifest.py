@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from formcheck.records.database.connection import StoreError
+from formcheck.records.database.people import person_name
 from formcheck.records.session_folder import EVENTS_FILE, REVIEW_FILE, SESSION_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META
-from formcheck.records.store import StoreError, person_name
 from formcheck.untrusted import (
     BUNDLE_BYTES,
     EVENTS_BYTES,

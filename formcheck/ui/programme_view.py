@@ -38,7 +38,8 @@ from formcheck.core.exercise import Dose, ExerciseDef
 from formcheck.core.programme import Programme, ProgrammeItem, Progression, Proposal, apply_proposals, propose
 from formcheck.exercises import programme_file
 from formcheck.records import programme_store
-from formcheck.records.store import Store, StoreError
+from formcheck.records.database.connection import StoreError
+from formcheck.records.store import Store
 
 _W = TypeVar("_W", bound=QWidget)
 

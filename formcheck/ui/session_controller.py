@@ -20,8 +20,9 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.core.wording import SOURCE_ENDED
 from formcheck.exercises.personal_thresholds import personalise
 from formcheck.exercises.profile import ProfileStore
+from formcheck.records.database.connection import StoreError
 from formcheck.records.recorder import BackgroundRecorder, SessionRecorder
-from formcheck.records.store import Store, StoreError
+from formcheck.records.store import Store
 from formcheck.ui.speech import Speaker
 from formcheck.ui.worker import Command, LivePacket, PipelineWorker
 from formcheck.video.source import FrameSource

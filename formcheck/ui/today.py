@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,6 +34,7 @@ from formcheck.core.pain import STOPPED_FOR_PAIN, pain_warning
 from formcheck.core.programme import Programme
 from formcheck.core.wording import SOURCE_ENDED, pain_words
 from formcheck.records import programme_store
+from formcheck.records.database.rows import SessionDetail
 from formcheck.reports.adherence import adherence, session_day, stopped_for_pain, today_status
 from formcheck.ui.rating_scale import Scale
 from formcheck.ui.session_controller import SessionController
@@ -149,7 +149,7 @@ class TodayPanel(QWidget):
         self._last_pain = None
         self.refresh()
 
-    def _todays_sessions(self) -> list[dict[str, Any]]:
+    def _todays_sessions(self) -> list[SessionDetail]:
         store = self.controller.store
         if self.programme is None or store is None:
             return []

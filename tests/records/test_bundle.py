@@ -74,10 +74,10 @@ def test_sessions_go_to_the_therapist_and_verdicts_and_programme_come_back(recor
     assert counts(clinic_store) == before
     # The therapist reviews: disagrees with a flag, writes a note, and raises the dose.
     flagged = [(d, r) for s in clinic_store.sessions(PERSON) for d in [clinic_store.session_detail(s.id)]
-               for st in d["sets"] for r in st["reps"] if r["faults"]]
+               for st in d.sets for r in st.reps if r.faults]
     low_bridge, rep = flagged[0]
-    clinic_store.set_verdict(rep["faults"][0]["id"], agree=False)
-    clinic_store.add_note(low_bridge["id"], "Hips were fine here; camera angle.", rep_id=rep["id"])
+    clinic_store.set_verdict(rep.faults[0].id, agree=False)
+    clinic_store.add_note(low_bridge.id, "Hips were fine here; camera angle.", rep_id=rep.id)
     programme_store.save(clinic_store, _grown(v1))
     clinic_store.close()
     assert run(monkeypatch, clinic, "bundle", "export", "--person", PERSON, "--no-video",
@@ -98,7 +98,7 @@ def test_sessions_go_to_the_therapist_and_verdicts_and_programme_come_back(recor
     home = Store(patient / "formcheck.db")
     after = counts(home)
     assert after == before | {"verdicts": 1, "notes": 1, "programmes": 2}
-    uid = low_bridge["uid"]
+    uid = low_bridge.uid
     sid = home.db.execute("SELECT id FROM sessions WHERE uid = ?", (uid,)).fetchone()[0]
     lines = read_review(home.session(sid).folder).items
     assert [type(line) for line in lines] == [Verdict, Note]  # once each

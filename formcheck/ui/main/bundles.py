@@ -22,7 +22,7 @@ def import_bundle(store: Store, path: Path, ask: Callable[[str], bool], on_impor
     from formcheck.records import programme_store
     from formcheck.records.bundle_import import PersonClash
     from formcheck.records.bundle_import import import_bundle as import_into
-    from formcheck.records.store import StoreError
+    from formcheck.records.database.connection import StoreError
 
     try:
         try:
@@ -58,7 +58,7 @@ def import_bundle_dialog(parent: QWidget, import_from: Callable[[Path], str]) ->
 def export_bundle_dialog(parent: QWidget, store: Store, people_with_programmes: list[str], person: str) -> None:
     """Whose bundle (``person`` offered first) and where, then the bundle written and what it holds."""
     from formcheck.records.bundle_export import default_name, export_bundle
-    from formcheck.records.store import StoreError
+    from formcheck.records.database.connection import StoreError
 
     people = sorted({s.person for s in store.sessions()} | set(people_with_programmes))
     if not people:

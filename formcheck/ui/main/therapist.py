@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 def data_store(controller: SessionController, on_error: Callable[[str], None]) -> Store | None:
     """The session database (opened on first need), or None after saying why it can't be."""
-    from formcheck.records.store import Store, StoreError
+    from formcheck.records.database.connection import StoreError
+    from formcheck.records.store import Store
 
     if controller.store is not None:
         return controller.store

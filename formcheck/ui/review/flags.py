@@ -3,11 +3,11 @@ chosen one; the notes saved on the rep and a box for a new one."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-VERDICT_WORDS = {None: "", 1: " — you agreed", 0: " — you disagreed"}
+from formcheck.records.database.rows import RepDetail
+
+VERDICT_WORDS = {None: "", True: " — you agreed", False: " — you disagreed"}
 
 
 class FlagPane(QWidget):
@@ -46,19 +46,19 @@ class FlagPane(QWidget):
         for button in (self.agree, self.disagree):
             button.setEnabled(False)
 
-    def show_rep(self, rep: dict[str, Any]) -> None:
+    def show_rep(self, rep: RepDetail) -> None:
         """A rep's flags (the first chosen: its ``currentRowChanged`` shows the evidence) and notes."""
         self.faults.blockSignals(True)
         self.faults.clear()
-        for f in rep["faults"]:
-            self.faults.addItem(f"{f['message']} ({f['code']}, {f['t_s']:.1f} s){VERDICT_WORDS[f['agree']]}")
+        for f in rep.faults:
+            self.faults.addItem(f"{f.message} ({f.code}, {f.t_s:.1f} s){VERDICT_WORDS[f.agree]}")
         self.faults.blockSignals(False)
-        if rep["faults"]:
+        if rep.faults:
             self.faults.setCurrentRow(0)
         for button in (self.agree, self.disagree):
-            button.setEnabled(bool(rep["faults"]))  # a verdict is on a flag
+            button.setEnabled(bool(rep.faults))  # a verdict is on a flag
         self.note.clear()
-        notes = rep["notes"]
+        notes = rep.notes
         self.saved_notes.setText("Notes: " + " · ".join(notes) if notes else "")
 
     def typed_note(self) -> str:

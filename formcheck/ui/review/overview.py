@@ -50,7 +50,7 @@ class OverviewTabs(QTabWidget):
 
     def _show_progress(self, sessions: list[int], exercise: str | None) -> None:
         """Reps, flagged %, range of motion and hold time per session for the filtered sessions."""
-        names = sorted({st["exercise"] for sid in sessions for st in self.store.session_detail(sid)["sets"]})
+        names = sorted({st.exercise for sid in sessions for st in self.store.session_detail(sid).sets})
         chosen = exercise or (names[0] if len(names) == 1 else None)
         png = progress_plot([self.store.session_detail(s) for s in sessions], chosen) if chosen else None
         self.progress.set_png(png)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import bisect
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -14,6 +13,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLa
 
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.overlay import Overlay
+from formcheck.records.database.rows import SessionDetail
+from formcheck.records.session_events import Cue
 from formcheck.records.session_track import TRACK_COLUMNS, read_track, track_pose
 from formcheck.reports.evidence import session_video
 from formcheck.ui.widgets import VideoView
@@ -47,7 +48,7 @@ class SessionPlayer(QWidget):
         self._cap: cv2.VideoCapture | None = None
         self._fps = 30.0
         self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
-        self._cues: list[dict[str, Any]] = []
+        self._cues: tuple[Cue, ...] = ()
         self._flags: list[float] = []
         self._size = (640, 480)
         self._t0_ms = 0.0
@@ -61,18 +62,18 @@ class SessionPlayer(QWidget):
         self.next_flag.clicked.connect(lambda: self.jump_flag(+1))
         self.prev_flag.clicked.connect(lambda: self.jump_flag(-1))
 
-    def load(self, detail: dict[str, Any]) -> bool:
+    def load(self, detail: SessionDetail) -> bool:
         """Open a session; False (with a message in the view) when its video isn't kept."""
         self.pause()
-        self._track = read_track(Path(detail["folder"]))
-        self._cues = detail["cues"]
+        self._track = read_track(detail.folder)
+        self._cues = detail.cues
         # "Flagged ▶" goes to the moment each fault began, not merely to the rep.
-        self._flags = sorted({f["t_s"] for st in detail["sets"] for r in [*st["reps"], *st["holds"]]
-                              for f in r["faults"]})
+        self._flags = sorted({f.t_s for st in detail.sets for r in st.reps for f in r.faults}
+                             | {f.t_s for st in detail.sets for h in st.holds for f in h.faults})
         if self._cap is not None:
             self._cap.release()
-        found = session_video(Path(detail["folder"]), detail["source"])
-        video, self._t0_ms = found if found is not None else (Path(detail["source"]), 0.0)
+        found = session_video(detail.folder, detail.source)
+        video, self._t0_ms = found if found is not None else (Path(detail.source), 0.0)
         self._cap = cv2.VideoCapture(str(video)) if found is not None else None
         if self._cap is None or not self._cap.isOpened():
             self._cap = None
@@ -96,7 +97,7 @@ class SessionPlayer(QWidget):
             self._cap.release()
         self._cap = None
         self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
-        self._cues, self._flags = [], []
+        self._cues, self._flags = (), []
         self.slider.blockSignals(True)
         self.slider.setRange(0, 0)
         self.slider.blockSignals(False)
@@ -165,9 +166,9 @@ class SessionPlayer(QWidget):
         return PoseResult(int(t_ms), w, h, recorded.pose)
 
     def _overlay_at(self, t_s: float) -> Overlay:
-        shown = [c for c in self._cues if c["t_s"] <= t_s < c["t_s"] + 2.5]
+        shown = [c for c in self._cues if c.t_s <= t_s < c.t_s + 2.5]
         if not shown:
             return Overlay()
         cue = shown[-1]
-        level = {"setup": "setup", "fault": "fault", "positive": "good", "milestone": "good"}.get(cue["kind"], "info")
-        return Overlay(cue=cue["text"], cue_level=level)  # type: ignore[arg-type]
+        level = {"setup": "setup", "fault": "fault", "positive": "good", "milestone": "good"}.get(cue.kind, "info")
+        return Overlay(cue=cue.text, cue_level=level)  # type: ignore[arg-type]

@@ -36,22 +36,22 @@ class SessionTable(QTableWidget):
             if not lo <= s.started[:10] <= hi:
                 continue
             d = store.session_detail(s.id)
-            sets = [st for st in d["sets"] if exercise is None or st["exercise"] == exercise]
-            if not sets and (exercise is not None or not (d["flag"] or d["pain_stops"] or d["ratings"])):
+            sets = [st for st in d.sets if exercise is None or st.exercise == exercise]
+            if not sets and (exercise is not None or not (d.flag or d.pain_stops or d.ratings)):
                 continue  # a session without sets is listed when it says something (a try, a pain stop)
-            reps = [r for st in sets for r in st["reps"] if not r["attempt"]]
-            held = sum(h["duration_s"] for st in sets for h in st["holds"])
-            flagged = sum(1 for r in reps if r["faults"])
+            reps = [r for st in sets for r in st.reps if not r.attempt]
+            held = sum(h.duration_s for st in sets for h in st.holds)
+            flagged = sum(1 for r in reps if r.faults)
             if flagged_only and not flagged:
                 continue
             rows.append(s.id)
-            prescribed = "; ".join(sorted({st["prescribed"] for st in sets})) or "–"
-            pain = " → ".join("–" if v is None else str(v) for v in (d["pain_before"], d["pain_after"]))
-            flag = d["flag"] or ("stopped for pain" if stopped_for_pain(d) else "")
-            names = ", ".join(sorted({name(st["exercise"]) for st in sets})) or "nothing counted"
+            prescribed = "; ".join(sorted({st.prescribed for st in sets})) or "–"
+            pain = " → ".join("–" if v is None else str(v) for v in (d.pain_before, d.pain_after))
+            flag = d.flag or ("stopped for pain" if stopped_for_pain(d) else "")
+            names = ", ".join(sorted({name(st.exercise) for st in sets})) or "nothing counted"
             done = f"{held:.0f} s held" if held and not reps else f"{len(reps)} rep{'' if len(reps) == 1 else 's'}"
             values = [s.started[:16].replace("T", " "), names, f"{done} / {prescribed}", str(flagged),
-                      str(len(d["pain_stops"])), s.status,
+                      str(len(d.pain_stops)), s.status,
                       " · ".join(part for part in ("" if pain == "– → –" else pain, f"⚑ {flag}" if flag else "") if part)]
             row = self.rowCount()
             self.insertRow(row)

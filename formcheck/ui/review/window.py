@@ -5,7 +5,6 @@ replay, the curve and the rep's flags (or the person's thresholds) on the right;
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QDate, Qt
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from formcheck.core.exercise import ExerciseDef
 from formcheck.exercises.profile import ProfileStore
+from formcheck.records.database.rows import RepDetail, SessionDetail, SetDetail
 from formcheck.records.session_track import TRACK_COLUMNS, read_track
 from formcheck.records.store import Store
 from formcheck.reports.evidence import Curve
@@ -54,9 +54,9 @@ class ReviewWindow(QWidget):
         self.library = library
         # People's profiles live beside the database they were tuned from (the data folder).
         self.tuning = TuningPanel(profiles or ProfileStore(store.path.parent / "calibration"))
-        self.detail: dict[str, Any] | None = None
-        self.rep: dict[str, Any] | None = None
-        self._set: dict[str, Any] = {}
+        self.detail: SessionDetail | None = None
+        self.rep: RepDetail | None = None
+        self._set: SetDetail | None = None
         self._rows: list[int] = []  # the sessions listed, in row order
         self._track = np.zeros((0, TRACK_COLUMNS), np.float32)
         self.evidence_curve: Curve | None = None  # the curve behind the flag on show
@@ -161,7 +161,7 @@ class ReviewWindow(QWidget):
         person = None if self.person.currentIndex() <= 0 else self.person.currentText()
         exercise = self.exercise.currentData()
         dates = self.date_from.date().toString("yyyy-MM-dd"), self.date_to.date().toString("yyyy-MM-dd")
-        shown = self.detail["id"] if self.detail else None
+        shown = self.detail.id if self.detail else None
         self._rows = self.sessions.fill(self.store, person, exercise, dates, self.flagged_only.isChecked(),
                                         self.exercise_name)
         if shown in self._rows:
@@ -202,8 +202,8 @@ class ReviewWindow(QWidget):
         if row < 0 or self.detail is None or row >= len(self.reps.entries):
             return
         self._set, self.rep = self.reps.entries[row]
-        self._track = read_track(Path(self.detail["folder"]))
-        self.player.seek_seconds(self.rep["start_s"])
+        self._track = read_track(self.detail.folder)
+        self.player.seek_seconds(self.rep.start_s)
         self.player.play()
         self.curve.show_rep(self._track, self._set, self.rep)
         self.flags.show_rep(self.rep)  # a flagged rep's first flag: its evidence (``_fault_chosen``)
@@ -211,22 +211,22 @@ class ReviewWindow(QWidget):
     def _fault_chosen(self, row: int) -> None:
         """The evidence for the chosen flag (see ``CurvePane.show_fault``); the replay goes to the
         moment of the fault."""
-        if self.rep is None or self.detail is None or not 0 <= row < len(self.rep["faults"]):
+        if self.rep is None or self.detail is None or self._set is None or not 0 <= row < len(self.rep.faults):
             return
-        fault = self.rep["faults"][row]
+        fault = self.rep.faults[row]
         self.player.pause()
-        self.player.seek_seconds(fault["t_s"])
+        self.player.seek_seconds(fault.t_s)
         curve = self.curve.show_fault(self.detail, self._set, self.rep, fault, self._track, self.player.current_s)
         if curve is not None:
             self.evidence_curve = curve
 
     def set_verdict(self, agree: bool) -> None:
         """Agree or disagree with the chosen flag; a note typed for the rep is saved with it."""
-        if self.rep is None or not self.rep["faults"]:
+        if self.rep is None or not self.rep.faults:
             return
         i = max(0, self.faults.currentRow())
         self._keep_note()
-        self.store.set_verdict(self.rep["faults"][i]["id"], agree)
+        self.store.set_verdict(self.rep.faults[i].id, agree)
         self._reload_rep()
 
     def save_rep_note(self) -> None:
@@ -239,13 +239,13 @@ class ReviewWindow(QWidget):
         text = self.flags.typed_note()
         if self.rep is None or self.detail is None or not text:
             return False
-        self.store.add_note(self.detail["id"], text, rep_id=self.rep["id"])
+        self.store.add_note(self.detail.id, text, rep_id=self.rep.id)
         self.note.clear()
         return True
 
     def _reload_rep(self) -> None:
         row = self.reps.currentRow()
-        sid = self.detail["id"] if self.detail else None
+        sid = self.detail.id if self.detail else None
         if sid is None:
             return
         self.detail = self.store.session_detail(sid)
