@@ -16,7 +16,7 @@ from formcheck import __version__
 from formcheck.analysis import posture_command
 
 if TYPE_CHECKING:  # imported where used, so `formcheck --help` starts fast
-    from formcheck.analysis.analyze import BatchItem
+    from formcheck.analysis.batch import BatchItem
     from formcheck.records.store import Store
 
 log = logging.getLogger("formcheck")
@@ -63,9 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--exercise", default=None, help="exercise id (see `formcheck exercises`)")
     a.add_argument("--out", type=Path, default=Path("out"),
                    help="output folder (default: out/); with several videos, one folder per video in it")
-    a.add_argument("--jobs", type=_at_least_one, default=None,
-                   help="videos analysed at the same time, each in its own process (default: one per core); "
-                        "one video is always analysed whole in one process, so --jobs never changes its results")
+    where = a.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_at_least_one, default=None,
+                       help="videos analysed at the same time, each in its own process (default: one per core); "
+                            "one video is always analysed whole in one process, so --jobs never changes its results")
+    where.add_argument("--cluster", metavar="ADDRESS",
+                       help="analyse on the workers of this Dask scheduler (tcp://HOST:8786), one task per video; the "
+                            "videos and --out must be at the same paths on every worker (a shared folder)")
     a.add_argument("--annotated", action="store_true", help="also write annotated.mp4")
     a.add_argument("--no-smoothing", action="store_true", help="use raw landmarks")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -82,8 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--clips", type=Path, help="folder the clips' 'file' paths start from (default: "
                    "$FORMCHECK_REAL_CLIPS or ../shared/real_clips beside the checkout when present, else each "
                    "label file's folder)")
-    e.add_argument("--jobs", type=_at_least_one,
-                   help="clips analysed at the same time, each whole in its own process (default: all cores)")
+    where = e.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_at_least_one,
+                       help="clips analysed at the same time, each whole in its own process (default: all cores)")
+    where.add_argument("--cluster", metavar="ADDRESS",
+                       help="analyse on the workers of this Dask scheduler (tcp://HOST:8786), one task per clip; the "
+                            "clips must be at the same paths on every worker (a shared folder)")
     e.add_argument("--repeat", type=_at_least_one, default=1,
                    help="analyse each clip this many times and say whether the results are identical")
     e.add_argument("--only", metavar="PATTERN", action="append", default=[],
@@ -254,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
+    from formcheck.analysis.cluster import ClusterError
     from formcheck.evaluation.evaluate import LabelError
     from formcheck.exercises.loader import ExerciseFileError  # also a programme file's mistakes
     from formcheck.exercises.profile import ProfileError
@@ -264,11 +273,11 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from formcheck.video.frames import FrameSourceError
 
     return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, LabelError, Refused,
-            OSError)
+            ClusterError, OSError)
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from formcheck.analysis.analyze import RecordAs, VideoTask, analyze_videos
+    from formcheck.analysis.batch import RecordAs, VideoTask, analyze_videos
     from formcheck.analysis.parallel import default_jobs
     from formcheck.core.smoothing import SmoothingConfig
     from formcheck.video.frames import video_files
@@ -298,7 +307,8 @@ def _analyze(args: argparse.Namespace) -> int:
     smoothing = SmoothingConfig(enabled=not args.no_smoothing)
     tasks = [VideoTask(video, out, definition, args.annotated, smoothing, record) for video, out in targets]
     try:
-        items = analyze_videos(tasks, jobs=args.jobs or default_jobs(), progress=not args.no_progress)
+        items = analyze_videos(tasks, jobs=args.jobs or default_jobs(), cluster=getattr(args, "cluster", None),
+                               progress=not args.no_progress)
         return _analyzed_one(next(items), store) if single else _analyzed_batch(items, store)
     finally:
         if store is not None:
@@ -379,8 +389,8 @@ def _eval(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, repeat=args.repeat, only=args.only,
-                          on_clip=progress)
+        result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, cluster=args.cluster, repeat=args.repeat,
+                          only=args.only, on_clip=progress)
     except KeyboardInterrupt as exc:  # the clips under way were stopped; nothing was written
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; no results written", file=sys.stderr)
         return 130
