@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from formcheck.analysis.analyze import AnalysisResult, analyze_video
-from formcheck.analysis.cluster import ClusterError, ClusterRunner, stop_asked
+from formcheck.analysis.cluster import ClusterError, ClusterRunner, StopAsked, stop_asked
 from formcheck.analysis.parallel import WorkerDied, WorkerPool, cancelled, in_order
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.smoothing import SmoothingConfig
@@ -89,8 +89,11 @@ def _recorder(store: Store, person: str, video: Path) -> Callable[[], SessionRec
 
 
 def _stop_if_cancelled(_done: int, _expected: int | None) -> None:
-    if cancelled() or stop_asked():  # in a worker whose parent was stopped (Ctrl-C, a stop signal)
+    # In a worker whose parent was stopped (Ctrl-C, a stop signal), or a cluster's whose client was.
+    if cancelled():
         raise KeyboardInterrupt("stopped with the analysis it was part of")
+    if stop_asked():
+        raise StopAsked("stopped with the analysis it was part of")
 
 
 def analyze_videos(tasks: Sequence[VideoTask], *, jobs: int = 1, cluster: str | None = None,

@@ -11,9 +11,9 @@ scheduler, up to its ``allowed-failures`` (3 by default), then the item fails wi
 ``retries=2`` runs a task again when it raises. A scheduler that can't be reached, or that is
 lost during the run, is a ``ClusterError``: one sentence for the user.
 
-Ctrl-C: ``close(cancel=True)`` cancels the tasks not started and sets a Dask ``Event`` that the
-tasks under way poll through ``stop_asked()`` (at most once a second), so they end as interrupted
-instead of running to the end on the workers.
+Ctrl-C: ``close(cancel=True)`` cancels the tasks and sets a Dask ``Event`` that those under way
+poll through ``stop_asked()`` (at most once a second), so they end (``StopAsked``) instead of
+running to the end on the workers, which stay up for the next run.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ STOP_POLL_S = 1.0  # how often a task asks the scheduler whether it should stop
 
 class ClusterError(RuntimeError):
     """The scheduler can't be reached or was lost; the message says what to check."""
+
+
+class StopAsked(Exception):
+    """Raised by a task the client asked to stop (not KeyboardInterrupt: that would end the worker)."""
 
 
 # ---- worker side ---------------------------------------------------------------------------------
@@ -87,7 +91,10 @@ class ClusterRunner(Generic[T, R]):
         self.fn = fn
         self.address = address
         _quiet_dask_logs()
+        from distributed.comm.addressing import get_address_host_port, normalize_address
+
         try:
+            get_address_host_port(normalize_address(address))  # a Client half made of a bad one hangs at exit
             self._client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
         except (OSError, ValueError, TimeoutError) as exc:
             raise ClusterError(f"Could not reach the Dask scheduler at {address} ({exc}); check the address and "
@@ -121,9 +128,9 @@ class ClusterRunner(Generic[T, R]):
     def close(self, cancel: bool = False) -> None:
         """Disconnect; ``cancel`` also stops the tasks left (Ctrl-C)."""
         try:
-            if cancel and self._futures:
-                self._stop.set()
+            if cancel and self._futures:  # cancelled first: a task that stops is then not run again
                 self._client.cancel(self._futures, force=True)
+                self._stop.set()
         except Exception:  # noqa: BLE001 - a lost scheduler has nothing left to stop
             pass
         finally:
