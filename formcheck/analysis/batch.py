@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from formcheck.analysis.analyze import AnalysisResult, analyze_video
 from formcheck.analysis.cluster import ClusterError, ClusterRunner, StopAsked, stop_asked
@@ -22,6 +23,9 @@ from formcheck.pose.model_store import ModelError, ensure_model
 from formcheck.records.recorder import RECORDING_ERRORS, SessionRecorder
 from formcheck.records.store import Store
 from formcheck.video.frames import FrameSourceError
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # What makes one video of a batch fail (with a message for the user) while the others go on.
 ANALYSIS_ERRORS = (FrameSourceError, PoseError, ModelError, WorkerDied, *RECORDING_ERRORS)
@@ -114,8 +118,7 @@ def analyze_videos(tasks: Sequence[VideoTask], *, jobs: int = 1, cluster: str | 
         model = ensure_model()
         tasks = [task if task.model_path else replace(task, model_path=model) for task in tasks]
     sent = on_cluster(tasks) if cluster else tasks
-    runner = ClusterRunner(analyse_task, cluster) if cluster else WorkerPool(analyse_task, min(jobs, len(tasks)))
-    with runner:
+    with workers(analyse_task, min(jobs, len(tasks)), cluster) as runner:
         for task, outcome in zip(tasks, in_order(runner.as_completed(sent)), strict=True):
             if isinstance(outcome, BatchItem):
                 yield replace(outcome, video=task.video, out_dir=task.out_dir)
@@ -123,6 +126,12 @@ def analyze_videos(tasks: Sequence[VideoTask], *, jobs: int = 1, cluster: str | 
                 yield BatchItem(task.video, task.out_dir, error=outcome)
             else:
                 raise outcome  # not a problem with the video: a bug, shown as one
+
+
+def workers(fn: Callable[[T], R], jobs: int, cluster: str | None) -> WorkerPool[T, R] | ClusterRunner[T, R]:
+    """Where a batch runs: on the Dask cluster whose scheduler is at ``cluster``, else in ``jobs``
+    worker processes here (both give ``as_completed``)."""
+    return ClusterRunner(fn, cluster) if cluster else WorkerPool(fn, jobs)
 
 
 def on_cluster(tasks: Sequence[VideoTask]) -> list[VideoTask]:

@@ -84,15 +84,13 @@ class ClusterRunner(Generic[T, R]):
     ``as_completed`` as a ``WorkerPool``. Use it from one thread."""
 
     def __init__(self, fn: Callable[[T], R], address: str) -> None:
-        try:
-            from distributed import Client, Event
-        except ImportError as exc:
-            raise ClusterError("--cluster needs dask.distributed: pip install 'dask[distributed]'") from exc
+        # Imported here: `analyze` without --cluster (and every pool worker) need not load Dask.
+        from distributed import Client, Event
+        from distributed.comm.addressing import get_address_host_port, normalize_address
+
         self.fn = fn
         self.address = address
         _quiet_dask_logs()
-        from distributed.comm.addressing import get_address_host_port, normalize_address
-
         try:
             get_address_host_port(normalize_address(address))  # a Client half made of a bad one hangs at exit
             self._client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)

@@ -218,9 +218,7 @@ def _run_clips(
     repeat: int,
     on_clip: Callable[[int, int, ClipScore], None] | None,
 ) -> None:
-    from formcheck.analysis.batch import VideoTask, on_cluster
-    from formcheck.analysis.cluster import ClusterRunner
-    from formcheck.analysis.parallel import WorkerPool
+    from formcheck.analysis.batch import VideoTask, on_cluster, workers
     from formcheck.pose.model_store import ensure_model
 
     # Once here, so workers never fetch it side by side (a cluster's workers have their own).
@@ -233,8 +231,7 @@ def _run_clips(
     order = [i for _ in range(repeat) for i in todo]
     tasks = [VideoTask(planned[i][1], None, exercises[planned[i][0].exercise], model_path=model) for i in order]
     # On Ctrl-C or SIGTERM the clips under way are stopped and the others dropped (WorkerPool, ClusterRunner).
-    runner = ClusterRunner(_analyse, cluster) if cluster else WorkerPool(_analyse, jobs)
-    with runner:
+    with workers(_analyse, jobs, cluster) as runner:
         for k, outcome in runner.as_completed(on_cluster(tasks) if cluster else tasks):
             i = order[k]
             if isinstance(outcome, BaseException):  # one clip's failure must not stop the others
