@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: print it, no traceback."""
+    from formcheck.analysis.cluster import ClusterError
     from formcheck.evaluation.evaluate import LabelError
     from formcheck.exercises.profile import ProfileError
     from formcheck.exercises.toml_reader import ExerciseFileError  # also a programme file's mistakes
@@ -87,4 +88,4 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from formcheck.video.source import FrameSourceError
 
     return (FrameSourceError, ModelError, PoseError, ExerciseFileError, ProfileError, StoreError, LabelError, Refused,
-            OSError)
+            ClusterError, OSError)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from formcheck.cli.args import DEFAULT_SAMPLE, at_least_one, person
 
 if TYPE_CHECKING:  # imported where used, so `formcheck --help` starts fast
-    from formcheck.analysis.analyze import BatchItem
+    from formcheck.analysis.batch import BatchItem
     from formcheck.cli.args import Subcommands
     from formcheck.records.store import Store
 
@@ -23,9 +23,13 @@ def add_parser(sub: Subcommands) -> None:
     a.add_argument("--exercise", default=None, help="exercise id (see `formcheck exercises`)")
     a.add_argument("--out", type=Path, default=Path("out"),
                    help="output folder (default: out/); with several videos, one folder per video in it")
-    a.add_argument("--jobs", type=at_least_one, default=None,
-                   help="videos analysed at the same time, each in its own process (default: one per core); "
-                        "one video is always analysed whole in one process, so --jobs never changes its results")
+    where = a.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=at_least_one, default=None,
+                       help="videos analysed at the same time, each in its own process (default: one per core); "
+                            "one video is always analysed whole in one process, so --jobs never changes its results")
+    where.add_argument("--cluster", metavar="ADDRESS",
+                       help="analyse on the workers of this Dask scheduler (tcp://HOST:8786), one task per video; the "
+                            "videos and --out must be at the same paths on every worker (a shared folder)")
     a.add_argument("--annotated", action="store_true", help="also write annotated.mp4")
     a.add_argument("--no-smoothing", action="store_true", help="use raw landmarks")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -45,7 +49,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    from formcheck.analysis.analyze import RecordAs, VideoTask, analyze_videos
+    from formcheck.analysis.batch import RecordAs, VideoTask, analyze_videos
     from formcheck.analysis.parallel import default_jobs
     from formcheck.core.smoothing import SmoothingConfig
     from formcheck.video.file_sources import video_files
@@ -75,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     smoothing = SmoothingConfig(enabled=not args.no_smoothing)
     tasks = [VideoTask(video, out, definition, args.annotated, smoothing, record) for video, out in targets]
     try:
-        items = analyze_videos(tasks, jobs=args.jobs or default_jobs(), progress=not args.no_progress)
+        items = analyze_videos(tasks, jobs=args.jobs or default_jobs(), cluster=args.cluster,
+                               progress=not args.no_progress)
         return _analyzed_one(next(items), store) if single else _analyzed_batch(items, store)
     finally:
         if store is not None:

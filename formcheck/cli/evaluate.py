@@ -22,8 +22,12 @@ def add_parser(sub: Subcommands) -> None:
     e.add_argument("--clips", type=Path, help="folder the clips' 'file' paths start from (default: "
                    "$FORMCHECK_REAL_CLIPS or ../shared/real_clips beside the checkout when present, else each "
                    "label file's folder)")
-    e.add_argument("--jobs", type=at_least_one,
-                   help="clips analysed at the same time, each whole in its own process (default: all cores)")
+    where = e.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=at_least_one,
+                       help="clips analysed at the same time, each whole in its own process (default: all cores)")
+    where.add_argument("--cluster", metavar="ADDRESS",
+                       help="analyse on the workers of this Dask scheduler (tcp://HOST:8786), one task per clip; the "
+                            "clips must be at the same paths on every worker (a shared folder)")
     e.add_argument("--repeat", type=at_least_one, default=1,
                    help="analyse each clip this many times and say whether the results are identical")
     e.add_argument("--only", metavar="PATTERN", action="append", default=[],
@@ -46,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, repeat=args.repeat, only=args.only,
-                          on_clip=progress)
+        result = run_eval(args.labels, clips_dir=args.clips, jobs=args.jobs, cluster=args.cluster, repeat=args.repeat,
+                          only=args.only, on_clip=progress)
     except KeyboardInterrupt as exc:  # the clips under way were stopped; nothing was written
         print(f"interrupted{f' ({exc})' if str(exc) else ''}; no results written", file=sys.stderr)
         return 130

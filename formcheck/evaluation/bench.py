@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from formcheck.analysis.analyze import BatchItem, VideoTask, analyze_videos
+from formcheck.analysis.batch import BatchItem, VideoTask, analyze_videos
 from formcheck.analysis.runner import FramePipeline, TrackerStage
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.frame import Frame
