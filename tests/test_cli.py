@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 
 import pytest
 
 from formcheck.cli import main
 from formcheck.records.store import Store
-from tests.conftest import sample
+from tests.conftest import ROOT, sample
+
+SLOW_TO_IMPORT = ("cv2", "mediapipe", "PySide6")  # seconds each: only the commands that use them load them
+
+
+def test_the_command_line_and_its_help_load_neither_opencv_mediapipe_nor_qt():
+    code = ("import contextlib, io, sys\n"
+            "import formcheck.cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            "    formcheck.cli.main(['--help'])\n"
+            f"print(sorted(m for m in {SLOW_TO_IMPORT!r} if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from formcheck.ui.app import run_app
-from formcheck.ui.main_window import MainWindow
+from formcheck.ui.main.window import MainWindow
 
 app = QApplication(sys.argv[:1])
 started = time.monotonic()

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from formcheck.core.geometry import joint_angle  # noqa: E402
 from formcheck.pose.estimator import PoseEstimator  # noqa: E402
-from formcheck.video.frames import VideoFileSource  # noqa: E402
+from formcheck.video.file_sources import VideoFileSource  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 JOINTS = {"knee": (23, 25, 27), "hip": (11, 23, 25)}

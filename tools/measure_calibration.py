@@ -30,10 +30,13 @@ from formcheck.analysis.analyze import analyze_video  # noqa: E402
 from formcheck.analysis.rejudge import recorded_sets, rejudge_session  # noqa: E402
 from formcheck.core.reps import RepRecord  # noqa: E402
 from formcheck.core.tracker import ExerciseTracker  # noqa: E402
+from formcheck.evaluation.figures import totals  # noqa: E402
 from formcheck.evaluation.labels import ClipLabels, load_labels  # noqa: E402
-from formcheck.evaluation.scoring import ClipScore, FaultTally, score_clip, totals  # noqa: E402
-from formcheck.exercises.loader import ExerciseFileError, load_by_id  # noqa: E402
-from formcheck.exercises.profile import Profile, rom_targets  # noqa: E402
+from formcheck.evaluation.scoring import ClipScore, FaultTally, score_clip  # noqa: E402
+from formcheck.exercises.loader import load_by_id  # noqa: E402
+from formcheck.exercises.personal_thresholds import rom_targets  # noqa: E402
+from formcheck.exercises.profile import Profile  # noqa: E402
+from formcheck.exercises.toml_reader import ExerciseFileError  # noqa: E402
 from formcheck.records.recorder import SessionRecorder  # noqa: E402
 from formcheck.records.store import Store  # noqa: E402
 

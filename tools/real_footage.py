@@ -21,7 +21,7 @@ from formcheck.core.tracker import ExerciseTracker, FrameEvaluation  # noqa: E40
 from formcheck.exercises.loader import load_by_id  # noqa: E402
 from formcheck.pose.estimator import PoseEstimator  # noqa: E402
 from formcheck.records.results_json import results_json  # noqa: E402
-from formcheck.video.frames import VideoFileSource  # noqa: E402
+from formcheck.video.file_sources import VideoFileSource  # noqa: E402
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "real_clips"
 EXERCISE_OF = {

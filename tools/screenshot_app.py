@@ -30,7 +30,7 @@ from formcheck.core.exercise import Dose  # noqa: E402
 from formcheck.core.programme import Programme, ProgrammeItem  # noqa: E402
 from formcheck.records import programme_store  # noqa: E402
 from formcheck.ui.app import build_window, start_up  # noqa: E402
-from formcheck.ui.main_window import MainWindow  # noqa: E402
+from formcheck.ui.main.window import MainWindow  # noqa: E402
 
 SAMPLES = ROOT / "sample_videos"
 Step = tuple[str, object]  # ("ms", 500) waits; ("until", fn) waits for fn() (at most 90 s)

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from formcheck.exercises.loader import LIBRARY_DIR, load_library  # noqa: E402
-from formcheck.exercises.profile import population_profile, render_profile  # noqa: E402
+from formcheck.exercises.personal_thresholds import population_profile  # noqa: E402
+from formcheck.exercises.profile import render_profile  # noqa: E402
 
 DEFAULT_PROFILE = ROOT / "calibration" / "default.toml"
 

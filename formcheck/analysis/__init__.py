@@ -1,5 +1,5 @@
 """Running the engine over frames: the per-frame runner every shell shares, ``formcheck analyze``
-(one video or a batch, on worker processes), re-judging a recorded session from its track,
+(one video, or a batch on worker processes or a Dask cluster), re-judging a recorded session from its track,
 calibration runs and the posture mode's pipeline.
 
 May import: ``formcheck.records``, ``formcheck.pose``, ``formcheck.video``, ``formcheck.exercises``,

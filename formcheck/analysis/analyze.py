@@ -1,12 +1,13 @@
-"""`formcheck analyze`: run the pipeline over a video file and write landmarks, report and video."""
+"""`formcheck analyze` of one video, in this process: run the pipeline over it from its first frame
+to its last and write landmarks, report and video (``batch`` hands several videos out)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,29 +15,24 @@ import cv2
 from tqdm import tqdm
 
 from formcheck import __version__
-from formcheck.analysis.parallel import WorkerDied, WorkerPool, cancelled
 from formcheck.analysis.runner import FrameJudge, FramePipeline
 from formcheck.core.coach import summarise_set
 from formcheck.core.events import Event, SetEnded, SetStarted
-from formcheck.core.exercise import ExerciseDef
 from formcheck.core.frame import Frame
 from formcheck.core.landmarks import PoseResult
 from formcheck.core.smoothing import PoseSmoother, SmoothingConfig
 from formcheck.core.tracker import ExerciseTracker
-from formcheck.pose.estimator import PoseError, PoseEstimator
-from formcheck.pose.model_store import ModelError, ensure_model
+from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.recorder import RECORDING_ERRORS, SessionRecorder, recording_failed
 from formcheck.records.results_json import results_json
-from formcheck.records.store import Store
 from formcheck.records.track import LandmarkTrack
 from formcheck.video.annotate import annotate
-from formcheck.video.frames import FrameSourceError, VideoFileSource, prefetch
+from formcheck.video.file_sources import VideoFileSource
+from formcheck.video.frames import prefetch
 
 log = logging.getLogger(__name__)
 
 SMALL_VIDEO_SIDE = 240  # pixels on the shorter side below which pose tracking gets unreliable
-# What makes one video of a batch fail (with a message for the user) while the others go on.
-ANALYSIS_ERRORS = (FrameSourceError, PoseError, ModelError, WorkerDied, *RECORDING_ERRORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +88,7 @@ def analyze_video(
     estimator: PoseEstimator | None = None,
     record: Callable[[], SessionRecorder] | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
+    source: str | None = None,
 ) -> AnalysisResult:
     """Analyse ``video``; with ``out_dir`` write report.json, landmarks.npz (and annotated.mp4).
 
@@ -100,6 +97,7 @@ def analyze_video(
     ``record`` makes the session recorder. It is called only once the video, the model and the
     output folder have opened, so a file that can't be read leaves no empty session behind. A
     recording that fails part-way (disk full) stops with a message; the analysis goes on.
+    ``source``: what the report calls the video (default: ``video`` as given).
     """
     stream = LocalPoses(video, estimator, smoothing)
     judge = FrameJudge(tracker)
@@ -177,7 +175,7 @@ def analyze_video(
     finally:
         track.close()
     report = build_report(
-        source_name=str(video),
+        source_name=source or str(video),
         exercise=exercise,
         frames=len(track),
         frames_lost=stream.frames_lost,
@@ -199,95 +197,6 @@ def analyze_video(
         report_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     session_id = recorder.session_id if recorder is not None else None
     return AnalysisResult(report, report_path, landmarks_path, video_path, session_id, recording_error)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordAs:
-    """Save each analysed video as a session of ``person`` in the session database ``db`` (where,
-    not an open connection, so that a worker process can record too)."""
-
-    db: Path
-    person: str
-
-
-@dataclass(frozen=True, slots=True)
-class VideoTask:
-    """One video to analyse (picklable: it may go to a worker process)."""
-
-    video: Path
-    out_dir: Path | None
-    exercise: ExerciseDef | None = None  # judged with this definition (a profile's, if personalised)
-    annotated: bool = False
-    smoothing: SmoothingConfig | None = None
-    record: RecordAs | None = None
-    model_path: Path | None = None  # None: the default model
-
-
-@dataclass(frozen=True, slots=True)
-class BatchItem:
-    """One video of ``analyze_videos``: its result, or the error that stopped it."""
-
-    video: Path
-    out_dir: Path | None
-    result: AnalysisResult | None = None
-    error: Exception | None = None
-
-
-def analyse_task(task: VideoTask, progress: bool = False) -> BatchItem:
-    """Analyse one video whole, in this process: what `analyze`, `analyze --jobs N` and `formcheck
-    eval` each do with every video, here or in a worker process. A failure the user can act on
-    is returned as the item's error."""
-    store: Store | None = None
-    try:
-        if task.record is not None:
-            store = Store(task.record.db)
-        record = _recorder(store, task.record.person, task.video) if store and task.record else None
-        with PoseEstimator(task.model_path) as estimator:
-            result = analyze_video(
-                task.video, task.out_dir, exercise=task.exercise.id if task.exercise else None,
-                tracker=ExerciseTracker(task.exercise) if task.exercise else None, annotated=task.annotated,
-                smoothing=task.smoothing, progress=progress, estimator=estimator, record=record,
-                on_progress=_stop_if_cancelled,
-            )
-    except ANALYSIS_ERRORS as exc:
-        return BatchItem(task.video, task.out_dir, error=exc)
-    finally:
-        if store is not None:
-            store.close()
-    return BatchItem(task.video, task.out_dir, result)
-
-
-def _recorder(store: Store, person: str, video: Path) -> Callable[[], SessionRecorder]:
-    return lambda: SessionRecorder(store, person, str(video), "file")
-
-
-def _stop_if_cancelled(_done: int, _expected: int | None) -> None:
-    if cancelled():  # in a worker whose parent was stopped (Ctrl-C, a stop signal)
-        raise KeyboardInterrupt("stopped with the analysis it was part of")
-
-
-def analyze_videos(tasks: Sequence[VideoTask], *, jobs: int = 1, progress: bool = True) -> Iterator[BatchItem]:
-    """Analyse each video, yielding each in the order given as it is done; a video that fails
-    is reported with its error and the others go on.
-
-    With ``jobs`` > 1 and several videos, that many worker processes analyse one video each at a
-    time (``WorkerPool``); one video is always analysed here. Either way each video is analysed by
-    ``analyse_task`` in one process from start to end, so the results are the same whatever ``jobs``.
-    """
-    if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield analyse_task(task, progress)
-        return
-    model = ensure_model()  # here, once, so workers never fetch it side by side
-    tasks = [task if task.model_path else replace(task, model_path=model) for task in tasks]
-    with WorkerPool(analyse_task, min(jobs, len(tasks))) as pool:
-        for task, outcome in zip(tasks, pool.ordered(tasks), strict=True):
-            if isinstance(outcome, BatchItem):
-                yield outcome
-            elif isinstance(outcome, WorkerDied):
-                yield BatchItem(task.video, task.out_dir, error=outcome)
-            else:
-                raise outcome  # not a problem with the video: a bug, shown as one
 
 
 def build_report(

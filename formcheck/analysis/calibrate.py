@@ -25,12 +25,14 @@ from formcheck.core.placement import Placement, check_placement
 from formcheck.core.reps import RepRecord
 from formcheck.core.smoothing import PoseSmoother
 from formcheck.core.tracker import ExerciseTracker
-from formcheck.exercises.profile import Profile, ProfileStore, rom_targets
+from formcheck.exercises.personal_thresholds import rom_targets
+from formcheck.exercises.profile import Profile, ProfileStore
 from formcheck.paths import calibration_dir
 from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.database.rows import now_iso
 from formcheck.records.session_folder import write_json_atomic
-from formcheck.records.store import now_iso
-from formcheck.video.frames import FrameSource, brightness
+from formcheck.video.frames import brightness
+from formcheck.video.source import FrameSource
 
 log = logging.getLogger(__name__)
 

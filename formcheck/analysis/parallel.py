@@ -32,7 +32,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Generic, TypeVar
@@ -161,17 +161,6 @@ class WorkerPool(Generic[T, R]):
                     yield i, WorkerDied("the process working on it stopped unexpectedly, twice — if the computer "
                                         "is short of memory, try fewer --jobs.")
 
-    def ordered(self, items: Sequence[T]) -> Iterator[R | BaseException]:
-        """What ``fn`` gave for each item (or the exception it raised), in the order of ``items``;
-        the items after a slow one go on meanwhile."""
-        ready: dict[int, R | BaseException] = {}
-        next_index = 0
-        for i, outcome in self.as_completed(items):
-            ready[i] = outcome
-            while next_index in ready:
-                yield ready.pop(next_index)
-                next_index += 1
-
     def _submit(self, item: T) -> Future[R]:
         try:
             return self._pool.submit(self.fn, item)
@@ -190,3 +179,15 @@ class WorkerPool(Generic[T, R]):
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         self.close(cancel=exc_type is not None)
+
+
+def in_order(done: Iterable[tuple[int, R | BaseException]]) -> Iterator[R | BaseException]:
+    """The outcomes of ``as_completed`` (a ``WorkerPool``'s or a ``ClusterRunner``'s) in the order of
+    the items; the items after a slow one go on meanwhile."""
+    ready: dict[int, R | BaseException] = {}
+    next_index = 0
+    for i, outcome in done:
+        ready[i] = outcome
+        while next_index in ready:
+            yield ready.pop(next_index)
+            next_index += 1

@@ -25,7 +25,8 @@ from formcheck.core.posture import PostureMeasures, detect_view, measure
 from formcheck.core.posture_coach import PostureCoach, PostureEvent, PostureSettings
 from formcheck.core.posture_judge import Baseline, PostureJudge, State, calibrate
 from formcheck.pose import model_store
-from formcheck.video.frames import CaptureFactory, FrameSourceError
+from formcheck.video.camera import CaptureFactory
+from formcheck.video.source import FrameSourceError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Re-judging a recorded session from its stored landmark track, without running the model.
 
-The track holds the whole smoothed pose the engine saw on every frame (``session_folder``), and
+The track holds the whole smoothed pose the engine saw on every frame (``session_track``), and
 each set's ``set_start`` line holds the definition it was judged with. Replaying the rows through a
 fresh ``ExerciseTracker`` — following the movement before the set, counting inside the set's
 [start, end] — with that definition gives the same reps and faults as the session itself (exactly,
@@ -22,11 +22,14 @@ import numpy as np
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.kinematics import classify_view
 from formcheck.core.tracker import ExerciseTracker
-from formcheck.exercises.loader import ExerciseFileError, load_by_id
-from formcheck.exercises.profile import POPULATION, Profile, apply_profile
+from formcheck.exercises.loader import load_by_id
+from formcheck.exercises.personal_thresholds import apply_profile
+from formcheck.exercises.profile import POPULATION, Profile
 from formcheck.exercises.snapshot import from_json
+from formcheck.exercises.toml_reader import ExerciseFileError
 from formcheck.records.results_json import results_json
-from formcheck.records.session_folder import HoldLine, RepLine, SetEnd, SetStart, read_events, read_track, track_pose
+from formcheck.records.session_events import HoldLine, RepLine, SetEnd, SetStart, read_events
+from formcheck.records.session_track import read_track, track_pose
 
 log = logging.getLogger(__name__)
 

@@ -101,9 +101,9 @@ def frame_segments(pose: Pose, front: bool) -> tuple[dict[str, float], dict[str,
     sides: tuple[Side, ...] = ("left", "right") if front else (facing_side(pose),)
     for limb, (a, b) in LIMBS.items():
         for side in sides:
-            if _seen(pose, (a, b), side):  # type: ignore[arg-type]
-                image[f"{side}_{limb}"] = _length(pose, a, b, side, False)  # type: ignore[arg-type]
-                world[f"{side}_{limb}"] = _length(pose, a, b, side, True)  # type: ignore[arg-type]
+            if _seen(pose, (a, b), side):
+                image[f"{side}_{limb}"] = _length(pose, a, b, side, False)
+                world[f"{side}_{limb}"] = _length(pose, a, b, side, True)
     return image, world
 
 

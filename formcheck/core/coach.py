@@ -35,9 +35,11 @@ from formcheck.core.events import (
     SetSummary,
 )
 from formcheck.core.exercise import ExerciseDef
+from formcheck.core.holds import HoldRecord
 from formcheck.core.kinematics import ViewEstimate
 from formcheck.core.landmarks import PoseResult
-from formcheck.core.overlay import CueLevel, Overlay
+from formcheck.core.overlay import CUE_LEVELS, Overlay
+from formcheck.core.reps import RepRecord
 from formcheck.core.tracker import ExerciseTracker, FrameEvaluation
 from formcheck.core.wording import SET_END_WORDS, done_banner, not_judged_count
 
@@ -78,7 +80,7 @@ class CoachFrame:
 
 def summarise_set(number: int, tracker: ExerciseTracker, ended_by: SetEnd) -> SetSummary:
     """The finished set's figures. 'Flagged' = a completed rep or a hold with at least one fault."""
-    items = [*tracker.reps, *tracker.holds]
+    items: list[RepRecord | HoldRecord] = [*tracker.reps, *tracker.holds]
     flagged = [r for r in items if r.faults]
     faults = Counter(msg for r in flagged for msg, _t in r.faults.values())
     hold_s = sum(h.held_ms for h in tracker.holds) / 1000
@@ -367,16 +369,15 @@ class Coach:
                 lines.append(f"Reps {frame.counts.get('all', 0)}{target}")
         progress = None
         if ex.hold is not None:
-            target = ex.dose.hold_s or 0.0
-            lines.append(f"Hold {frame.hold_s:.0f}/{target:.0f} s")
-            progress = min(1.0, frame.hold_s / target) if target else None
+            hold_target = ex.dose.hold_s or 0.0
+            lines.append(f"Hold {frame.hold_s:.0f}/{hold_target:.0f} s")
+            progress = min(1.0, frame.hold_s / hold_target) if hold_target else None
         ev = self._last_eval
         if frame.status.state == "counting" and ex.rep is not None and ev is not None:
             v = ev.values.get(ex.rep.measure, math.nan)
             if not math.isnan(v):
                 lines.append(f"{ex.rep.measure.replace('_', ' ')} {v:.0f}")
-        level: CueLevel = {"setup": "setup", "fault": "fault", "positive": "good", "milestone": "good"}.get(
-            frame.banner_kind, "info")  # type: ignore[assignment]
+        level = CUE_LEVELS.get(frame.banner_kind, "info")
         segments = self.tracker.segment_status() if frame.status.state == "counting" else {}
         return Overlay(title=ex.name, lines=tuple(lines), cue=frame.banner, cue_level=level,
                        segment_status=segments, progress=progress)

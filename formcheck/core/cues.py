@@ -8,6 +8,7 @@ important is showing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,7 +56,7 @@ class CueScheduler:
         return self._current
 
     def update(
-        self, t_ms: int, conditions: list[CueCandidate], events: list[CueCandidate] = ()
+        self, t_ms: int, conditions: Sequence[CueCandidate], events: Sequence[CueCandidate] = ()
     ) -> Cue | None:
         """Feed this frame's standing conditions and one-off events; returns a cue newly shown.
 

@@ -23,10 +23,10 @@ it ends, on the median of the frames near the rep's own peak), ``hold`` (in the 
 margin (in the threshold's unit) to count as a fault, so a rep measured within the error of the
 threshold is never flagged on one rep and passed on the next.
 
-Personal limits: a threshold a calibration profile may move (``formcheck.exercises.profile``) has a
-*limit*, the loosest value a profile may give it (a safety floor): ``min_limit`` ≤ ``min``,
-``max_limit`` ≥ ``max`` and so on. A profile may always make a rule stricter, and never looser than
-its limit; a threshold without a limit is never loosened.
+Personal limits: a threshold a calibration profile may move
+(``formcheck.exercises.personal_thresholds``) has a *limit*, the loosest value a profile may give it
+(a safety floor): ``min_limit`` ≤ ``min``, ``max_limit`` ≥ ``max`` and so on. A profile may always
+make a rule stricter, and never looser than its limit; a threshold without a limit is never loosened.
 """
 
 from __future__ import annotations

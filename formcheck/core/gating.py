@@ -6,11 +6,13 @@ When not, the engine shows a set-up cue instead of form cues and counts nothing.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from formcheck.core.exercise import SetupDef
 from formcheck.core.kinematics import Side, ViewEstimate, landmark_index
 from formcheck.core.landmarks import PoseResult
+from formcheck.core.measures import Measure
 
 VOTE_WINDOW_MS = 1000
 FRAME_MARGIN = 0.02  # landmarks this close to the border (fraction of size) count as cut off
@@ -35,6 +37,13 @@ def body_words(joint: str) -> tuple[str, bool]:
     """("feet", True) for "left_ankle", "ankle" or "mid_ankle"; the head for the face points."""
     base = joint.removeprefix("mid_").removeprefix("left_").removeprefix("right_")
     return _BODY_WORDS.get(base, ("head", False))
+
+
+def parts_read(measures: Mapping[str, Measure], measure: str) -> str:
+    """The body parts a measure reads, in words: "hips and knees" ("" for an unknown measure)."""
+    m = measures.get(measure)
+    words = [body_words(p)[0] for p in (m.points if m else ())]
+    return " and ".join(dict.fromkeys(words))
 
 
 def out_of_frame(joint: str) -> SetupIssue:

@@ -22,10 +22,12 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-# Points are anything indexable as p[0], p[1]: numpy rows or tuples. Plain float maths is used
-# because these run many times per frame on 2-vectors, where numpy's call overhead dominates.
-Point = Sequence[float]
+# Points are anything indexable as p[0], p[1]: numpy rows (a pose's float32 pixels, float64 sums)
+# or tuples. Plain float maths is used because these run many times per frame on 2-vectors, where
+# numpy's call overhead dominates.
+Point = Sequence[float] | npt.NDArray[np.floating]
 
 
 def _xy(p: Point) -> tuple[float, float]:
@@ -43,7 +45,7 @@ def joint_angle(a: Point, b: Point, c: Point) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 
-def joint_angle_3d(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+def joint_angle_3d(a: npt.NDArray[np.floating], b: npt.NDArray[np.floating], c: npt.NDArray[np.floating]) -> float:
     """Unsigned angle at ``b`` between 3-D points (degrees, 0–180)."""
     u, v = np.asarray(a, float) - b, np.asarray(c, float) - b
     nu, nv = float(np.linalg.norm(u)), float(np.linalg.norm(v))

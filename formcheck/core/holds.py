@@ -4,14 +4,21 @@ A hold starts once the position has been held for ``settle_s`` (getting into it 
 it: a pass-through is not a hold, and its faults are not the hold's) and is then timed from when
 the position was reached; it pauses while form breaks (the time is not
 counted, the fault is kept), survives short slips out of position (``grace_s``), and ends when the
-position is lost for longer.
+position is lost for longer. ``Stillness`` tells when the body has stopped moving into the position.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from formcheck.core.exercise import HoldDef
+from formcheck.core.kinematics import point
+from formcheck.core.landmarks import Pose
+from formcheck.core.measures import torso_length
 
 # Gaps between samples longer than this are not counted (dropped frames, person out of view).
 MAX_STEP_MS = 250
@@ -21,6 +28,11 @@ STILL_MS = 500
 # ... but a body that never reads still (a tremor, a jittery dim picture) has settled all the same
 # once in position this many times ``settle_s``.
 SETTLE_ANYWAY = 3
+# Still = the body's middle (head, shoulders, hips, knees) moved less than this share of a torso
+# length over the last half second (~2.5 cm: holding a pose moves less, sinking into it more).
+STILL_WINDOW_MS = 500
+STILL_SHARE = 0.05
+_STILL_POINTS = ("nose", "mid_shoulder", "mid_hip", "mid_knee")
 
 
 @dataclass(slots=True)
@@ -35,6 +47,26 @@ class HoldRecord:
 
     def add_fault(self, code: str, message: str, t_ms: int) -> None:
         self.faults.setdefault(code, (message, t_ms))
+
+
+class Stillness:
+    """Whether the body is still, from its recent positions: the signal a hold settles on."""
+
+    def __init__(self) -> None:
+        self._motion: deque[tuple[int, npt.NDArray[np.float64]]] = deque()  # recent _STILL_POINTS
+
+    def update(self, t: int, pose: Pose) -> bool:
+        """The body isn't moving: its middle moved less than ``STILL_SHARE`` of a torso length over
+        the last ``STILL_WINDOW_MS``: any of them (a head still lowering is still settling)."""
+        now = np.array([point(pose, j) for j in _STILL_POINTS], dtype=np.float64)
+        self._motion.append((t, now))
+        while self._motion and t - self._motion[0][0] > STILL_WINDOW_MS:
+            self._motion.popleft()
+        torso = torso_length(pose)
+        if t - self._motion[0][0] < STILL_WINDOW_MS * 0.8 or not torso > 0:
+            return False  # not enough history yet to tell
+        moved = np.linalg.norm(now - self._motion[0][1], axis=1)
+        return bool(np.nanmax(moved) < STILL_SHARE * torso)
 
 
 class HoldTimer:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from formcheck.core import geometry as g
 from formcheck.core.landmarks import SIDED_JOINTS, L, Pose
@@ -24,8 +25,8 @@ Posture = Literal["standing", "sitting", "lying", "hands_knees"]
 _SIDE_EVIDENCE = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 
 
-def point(pose: Pose, joint: str, side: Side | None = None) -> np.ndarray:
-    """Pixel position of a named joint ("knee", "left_knee", "nose", "mid_hip")."""
+def point(pose: Pose, joint: str, side: Side | None = None) -> npt.NDArray[np.float32]:
+    """Pixel position of a named joint ("knee", "left_knee", "nose", "mid_hip"), float32 as the pose."""
     if joint.startswith("mid_"):
         left, right = SIDED_JOINTS[joint[4:]]
         return (pose.xy(left) + pose.xy(right)) / 2.0
@@ -79,7 +80,7 @@ def body_angles(pose: Pose, side: Side) -> dict[str, float]:
     body_line: shoulder–hip–ankle (signed); trunk_tilt: shoulder–hip from vertical.
     """
 
-    def p(j: str) -> np.ndarray:
+    def p(j: str) -> npt.NDArray[np.float32]:
         return point(pose, j, side)
 
     return {
@@ -158,7 +159,7 @@ def classify_view(pose: Pose) -> ViewEstimate:
     return ViewEstimate(view, posture, round(float(min(view_conf, posture_conf) * seen), 3))
 
 
-def _across(v: np.ndarray, axis: np.ndarray) -> float:
+def _across(v: npt.NDArray[np.floating], axis: npt.NDArray[np.floating]) -> float:
     """Length of ``v``'s component perpendicular to the unit vector ``axis``."""
     return abs(float(v[0] * axis[1] - v[1] * axis[0]))
 
@@ -166,7 +167,7 @@ def _across(v: np.ndarray, axis: np.ndarray) -> float:
 def _classify_posture(pose: Pose, torso: float) -> tuple[Posture, float]:
     side = facing_side(pose)
 
-    def p(j: str) -> np.ndarray:
+    def p(j: str) -> npt.NDArray[np.float32]:
         return point(pose, j, side)
 
     torso_tilt = g.tilt_from_vertical(p("mid_hip"), p("mid_shoulder"))

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from formcheck.core import geometry as g
 from formcheck.core.kinematics import Side, landmark_index, point
@@ -110,7 +111,7 @@ class Measure:
         if self.kind in PAIR_KINDS or self.side in _CHOSEN_SIDES:
             sides: tuple[Side, ...] = ("left", "right")
         else:
-            sides = (self.side or side,)  # type: ignore[assignment]
+            sides = (self._pinned() or side,)
         points = self.points
         if self.kind == "ahead":
             points += ("heel", "foot_index")
@@ -138,7 +139,11 @@ class Measure:
             right_y = float(point(pose, self.points[0], "right")[1])
             lower: Side = "left" if left_y >= right_y else "right"
             return lower if self.side == "lower" else ("right" if lower == "left" else "left")
-        return self.side or side  # type: ignore[return-value]
+        return self._pinned() or side
+
+    def _pinned(self) -> Side | None:
+        """The body side this measure is always read on ("left"/"right"), if any."""
+        return self.side if self.side in ("left", "right") else None
 
     def value(self, pose: Pose, side: Side) -> float:
         s = self.side_for(pose, side)
@@ -214,7 +219,7 @@ def torso_length(pose: Pose) -> float:
     return g.distance(point(pose, "mid_shoulder"), point(pose, "mid_hip"))
 
 
-def world_point(pose: Pose, joint: str, side: Side | None = None) -> np.ndarray:
+def world_point(pose: Pose, joint: str, side: Side | None = None) -> npt.NDArray[np.float64]:
     """A named joint in the 3-D world landmarks (metres); ``mid_`` joints are midpoints."""
     idx = landmark_index(joint, side)
     return np.mean([pose.world[i].astype(np.float64) for i in idx], axis=0)
@@ -245,7 +250,7 @@ def twist(pose: Pose, turning: str, reference: str) -> float:
         return math.nan
     u = axis / n
 
-    def line(joint: str) -> np.ndarray:
+    def line(joint: str) -> npt.NDArray[np.float64]:
         left, right = SIDED_JOINTS[joint]
         v = w[left] - w[right]
         return v - float(np.dot(v, u)) * u  # projected onto the plane across the spine

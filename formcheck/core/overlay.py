@@ -7,6 +7,8 @@ from typing import Literal
 
 Status = Literal["neutral", "ok", "fault", "unseen"]
 CueLevel = Literal["info", "setup", "fault", "good"]
+# The level a cue of each kind is drawn at (anything else, such as a plain banner, is "info").
+CUE_LEVELS: dict[str, CueLevel] = {"setup": "setup", "fault": "fault", "positive": "good", "milestone": "good"}
 
 
 @dataclass(frozen=True, slots=True)

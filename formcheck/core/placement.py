@@ -162,10 +162,11 @@ def check_placement(results: Sequence[PoseResult], exercise: ExerciseDef, bright
     the starting position (``brightness``: the pictures' mean luminance, 0–255)."""
     name = exercise.name
     with_pose = [r for r in results if r.pose is not None]
+    poses = [r.pose for r in results if r.pose is not None]
     if not results or len(with_pose) < max(3, len(results) // 2):
         return Placement(name, "Nobody is in view: stand or lie where the camera sees your whole body, "
                                f"then check again. {exercise.camera}", brightness=brightness)
-    views = [classify_view(r.pose) for r in with_pose]  # type: ignore[arg-type]
+    views = [classify_view(p) for p in poses]
     view = Counter(v.view for v in views).most_common(1)[0][0]
     posture = Counter(v.posture for v in views).most_common(1)[0][0]
     label = f"{view}/{posture}"
@@ -180,13 +181,12 @@ def check_placement(results: Sequence[PoseResult], exercise: ExerciseDef, bright
                                f"get into the starting position first ({setup.position_cue}) so the whole "
                                "movement can be framed.", label, brightness=brightness)
     width, height = with_pose[0].width, with_pose[0].height
-    poses = [r.pose for r in with_pose]
-    boxes = np.array([_outline(p) for p in poses])  # type: ignore[arg-type]
+    boxes = np.array([_outline(p) for p in poses])
     x0, y0, x1, y1 = np.median(boxes, axis=0)
-    torso = float(np.median([g.distance(point(p, "mid_shoulder"), point(p, "mid_hip")) for p in poses]))  # type: ignore[arg-type]
+    torso = float(np.median([g.distance(point(p, "mid_shoulder"), point(p, "mid_hip")) for p in poses]))
     env = setup.envelope if setup is not None else None
     if env is not None:
-        front = float(np.median([_front_sign(p, posture, facing_side(p)) for p in poses]))  # type: ignore[arg-type]
+        front = float(np.median([_front_sign(p, posture, facing_side(p)) for p in poses]))
         ahead, behind = env.front * torso, env.back * torso
         x0, x1 = (x0 - behind, x1 + ahead) if front >= 0 else (x0 - ahead, x1 + behind)
         y0, y1 = y0 - env.up * torso, y1 + env.down * torso
@@ -194,9 +194,9 @@ def check_placement(results: Sequence[PoseResult], exercise: ExerciseDef, bright
     fill = max((x1 - x0) / width, (y1 - y0) / height)
     focal = math.hypot(width, height) / 2 / math.tan(math.radians(fov_deg) / 2)
     distance = focal * TRUNK_M / torso if torso > 0 else math.nan
-    rolls = [r for r in (roll_deg(p, posture) for p in poses) if r is not None]  # type: ignore[arg-type]
+    rolls = [r for r in (roll_deg(p, posture) for p in poses) if r is not None]
     roll = float(np.median(rolls)) if rolls else None
-    turned = float(np.median([turned_deg(p) for p in poses]))  # type: ignore[arg-type]
+    turned = float(np.median([turned_deg(p) for p in poses]))
     instructions = _instructions(exercise, fill, distance, margins, roll, turned, view, brightness)
     return Placement(name, None, label, round(fill, 3), round(distance, 2), None if roll is None else round(roll, 1),
                      round(turned, 1), {k: round(v, 3) for k, v in margins.items()}, brightness, tuple(instructions))

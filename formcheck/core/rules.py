@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from formcheck.core.exercise import RuleDef
 from formcheck.core.gating import inside
@@ -32,7 +33,7 @@ class FrameContext:
     measures: Mapping[str, Measure]
     min_confidence: float
     # Where tracked points were when the current phase began (for stability rules).
-    anchors: Mapping[str, np.ndarray]
+    anchors: Mapping[str, npt.NDArray[np.float32]]
     active_side: Side | None = None  # the limb side moving in an alternating exercise
     # The picture's size (pixels): a landmark guessed beyond its edge is not seen. None: unknown.
     frame: tuple[int, int] | None = None

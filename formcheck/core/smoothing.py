@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from formcheck.core.landmarks import Pose, PoseResult
 
@@ -27,7 +28,7 @@ class SmoothingConfig:
     reset_after_ms: int = 500
 
 
-def _alpha(cutoff_hz: np.ndarray | float, dt_s: float) -> np.ndarray | float:
+def _alpha(cutoff_hz: npt.NDArray[np.float64] | float, dt_s: float) -> npt.NDArray[np.float64] | float:
     tau = 1.0 / (2.0 * math.pi * cutoff_hz)
     return 1.0 / (1.0 + tau / dt_s)
 
@@ -39,27 +40,27 @@ class OneEuroFilter:
         self.min_cutoff_hz = min_cutoff_hz
         self.beta = beta
         self.d_cutoff_hz = d_cutoff_hz
-        self._x: np.ndarray | None = None
-        self._dx: np.ndarray | None = None
+        self._x: npt.NDArray[np.float64] | None = None
+        self._dx: npt.NDArray[np.float64] | None = None
         self._t_ms: int | None = None
 
     def reset(self) -> None:
         self._x = self._dx = self._t_ms = None
 
-    def update(self, t_ms: int, x: np.ndarray) -> np.ndarray:
+    def update(self, t_ms: int, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Filter one sample taken at ``t_ms``; returns the smoothed value."""
-        x = np.asarray(x, dtype=np.float64)
-        if self._x is None or self._t_ms is None or t_ms <= self._t_ms:
+        now = np.asarray(x, dtype=np.float64)
+        if self._x is None or self._dx is None or self._t_ms is None or t_ms <= self._t_ms:
             # First sample, or a non-increasing timestamp (a seek): nothing to smooth against.
-            self._x, self._dx, self._t_ms = x.copy(), np.zeros_like(x), t_ms
-            return x.copy()
+            self._x, self._dx, self._t_ms = now.copy(), np.zeros_like(now), t_ms
+            return now.copy()
         dt_s = (t_ms - self._t_ms) / 1000.0
-        dx = (x - self._x) / dt_s
+        dx = (now - self._x) / dt_s
         a_d = _alpha(self.d_cutoff_hz, dt_s)
         dx_hat = a_d * dx + (1 - a_d) * self._dx
         cutoff = self.min_cutoff_hz + self.beta * np.abs(dx_hat)
         a = _alpha(cutoff, dt_s)
-        x_hat = a * x + (1 - a) * self._x
+        x_hat = a * now + (1 - a) * self._x
         self._x, self._dx, self._t_ms = x_hat, dx_hat, t_ms
         return x_hat.copy()
 

@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from formcheck.analysis.analyze import BatchItem, VideoTask, analyze_videos
+from formcheck.analysis.batch import BatchItem, VideoTask, analyze_videos
 from formcheck.analysis.runner import FramePipeline, TrackerStage
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.frame import Frame
 from formcheck.core.smoothing import PoseSmoother
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.video.annotate import annotate
-from formcheck.video.frames import VideoFileSource, prefetch
+from formcheck.video.file_sources import VideoFileSource
+from formcheck.video.frames import prefetch
 
 
 @dataclass(frozen=True, slots=True)

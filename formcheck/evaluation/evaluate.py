@@ -1,3 +1,4 @@
+# Over 400 lines: the docstring is the label format and scoring rules `formcheck eval --help` prints.
 """`formcheck eval`: score the exercise engine against videos labelled by people.
 
 Every clip is analysed as `formcheck analyze CLIP --exercise ID` analyses it (the same function,
@@ -80,23 +81,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formcheck import __version__
+from formcheck.evaluation.figures import MIN_FAULT_CASES, TARGETS, Totals, by_source, totals
 from formcheck.evaluation.labels import NO_EXERCISE, ClipLabels, LabelError, check_codes, load_labels
-from formcheck.evaluation.scoring import (
-    HOLD_TOLERANCE,
-    HOLD_TOLERANCE_S,
-    MATCH_IOU,
-    MIN_FAULT_CASES,
-    PARTIAL_INSIDE,
-    TARGETS,
-    ClipScore,
-    Totals,
-    by_source,
-    score_clip,
-    totals,
-)
+from formcheck.evaluation.matching import MATCH_IOU, PARTIAL_INSIDE
+from formcheck.evaluation.scoring import HOLD_TOLERANCE, HOLD_TOLERANCE_S, ClipScore, score_clip
+
+if TYPE_CHECKING:
+    from formcheck.analysis.batch import BatchItem
 
 SCHEMA_VERSION = 1  # of the --json document
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -123,16 +117,15 @@ def _selected(clip: ClipLabels, only: Sequence[str]) -> bool:
     return not only or any(p in clip.file or fnmatch.fnmatch(clip.file, p) for p in only)
 
 
-def _analyse(task: Any) -> tuple[dict[str, Any], float]:
+def _analyse(task: Any) -> tuple[BatchItem, float]:
     """Worker: one clip through ``analyse_task`` (what `formcheck analyze VIDEO --exercise ID`
-    does with each video); (report, seconds)."""
-    from formcheck.analysis.analyze import analyse_task
+    does with each video); (its ``BatchItem``, seconds). A clip that fails returns its error (not
+    raised: a cluster would run it again)."""
+    from formcheck.analysis.batch import analyse_task
 
     start = time.perf_counter()
     item = analyse_task(task)
-    if item.result is None:
-        raise item.error or RuntimeError("no result")
-    return item.result.report, time.perf_counter() - start
+    return item, time.perf_counter() - start
 
 
 def _engine_output(report: dict[str, Any]) -> str:
@@ -147,18 +140,21 @@ def run_eval(
     *,
     clips_dir: Path | None = None,
     jobs: int | None = None,
+    cluster: str | None = None,
     repeat: int = 1,
     only: Sequence[str] = (),
     on_clip: Callable[[int, int, ClipScore], None] | None = None,
 ) -> EvalResult:
-    """Analyse every labelled clip (``repeat`` times) in ``jobs`` processes and score it.
+    """Analyse every labelled clip (``repeat`` times) in ``jobs`` processes, or on the Dask cluster
+    whose scheduler is at ``cluster`` (one task per clip), and score it.
 
     ``only``: keep the clips whose file contains one of these patterns or matches it as a glob.
 
     Label, exercise and missing-video problems raise ``LabelError`` before anything is analysed;
     a clip that fails during analysis is reported as an error and the others go on.
     """
-    from formcheck.exercises.loader import ExerciseFileError, load_by_id
+    from formcheck.exercises.loader import load_by_id
+    from formcheck.exercises.toml_reader import ExerciseFileError
 
     started = time.perf_counter()
     planned: list[tuple[ClipLabels, Path]] = []
@@ -188,13 +184,13 @@ def run_eval(
         todo.append(i)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) * repeat))
     if todo:
-        _run_clips(planned, todo, exercises, scores, jobs, repeat, on_clip)
+        _run_clips(planned, todo, exercises, scores, jobs, cluster, repeat, on_clip)
     ordered = [scores[i] for i in range(len(planned))]
     codes = {r.code for ex in exercises.values() for r in ex.rules}
     settings = {
         "labels": [str(p) for p in label_files],
         "clips": sorted({str(v.parent) for _, v in planned}),
-        "jobs": jobs, "repeat": repeat, "only": list(only),
+        "jobs": jobs, **({"cluster": cluster} if cluster else {}), "repeat": repeat, "only": list(only),
         "match_iou": MATCH_IOU, "partial_inside": PARTIAL_INSIDE,
         "hold_tolerance_s": HOLD_TOLERANCE_S, "hold_tolerance": HOLD_TOLERANCE,
         "min_fault_cases": MIN_FAULT_CASES,
@@ -209,14 +205,15 @@ def _run_clips(
     exercises: dict[str, Any],
     scores: dict[int, ClipScore],
     jobs: int,
+    cluster: str | None,
     repeat: int,
     on_clip: Callable[[int, int, ClipScore], None] | None,
 ) -> None:
-    from formcheck.analysis.analyze import VideoTask
-    from formcheck.analysis.parallel import WorkerPool
+    from formcheck.analysis.batch import VideoTask, on_cluster, workers
     from formcheck.pose.model_store import ensure_model
 
-    model = ensure_model(progress=False)  # once here, so workers never fetch it side by side
+    # Once here, so workers never fetch it side by side (a cluster's workers have their own).
+    model = None if cluster else ensure_model(progress=False)
     # Longest files first: with few workers, a long clip left to the end would run alone.
     todo = sorted(todo, key=lambda i: -planned[i][1].stat().st_size)
     runs: dict[int, list[tuple[dict[str, Any], float]]] = {i: [] for i in todo}
@@ -224,14 +221,16 @@ def _run_clips(
     failures: dict[int, str] = {}
     order = [i for _ in range(repeat) for i in todo]
     tasks = [VideoTask(planned[i][1], None, exercises[planned[i][0].exercise], model_path=model) for i in order]
-    # On Ctrl-C or SIGTERM the clips under way are stopped and the others dropped (WorkerPool).
-    with WorkerPool(_analyse, jobs) as pool:
-        for k, outcome in pool.as_completed(tasks):
+    # On Ctrl-C or SIGTERM the clips under way are stopped and the others dropped (WorkerPool, ClusterRunner).
+    with workers(_analyse, jobs, cluster) as runner:
+        for k, outcome in runner.as_completed(on_cluster(tasks) if cluster else tasks):
             i = order[k]
             if isinstance(outcome, BaseException):  # one clip's failure must not stop the others
                 failures[i] = f"could not analyse it: {outcome}"
+            elif outcome[0].result is None:
+                failures[i] = f"could not analyse it: {outcome[0].error}"
             else:
-                runs[i].append(outcome)
+                runs[i].append((outcome[0].result.report, outcome[1]))
             finished[i] += 1
             if finished[i] < repeat:
                 continue
@@ -357,8 +356,10 @@ def format_table(result: EvalResult) -> str:
                      f"{_num(ft.precision):>9} {_num(ft.recall):>6} {_num(ft.f1):>5}{mark}")
     if not t.faults:
         lines.append("(no faults labelled or flagged)")
-    lines += ["", f"{len(result.scores)} clips in {result.elapsed_s:.0f} s with {result.settings['jobs']} "
-                  f"job{'s' if result.settings['jobs'] > 1 else ''}"
+    jobs = result.settings["jobs"]
+    where = (f"on the cluster at {result.settings['cluster']}" if "cluster" in result.settings
+             else f"with {jobs} job{'s' if jobs > 1 else ''}")
+    lines += ["", f"{len(result.scores)} clips in {result.elapsed_s:.0f} s {where}"
                   + (f", each run {result.settings['repeat']} times" if result.settings["repeat"] > 1 else "")]
     return "\n".join(lines)
 

@@ -1,4 +1,4 @@
-"""`formcheck eval` scoring: engine reps and holds matched to labelled ones, and the figures.
+"""`formcheck eval` scoring of one clip: its engine reps and holds against its labels, tallied.
 
 The rules are in ``formcheck.evaluation.evaluate``'s docstring (what `formcheck eval --help` shows).
 Pure Python: the engine's side is its report.json document.
@@ -6,116 +6,15 @@ Pure Python: the engine's side is its report.json document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
-from formcheck.evaluation.labels import ClipLabels, LabelledItem, Span
+from formcheck.evaluation.labels import ClipLabels, LabelledItem
+from formcheck.evaluation.matching import EngineItem, iou, match, match_holds
 
-MATCH_IOU = 0.3
-PARTIAL_INSIDE = 0.5  # share of an engine rep inside a partial movement that pairs them
 HOLD_TOLERANCE_S = 1.0
 HOLD_TOLERANCE = 0.10  # of the labelled hold
-MIN_FAULT_CASES = 5  # labelled cases a fault needs before its F1 is held to the target
-
-# Where the engine should get to (issue 9); the eval prints each figure beside its target.
-TARGETS: dict[str, float] = {
-    "count_exact": 0.90,  # share of rep clips with exactly the labelled count
-    "count_within_1": 1.0,  # share of rep clips within ±1
-    "false_flag_rate": 0.10,  # at most, of matched clean reps and holds
-    "fault_f1": 0.80,  # per fault with at least MIN_FAULT_CASES labelled cases
-    "hold_within": 1.0,  # share of labelled holds timed within tolerance
-    "identical": 1.0,  # share of clips whose repeated runs agree
-}
-
-
-# ---- matching ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class EngineItem:
-    """An engine rep, attempt or hold as report.json gives it."""
-
-    start: float
-    end: float
-    side: str | None = None
-    faults: frozenset[str] = frozenset()
-    not_judged: tuple[tuple[str, str], ...] = ()  # (code, reason): planned engine output
-    timed: float | None = None  # a hold's timer
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> EngineItem:
-        return cls(
-            float(d["start_s"]), float(d["end_s"]), d.get("side"),
-            frozenset(f["code"] for f in d.get("faults", [])),
-            tuple((n["code"], n.get("reason", "")) for n in d.get("not_judged", [])),
-            d.get("duration_s"),
-        )
-
-
-def iou(a: LabelledItem | EngineItem | Span, b: LabelledItem | EngineItem | Span) -> float:
-    inter = min(a.end, b.end) - max(a.start, b.start)
-    union = max(a.end, b.end) - min(a.start, b.start)
-    return max(0.0, inter) / union if union > 0 else 0.0
-
-
-def _pairs_with(engine: EngineItem, label: LabelledItem, sides: bool = True) -> bool:
-    if sides and engine.side and label.side and engine.side != label.side:
-        return False
-    turn_inside = label.turn is not None and engine.start <= label.turn <= engine.end
-    return iou(engine, label) >= MATCH_IOU or turn_inside
-
-
-def _on_partial(engine: EngineItem, span: Span) -> bool:
-    inside = min(engine.end, span.end) - max(engine.start, span.start)
-    length = engine.end - engine.start
-    return iou(engine, span) >= MATCH_IOU or (length > 0 and inside >= PARTIAL_INSIDE * length)
-
-
-def _greedy(engine: Sequence[EngineItem], others: Sequence[Any], ok: Callable[[EngineItem, Any], bool]
-            ) -> list[tuple[int, int]]:
-    """(engine index, other index) pairs, best IoU first, each side used once."""
-    candidates = sorted(
-        (-iou(e, o), ei, oi) for ei, e in enumerate(engine) for oi, o in enumerate(others) if ok(e, o)
-    )
-    used_e: set[int] = set()
-    used_o: set[int] = set()
-    pairs = []
-    for _, ei, oi in candidates:
-        if ei not in used_e and oi not in used_o:
-            used_e.add(ei)
-            used_o.add(oi)
-            pairs.append((ei, oi))
-    return sorted(pairs)
-
-
-@dataclass(frozen=True, slots=True)
-class Matching:
-    pairs: list[tuple[int, int]]  # (engine index, label index)
-    on_partial: list[int]  # engine indexes paired with a partial movement
-    engine_unmatched: list[int]
-    labels_unmatched: list[int]
-    wrong_side: int  # unmatched engine reps that would pair with an unmatched label of the other side
-
-
-def match(engine: Sequence[EngineItem], labels: Sequence[LabelledItem], partial: Sequence[Span] = ()) -> Matching:
-    """Pair engine reps with labelled ones by the rules in the module docstring."""
-    pairs = _greedy(engine, labels, _pairs_with)
-    left = [i for i in range(len(engine)) if i not in {e for e, _ in pairs}]
-    on_partial = [left[e] for e, _ in _greedy([engine[i] for i in left], partial, _on_partial)]
-    engine_unmatched = [i for i in left if i not in on_partial]
-    labels_unmatched = [i for i in range(len(labels)) if i not in {lab for _, lab in pairs}]
-    wrong_side = len(_greedy([engine[i] for i in engine_unmatched], [labels[i] for i in labels_unmatched],
-                             lambda e, lab: _pairs_with(e, lab, sides=False)))
-    return Matching(pairs, on_partial, engine_unmatched, labels_unmatched, wrong_side)
-
-
-def match_holds(engine: Sequence[EngineItem], labels: Sequence[LabelledItem]) -> Matching:
-    """Pair holds by overlap, biggest IoU first. Any overlap will do, so the longest piece of a
-    hold the engine broke up still meets its label; the pieces left over count as extra holds."""
-    pairs = _greedy(engine, labels, lambda e, lab: iou(e, lab) > 0)
-    engine_unmatched = [i for i in range(len(engine)) if i not in {e for e, _ in pairs}]
-    labels_unmatched = [i for i in range(len(labels)) if i not in {lab for _, lab in pairs}]
-    return Matching(pairs, [], engine_unmatched, labels_unmatched, 0)
 
 
 # ---- views --------------------------------------------------------------------------------------
@@ -138,7 +37,7 @@ def view_gated(rule_views: Mapping[str, Sequence[str]], view: str | None) -> fro
     return frozenset(code for code, views in rule_views.items() if views and view not in views)
 
 
-# ---- scoring ----------------------------------------------------------------------------------
+# ---- one clip ----------------------------------------------------------------------------------
 @dataclass(slots=True)
 class FaultTally:
     tp: int = 0
@@ -171,7 +70,7 @@ class FaultTally:
 
     def to_json(self) -> dict[str, Any]:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "declined": self.declined,
-                "precision": _r(self.precision), "recall": _r(self.recall), "f1": _r(self.f1)}
+                "precision": rounded(self.precision), "recall": rounded(self.recall), "f1": rounded(self.f1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +88,9 @@ class HoldTime:
         return self.error_s <= HOLD_TOLERANCE_S or self.error_s <= HOLD_TOLERANCE * self.labelled_s
 
     def to_json(self) -> dict[str, Any]:
-        return {"labelled_s": _r(self.labelled_s, 2), "engine_s": _r(self.engine_s, 2),
-                "timed_s": self.timed_s, "error_s": _r(self.error_s, 2),
-                "error_pct": _r(100 * self.error_s / self.labelled_s, 1), "within": self.within}
+        return {"labelled_s": rounded(self.labelled_s, 2), "engine_s": rounded(self.engine_s, 2),
+                "timed_s": self.timed_s, "error_s": rounded(self.error_s, 2),
+                "error_pct": rounded(100 * self.error_s / self.labelled_s, 1), "within": self.within}
 
 
 @dataclass(slots=True)
@@ -284,7 +183,7 @@ def score_clip(clip: ClipLabels, report: dict[str, Any], *, counts_reps: bool,
         for ei, li in m.pairs:
             e, lab = engine[ei], labels[li]
             _tally(score, lab, e, gated)
-            score.matches.append({"kind": kind, "engine": ei, "label": li, "iou": _r(iou(e, lab), 2),
+            score.matches.append({"kind": kind, "engine": ei, "label": li, "iou": rounded(iou(e, lab), 2),
                                   "engine_faults": sorted(e.faults), "label_faults": sorted(lab.faults)})
             if not lab.faults and lab.unjudgeable is None:
                 score.clean += 1
@@ -324,105 +223,7 @@ def _tally(score: ClipScore, label: LabelledItem | None, engine: EngineItem | No
             t.fn += 1
 
 
-@dataclass(slots=True)
-class Totals:
-    library_codes: frozenset[str] = frozenset()  # fault codes the exercises evaluated can flag
-    clips: int = 0  # scored (not skipped, not failed)
-    rep_clips: int = 0  # in the count figures
-    nothing_to_count: int = 0  # rep clips with 0 labelled and 0 counted reps: left out of them
-    count_exact: int = 0
-    count_within_1: int = 0
-    faults: dict[str, FaultTally] = field(default_factory=dict)
-    clean: int = 0
-    clean_flagged: int = 0
-    holds: int = 0
-    holds_within: int = 0
-    hold_error_s: float = 0.0  # sum, for the mean
-    not_judged: dict[str, int] = field(default_factory=dict)
-    repeated: int = 0
-    identical: int = 0
-    skipped: int = 0
-    errors: int = 0
 
-    def figures(self) -> dict[str, float | None]:
-        """The headline figures compared with ``TARGETS`` (None when nothing to measure)."""
-        gated = [t.f1 for c, t in self.faults.items() if self.gated(c)]
-        return {
-            "count_exact": _share(self.count_exact, self.rep_clips),
-            "count_within_1": _share(self.count_within_1, self.rep_clips),
-            "false_flag_rate": _share(self.clean_flagged, self.clean),
-            "fault_f1": min((f or 0.0 for f in gated), default=None),
-            "hold_within": _share(self.holds_within, self.holds),
-            "identical": _share(self.identical, self.repeated),
-        }
-
-    def gated(self, code: str) -> bool:
-        """Whether a fault is held to the F1 target: one the library can flag, labelled often enough."""
-        return code in self.library_codes and self.faults[code].labelled >= MIN_FAULT_CASES
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "clips": self.clips, "rep_clips": self.rep_clips, "nothing_to_count": self.nothing_to_count,
-            "count_exact": self.count_exact, "count_within_1": self.count_within_1,
-            "faults": {c: {**t.to_json(), "in_library": c in self.library_codes, "gated": self.gated(c)}
-                       for c, t in sorted(self.faults.items())},
-            "clean": self.clean, "clean_flagged": self.clean_flagged,
-            "holds": self.holds, "holds_within": self.holds_within,
-            "hold_mean_error_s": _r(self.hold_error_s / self.holds, 2) if self.holds else None,
-            "not_judged": self.not_judged, "repeated": self.repeated, "identical": self.identical,
-            "skipped": self.skipped, "errors": self.errors,
-            "figures": {k: _r(v) for k, v in self.figures().items()}, "targets": TARGETS,
-        }
-
-
-def totals(scores: Iterable[ClipScore], library_codes: Iterable[str] = ()) -> Totals:
-    t = Totals(frozenset(library_codes))
-    for s in scores:
-        if s.status != "ok":
-            t.skipped += s.status == "skipped"
-            t.errors += s.status == "error"
-            continue
-        t.clips += 1
-        if s.nothing_to_count:
-            t.nothing_to_count += 1
-        elif s.counts_reps:
-            t.rep_clips += 1
-            t.count_exact += s.count_error == 0
-            t.count_within_1 += abs(s.count_error) <= 1
-        for code, tally in s.faults.items():
-            t.faults.setdefault(code, FaultTally()).add(tally)
-        t.clean, t.clean_flagged = t.clean + s.clean, t.clean_flagged + s.clean_flagged
-        for h in s.hold_times:
-            t.holds += 1
-            t.holds_within += h.within
-            t.hold_error_s += h.error_s
-        for key, n in s.not_judged.items():
-            t.not_judged[key] = t.not_judged.get(key, 0) + n
-        if s.identical is not None:
-            t.repeated += 1
-            t.identical += s.identical
-    return t
-
-
-def source_of(file: str) -> str:
-    """A clip's source: its file name up to the first "_", with its folder ("stock", "labelled/home")."""
-    path = PurePosixPath(file)
-    prefix = path.name.split("_", 1)[0] if "_" in path.name else path.stem
-    return prefix if path.parent == PurePosixPath(".") else f"{path.parent}/{prefix}"
-
-
-def by_source(scores: Sequence[ClipScore], library_codes: Iterable[str] = ()) -> dict[str, Totals]:
-    """The totals of each source's clips (``source_of``), sources in alphabetical order."""
-    codes = frozenset(library_codes)
-    groups: dict[str, list[ClipScore]] = {}
-    for s in scores:
-        groups.setdefault(source_of(s.file), []).append(s)
-    return {src: totals(groups[src], codes) for src in sorted(groups)}
-
-
-def _share(n: int, of: int) -> float | None:
-    return n / of if of else None
-
-
-def _r(x: float | None, digits: int = 3) -> float | None:
+def rounded(x: float | None, digits: int = 3) -> float | None:
+    """A figure as the JSON results give it."""
     return None if x is None else round(x, digits)

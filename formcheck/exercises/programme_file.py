@@ -19,7 +19,8 @@ import tomli_w
 from formcheck.core.pain import NRS_MAX, NRS_MIN
 from formcheck.core.posture_coach import PostureSettings
 from formcheck.core.programme import Programme, ProgrammeItem, Progression
-from formcheck.exercises.loader import _ID, ExerciseFileError, _Reader, read_dose, within
+from formcheck.exercises.exercise_file import read_dose
+from formcheck.exercises.toml_reader import EXERCISE_ID, ExerciseFileError, TableReader, within
 from formcheck.untrusted import TOML_BYTES, VERSION, YEARS, Refused, is_uid, iso_time, parse_toml, read_text
 
 HEADER = """\
@@ -65,7 +66,7 @@ def loads(text: str, file: str = "programme", known: set[str] | None = None, per
         raise ProgrammeFileError(file, "(syntax)", str(exc)) from exc
     except Refused as exc:
         raise ProgrammeFileError(file, "(file)", str(exc)) from exc
-    r = _Reader(file, data)
+    r = TableReader(file, data)
     try:
         programme = _programme(r, known, person)
         r.finish()
@@ -82,7 +83,7 @@ def load(path: Path, known: set[str] | None = None, person: str | None = None) -
     return loads(text, path.name, known, person)
 
 
-def _programme(r: _Reader, known: set[str] | None, person: str | None) -> Programme:
+def _programme(r: TableReader, known: set[str] | None, person: str | None) -> Programme:
     name = r.get("person", str, None)
     if person is None:
         if not name or not name.strip():
@@ -129,9 +130,9 @@ def _created(text: str) -> str | None:
     return None
 
 
-def _item(r: _Reader, known: set[str] | None) -> ProgrammeItem:
+def _item(r: TableReader, known: set[str] | None) -> ProgrammeItem:
     def exercise(v: str) -> str | None:
-        if not _ID.fullmatch(v):  # an id is a file name: never a path, whoever wrote the file
+        if not EXERCISE_ID.fullmatch(v):  # an id is a file name: never a path, whoever wrote the file
             return f"{v!r} is not an exercise id (lower-case letters, digits and _)"
         return None if known is None or v in known else f"no exercise {v!r} in the library; `formcheck exercises` lists them"
 
@@ -144,7 +145,7 @@ def _item(r: _Reader, known: set[str] | None) -> ProgrammeItem:
     return item
 
 
-def _progression(r: _Reader) -> Progression:
+def _progression(r: TableReader) -> Progression:
     p = Progression(
         add_reps=r.get("add_reps", int, 2, within(0, 100)),
         add_hold_s=r.get("add_hold_s", float, 5.0, within(0, 600)),
@@ -159,7 +160,7 @@ def _progression(r: _Reader) -> Progression:
 DAY_MIN = 24 * 60  # the longest any posture setting may be, in minutes
 
 
-def _posture(r: _Reader) -> PostureSettings:
+def _posture(r: TableReader) -> PostureSettings:
     """[posture]: the desk posture mode with the therapist's settings (minutes; quiet hours as
     "HH:MM-HH:MM" strings)."""
     d = PostureSettings()

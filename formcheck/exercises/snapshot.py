@@ -14,6 +14,9 @@ import typing
 from typing import Any, TypeVar
 
 from formcheck.core.exercise import ExerciseDef
+from formcheck.core.landmarks import SIDED_JOINTS
+from formcheck.core.measures import PAIR_KINDS, POINT_COUNT
+from formcheck.exercises.toml_reader import joint_ok
 from formcheck.untrusted import HOLD_S, REPS, REST_S, SETS
 
 T = TypeVar("T")
@@ -67,12 +70,8 @@ def checked(exercise: ExerciseDef) -> ExerciseDef:
     if not (SETS[0] <= d.sets <= SETS[1] and (d.reps is None or REPS[0] <= d.reps <= REPS[1])
             and (d.hold_s is None or 0 < d.hold_s <= HOLD_S) and 0 <= d.rest_s <= REST_S):
         raise ValueError(f"definition: the dose {d.text()} is outside what a dose may be")
-    from formcheck.core.landmarks import SIDED_JOINTS
-    from formcheck.core.measures import PAIR_KINDS, POINT_COUNT
-    from formcheck.exercises.loader import _joint_ok
-
     for name, m in exercise.measures.items():
-        if len(m.points) != POINT_COUNT[m.kind] or not all(_joint_ok(p) for p in m.points):
+        if len(m.points) != POINT_COUNT[m.kind] or not all(joint_ok(p) for p in m.points):
             raise ValueError(f"definition: measure {name!r} has {len(m.points)} points or an unknown joint")
         if m.kind in PAIR_KINDS and not all(p in SIDED_JOINTS for p in m.points):
             raise ValueError(f"definition: measure {name!r} needs left/right joints")
@@ -84,7 +83,7 @@ def checked(exercise: ExerciseDef) -> ExerciseDef:
         raise ValueError(f"definition: no measure named {missing[0]!r}")
     points = [r.point for r in exercise.rules if r.point is not None]
     points += list(exercise.setup.landmarks) if exercise.setup else []
-    if not all(_joint_ok(p) for p in points):
+    if not all(joint_ok(p) for p in points):
         raise ValueError("definition: a rule or the set-up names an unknown joint")
     return exercise
 

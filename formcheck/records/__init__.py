@@ -1,4 +1,5 @@
-"""What is kept: the session database (schema, migrations, queries), the recorder that writes a
+"""What is kept: the session database (``store``, the one class callers use, composing the parts in
+``database``: connection, schema and migrations, queries), the recorder that writes a
 session as it happens, each session's own folder (the durable record), the landmark track, repair
 from the folders, programme versions, posture records and bundles in and out.
 

@@ -16,7 +16,10 @@ from pathlib import Path
 
 from formcheck.core.programme import ExerciseOutcome, Programme
 from formcheck.exercises.programme_file import ProgrammeFileError, dumps, load, loads
-from formcheck.records.store import Store, StoreError, now_iso, person_name
+from formcheck.records.database.connection import StoreError
+from formcheck.records.database.people import person_name
+from formcheck.records.database.rows import now_iso
+from formcheck.records.store import Store
 from formcheck.untrusted import VERSION
 
 PROGRAMMES_DIR = "programmes"
@@ -151,13 +154,13 @@ def outcomes(store: Store, programme: Programme) -> list[ExerciseOutcome]:
     for row in store.db.execute("SELECT id FROM sessions WHERE programme_uid = ? ORDER BY started, id",
                                 (programme.uid,)).fetchall():
         d = store.session_detail(row["id"])
-        for exercise in dict.fromkeys(st["exercise"] for st in d["sets"]):
-            sets = [st for st in d["sets"] if st["exercise"] == exercise]
-            reps = [r for st in sets for r in st["reps"] if not r["attempt"]]
-            holds = [h for st in sets for h in st["holds"]]
-            flagged = sum(1 for r in reps if r["faults"]) if reps else sum(1 for h in holds if h["faults"])
-            out.append(ExerciseOutcome(d["id"], d["started"], exercise, len(reps), flagged, len(holds),
-                                       d["pain_before"], d["pain_after"]))
+        for exercise in dict.fromkeys(st.exercise for st in d.sets):
+            sets = [st for st in d.sets if st.exercise == exercise]
+            reps = [r for st in sets for r in st.reps if not r.attempt]
+            holds = [h for st in sets for h in st.holds]
+            flagged = sum(1 for r in reps if r.faults) if reps else sum(1 for h in holds if h.faults)
+            out.append(ExerciseOutcome(d.id, d.started, exercise, len(reps), flagged, len(holds),
+                                       d.pain_before, d.pain_after))
     return out
 
 

@@ -15,7 +15,6 @@ import logging
 import math
 import os
 import queue
-import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -43,24 +42,20 @@ from formcheck.core.landmarks import PoseResult
 from formcheck.core.tracker import FrameEvaluation
 from formcheck.exercises.profile import POPULATION
 from formcheck.exercises.snapshot import to_json
+from formcheck.records.database.connection import ENGINE_ERRORS, StoreError
+from formcheck.records.database.indexer import EventIndexer
 from formcheck.records.results_json import hold_json, rep_json
-from formcheck.records.session_folder import (
-    EVENTS_FILE,
-    TRACK_FILE,
-    VIDEO_FILE,
-    VIDEO_META,
-    parse_event,
-    track_row,
-    write_json_atomic,
-)
-from formcheck.records.store import EventIndexer, Store, StoreError
+from formcheck.records.session_events import parse_event
+from formcheck.records.session_folder import EVENTS_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META, write_json_atomic
+from formcheck.records.session_track import track_row
+from formcheck.records.store import Store
 
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 1000
 PRE_ROLL_FRAMES = 60  # about 2 s of frames before the first set are kept with the session
 # What stops a recording (disk full, folder removed, database gone): coaching goes on without it.
-RECORDING_ERRORS = (OSError, sqlite3.Error, StoreError)
+RECORDING_ERRORS = (OSError, *ENGINE_ERRORS, StoreError)
 # Kept when they come before any set; a session is saved for them even if no set ever starts (the
 # person tried, rated their pain or stopped because it hurt: the therapist must see it).
 KEPT_WITHOUT_A_SET = (*RATING_EVENTS, PainStopped)
@@ -75,7 +70,7 @@ class SessionRecorder:
         self._events = (self.folder / EVENTS_FILE).open("a", encoding="utf-8")
         self._rows: list[np.ndarray] = []
         self._pending: list[Event] = []
-        self._index = EventIndexer(store, self.session_id)
+        self._index = EventIndexer(store.db, self.session_id)
         self._primary: str | None = None
         self._goal: float | None = None  # the set's personal goal, for each rep's progress
         self._counts = {"rep": 0, "attempt": 0}
@@ -122,7 +117,7 @@ class SessionRecorder:
             self._video_t0 = t_ms
             h, w = image.shape[:2]
             # mp4v: the MP4 codec every OpenCV wheel can write.
-            self._video = cv2.VideoWriter(str(self.folder / VIDEO_FILE), cv2.VideoWriter_fourcc(*"mp4v"),
+            self._video = cv2.VideoWriter(str(self.folder / VIDEO_FILE), cv2.VideoWriter.fourcc(*"mp4v"),
                                           self._video_fps, (w, h))
             write_json_atomic(self.folder / VIDEO_META, {"t0_ms": t_ms, "fps": self._video_fps})
         assert self._video_t0 is not None

@@ -17,23 +17,22 @@ import logging
 import os
 import secrets
 import socket
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from formcheck.records.database.connection import ENGINE_ERRORS, StoreError, integrity_problem, read_only_rows, take_lock
+from formcheck.records.database.indexer import EventIndexer
+from formcheck.records.database.processes import alive
+from formcheck.records.database.sessions import SESSIONS_DIR
 from formcheck.records.programme_store import PROGRAMMES_DIR, index_folder
-from formcheck.records.session_folder import (
-    SESSION_FILE,
-    SessionMeta,
-    parse_session_meta,
-    read_events,
-    read_review,
-    read_session_meta,
-    read_track,
-)
-from formcheck.records.store import SESSIONS_DIR, EventIndexer, Store, StoreError, alive, take_lock
+from formcheck.records.session_events import read_events
+from formcheck.records.session_folder import SESSION_FILE
+from formcheck.records.session_meta import SessionMeta, parse_session_meta, read_session_meta
+from formcheck.records.session_review import read_review
+from formcheck.records.session_track import read_track
+from formcheck.records.store import Store
 from formcheck.untrusted import Refused
 
 log = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ def repair(database: Path) -> RepairReport:
         _remove(building)
         try:
             report = _build(building, data, legacy)
-        except (OSError, sqlite3.Error, StoreError) as exc:
+        except (OSError, *ENGINE_ERRORS, StoreError) as exc:
             _remove(building)
             raise RepairError(f"Could not rebuild {database} ({exc}); the database is as it was. Free some disk "
                               "space (or fix what the message names) and run `formcheck repair` again.") from exc
@@ -103,7 +102,7 @@ def _build(building: Path, data: Path, legacy: dict[str, dict[str, Any]]) -> Rep
     store = Store(building, lock=False)
     # A scratch file until it checks out: no fsync per session (a crash leaves an unchecked
     # .rebuilding file, removed by the next repair); it is synced once, whole, before the swap.
-    store.db.execute("PRAGMA synchronous=OFF")
+    store.db.without_sync()
     try:
         for folder in sorted(p for p in (data / SESSIONS_DIR).glob("*") if p.is_dir() and not p.name.startswith(".")):
             _index(store, folder, legacy, report)
@@ -111,20 +110,17 @@ def _build(building: Path, data: Path, legacy: dict[str, dict[str, Any]]) -> Rep
             report.programmes, problems = index_folder(store, data / PROGRAMMES_DIR)
         report.skipped += problems
         store.recover_orphans()
-        counts = {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("sets", "reps", "holds")}
+        counts = {t: store.db.all(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in ("sets", "reps", "holds")}
         report.sets, report.reps, report.holds = counts["sets"], counts["reps"], counts["holds"]
         # One file, complete on disk, before anything is swapped: no write-ahead log left behind.
-        store.db.execute("PRAGMA journal_mode=DELETE")
+        store.db.as_one_file()
     finally:
         store.close()
-    check = sqlite3.connect(f"file:{building}?mode=ro", uri=True)
-    try:
-        ok = check.execute("PRAGMA integrity_check").fetchone()[0]
-        sessions = check.execute("SELECT count(*) FROM sessions").fetchone()[0]
-    finally:
-        check.close()
-    if ok != "ok" or sessions != report.sessions:
-        raise RepairError(f"the rebuilt database did not check out ({ok}, {sessions} of {report.sessions} sessions)")
+    problem = integrity_problem(building)
+    sessions = read_only_rows(building, "SELECT count(*) AS n FROM sessions")[0]["n"]
+    if problem is not None or sessions != report.sessions:
+        raise RepairError(f"the rebuilt database did not check out ({problem or 'ok'}, {sessions} of "
+                          f"{report.sessions} sessions)")
     with building.open("rb+") as f:
         os.fsync(f.fileno())
     return report
@@ -141,7 +137,7 @@ def _index(store: Store, folder: Path, legacy: dict[str, dict[str, Any]], report
         return
     with store.transaction():
         sid = store.insert_session(meta, folder)
-        index = EventIndexer(store, sid)
+        index = EventIndexer(store.db, sid)
         for event in events.items:
             index.apply(event)
     for line in review.items:
@@ -205,14 +201,9 @@ def _old_rows(database: Path) -> dict[str, dict[str, Any]]:
     if not database.exists():
         return {}
     try:
-        db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-        try:
-            db.row_factory = sqlite3.Row
-            rows = db.execute("SELECT s.*, p.name AS person FROM sessions s JOIN people p ON p.id = s.person_id").fetchall()
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
+        rows = read_only_rows(database, "SELECT s.*, p.name AS person FROM sessions s JOIN people p ON p.id = s.person_id")
+    except ENGINE_ERRORS as exc:
         log.info("old database unreadable (%s); using the session folders only", exc)
         return {}
     keys = ("person", "started", "ended", "source", "kind", "status", "end_reason", "uid", "pid", "host")
-    return {Path(str(r["folder"])).name: {k: r[k] for k in r.keys() if k in keys} for r in rows}
+    return {Path(str(r["folder"])).name: {k: v for k, v in r.items() if k in keys} for r in rows}

@@ -1,6 +1,6 @@
 """Adherence: per person and week, what was done against what the programme prescribed.
 
-Pure computation over recorded sessions (``Store.session_detail`` dicts) and the person's
+Pure computation over recorded sessions (``Store.session_detail``) and the person's
 programme versions, so it is tested on scripted weeks; ``adherence(store, person)`` reads both.
 
 Per ISO week (Monday first): days with a session against the programme's days per week; the
@@ -19,6 +19,7 @@ from typing import Any
 from formcheck.core.pain import STOPPED_FOR_PAIN
 from formcheck.core.programme import Programme
 from formcheck.records import programme_store
+from formcheck.records.database.rows import HoldDetail, RepDetail, SessionDetail
 from formcheck.records.store import Store
 
 
@@ -82,12 +83,12 @@ def _num(x: float | None) -> str:
     return "–" if x is None else f"{x:.1f}"
 
 
-def stopped_for_pain(detail: dict[str, Any]) -> bool:
+def stopped_for_pain(detail: SessionDetail) -> bool:
     """Stopped with "Stop — it hurts", or the day's run ended on the advice to stop for pain. Older
     sessions recorded that advice without the "stopped for pain" prefix when it came after the last
     exercise (the reason alone, as ``pain_warning`` words it); those count too, unless carried on."""
-    lines = (detail.get("flag") or "").splitlines()
-    return bool(detail["pain_stops"]) or any(STOPPED_FOR_PAIN in line or _ended_on_pain_advice(line) for line in lines)
+    lines = (detail.flag or "").splitlines()
+    return bool(detail.pain_stops) or any(STOPPED_FOR_PAIN in line or _ended_on_pain_advice(line) for line in lines)
 
 
 def _ended_on_pain_advice(reason: str) -> bool:
@@ -95,12 +96,12 @@ def _ended_on_pain_advice(reason: str) -> bool:
     return advice and not reason.endswith("(carried on)")
 
 
-def session_day(detail: dict[str, Any]) -> date:
+def session_day(detail: SessionDetail) -> date:
     """The local calendar day a session started on (stored times are UTC)."""
-    return datetime.fromisoformat(detail["started"]).astimezone().date()
+    return datetime.fromisoformat(detail.started).astimezone().date()
 
 
-def _readable_start(detail: dict[str, Any]) -> bool:
+def _readable_start(detail: SessionDetail) -> bool:
     """A session whose start time can't be read (a database from before times were checked) has
     no week; it is left out of adherence rather than stopping the report."""
     try:
@@ -124,9 +125,9 @@ def in_force(programmes: list[Programme], day: date) -> Programme | None:
     return current if current.start <= day else None
 
 
-def compute(person: str, details: list[dict[str, Any]], programmes: list[Programme], today: date) -> Adherence:
+def compute(person: str, details: list[SessionDetail], programmes: list[Programme], today: date) -> Adherence:
     """Adherence from a person's sessions (any order) and programme versions (oldest first)."""
-    done = [d for d in details if d["sets"] and _readable_start(d)]
+    done = [d for d in details if d.sets and _readable_start(d)]
     by_uid = {p.uid: p for p in programmes if p.uid}
     days = [session_day(d) for d in done]
     firsts = days + [p.start for p in programmes[:1]]
@@ -140,28 +141,28 @@ def compute(person: str, details: list[dict[str, Any]], programmes: list[Program
             weeks.append(_week(week, these, programme, by_uid))
             week += timedelta(days=7)
     return Adherence(person, today, tuple(weeks), max(days) if days else None,
-                     tuple(d["id"] for d in done if stopped_for_pain(d)))
+                     tuple(d.id for d in done if stopped_for_pain(d)))
 
 
-def _week(start: date, sessions: list[dict[str, Any]], in_week: Programme | None,
+def _week(start: date, sessions: list[SessionDetail], in_week: Programme | None,
           by_uid: dict[str, Programme]) -> WeekAdherence:
     exercises = sets = 0
     for d in sessions:
-        followed = by_uid.get(d.get("programme_uid") or "") or in_week
+        followed = by_uid.get(d.programme_uid or "") or in_week
         items = followed.items if followed else ()
         for item in items:
-            reached = sum(1 for st in d["sets"] if st["exercise"] == item.exercise and st["ended_by"] == "dose")
+            reached = sum(1 for st in d.sets if st.exercise == item.exercise and st.ended_by == "dose")
             sets += min(reached, item.dose.sets)
             exercises += reached >= item.dose.sets
         if not items:  # no programme: what was done
-            reached_sets = [st for st in d["sets"] if st["ended_by"] == "dose"]
+            reached_sets = [st for st in d.sets if st.ended_by == "dose"]
             sets += len(reached_sets)
-            exercises += len({st["exercise"] for st in reached_sets})
+            exercises += len({st.exercise for st in reached_sets})
     per_week = in_week.days_per_week if in_week else 0
-    reps = [r for d in sessions for st in d["sets"] for r in st["reps"] if not r["attempt"]]
-    holds = [h for d in sessions for st in d["sets"] for h in st["holds"]]
-    judged = reps + holds
-    rom = [r["metrics"]["range_deg"] for r in reps if r["metrics"].get("range_deg") is not None]
+    reps = [r for d in sessions for st in d.sets for r in st.reps if not r.attempt]
+    holds = [h for d in sessions for st in d.sets for h in st.holds]
+    judged: list[RepDetail | HoldDetail] = [*reps, *holds]
+    rom = [r.metrics["range_deg"] for r in reps if r.metrics.get("range_deg") is not None]
     return WeekAdherence(
         start=start,
         days=len({session_day(d) for d in sessions}),
@@ -170,10 +171,10 @@ def _week(start: date, sessions: list[dict[str, Any]], in_week: Programme | None
         prescribed_exercises=per_week * len(in_week.items) if in_week else 0,
         sets=sets,
         prescribed_sets=per_week * sum(i.dose.sets for i in in_week.items) if in_week else 0,
-        pain_before=_mean(d["pain_before"] for d in sessions),
-        pain_after=_mean(d["pain_after"] for d in sessions),
-        effort=_mean(r["score"] for d in sessions for r in d["ratings"] if r["kind"] == "effort"),
-        flagged_percent=100 * sum(1 for x in judged if x["faults"]) / len(judged) if judged else None,
+        pain_before=_mean(d.pain_before for d in sessions),
+        pain_after=_mean(d.pain_after for d in sessions),
+        effort=_mean(r.score for d in sessions for r in d.ratings if r.kind == "effort"),
+        flagged_percent=100 * sum(1 for x in judged if x.faults) / len(judged) if judged else None,
         rom_deg=_mean(rom),
         pain_stopped=sum(1 for d in sessions if stopped_for_pain(d)),
     )
@@ -201,15 +202,15 @@ class ItemToday:
         return self.sets_done >= self.sets
 
 
-def today_status(programme: Programme, details: list[dict[str, Any]], today: date) -> list[ItemToday]:
+def today_status(programme: Programme, details: list[SessionDetail], today: date) -> list[ItemToday]:
     """Each item of the programme and how many of its sets were completed today (across today's
     sessions; an exercise that appears twice in the programme counts its sets in order)."""
     reached: dict[str, int] = {}
     for d in details:
         if session_day(d) == today:
-            for st in d["sets"]:
-                if st["ended_by"] == "dose":
-                    reached[st["exercise"]] = reached.get(st["exercise"], 0) + 1
+            for st in d.sets:
+                if st.ended_by == "dose":
+                    reached[st.exercise] = reached.get(st.exercise, 0) + 1
     out = []
     for i, item in enumerate(programme.items):
         have = reached.get(item.exercise, 0)

@@ -11,7 +11,6 @@ import math
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -19,7 +18,10 @@ import numpy as np
 from formcheck.core.exercise import ExerciseDef, RuleDef
 from formcheck.core.kinematics import facing_side
 from formcheck.core.overlay import Overlay
-from formcheck.records.session_folder import VIDEO_FILE, read_session_meta, read_video_t0, track_pose, video_print
+from formcheck.records.database.rows import FaultDetail, HoldDetail, RepDetail, SessionDetail, SetDetail
+from formcheck.records.session_folder import VIDEO_FILE, read_video_t0, video_print
+from formcheck.records.session_meta import read_session_meta
+from formcheck.records.session_track import track_pose
 from formcheck.reports.plots import plt, png
 from formcheck.untrusted import Refused
 from formcheck.video.annotate import annotate
@@ -152,10 +154,10 @@ def fault_label(curve: Curve | None, rule: RuleDef | None, t_s: float) -> str:
     return f"{curve.name} {v:.2f} ({limit})" if not math.isnan(v) else curve.name
 
 
-def evidence(detail: dict[str, Any], st: dict[str, Any], item: dict[str, Any], fault: dict[str, Any],
+def evidence(detail: SessionDetail, st: SetDetail, item: RepDetail | HoldDetail, fault: FaultDetail,
              track: np.ndarray, exercise: ExerciseDef | None) -> tuple[Curve | None, str]:
     """The curve and the label for one fault of one rep or hold."""
     if exercise is None:
         return None, ""
-    curve = fault_curve(track, exercise, fault["code"], item["start_s"] - CONTEXT_S, item["end_s"] + CONTEXT_S)
-    return curve, fault_label(curve, _rule(exercise, fault["code"]), fault["t_s"])
+    curve = fault_curve(track, exercise, fault.code, item.start_s - CONTEXT_S, item.end_s + CONTEXT_S)
+    return curve, fault_label(curve, _rule(exercise, fault.code), fault.t_s)

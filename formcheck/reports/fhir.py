@@ -20,9 +20,11 @@ import uuid
 from typing import Any
 
 from formcheck.core.programme import Programme
-from formcheck.exercises.loader import ExerciseFileError, load_by_id
+from formcheck.exercises.loader import load_by_id
+from formcheck.exercises.toml_reader import ExerciseFileError
 from formcheck.records import programme_store
-from formcheck.records.store import Store, now_iso
+from formcheck.records.database.rows import SessionDetail, now_iso
+from formcheck.records.store import Store
 from formcheck.reports import posture_report
 
 EXERCISE_SYSTEM = "urn:formcheck:exercise"
@@ -61,7 +63,7 @@ def _measure(code: str, text: str, extra: list[dict[str, str]] | None = None) ->
 
 def fhir_bundle(store: Store, session_ids: list[int]) -> dict[str, Any]:
     details = [store.session_detail(s) for s in session_ids]
-    people = sorted({d["person"] for d in details})
+    people = sorted({d.person for d in details})
     entries: list[dict[str, Any]] = []
     patients = {}
     for person in people:
@@ -70,13 +72,13 @@ def fhir_bundle(store: Store, session_ids: list[int]) -> dict[str, Any]:
                                                       "name": [{"text": person}]}})
     requests: dict[tuple[str, str], str] = {}  # (programme uid, exercise) -> ServiceRequest urn
     for person in people:
-        followed = {d["programme_uid"] for d in details if d["person"] == person and d["programme_uid"]}
+        followed = {d.programme_uid for d in details if d.person == person and d.programme_uid}
         versions = [p for p in programme_store.versions(store, person)]
         chosen = [p for p in versions if p.uid in followed] + [p for p in versions[-1:] if p.uid not in followed]
         for p in chosen:
             entries += _care_plan(p, patients[person], requests)
     for d in details:
-        entries += _observations(d, patients[d["person"]], requests)
+        entries += _observations(d, patients[d.person], requests)
     entries += posture_report.fhir_observations(store, session_ids, patients)
     return {"resourceType": "Bundle", "type": "collection", "timestamp": now_iso(), "entry": entries}
 
@@ -117,14 +119,14 @@ def _care_plan(p: Programme, patient: str, requests: dict[tuple[str, str], str])
     return [{"fullUrl": plan, "resource": resource}, *out]
 
 
-def _observations(d: dict[str, Any], patient: str, requests: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+def _observations(d: SessionDetail, patient: str, requests: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
     out = []
-    efforts = {r["exercise"]: r["score"] for r in d["ratings"] if r["kind"] == "effort"}
-    for exercise in dict.fromkeys(st["exercise"] for st in d["sets"]):
-        sets = [st for st in d["sets"] if st["exercise"] == exercise]
-        reps = [r for st in sets for r in st["reps"] if not r["attempt"]]
-        holds = [h for st in sets for h in st["holds"]]
-        flagged = sum(1 for r in reps if r["faults"]) + sum(1 for h in holds if h["faults"])
+    efforts = {r.exercise: r.score for r in d.ratings if r.kind == "effort"}
+    for exercise in dict.fromkeys(st.exercise for st in d.sets):
+        sets = [st for st in d.sets if st.exercise == exercise]
+        reps = [r for st in sets for r in st.reps if not r.attempt]
+        holds = [h for st in sets for h in st.holds]
+        flagged = sum(1 for r in reps if r.faults) + sum(1 for h in holds if h.faults)
         components = [
             {"code": _measure("sets-done", "Sets done"), "valueInteger": len(sets)},
             {"code": _measure("reps-done", "Reps done"), "valueInteger": len(reps)},
@@ -132,31 +134,29 @@ def _observations(d: dict[str, Any], patient: str, requests: dict[tuple[str, str
         ]
         if holds:
             components.append({"code": _measure("hold-time", "Time held"), "valueQuantity": {
-                "value": round(sum(h["duration_s"] for h in holds), 1), "unit": "s", "system": UCUM, "code": "s"}})
+                "value": round(sum(h.duration_s for h in holds), 1), "unit": "s", "system": UCUM, "code": "s"}})
         if exercise in efforts:
             components.append({"code": _measure("effort", "Effort, 0–10"), "valueInteger": efforts[exercise]})
-        for moment in ("before", "after"):
-            score = d[f"pain_{moment}"]
+        for moment, score in (("before", d.pain_before), ("after", d.pain_after)):
             if score is not None:
                 components.append({"code": _measure(f"pain-{moment}", f"Pain {moment} the session, 0–10", [
                     {"system": LOINC, "code": PAIN_NRS, "display": "Pain severity - 0-10 verbal numeric rating "
                                                                   "[Score] - Reported"}]),
                                    "valueInteger": score})
-        urn = _urn("observation", d["uid"], exercise)
+        urn = _urn("observation", d.uid, exercise)
         resource: dict[str, Any] = {
             "resourceType": "Observation", "id": urn[9:], "status": "final",
-            "identifier": [{"system": SESSION_SYSTEM, "value": f"{d['uid']}/{exercise}"}],
+            "identifier": [{"system": SESSION_SYSTEM, "value": f"{d.uid}/{exercise}"}],
             "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
                                       "code": "activity", "display": "Activity"}]}],
-            "code": _exercise_code(exercise), "subject": _ref(patient), "effectiveDateTime": d["started"],
+            "code": _exercise_code(exercise), "subject": _ref(patient), "effectiveDateTime": d.started,
             "method": {"text": "formcheck: camera pose tracking with joint-angle rules"},
             "component": components,
         }
-        request = requests.get((d["programme_uid"] or "", exercise))
+        request = requests.get((d.programme_uid or "", exercise))
         if request:
             resource["basedOn"] = [_ref(request)]
-        notes = ([f"Stopped for pain {len(d['pain_stops'])}×"] if d["pain_stops"] else []) + (
-            [d["flag"]] if d["flag"] else [])
+        notes = ([f"Stopped for pain {len(d.pain_stops)}×"] if d.pain_stops else []) + ([d.flag] if d.flag else [])
         if notes:
             resource["note"] = [{"text": n} for n in notes]
         out.append({"fullUrl": urn, "resource": resource})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -22,10 +23,11 @@ import numpy as np
 from matplotlib.ticker import ScalarFormatter
 
 from formcheck.core.exercise import ExerciseDef
-from formcheck.exercises.loader import ExerciseFileError, load_by_id
+from formcheck.exercises.loader import load_by_id
 from formcheck.exercises.snapshot import from_json
-from formcheck.records.posture_records import posture_detail
-from formcheck.records.session_folder import read_track
+from formcheck.exercises.toml_reader import ExerciseFileError
+from formcheck.records.database.rows import FaultDetail, HoldDetail, RepDetail, SessionDetail, SetDetail
+from formcheck.records.session_track import read_track
 from formcheck.records.store import Store
 from formcheck.reports import posture_report
 from formcheck.reports.adherence import Adherence, adherence, stopped_for_pain
@@ -42,7 +44,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def report_json(store: Store, session_ids: list[int]) -> str:
     posture = set(posture_report.posture_sessions(store, session_ids))
-    details = [store.session_detail(s) | ({"posture": posture_detail(store, s)} if s in posture else {})
+    details = [store.session_detail(s).as_json() | ({"posture": store.posture_detail(s).as_json()} if s in posture else {})
                for s in session_ids]
     return json.dumps(details, indent=2, ensure_ascii=False) + "\n"
 
@@ -55,15 +57,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _fault_rows(base: dict[str, Any], faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _fault_rows(base: dict[str, Any], faults: tuple[FaultDetail, ...]) -> list[dict[str, Any]]:
     """One row per fault; an item without faults has one row with empty fault columns."""
     rows = []
-    for f in faults or [None]:
+    for f in faults or (None,):
         row = dict(base)
         if f:
-            agree = "" if f["agree"] is None else ("yes" if f["agree"] else "no")
-            row |= {"fault_code": f["code"], "fault_message": f["message"], "fault_t_s": f["t_s"],
-                    "therapist_agrees": agree}
+            agree = "" if f.agree is None else ("yes" if f.agree else "no")
+            row |= {"fault_code": f.code, "fault_message": f.message, "fault_t_s": f.t_s, "therapist_agrees": agree}
         rows.append(row)
     return rows
 
@@ -80,44 +81,44 @@ def report_csv(store: Store, session_ids: list[int]) -> str:
     w.writeheader()
     for sid in session_ids:
         d = store.session_detail(sid)
-        session = {"session": sid, "person": d["person"], "started": d["started"], "source": d["source"]}
+        session = {"session": sid, "person": d.person, "started": d.started, "source": d.source}
         rows: list[dict[str, Any]] = []
-        sets = {st["id"]: st for st in d["sets"]}
-        for st in d["sets"]:
-            in_set = session | {"exercise": st["exercise"], "set": st["number"], "profile": st["profile"]}
-            for r in st["reps"]:
+        sets = {st.id: st for st in d.sets}
+        for st in d.sets:
+            in_set = session | {"exercise": st.exercise, "set": st.number, "profile": st.profile}
+            for r in st.reps:
                 rows += _fault_rows(in_set | {
-                    "kind": "attempt" if r["attempt"] else "rep", "number": r["index"], "side": r["side"] or "",
-                    "start_s": r["start_s"], "end_s": r["end_s"], "peak_deg": r["metrics"].get("peak_deg", ""),
-                    "range_deg": r["metrics"].get("range_deg", ""), "goal_pct": r["metrics"].get("goal_pct", ""),
-                    "notes": " | ".join(r["notes"])}, r["faults"])
-            for i, h in enumerate(st["holds"], 1):
+                    "kind": "attempt" if r.attempt else "rep", "number": r.index, "side": r.side or "",
+                    "start_s": r.start_s, "end_s": r.end_s, "peak_deg": r.metrics.get("peak_deg", ""),
+                    "range_deg": r.metrics.get("range_deg", ""), "goal_pct": r.metrics.get("goal_pct", ""),
+                    "notes": " | ".join(r.notes)}, r.faults)
+            for i, h in enumerate(st.holds, 1):
                 rows += _fault_rows(in_set | {
-                    "kind": "hold", "number": i, "side": h["side"] or "", "start_s": h["start_s"],
-                    "end_s": h["end_s"], "duration_s": h["duration_s"]}, h["faults"])
-        for p in d["pain_stops"]:
-            st = sets.get(p["set_id"])
-            where = {"exercise": st["exercise"], "set": st["number"]} if st else {}
-            rows.append(session | where | {"kind": "pain_stop", "start_s": p["t_s"]})
-        rows += [session | {"kind": "note", "notes": n} for n in d["notes"]]
+                    "kind": "hold", "number": i, "side": h.side or "", "start_s": h.start_s,
+                    "end_s": h.end_s, "duration_s": h.duration_s}, h.faults)
+        for p in d.pain_stops:
+            stopped_in = sets.get(p.set_id) if p.set_id is not None else None
+            where = {"exercise": stopped_in.exercise, "set": stopped_in.number} if stopped_in else {}
+            rows.append(session | where | {"kind": "pain_stop", "start_s": p.t_s})
+        rows += [session | {"kind": "note", "notes": n} for n in d.notes]
         rows += posture_report.csv_rows(store, sid, session)
         w.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 
-def judged_with(st: dict[str, Any]) -> ExerciseDef | None:
+def judged_with(st: SetDetail) -> ExerciseDef | None:
     """The exercise definition a recorded set was judged with: the one stored with the set, never
     today's file (thresholds may have changed since). Sets recorded before definitions were stored
     fall back to the library."""
-    if st.get("definition"):
-        return from_json(st["definition"])
+    if st.definition:
+        return from_json(st.definition)
     try:
-        return load_by_id(st["exercise"])
+        return load_by_id(st.exercise)
     except ExerciseFileError:
         return None
 
 
-def exercise_thresholds(st: dict[str, Any]) -> tuple[str | None, list[tuple[float, str]]]:
+def exercise_thresholds(st: SetDetail) -> tuple[str | None, list[tuple[float, str]]]:
     """The primary measure and the lines worth drawing on its curve (rep start/target, limits)."""
     ex = judged_with(st)
     if ex is None or ex.rep is None:
@@ -129,15 +130,15 @@ def exercise_thresholds(st: dict[str, Any]) -> tuple[str | None, list[tuple[floa
     return ex.rep.measure, lines
 
 
-def angle_plot(track: np.ndarray, st: dict[str, Any], measure: str, lines: list[tuple[float, str]]) -> str:
+def angle_plot(track: np.ndarray, st: SetDetail, measure: str, lines: list[tuple[float, str]]) -> str:
     t = track[:, 0] / 1000
-    in_set = (t >= st["started_s"]) & (t <= (st["ended_s"] if st["ended_s"] is not None else math.inf))
+    in_set = (t >= st.started_s) & (t <= (st.ended_s if st.ended_s is not None else math.inf))
     fig, ax = plt.subplots(figsize=(9, 2.8))
     ax.plot(t[in_set], track[in_set, 2], color="#1565c0", lw=1.5, label=measure)
-    for r in st["reps"]:
-        flagged = bool(r["faults"])
-        ax.axvspan(r["start_s"], r["end_s"], color="#e57373" if flagged else "#81c784", alpha=0.25)
-        ax.text((r["start_s"] + r["end_s"]) / 2, ax.get_ylim()[1], f"{r['index']}{'!' if flagged else ''}",
+    for r in st.reps:
+        flagged = bool(r.faults)
+        ax.axvspan(r.start_s, r.end_s, color="#e57373" if flagged else "#81c784", alpha=0.25)
+        ax.text((r.start_s + r.end_s) / 2, ax.get_ylim()[1], f"{r.index}{'!' if flagged else ''}",
                 ha="center", va="bottom", fontsize=8)
     for value, label in lines:
         ax.axhline(value, color="#607d8b", ls="--", lw=0.8)
@@ -159,32 +160,32 @@ def _frame_uri(video: tuple[Path, float] | None, track: np.ndarray, t_s: float, 
 
 # The smallest span each progress panel shows (reps, flagged %, degrees, seconds, % of goal): a
 # change of a fraction of a degree must look like one, not like the range of motion halving.
-_PROGRESS_SPAN = {1: 4.0, 2: 100.0, 3: 10.0, 4: 10.0, 5: 20.0}
+_PROGRESS_SPAN = (4.0, 100.0, 10.0, 10.0, 20.0)
 
 
-def progress_plot(details: list[dict[str, Any]], exercise: str) -> str | None:
+def progress_plot(details: list[SessionDetail], exercise: str) -> str | None:
     fig = progress_figure(details, exercise)
     return png(fig) if fig is not None else None
 
 
-def progress_figure(details: list[dict[str, Any]], exercise: str) -> plt.Figure | None:
-    points = []
+def progress_figure(details: list[SessionDetail], exercise: str) -> plt.Figure | None:
+    labels: list[str] = []
+    points: list[tuple[float, float, float, float, float]] = []  # per session, one value per panel
     for d in details:
-        reps = [r for st in d["sets"] if st["exercise"] == exercise for r in st["reps"] if not r["attempt"]]
-        holds = [h for st in d["sets"] if st["exercise"] == exercise for h in st["holds"]]
+        reps = [r for st in d.sets if st.exercise == exercise for r in st.reps if not r.attempt]
+        holds = [h for st in d.sets if st.exercise == exercise for h in st.holds]
         if not reps and not holds:
             continue
-        flagged = sum(1 for r in reps if r["faults"])
-        rom = [r["metrics"].get("range_deg") for r in reps if r["metrics"].get("range_deg") is not None]
-        goal = [r["metrics"]["goal_pct"] for r in reps if r["metrics"].get("goal_pct") is not None]
-        points.append((d["started"][:10] + f" #{d['id']}", len(reps), 100 * flagged / len(reps) if reps else 0,
-                       float(np.mean(rom)) if rom else math.nan, sum(h["duration_s"] for h in holds),
-                       float(np.mean(goal)) if goal else math.nan))
+        flagged = sum(1 for r in reps if r.faults)
+        rom = [v for r in reps if (v := r.metrics.get("range_deg")) is not None]
+        goal = [v for r in reps if (v := r.metrics.get("goal_pct")) is not None]
+        labels.append(d.started[:10] + f" #{d.id}")
+        points.append((len(reps), 100 * flagged / len(reps) if reps else 0, float(np.mean(rom)) if rom else math.nan,
+                       sum(h.duration_s for h in holds), float(np.mean(goal)) if goal else math.nan))
     if len(points) < 2:
         return None
-    labels = [p[0] for p in points]
-    panels = [(1, "reps per session"), (2, "flagged reps (%)"), (3, "range of motion (°)"), (4, "hold time (s)"),
-              (5, "% of personal goal")]
+    panels = [(0, "reps per session"), (1, "flagged reps (%)"), (2, "range of motion (°)"), (3, "hold time (s)"),
+              (4, "% of personal goal")]
     # Only what this exercise has: rep panels for rep exercises, hold time for holds.
     panels = [(i, t) for i, t in panels if any(p[i] for p in points if not math.isnan(p[i]))]
     fig, axes = plt.subplots(1, len(panels), figsize=(3 * len(panels), 2.6), squeeze=False)
@@ -268,49 +269,55 @@ def report_html(store: Store, session_ids: list[int], today: date | None = None)
     """The self-contained HTML report (templates/report.html.j2): every field is escaped by the
     template engine, so nothing a session, a person or a bundle holds can become markup."""
     details = [store.session_detail(s) for s in session_ids]
-    people = sorted({d["person"] for d in details})
+    people = sorted({d.person for d in details})
     a = adherence(store, people[0], today) if len(people) == 1 else None
-    exercises = sorted({st["exercise"] for d in details for st in d["sets"]})
+    exercises = sorted({st.exercise for d in details for st in d.sets})
     progress = [(ex, img) for ex in exercises if (img := progress_plot(details, ex))]
     return _TEMPLATES.get_template("report.html.j2").render(
         people=people, adherence=a, adherence_img=adherence_plot(a) if a else None, progress=progress,
         sessions=[_session_view(d) for d in details], posture=posture_report.html_view(store, session_ids))
 
 
-def _session_view(d: dict[str, Any]) -> dict[str, Any]:
+def _session_view(d: SessionDetail) -> dict[str, Any]:
     """What the template shows of one session: its fields, and per set the figures and cards."""
-    track = read_track(Path(d["folder"]))
-    efforts = ", ".join(f"{r['exercise']} {r['score']}" for r in d["ratings"] if r["kind"] == "effort")
-    return d | {"stopped_for_pain": stopped_for_pain(d), "efforts": efforts,
-                "sets": [_set_view(d, st, track) for st in d["sets"]]}
+    track = read_track(d.folder)
+    efforts = ", ".join(f"{r.exercise} {r.score}" for r in d.ratings if r.kind == "effort")
+    return _fields(d) | {"stopped_for_pain": stopped_for_pain(d), "efforts": efforts,
+                         "sets": [_set_view(d, st, track) for st in d.sets]}
 
 
-def _set_view(d: dict[str, Any], st: dict[str, Any], track: np.ndarray) -> dict[str, Any]:
-    reps = [r for r in st["reps"] if not r["attempt"]]
-    held = sum(h["duration_s"] for h in st["holds"])
-    view = st | {
-        "done": f"{len(reps)} reps" if reps or not st["holds"] else f"{held:.0f} s held",
-        "flagged": sum(1 for r in reps if r["faults"]) + sum(1 for h in st["holds"] if h["faults"]),
+def _set_view(d: SessionDetail, st: SetDetail, track: np.ndarray) -> dict[str, Any]:
+    reps = [r for r in st.reps if not r.attempt]
+    held = sum(h.duration_s for h in st.holds)
+    view = _fields(st) | {
+        "done": f"{len(reps)} reps" if reps or not st.holds else f"{held:.0f} s held",
+        "flagged": sum(1 for r in reps if r.faults) + sum(1 for h in st.holds if h.faults),
         "curve": None, "measure": None, "cards": [],
-        "unjudged": [r for r in st["reps"] if r["not_judged"]],
-        "noted": [r for r in st["reps"] if r["notes"] and not r["faults"]],  # flagged ones have cards
+        "unjudged": [r for r in st.reps if r.not_judged],
+        "noted": [r for r in st.reps if r.notes and not r.faults],  # flagged ones have cards
     }
     measure, lines = exercise_thresholds(st)
     if measure and len(track) and np.isfinite(track[:, 2]).any():
         view |= {"measure": measure, "curve": angle_plot(track, st, measure, lines)}
-    flagged_items = [r for r in st["reps"] if r["faults"]] + [h | {"index": "hold"} for h in st["holds"] if h["faults"]]
+    # (what the card calls it, the rep or hold, its notes)
+    flagged_items: list[tuple[int | str, RepDetail | HoldDetail, tuple[str, ...]]] = [
+        *((r.index, r, r.notes) for r in st.reps if r.faults), *(("hold", h, ()) for h in st.holds if h.faults)]
     if flagged_items:
-        video = session_video(Path(d["folder"]), d["source"])
+        video = session_video(d.folder, d.source)
         judged = judged_with(st)
-        for r in flagged_items:
-            first = r["faults"][0]
-            curve, label = evidence(d, st, r, first, track, judged)
+        for index, item, notes in flagged_items:
+            first = item.faults[0]
+            curve, label = evidence(d, st, item, first, track, judged)
             view["cards"].append({
-                "index": r["index"], "start_s": r["start_s"], "end_s": r["end_s"], "faults": r["faults"],
-                "code": first["code"], "notes": r.get("notes", []),
-                "thumb": _frame_uri(video, track, first["t_s"], label),
-                "plot": evidence_plot(curve, first["t_s"], span=(r["start_s"], r["end_s"])) if curve else None})
+                "index": index, "start_s": item.start_s, "end_s": item.end_s, "faults": item.faults,
+                "code": first.code, "notes": notes, "thumb": _frame_uri(video, track, first.t_s, label),
+                "plot": evidence_plot(curve, first.t_s, span=(item.start_s, item.end_s)) if curve else None})
     return view
+
+
+def _fields(row: SessionDetail | SetDetail) -> dict[str, Any]:
+    """A row's fields by name (not their insides, as ``asdict`` would make them)."""
+    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
 
 
 def write_report(store: Store, session_ids: list[int], fmt: str, out: Path | None) -> str:

@@ -7,14 +7,15 @@ import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
-from formcheck.exercises.loader import ExerciseFileError, load_library
+from formcheck.exercises.loader import load_library
+from formcheck.exercises.toml_reader import ExerciseFileError
 from formcheck.paths import config_dir
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.store import Store
-from formcheck.ui.main_window import MainWindow
+from formcheck.ui.main.window import MainWindow
 from formcheck.ui.session_controller import SessionController
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def show_skipped_files(window: MainWindow, problems: tuple[ExerciseFileError, ..
     window.skipped_note = note
 
 
-def _stop_on_signals(app: QApplication, window: MainWindow) -> None:
+def _stop_on_signals(app: QCoreApplication, window: MainWindow) -> None:
     """Ctrl-C, SIGTERM (logout, kill) and SIGHUP (terminal closed) close the session as
     'interrupted', keeping everything recorded, instead of killing the app mid-write."""
 
@@ -85,9 +86,9 @@ def start_up(window: MainWindow, video: Path | None = None, camera: str | None =
     if video is not None:
         window.open_video(video)
     elif camera is not None:
-        if camera not in window.cameras:
-            window.cameras.append(camera)
-        window.select_camera(camera)
+        if camera not in window.camera_menus.cameras:
+            window.camera_menus.cameras.append(camera)
+        window.camera_menus.select_camera(camera)
         window.use_camera()
-    elif not window.cameras and not exercise:
+    elif not window.camera_menus.cameras and not exercise:
         window.first_start()

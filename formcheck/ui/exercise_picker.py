@@ -55,12 +55,11 @@ class ExercisePicker(QWidget):
         return item.data(0, Qt.ItemDataRole.UserRole) if item else None
 
     def select(self, exercise_id: str) -> None:
-        for i in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(i)
-            for j in range(group.childCount()):
-                if group.child(j).data(0, Qt.ItemDataRole.UserRole) == exercise_id:
-                    self.tree.setCurrentItem(group.child(j))
-                    return
+        groups = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        for item in [g.child(j) for g in groups if g is not None for j in range(g.childCount())]:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == exercise_id:
+                self.tree.setCurrentItem(item)
+                return
 
     def _show(self, item: QTreeWidgetItem | None, _previous: object = None) -> None:
         ex_id = item.data(0, Qt.ItemDataRole.UserRole) if item else None

@@ -20,7 +20,8 @@ import numpy as np
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from formcheck.video.frames import LoopingSource, VideoFileSource
+from formcheck.video.file_sources import VideoFileSource
+from formcheck.video.frames import LoopingSource
 
 
 def rss_mb() -> float:
@@ -105,22 +106,25 @@ def run_live(clip: Path, exercise: str, seconds: float, report_s: float = 30.0,
     window.start_exercise(exercise)
     c.open_source(lambda: LoopingSource(lambda: VideoFileSource(clip)), label=f"live bench {clip.name}", kind="live")
     start = time.monotonic()
-    last = {"t": start, "frames": 0, "dropped": 0, "captured": 0}
+    last_t = start
+    last = {"frames": 0, "dropped": 0, "captured": 0}  # the counts at the last report
     frames = [0]
     c.frame.connect(lambda _p: frames.__setitem__(0, frames[0] + 1))
 
     def report() -> None:
+        nonlocal last_t
         now = time.monotonic()
         dropped = c.latest.dropped if c.latest else 0  # the grabber's running count
         captured = frames[0] + dropped
         interval = Interval(
-            now - start, rss_mb(), (frames[0] - last["frames"]) / (now - last["t"]), np.array(latencies),
+            now - start, rss_mb(), (frames[0] - last["frames"]) / (now - last_t), np.array(latencies),
             dropped - last["dropped"], captured - last["captured"], c.coach.state if c.coach else "-",
             sum(s.rep_total for s in c.coach.sets) if c.coach else 0)
         latencies.clear()
         run.intervals.append(interval)
         run.alive = c.running and frames[0] > last["frames"]
-        last.update(t=now, frames=frames[0], dropped=dropped, captured=captured)
+        last_t = now
+        last.update(frames=frames[0], dropped=dropped, captured=captured)
         if on_interval is not None:
             on_interval(interval)
         if now - start >= seconds:

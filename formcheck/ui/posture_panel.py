@@ -33,7 +33,7 @@ from formcheck.core.posture_judge import Baseline, CalibrationError, PostureJudg
 from formcheck.records.posture_baseline import BaselineFileError, BaselineStore, SavedBaseline
 from formcheck.records.posture_records import PostureRecorder
 from formcheck.records.store import Store
-from formcheck.video.frames import FrameSourceError
+from formcheck.video.source import FrameSourceError
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -37,7 +38,10 @@ from formcheck.core.exercise import Dose, ExerciseDef
 from formcheck.core.programme import Programme, ProgrammeItem, Progression, Proposal, apply_proposals, propose
 from formcheck.exercises import programme_file
 from formcheck.records import programme_store
-from formcheck.records.store import Store, StoreError
+from formcheck.records.database.connection import StoreError
+from formcheck.records.store import Store
+
+_W = TypeVar("_W", bound=QWidget)
 
 COLUMNS = ("exercise", "sets", "reps", "hold (s)", "per side", "rest (s)", "notes")
 REVIEW_AFTER_DAYS = 42  # a new programme's review date: six weeks, a usual re-assessment interval
@@ -121,6 +125,7 @@ class ProgrammeWindow(QWidget):
         self.message.setWordWrap(True)
 
         top = QHBoxLayout()
+        w: QWidget
         for w in (QLabel("Person"), self.person, self.version, self.import_button, self.export_button):
             top.addWidget(w)
         edit = QHBoxLayout()
@@ -211,13 +216,20 @@ class ProgrammeWindow(QWidget):
         self.table.setCellWidget(row, 5, _dspin(0, 600, dose.rest_s))
         self.table.setCellWidget(row, 6, QLineEdit(notes))
 
+    def _editor(self, row: int, col: int, kind: type[_W]) -> _W:
+        """The editor ``add_exercise`` put in a cell."""
+        widget = self.table.cellWidget(row, col)
+        assert isinstance(widget, kind)
+        return widget
+
     def items(self) -> tuple[ProgrammeItem, ...]:
         out = []
         for row in range(self.table.rowCount()):
-            cell = self.table.cellWidget
-            reps, hold = cell(row, 2).value(), cell(row, 3).value()
-            dose = Dose(cell(row, 1).value(), reps or None, hold or None, cell(row, 4).isChecked(), cell(row, 5).value())
-            out.append(ProgrammeItem(cell(row, 0).property("exercise"), dose, cell(row, 6).text().strip()))
+            reps, hold = self._editor(row, 2, QSpinBox).value(), self._editor(row, 3, QDoubleSpinBox).value()
+            dose = Dose(self._editor(row, 1, QSpinBox).value(), reps or None, hold or None,
+                        self._editor(row, 4, QCheckBox).isChecked(), self._editor(row, 5, QDoubleSpinBox).value())
+            out.append(ProgrammeItem(self._editor(row, 0, QLabel).property("exercise"), dose,
+                                     self._editor(row, 6, QLineEdit).text().strip()))
         return tuple(out)
 
     def remove_selected(self) -> None:

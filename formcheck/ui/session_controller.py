@@ -18,12 +18,14 @@ from formcheck.core.coach import Coach, CoachFrame, summary_text
 from formcheck.core.events import Event, ExerciseEnded, SetEnded, SetStarted
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.wording import SOURCE_ENDED
-from formcheck.exercises.profile import ProfileStore, personalise
+from formcheck.exercises.personal_thresholds import personalise
+from formcheck.exercises.profile import ProfileStore
+from formcheck.records.database.connection import StoreError
 from formcheck.records.recorder import BackgroundRecorder, SessionRecorder
-from formcheck.records.store import Store, StoreError
+from formcheck.records.store import Store
 from formcheck.ui.speech import Speaker
 from formcheck.ui.worker import Command, LivePacket, PipelineWorker
-from formcheck.video.frames import FrameSource
+from formcheck.video.source import FrameSource
 
 log = logging.getLogger(__name__)
 

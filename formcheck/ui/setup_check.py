@@ -20,7 +20,7 @@ from formcheck.core.body import BodyCalibrationError, measure_body
 from formcheck.core.exercise import ExerciseDef
 from formcheck.core.placement import Placement, check_placement
 from formcheck.exercises.profile import Profile, ProfileError, ProfileStore
-from formcheck.records.store import now_iso
+from formcheck.records.database.rows import now_iso
 from formcheck.ui.background import call_in_background
 from formcheck.ui.widgets import Button
 from formcheck.ui.worker import LivePacket

@@ -74,7 +74,7 @@ class Speaker:
             with self._lock:
                 while self._pending is None and not self._closed:
                     self._lock.wait()
-                if self._closed:
+                if self._closed or self._pending is None:  # (the wait ends on a cue or on closing)
                     return
                 text, self._pending = self._pending, None
                 self._busy = True

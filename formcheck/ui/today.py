@@ -16,28 +16,27 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from formcheck.core.events import EffortRated, Event, ExerciseEnded, PainRated, SessionFlagged
 from formcheck.core.exercise import ExerciseDef
-from formcheck.core.pain import NRS_MAX, NRS_MIN, STOPPED_FOR_PAIN, pain_warning
+from formcheck.core.pain import STOPPED_FOR_PAIN, pain_warning
 from formcheck.core.programme import Programme
 from formcheck.core.wording import SOURCE_ENDED, pain_words
 from formcheck.records import programme_store
+from formcheck.records.database.rows import SessionDetail
 from formcheck.reports.adherence import adherence, session_day, stopped_for_pain, today_status
+from formcheck.ui.rating_scale import Scale
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.widgets import Button
 
@@ -48,46 +47,6 @@ SAY_BOTH = "How hard was that, and how is your pain now? From 0 to 10."
 OPEN_ITS_VIDEO = "Open its video: press Ctrl+O."
 STOPPED_TODAY = "Stopped for today. Rest; if the pain persists, talk to your therapist."
 STOPPED_EARLIER = "You stopped today because of pain. Rest; if it doesn't settle, talk to your therapist."
-
-
-class _Slider(QSlider):
-    entered = Signal()  # Enter pressed: the answer is given
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.entered.emit()
-            return
-        super().keyPressEvent(event)
-
-
-class Scale(QWidget):
-    """One 0–10 rating: a slider (arrow keys, Enter answers) with its value shown large."""
-
-    def __init__(self, question: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.question = QLabel(question)
-        self.question.setWordWrap(True)
-        self.question.setStyleSheet("font-size: 14px;")
-        self.slider = _Slider(Qt.Orientation.Horizontal)
-        self.slider.setRange(NRS_MIN, NRS_MAX)
-        self.slider.setPageStep(1)
-        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
-        self.slider.setAccessibleName(question)
-        self.value_label = QLabel("0")
-        self.value_label.setStyleSheet("font-size: 22px; font-weight: bold;")
-        self.value_label.setMinimumWidth(30)
-        self.slider.valueChanged.connect(lambda v: self.value_label.setText(str(v)))
-        row = QHBoxLayout()
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.value_label)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.question)
-        lay.addLayout(row)
-
-    @property
-    def value(self) -> int:
-        return self.slider.value()
 
 
 class TodayPanel(QWidget):
@@ -190,7 +149,7 @@ class TodayPanel(QWidget):
         self._last_pain = None
         self.refresh()
 
-    def _todays_sessions(self) -> list[dict[str, Any]]:
+    def _todays_sessions(self) -> list[SessionDetail]:
         store = self.controller.store
         if self.programme is None or store is None:
             return []

@@ -31,8 +31,9 @@ from formcheck.pose.estimator import PoseError
 from formcheck.pose.model_store import ModelError
 from formcheck.records.recorder import BackgroundRecorder
 from formcheck.video.annotate import annotate
-from formcheck.video.frames import FrameSource, FrameSourceError, brightness
+from formcheck.video.frames import brightness
 from formcheck.video.live import LatestFrameGrabber
+from formcheck.video.source import FrameSource, FrameSourceError
 
 log = logging.getLogger(__name__)
 

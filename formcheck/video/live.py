@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 
 from formcheck.core.frame import Frame
-from formcheck.video.frames import FrameSource, FrameSourceError, paced
+from formcheck.video.frames import paced
+from formcheck.video.source import FrameSource, FrameSourceError
 
 
 @dataclass(frozen=True, slots=True)

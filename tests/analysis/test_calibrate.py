@@ -26,9 +26,10 @@ from formcheck.core.body import BodyCalibrationError, limb_issues, measure_body
 from formcheck.core.landmarks import Pose, PoseResult
 from formcheck.core.placement import check_placement
 from formcheck.exercises.loader import load_by_id
-from formcheck.exercises.profile import ProfileStore, apply_profile
+from formcheck.exercises.personal_thresholds import apply_profile
+from formcheck.exercises.profile import ProfileStore
 from formcheck.pose.estimator import PoseEstimator
-from formcheck.video.frames import VideoFileSource
+from formcheck.video.file_sources import VideoFileSource
 from tests.conftest import SAMPLES, sample
 
 pytestmark = pytest.mark.e2e

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.analysis.analyze import VideoTask, analyze_videos
-from formcheck.analysis.parallel import WorkerDied, WorkerPool
+from formcheck.analysis.batch import VideoTask, analyze_videos
+from formcheck.analysis.parallel import WorkerDied, WorkerPool, in_order
 from formcheck.exercises.loader import load_by_id
 from tests.analysis import pool_jobs
 from tests.conftest import ROOT, damaged_copy, sample
@@ -112,7 +112,7 @@ def _stop(parent: subprocess.Popen) -> None:
 
 def test_the_pool_gives_each_items_result_or_its_own_error_in_the_order_given():
     with WorkerPool(pool_jobs.square, 2) as pool:
-        got = list(pool.ordered([0, 1, 2, 3, 4]))
+        got = list(in_order(pool.as_completed([0, 1, 2, 3, 4])))
     assert got[:3] == [0, 1, 4] and got[4] == 16
     assert isinstance(got[3], ValueError) and str(got[3]) == "three is refused"
 
@@ -120,14 +120,14 @@ def test_the_pool_gives_each_items_result_or_its_own_error_in_the_order_given():
 def test_a_worker_that_dies_is_replaced_and_its_item_tried_again(tmp_path, monkeypatch):
     monkeypatch.setenv("POOL_TEST_DIR", str(tmp_path))
     with WorkerPool(pool_jobs.die_once, 2) as pool:
-        assert list(pool.ordered([0, 1, 2, 3])) == [0, 1, 2, 3]
+        assert list(in_order(pool.as_completed([0, 1, 2, 3]))) == [0, 1, 2, 3]
     assert (tmp_path / "died").exists()
 
 
 def test_an_item_that_kills_its_worker_twice_fails_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("POOL_TEST_DIR", str(tmp_path))
     with WorkerPool(os._exit, 1) as pool:  # os._exit(9) ends the worker at once, every time
-        got = list(pool.ordered([9]))
+        got = list(in_order(pool.as_completed([9])))
     assert isinstance(got[0], WorkerDied) and "stopped unexpectedly, twice" in str(got[0])
 
 
@@ -138,7 +138,7 @@ from tests.analysis.pool_jobs import sleep_then_pid
 
 def run():
     with WorkerPool(sleep_then_pid, 2) as pool:
-        list(pool.ordered([120, 120]))
+        list(pool.as_completed([120, 120]))
 
 if sys.argv[1] == "main":
     run()

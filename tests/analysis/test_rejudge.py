@@ -14,7 +14,8 @@ from formcheck.analysis.rejudge import flag_changes, recorded_sets, rejudge_sess
 from formcheck.cli import main
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
-from formcheck.exercises.profile import ExerciseOverrides, Profile, ProfileStore, apply_profile
+from formcheck.exercises.personal_thresholds import apply_profile
+from formcheck.exercises.profile import ExerciseOverrides, Profile, ProfileStore
 from formcheck.records.recorder import SessionRecorder
 from formcheck.reports.session_report import report_csv, report_html
 from tests.conftest import sample
@@ -71,8 +72,8 @@ def test_rejudge_with_a_profile_equals_a_fresh_analysis_with_it(recorded_bridges
                           record=lambda: SessionRecorder(recorded_bridges, "Eve", "good again", "file"))
     assert fresh.report["reps"] == judged.items["rep"]
     # The session names the profile it was judged with: events, database, reports.
-    (st,) = recorded_bridges.session_detail(fresh.session_id)["sets"]
-    assert st["profile"] == "Eve v1"
+    (st,) = recorded_bridges.session_detail(fresh.session_id).sets
+    assert st.profile == "Eve v1"
     assert recorded_sets(recorded_bridges.session(fresh.session_id).folder)[0].profile == "Eve v1"
     assert "<td>Eve v1</td>" in report_html(recorded_bridges, [fresh.session_id])
     rows = list(csv.DictReader(io.StringIO(report_csv(recorded_bridges, [good.id, fresh.session_id]))))

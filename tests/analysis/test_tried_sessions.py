@@ -35,8 +35,8 @@ def test_a_try_with_nothing_counted_is_saved_with_why(tmp_path):
     assert not errors and rec.session_id is not None
     store = Store(db)
     d = store.session_detail(rec.session_id)
-    assert d["person"] == "Ann" and d["sets"] == []
-    assert d["flag"].startswith("tried Bird dog for 6 s; nothing was counted: the set never started (set-up said: ")
+    assert d.person == "Ann" and d.sets == ()
+    assert d.flag.startswith("tried Bird dog for 6 s; nothing was counted: the set never started (set-up said: ")
     store.close()
 
 
@@ -62,5 +62,5 @@ def test_a_pain_stop_or_a_rating_before_any_set_is_kept(tmp_path):
     rec.close()
     store = Store(db)
     d = store.session_detail(rec.session_id)
-    assert d["pain_before"] == 3 and len(d["pain_stops"]) == 1 and d["sets"] == []
+    assert d.pain_before == 3 and len(d.pain_stops) == 1 and d.sets == ()
     store.close()

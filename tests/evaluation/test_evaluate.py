@@ -11,20 +11,10 @@ import pytest
 
 from formcheck.cli import main
 from formcheck.evaluation.evaluate import EvalResult, format_sources, format_table, result_json
+from formcheck.evaluation.figures import MIN_FAULT_CASES, by_source, source_of, totals
 from formcheck.evaluation.labels import ClipLabels, LabelError, LabelledItem, Span, load_labels
-from formcheck.evaluation.scoring import (
-    MIN_FAULT_CASES,
-    ClipScore,
-    EngineItem,
-    FaultTally,
-    HoldTime,
-    by_source,
-    match,
-    match_holds,
-    score_clip,
-    source_of,
-    totals,
-)
+from formcheck.evaluation.matching import EngineItem, match, match_holds
+from formcheck.evaluation.scoring import ClipScore, FaultTally, HoldTime, score_clip
 from tests.conftest import SAMPLES
 
 unit = pytest.mark.unit

@@ -2,7 +2,7 @@
 
 Each floor sits a little under today's figure (today's beside it, measured with
 `formcheck eval tests/data/real_clip_labels.toml tests/data/labelled_clip_labels.toml --jobs 2`);
-engine fixes should raise them toward ``TARGETS`` (formcheck/evaluation/scoring.py). Raise a floor
+engine fixes should raise them toward ``TARGETS`` (formcheck/evaluation/figures.py). Raise a floor
 when a fix lifts its figure; never lower one to make a change pass. The eval runs once per
 session (a few minutes with 2 jobs); skipped when ../shared/real_clips is absent.
 """
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from formcheck.cli import main
-from formcheck.evaluation.scoring import TARGETS
+from formcheck.evaluation.figures import TARGETS
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.real_clips, pytest.mark.e2e]

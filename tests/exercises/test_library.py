@@ -7,7 +7,9 @@ import os
 import pytest
 
 from formcheck.cli import main
-from formcheck.exercises.loader import LIBRARY_DIR, ExerciseFileError, load_by_id, load_exercise, load_library
+from formcheck.exercises.exercise_file import load_exercise
+from formcheck.exercises.loader import LIBRARY_DIR, load_by_id, load_library
+from formcheck.exercises.toml_reader import ExerciseFileError
 
 pytestmark = pytest.mark.unit
 

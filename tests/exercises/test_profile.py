@@ -9,18 +9,11 @@ from pathlib import Path
 import pytest
 
 from formcheck.core.body import BodyModel
-from formcheck.exercises.loader import LIBRARY_DIR, ExerciseFileError, load_by_id, load_exercise, load_library
-from formcheck.exercises.profile import (
-    ExerciseOverrides,
-    Profile,
-    ProfileError,
-    ProfileStore,
-    apply_profile,
-    personalise,
-    population_profile,
-    read_profile,
-    render_profile,
-)
+from formcheck.exercises.exercise_file import load_exercise
+from formcheck.exercises.loader import LIBRARY_DIR, load_by_id, load_library
+from formcheck.exercises.personal_thresholds import apply_profile, personalise, population_profile
+from formcheck.exercises.profile import ExerciseOverrides, Profile, ProfileError, ProfileStore, read_profile, render_profile
+from formcheck.exercises.toml_reader import ExerciseFileError
 from tests.exercises.test_library import GOOD
 
 pytestmark = pytest.mark.unit
@@ -189,7 +182,7 @@ def _reps(peaks, low):
 
 
 def test_rom_targets_are_bounded_by_the_safety_floors():
-    from formcheck.exercises.profile import rom_targets
+    from formcheck.exercises.personal_thresholds import rom_targets
 
     bridge = load_by_id("glute_bridge")
     values, notes = rom_targets(bridge, _reps([153.0, 154.0, 156.0], 130.0))  # a very stiff person

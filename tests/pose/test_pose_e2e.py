@@ -8,7 +8,7 @@ import pytest
 from formcheck.core.kinematics import classify_view
 from formcheck.core.landmarks import L
 from formcheck.pose.estimator import PoseEstimator
-from formcheck.video.frames import VideoFileSource
+from formcheck.video.file_sources import VideoFileSource
 
 pytestmark = pytest.mark.e2e
 

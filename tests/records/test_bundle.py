@@ -13,9 +13,11 @@ import pytest
 
 from formcheck.cli import main
 from formcheck.records import programme_store
-from formcheck.records.bundle import BundleError, export_bundle, import_bundle
+from formcheck.records.bundle_export import export_bundle
+from formcheck.records.bundle_import import import_bundle
+from formcheck.records.bundle_manifest import BundleError
 from formcheck.records.repair import repair
-from formcheck.records.session_folder import Note, Verdict, read_review
+from formcheck.records.session_review import Note, Verdict, read_review
 from formcheck.records.store import Store
 from tests.conftest import PERSON
 from tests.records.scripted_sessions import Done, record
@@ -72,10 +74,10 @@ def test_sessions_go_to_the_therapist_and_verdicts_and_programme_come_back(recor
     assert counts(clinic_store) == before
     # The therapist reviews: disagrees with a flag, writes a note, and raises the dose.
     flagged = [(d, r) for s in clinic_store.sessions(PERSON) for d in [clinic_store.session_detail(s.id)]
-               for st in d["sets"] for r in st["reps"] if r["faults"]]
+               for st in d.sets for r in st.reps if r.faults]
     low_bridge, rep = flagged[0]
-    clinic_store.set_verdict(rep["faults"][0]["id"], agree=False)
-    clinic_store.add_note(low_bridge["id"], "Hips were fine here; camera angle.", rep_id=rep["id"])
+    clinic_store.set_verdict(rep.faults[0].id, agree=False)
+    clinic_store.add_note(low_bridge.id, "Hips were fine here; camera angle.", rep_id=rep.id)
     programme_store.save(clinic_store, _grown(v1))
     clinic_store.close()
     assert run(monkeypatch, clinic, "bundle", "export", "--person", PERSON, "--no-video",
@@ -96,7 +98,7 @@ def test_sessions_go_to_the_therapist_and_verdicts_and_programme_come_back(recor
     home = Store(patient / "formcheck.db")
     after = counts(home)
     assert after == before | {"verdicts": 1, "notes": 1, "programmes": 2}
-    uid = low_bridge["uid"]
+    uid = low_bridge.uid
     sid = home.db.execute("SELECT id FROM sessions WHERE uid = ?", (uid,)).fetchone()[0]
     lines = read_review(home.session(sid).folder).items
     assert [type(line) for line in lines] == [Verdict, Note]  # once each
@@ -187,6 +189,14 @@ def broken_second_session(members, manifest):
     return members
 
 
+def late_video_clock(members, manifest):
+    """A kept video said to start 50 h into its session (sent honestly): past any session's clock."""
+    name = events_of(members).replace("events.jsonl", "video.json")
+    members[name] = json.dumps({"t0_ms": 50 * 3600 * 1000, "fps": 30}).encode()
+    manifest["members"][name] = {"sha256": hashlib.sha256(members[name]).hexdigest(), "size": len(members[name])}
+    return members
+
+
 def foreign(members, manifest):
     manifest["format"] = "some-other-app"
     return members
@@ -197,6 +207,7 @@ def foreign(members, manifest):
     (add_member, "has been changed: sessions/extra/track.npys is not in its manifest"),
     (traversal, "is not a formcheck bundle (it holds '../../evil.txt', which no bundle has)"),
     (broken_second_session, "can't be imported: session "),
+    (late_video_clock, "video.json: t0_ms"),
     (foreign, "is not a formcheck bundle (its manifest is not a formcheck manifest)"),
 ])
 def test_changed_or_foreign_bundles_are_refused_and_nothing_is_imported(bundle, clinic, tmp_path, change, message):
@@ -254,7 +265,7 @@ def test_a_person_is_their_uid_and_a_programme_from_a_bundle_waits_for_the_thera
     """Two computers that each made an "Ann": asked once, then one person both ways; the clinic's
     programme becomes current at home only when confirmed."""
     from formcheck.exercises.programme_file import loads
-    from formcheck.records.bundle import PersonClash
+    from formcheck.records.bundle_import import PersonClash
     from tests.records.scripted_sessions import Done, record
 
     clinic, home = Store(tmp_path / "clinic" / "formcheck.db"), Store(tmp_path / "home" / "formcheck.db")

@@ -29,10 +29,13 @@ from hypothesis import strategies as st
 from formcheck.analysis.rejudge import rejudge_session
 from formcheck.exercises.programme_file import loads
 from formcheck.records import programme_store
-from formcheck.records.bundle import BundleError, export_bundle, import_bundle
+from formcheck.records.bundle_export import export_bundle
+from formcheck.records.bundle_import import import_bundle
+from formcheck.records.bundle_manifest import BundleError
+from formcheck.records.database.connection import StoreError
 from formcheck.records.repair import repair
-from formcheck.records.session_folder import TRACK_COLUMNS
-from formcheck.records.store import Store, StoreError
+from formcheck.records.session_track import TRACK_COLUMNS
+from formcheck.records.store import Store
 from formcheck.reports.session_report import report_html
 from tests.records.scripted_sessions import Done, record
 
@@ -62,9 +65,9 @@ def made(tmp_path_factory):
                                              'sets = 1\nreps = 3\nnotes = "slow"\n', person=PERSON))
     a = record(store, PERSON, [Done("glute_bridge", [False, True, False], effort=4)], programme=(p.uid, 1), pain=(2, 3))
     record(store, PERSON, [Done("forearm_plank", holds=[12.0, 8.0])], flag="pain rose")
-    rep = store.session_detail(a)["sets"][0]["reps"][1]
-    store.set_verdict(rep["faults"][0]["id"], agree=False)
-    store.add_note(a, "hips <fine>", rep_id=rep["id"])
+    rep = store.session_detail(a).sets[0].reps[1]
+    store.set_verdict(rep.faults[0].id, agree=False)
+    store.add_note(a, "hips <fine>", rep_id=rep.id)
     store.add_note(a, "good session")
     _track(store.session(a).folder)
     export_bundle(store, PERSON, root / "eve.formcheck")
@@ -248,7 +251,7 @@ def test_a_mutated_bundle_is_imported_exactly_or_refused_whole(made, data):
                     assert (s.folder / file).read_bytes() == members[f"{base}/{file}"]
             reps = sum(1 for x in _lines(members.get(f"{base}/events.jsonl", b"")) if x.get("type") in ("rep", "attempt"))
             detail = store.session_detail(s.id)
-            assert sum(len(st_["reps"]) for st_ in detail["sets"]) == reps
+            assert sum(len(st_.reps) for st_ in detail.sets) == reps
             report_html(store, [s.id])  # and what came in can be shown
             rejudge_session(s.folder)
         assert len(report.sessions) == len(store.sessions())

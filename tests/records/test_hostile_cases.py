@@ -31,9 +31,12 @@ import numpy as np
 import pytest
 
 from formcheck.cli import main
-from formcheck.records.bundle import BundleError, export_bundle, import_bundle
+from formcheck.records.bundle_export import export_bundle
+from formcheck.records.bundle_import import import_bundle
+from formcheck.records.bundle_manifest import BundleError
+from formcheck.records.database.connection import StoreError
 from formcheck.records.repair import repair
-from formcheck.records.store import Store, StoreError
+from formcheck.records.store import Store
 from formcheck.reports.session_report import report_html
 from tests.conftest import ROOT, mounted_tmpfs, sample
 from tests.records.scripted_sessions import Done, record
@@ -75,7 +78,7 @@ def files_under(folder: Path) -> set[str]:
 
 def write_track(folder: Path, seconds: float = 12.0) -> None:
     """A landmark track as the recorder writes it (one .npy chunk), with a curve in the measure column."""
-    from formcheck.records.session_folder import TRACK_COLUMNS
+    from formcheck.records.session_track import TRACK_COLUMNS
 
     t = np.arange(0, seconds * 1000, 100, dtype=np.float32)
     rows = np.full((len(t), TRACK_COLUMNS), np.nan, np.float32)
@@ -269,9 +272,9 @@ def test_s4_a_pseudonymised_bundle_holds_the_name_nowhere(tmp_path, monkeypatch,
     shutil.copy(sample("squat_good.mp4"), video)
     sid = record(store, "Alice Smith", [Done("squat", [False, True])], source=str(video), kind="file")
     store.add_note(sid, "Session note for Alice")
-    rep = store.session_detail(sid)["sets"][0]["reps"][1]
-    store.add_note(sid, "alice's knees drift in (smith said it hurt)", rep_id=rep["id"])
-    store.set_verdict(rep["faults"][0]["id"], agree=True)
+    rep = store.session_detail(sid).sets[0].reps[1]
+    store.add_note(sid, "alice's knees drift in (smith said it hurt)", rep_id=rep.id)
+    store.set_verdict(rep.faults[0].id, agree=True)
     (tmp_path / "plan.toml").write_text('days_per_week = 3\nstart = 2026-11-02\nnotes = "For Alice Smith"\n'
                                         '[[exercises]]\nid = "squat"\nsets = 1\nreps = 5\nnotes = "Alice: go slow"\n')
     store.close()
@@ -287,7 +290,7 @@ def test_s4_a_pseudonymised_bundle_holds_the_name_nowhere(tmp_path, monkeypatch,
     clinic = Store(tmp_path / "clinic" / "formcheck.db")
     import_bundle(clinic, out)  # and it still imports whole
     d = clinic.session_detail(clinic.sessions()[0].id)
-    assert d["person"] == "P-017" and d["notes"] == ["Session note for P-017"]
+    assert d.person == "P-017" and d.notes == ("Session note for P-017",)
     clinic.close()
 
 
@@ -367,7 +370,7 @@ def test_d6_repair_never_touches_a_session_being_recorded(tmp_path):
     store = Store(db)
     [session] = store.sessions()
     detail = store.session_detail(session.id)
-    assert len(detail["sets"][0]["reps"]) == 7 and session.status == "complete"
+    assert len(detail.sets[0].reps) == 7 and session.status == "complete"
     assert json.loads((session.folder / "session.json").read_text())["status"] == "complete"
     store.close()
 
@@ -394,7 +397,7 @@ def test_d7_repair_refuses_while_another_process_uses_the_database(tmp_path):
         assert one_sentence(str(refused))
     holder.communicate("go\n", timeout=60)
     store = Store(db)
-    assert store.session_detail(sid)["notes"] == ["written after the repair started"]
+    assert store.session_detail(sid).notes == ("written after the repair started",)
     store.close()
 
 
@@ -608,7 +611,7 @@ def test_t5_a_bad_event_line_is_left_out_and_everything_else_rebuilt(tmp_path, m
     lines = events.read_text().splitlines()
     events.write_text("\n".join([lines[0], '{"type": "rep"}', *lines[1:]]) + "\n")
     rc, text, store = repaired(monkeypatch, capsys, data)
-    assert [len(store.session_detail(s.id)["sets"][0]["reps"]) for s in store.sessions()] == [3, 3, 3]
+    assert [len(store.session_detail(s.id).sets[0].reps) for s in store.sessions()] == [3, 3, 3]
     assert "events.jsonl line 2" in text
     store.close()
 
@@ -670,7 +673,7 @@ def test_t9_a_string_time_never_reaches_the_report(tmp_path, monkeypatch, capsys
 
 @case("An all-NaN track breaks the HTML report", TRACEBACK)
 def test_t10_an_all_nan_track_reports(tmp_path, monkeypatch, capsys):
-    from formcheck.records.session_folder import TRACK_COLUMNS
+    from formcheck.records.session_track import TRACK_COLUMNS
 
     video = tmp_path / "clip.mp4"
     shutil.copy(sample("glute_bridge_low.mp4"), video)
@@ -771,7 +774,7 @@ def test_w2_an_unreadable_events_file_is_reported_not_rebuilt_empty(tmp_path, mo
     (folders[1] / "events.jsonl").mkdir()  # a file that can't be read (root reads through chmod 000)
     rc, text, store = repaired(monkeypatch, capsys, data)
     assert rc == 1 and folders[1].name in text and "events.jsonl" in text
-    assert all(len(store.session_detail(s.id)["sets"][0]["reps"]) == 3 for s in store.sessions())
+    assert all(len(store.session_detail(s.id).sets[0].reps) == 3 for s in store.sessions())
     assert len(store.sessions()) == 2
     store.close()
 
@@ -845,7 +848,7 @@ def test_w6_an_impossible_frame_rate_loses_no_frames(tmp_path, caplog):
 
     import av
 
-    from formcheck.video.frames import VideoFileSource
+    from formcheck.video.file_sources import VideoFileSource
 
     path = tmp_path / "fast.mp4"
     tb = Fraction(1, 1_000_000)

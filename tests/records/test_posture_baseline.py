@@ -84,7 +84,6 @@ def test_unreadable_files_say_why(tmp_path: Path) -> None:
 def test_the_command_saves_the_calibration_and_reuses_it_with_saved(tmp_path: Path, monkeypatch, capsys,
                                                                    model_path) -> None:
     from formcheck.cli import main
-    from formcheck.records.posture_records import posture_detail
     from formcheck.records.store import Store
     from tests.conftest import sample
 
@@ -100,6 +99,6 @@ def test_the_command_saves_the_calibration_and_reuses_it_with_saved(tmp_path: Pa
     store = Store(tmp_path / "data" / "formcheck.db")
     (session,) = store.sessions("Eve")
     start = json.loads((session.folder / "events.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    assert start["baseline"]["values"] == SIDE.values and posture_detail(store, session.id)["minutes"]
+    assert start["baseline"]["values"] == SIDE.values and store.posture_detail(session.id).minutes
     assert start["calibrated"] == BaselineStore(tmp_path / "data" / "calibration" / "posture").load("Eve").saved
     store.close()

@@ -13,8 +13,9 @@ import pytest
 from formcheck.core.posture import measure
 from formcheck.core.posture_coach import PostureCoach, PostureSettings
 from formcheck.core.posture_judge import Baseline, PostureJudge
-from formcheck.records.bundle import export_bundle, import_bundle
-from formcheck.records.posture_records import PostureRecorder, posture_detail, posture_summary
+from formcheck.records.bundle_export import export_bundle
+from formcheck.records.bundle_import import import_bundle
+from formcheck.records.posture_records import PostureRecorder, posture_summary
 from formcheck.records.repair import repair
 from formcheck.records.store import Store
 from formcheck.reports.fhir import fhir_bundle
@@ -50,10 +51,10 @@ def recorded(tmp_path: Path) -> tuple[Store, PostureRecorder]:
 
 def test_minutes_and_reminders_are_indexed_and_only_measures_are_kept(recorded) -> None:
     store, rec = recorded
-    d = posture_detail(store, rec.session_id)
-    assert [(m["minute"], m["upright_s"], m["slouched_s"]) for m in d["minutes"]] == [
+    d = store.posture_detail(rec.session_id)
+    assert [(m.minute, m.upright_s, m.slouched_s) for m in d.minutes] == [
         (0, 60.0, 0.0), (1, 0.0, 60.0), (2, 0.0, 60.0), (3, 0.0, 60.0), (4, 30.0, 30.0)]
-    assert [(r["t_s"], r["kind"], r["lasted_s"], r["corrected"]) for r in d["reminders"]] == [
+    assert [(r.t_s, r.kind, r.lasted_s, r.corrected) for r in d.reminders] == [
         (180.0, "slouched", 120.0, False)]
     assert sorted(p.name for p in rec.folder.iterdir()) == ["events.jsonl", "session.json"]  # no image, no track
     assert store.session(rec.session_id).kind == "posture"
@@ -70,19 +71,19 @@ def test_summary_per_hour_and_day(recorded) -> None:
 
 def test_repair_and_bundles_carry_posture_sessions(recorded, tmp_path: Path) -> None:
     store, rec = recorded
-    before = posture_detail(store, rec.session_id)
+    before = store.posture_detail(rec.session_id)
     store.close()
     repair(tmp_path / "data" / "formcheck.db")
     rebuilt = Store(tmp_path / "data" / "formcheck.db")
     (sid,) = [s.id for s in rebuilt.sessions("Eve")]
-    assert posture_detail(rebuilt, sid) == before
+    assert rebuilt.posture_detail(sid) == before
     out = tmp_path / "eve.formcheck"
     export_bundle(rebuilt, "Eve", out)
     rebuilt.close()
     clinic = Store(tmp_path / "clinic" / "formcheck.db")
     import_bundle(clinic, out)
     (cid,) = [s.id for s in clinic.sessions("Eve")]
-    assert posture_detail(clinic, cid) == before
+    assert clinic.posture_detail(cid) == before
     clinic.close()
 
 
@@ -122,8 +123,8 @@ def test_a_paused_reminder_counts_neither_way_in_the_records_and_reports(tmp_pat
             rec.add(event)
     rec.close()
     sid = rec.session_id
-    (reminder,) = posture_detail(store, sid)["reminders"]
-    assert (reminder["t_s"], reminder["outcome"], reminder["corrected"]) == (120.0, "paused", None)
+    (reminder,) = store.posture_detail(sid).reminders
+    assert (reminder.t_s, reminder.outcome, reminder.corrected) == (120.0, "paused", None)
     (day,) = posture_summary(store, [sid])["days"]
     assert (day["reminders"], day["corrected"], day["paused"]) == (1, 0, 1)
     assert (day["upright_min"], day["slouched_min"]) == (1.0, 2.3)  # the pause isn't watched time

@@ -46,10 +46,10 @@ def test_sessions_record_the_version_ratings_and_flag_and_repair_keeps_them(stor
     sid = record(store, "Ann", [Done("glute_bridge", [False, True], effort=6, dose=v1.items[0].dose)],
                  programme=(v1.uid, v1.version), pain=(2, 5), flag="pain rose from 2 to 5")
     detail = store.session_detail(sid)
-    assert (detail["programme_version"], detail["pain_before"], detail["pain_after"], detail["flag"]) == (
+    assert (detail.programme_version, detail.pain_before, detail.pain_after, detail.flag) == (
         1, 2, 5, "pain rose from 2 to 5")
-    assert detail["sets"][0]["prescribed"] == "2 × 10 reps"  # the programme's dose, not the catalogue's
-    assert [(r["kind"], r["moment"], r["exercise"], r["score"]) for r in detail["ratings"]] == [
+    assert detail.sets[0].prescribed == "2 × 10 reps"  # the programme's dose, not the catalogue's
+    assert [(r.kind, r.moment, r.exercise, r.score) for r in detail.ratings] == [
         ("pain", "before", None, 2), ("effort", "exercise", "glute_bridge", 6), ("pain", "after", None, 5)]
     meta = json.loads((store.session(sid).folder / "session.json").read_text())
     assert (meta["programme_uid"], meta["programme_version"]) == (v1.uid, 1)
@@ -60,7 +60,7 @@ def test_sessions_record_the_version_ratings_and_flag_and_repair_keeps_them(stor
     rebuilt = Store(store.path)
     again = rebuilt.session_detail(sid)
     for key in ("programme_version", "pain_before", "pain_after", "flag", "ratings"):
-        assert again[key] == detail[key]
+        assert getattr(again, key) == getattr(detail, key)
     assert programme_store.current_programme(rebuilt, "Ann") == v1
     rebuilt.close()
 

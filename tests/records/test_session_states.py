@@ -17,9 +17,11 @@ from formcheck.analysis.analyze import analyze_video
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.database.connection import StoreError
 from formcheck.records.recorder import SessionRecorder
-from formcheck.records.session_folder import SetStart, read_events, read_session_json
-from formcheck.records.store import Store, StoreError
+from formcheck.records.session_events import SetStart, read_events
+from formcheck.records.session_meta import read_session_json
+from formcheck.records.store import Store
 from formcheck.reports.session_report import report_html
 from tests.conftest import ROOT, mounted_tmpfs, sample
 
@@ -80,7 +82,7 @@ def test_analyze_stopped_by_a_signal_ends_interrupted(tmp_path, model_path, sig)
     store = Store(data / "formcheck.db")
     session = store.sessions()[0]
     assert session.status == "interrupted" and session.folder == folder
-    assert store.session_detail(session.id)["sets"][0]["ended_by"] == "closed"
+    assert store.session_detail(session.id).sets[0].ended_by == "closed"
     html = report_html(store, [session.id])  # the report says how the session ended, and why
     assert "status <b>interrupted</b>" in html and (sig == signal.SIGINT or sig.name in html)
     store.close()
@@ -143,8 +145,8 @@ def test_damaged_database_gives_one_sentence_and_repair_rebuilds_it(tmp_path, mo
         store = Store(db)
         ids = record_bridges(store, est)
         detail = store.session_detail(ids[0])
-        store.set_verdict(detail["sets"][0]["reps"][1]["faults"][0]["id"], agree=False)
-        store.add_note(ids[0], "Hips fine, camera low", rep_id=detail["sets"][0]["reps"][1]["id"])
+        store.set_verdict(detail.sets[0].reps[1].faults[0].id, agree=False)
+        store.add_note(ids[0], "Hips fine, camera low", rep_id=detail.sets[0].reps[1].id)
         store.add_note(ids[0], "Good effort today")
         before = [store.session_detail(i) for i in ids]
         store.close()
@@ -169,14 +171,14 @@ def test_damaged_database_gives_one_sentence_and_repair_rebuilds_it(tmp_path, mo
     store.close()
 
     def essence(d):
-        return (d["person"], d["source"], d["status"], d["notes"], [
-            (st["exercise"], st["number"], st["ended_by"],
-             [(r["index"], r["start_s"], r["attempt"], [(f["code"], f["agree"]) for f in r["faults"]], r["notes"])
-              for r in st["reps"]]) for st in d["sets"]], len(d["cues"]))
+        return (d.person, d.source, d.status, d.notes, [
+            (st.exercise, st.number, st.ended_by,
+             [(r.index, r.start_s, r.attempt, [(f.code, f.agree) for f in r.faults], r.notes)
+              for r in st.reps]) for st in d.sets], len(d.cues))
 
     assert [essence(d) for d in after] == [essence(d) for d in before]
-    assert after[0]["sets"][0]["reps"][1]["faults"][0]["agree"] == 0
-    assert after[0]["sets"][0]["reps"][1]["notes"] == ["Hips fine, camera low"]
+    assert after[0].sets[0].reps[1].faults[0].agree is False
+    assert after[0].sets[0].reps[1].notes == ("Hips fine, camera low",)
 
 
 @pytest.fixture

@@ -17,9 +17,13 @@ from formcheck.analysis.analyze import analyze_video
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.database import sessions
+from formcheck.records.database.connection import StoreError
+from formcheck.records.database.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from formcheck.records.recorder import SessionRecorder
-from formcheck.records.session_folder import parse_event, read_track
-from formcheck.records.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from formcheck.records.session_events import parse_event
+from formcheck.records.session_track import read_track
+from formcheck.records.store import Store
 from tests.conftest import ROOT, sample
 
 
@@ -37,11 +41,11 @@ def test_recorded_analysis_round_trips(store, model_path):
                                record=lambda: SessionRecorder(store, "Ann <script>", "glute_bridge_low.mp4", "file"))
     report = result.report
     detail = store.session_detail(result.session_id)
-    assert detail["person"] == "Ann <script>" and detail["status"] == "complete"
-    reps = detail["sets"][0]["reps"]
-    assert [(r["index"], r["start_s"], r["end_s"]) for r in reps] == [
+    assert detail.person == "Ann <script>" and detail.status == "complete"
+    reps = detail.sets[0].reps
+    assert [(r.index, r.start_s, r.end_s) for r in reps] == [
         (r["index"], r["start_s"], r["end_s"]) for r in report["reps"]]
-    assert [[f["code"] for f in r["faults"]] for r in reps] == [[f["code"] for f in r["faults"]] for r in report["reps"]]
+    assert [[f.code for f in r.faults] for r in reps] == [[f["code"] for f in r["faults"]] for r in report["reps"]]
     folder = store.session(result.session_id).folder
     events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
     assert events[0]["type"] == "set_start" and events[0]["exercise"] == "glute_bridge"
@@ -55,9 +59,8 @@ def test_recorded_analysis_round_trips(store, model_path):
 def test_migration_from_version_1_keeps_data(tmp_path):
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)
-    for statement in MIGRATIONS[0].split(";"):
-        if statement.strip():
-            old.execute(statement)
+    for statement in statements(MIGRATIONS[0]):
+        old.execute(statement)
     old.execute("PRAGMA user_version=1")
     old.execute("INSERT INTO people(name, created) VALUES ('Bob', 'x')")
     old.execute("INSERT INTO sessions(person_id, started, source, kind, folder, status) VALUES (1, 't', 'v.mp4', 'file', '/f', 'complete')")
@@ -73,27 +76,27 @@ def test_migration_from_version_1_keeps_data(tmp_path):
     assert old_session.folder == tmp_path / "sessions" / "f"
     assert len(store.person_uid("Bob")) == 32
     # sets from before calibration profiles were judged with the population thresholds
-    assert store.session_detail(1)["sets"][0]["profile"] == "population"
+    assert store.session_detail(1).sets[0].profile == "population"
     store.add_note(1, "new in v2")
-    assert store.session_detail(1)["notes"] == ["new in v2"]
+    assert store.session_detail(1).notes == ("new in v2",)
     store.close()
 
 
 def test_verdicts_and_notes_persist(store, tmp_path):
     sid, _ = store.start_session("Cy", "cam", "live")
     with store.transaction():
-        set_id = store.add_set(sid, "squat", 1, "2 × 10 reps", 0.0)
-        rid = store.add_rep(set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 3.0,
+        set_id = sessions.add_set(store.db, sid, "squat", 1, "2 × 10 reps", 0.0)
+        rid = sessions.add_rep(store.db, set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 3.0,
                                                  "metrics": {}, "faults": [{"code": "squat_chest_down",
                                                                             "message": "Keep your chest tall", "t_s": 2.0}]}))
-    fault_id = store.session_detail(sid)["sets"][0]["reps"][0]["faults"][0]["id"]
+    fault_id = store.session_detail(sid).sets[0].reps[0].faults[0].id
     store.set_verdict(fault_id, agree=False)
     store.set_verdict(fault_id, agree=True)  # changing one's mind replaces the verdict
     store.add_note(sid, "Chest fine, camera angle", rep_id=rid)
     store.close()
     again = Store(tmp_path / "data" / "formcheck.db")
-    rep = again.session_detail(sid)["sets"][0]["reps"][0]
-    assert rep["faults"][0]["agree"] == 1 and rep["notes"] == ["Chest fine, camera angle"]
+    rep = again.session_detail(sid).sets[0].reps[0]
+    assert rep.faults[0].agree is True and rep.notes == ("Chest fine, camera angle",)
     again.close()
 
 
@@ -103,7 +106,8 @@ CHILD = textwrap.dedent("""
     from formcheck.core.events import SetStarted
     from formcheck.core.tracker import ExerciseTracker
     from formcheck.exercises.loader import load_by_id
-    from formcheck.video.frames import VideoFileSource, paced
+    from formcheck.video.file_sources import VideoFileSource
+    from formcheck.video.frames import paced
     from formcheck.pose.estimator import PoseEstimator
     from formcheck.records.recorder import SessionRecorder
     from formcheck.analysis.runner import FramePipeline
@@ -147,8 +151,8 @@ def test_kill_9_mid_session_loses_at_most_the_last_second(tmp_path, model_path):
     track = read_track(session.folder)
     # Everything flushed before the kill is there: nothing older than one flush is lost.
     assert track[-1, 0] >= last_flushed - 1000
-    reps = store.session_detail(session.id)["sets"][0]["reps"]
-    assert len(reps) >= 1 and all(r["end_s"] * 1000 <= track[-1, 0] + 1000 for r in reps)
+    reps = store.session_detail(session.id).sets[0].reps
+    assert len(reps) >= 1 and all(r.end_s * 1000 <= track[-1, 0] + 1000 for r in reps)
     store.close()
 
 
@@ -175,9 +179,9 @@ def test_track_keeps_the_pose_the_engine_saw_and_sets_keep_their_definition(stor
     """Enough to re-judge a session later: every landmark as the engine saw it, and the thresholds."""
     from formcheck.core.smoothing import PoseSmoother
     from formcheck.exercises.snapshot import from_json
-    from formcheck.records.session_folder import track_pose
+    from formcheck.records.session_track import track_pose
     from formcheck.reports.session_report import judged_with
-    from formcheck.video.frames import VideoFileSource
+    from formcheck.video.file_sources import VideoFileSource
 
     with PoseEstimator(model_path) as est:
         result = analyze_video(sample("squat_good.mp4"), None, exercise="squat", progress=False, estimator=est,
@@ -193,10 +197,10 @@ def test_track_keeps_the_pose_the_engine_saw_and_sets_keep_their_definition(stor
         assert got.t_ms == expected.t_ms and (got.width, got.height) == (expected.width, expected.height)
         for attr in ("image", "world", "visibility", "presence"):
             assert (getattr(got.pose, attr) == getattr(expected.pose, attr)).all()
-    st = store.session_detail(result.session_id)["sets"][0]
-    assert from_json(st["definition"]) == load_by_id("squat")
+    st = store.session_detail(result.session_id).sets[0]
+    assert from_json(st.definition) == load_by_id("squat")
     # Reports read the stored definition, not today's file.
     tuned = dataclasses.replace(load_by_id("squat"), name="Squat as judged then")
     from formcheck.exercises.snapshot import to_json
-    st["definition"] = to_json(tuned)
+    st = dataclasses.replace(st, definition=to_json(tuned))
     assert judged_with(st).name == "Squat as judged then"

@@ -4,12 +4,14 @@ defect 8): also for sessions recorded before the app wrote the "stopped for pain
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from formcheck.core.exercise import Dose
 from formcheck.core.programme import Programme, ProgrammeItem
 from formcheck.records import programme_store
+from formcheck.records.database.rows import SessionDetail
 from formcheck.records.store import Store
 from formcheck.reports.adherence import adherence, stopped_for_pain
 from formcheck.reports.session_report import report_html
@@ -29,7 +31,9 @@ AT_LIMIT = "pain 5/10 is at or above the limit of 5 your therapist set"
      False),
 ])
 def test_which_flags_mean_stopped_for_pain(flag, stopped):
-    assert stopped_for_pain({"pain_stops": [], "flag": flag}) is stopped
+    detail = SessionDetail(1, "Eve", "2026-11-02T12:00:00+00:00", None, "camera 0", "live", "complete", None,
+                           Path("sessions/x"), (), (), (), (), "", (), None, None, flag, None, None)
+    assert stopped_for_pain(detail) is stopped
 
 
 def test_the_html_adherence_column_counts_the_day_that_ended_on_the_limit(tmp_path):

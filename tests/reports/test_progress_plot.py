@@ -3,17 +3,21 @@ of range of motion is drawn as a small one, with whole tick labels, not as the r
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from formcheck.records.database.rows import RepDetail, SessionDetail, SetDetail
 from formcheck.reports.session_report import progress_figure
 
 pytestmark = pytest.mark.unit
 
 
-def session(sid: int, day: str, rom: float) -> dict:
-    reps = [{"attempt": False, "faults": [], "metrics": {"range_deg": rom}} for _ in range(3)]
-    return {"id": sid, "started": f"{day}T10:00:00+00:00", "sets": [{"exercise": "glute_bridge", "reps": reps,
-                                                                     "holds": []}]}
+def session(sid: int, day: str, rom: float) -> SessionDetail:
+    reps = tuple(RepDetail(i, i, None, 2.0 * i, 2.0 * i + 1.5, False, {"range_deg": rom}, (), (), ()) for i in (1, 2, 3))
+    bridges = SetDetail(sid, "glute_bridge", 1, "1 × 3 reps", 0.0, 8.0, "dose", None, "population", reps, ())
+    return SessionDetail(sid, "Eve", f"{day}T10:00:00+00:00", None, "camera 0", "live", "complete", None,
+                         Path("sessions/x"), (bridges,), (), (), (), "", (), None, None, None, None, None)
 
 
 def test_a_tiny_change_looks_tiny_and_the_labels_are_whole_numbers():

@@ -15,8 +15,9 @@ from formcheck.core.holds import HoldRecord
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
+from formcheck.records.database import sessions
 from formcheck.records.recorder import SessionRecorder
-from formcheck.records.session_folder import parse_event
+from formcheck.records.session_events import parse_event
 from formcheck.records.store import Store
 from formcheck.reports.session_report import report_csv, report_html, report_json
 from tests.conftest import sample
@@ -37,13 +38,13 @@ def recorded(tmp_path_factory, model_path):
                                    tracker=ExerciseTracker(load_by_id("glute_bridge")),
                                    record=lambda v=video: SessionRecorder(store, EVIL, str(v), "file"))
             ids.append(result.session_id)
-    first_fault = store.session_detail(ids[0])["sets"][0]["reps"][0]["faults"][0]["id"]
+    first_fault = store.session_detail(ids[0]).sets[0].reps[0].faults[0].id
     store.set_verdict(first_fault, agree=False)
-    rep_id = store.session_detail(ids[0])["sets"][0]["reps"][0]["id"]
+    rep_id = store.session_detail(ids[0]).sets[0].reps[0].id
     store.add_note(ids[0], EVIL, rep_id=rep_id)
-    clean = store.session_detail(ids[1])["sets"][0]["reps"][1]
-    assert not clean["faults"]
-    store.add_note(ids[1], CLEAN_NOTE, rep_id=clean["id"])
+    clean = store.session_detail(ids[1]).sets[0].reps[1]
+    assert not clean.faults
+    store.add_note(ids[1], CLEAN_NOTE, rep_id=clean.id)
     store.add_note(ids[1], SESSION_NOTE)
     yield store, ids
     store.close()
@@ -93,10 +94,10 @@ def test_html_shows_notes_on_clean_reps_too(recorded):
     store, ids = recorded
     parsed = Collect()
     parsed.feed(report_html(store, ids))
-    clean = store.session_detail(ids[1])["sets"][0]["reps"][1]
+    clean = store.session_detail(ids[1]).sets[0].reps[1]
     [item] = [i for i in parsed.items if CLEAN_NOTE in i]
-    assert item.startswith(f"Rep {clean['index']} ")
-    assert f"{clean['start_s']:.1f}–{clean['end_s']:.1f} s" in item
+    assert item.startswith(f"Rep {clean.index} ")
+    assert f"{clean.start_s:.1f}–{clean.end_s:.1f} s" in item
     assert [t for t in parsed.text if t.startswith("Note: ")] == [f"Note: {EVIL}"]  # the flagged rep's card
 
 
@@ -143,15 +144,15 @@ def plank(tmp_path_factory):
 def test_csv_has_holds_pain_stops_and_notes(plank):
     store, ids = plank
     rows = read_csv(report_csv(store, ids))
-    holds = store.session_detail(ids[0])["sets"][0]["holds"]
-    assert holds and all(h["faults"] for h in holds)
+    holds = store.session_detail(ids[0]).sets[0].holds
+    assert holds and all(h.faults for h in holds)
     hold_rows = [r for r in rows if r["kind"] == "hold"]
-    assert len(hold_rows) == sum(len(h["faults"]) for h in holds)
+    assert len(hold_rows) == sum(len(h.faults) for h in holds)
     first = hold_rows[0]
     assert (first["exercise"], first["set"], first["number"]) == ("forearm_plank", "1", "1")
-    assert float(first["duration_s"]) == holds[0]["duration_s"] > 0
-    assert float(first["end_s"]) == holds[0]["end_s"] > float(first["start_s"])
-    assert first["fault_code"] == "hips_sagging" and first["fault_message"] == holds[0]["faults"][0]["message"]
+    assert float(first["duration_s"]) == holds[0].duration_s > 0
+    assert float(first["end_s"]) == holds[0].end_s > float(first["start_s"])
+    assert first["fault_code"] == "hips_sagging" and first["fault_message"] == holds[0].faults[0].message
     assert [(r["kind"], r["notes"]) for r in rows if r["kind"] == "note"] == [
         ("note", "Sagged throughout; try from the knees next time.")]
     [pain] = [r for r in rows if r["kind"] == "pain_stop"]
@@ -163,8 +164,8 @@ def test_csv_has_holds_pain_stops_and_notes(plank):
 def test_csv_neutralises_formulas_in_user_text_but_keeps_negative_numbers(tmp_path):
     store = Store(tmp_path / "formcheck.db")
     sid, _ = store.start_session("=HYPERLINK(\"http://x\",\"x\")", "@camera", "live")
-    set_id = store.add_set(sid, "bird_dog", 1, "2 × 8 reps", 0.0)
-    rep_id = store.add_rep(set_id, parse_event({"type": "rep", "index": 1, "side": "left", "start_s": 1.0, "end_s": 3.5,
+    set_id = sessions.add_set(store.db, sid, "bird_dog", 1, "2 × 8 reps", 0.0)
+    rep_id = sessions.add_rep(store.db, set_id, parse_event({"type": "rep", "index": 1, "side": "left", "start_s": 1.0, "end_s": 3.5,
                                                 "metrics": {"peak_deg": -12.5, "range_deg": 80.0},
                                                 "faults": [{"code": "leg_high", "message": "-keep it level", "t_s": 2.0}]}))
     store.add_note(sid, "+1 rep next time", rep_id=rep_id)
@@ -191,13 +192,13 @@ def test_reps_not_judged_are_listed_with_the_reason(tmp_path):
     store = Store(tmp_path / "formcheck.db")
     sid, _ = store.start_session("Ann", "camera 0", "live")
     with store.transaction():
-        set_id = store.add_set(sid, "glute_bridge", 1, "2 × 10 reps", 0.0)
-        store.add_rep(set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 4.0,
+        set_id = sessions.add_set(store.db, sid, "glute_bridge", 1, "2 × 10 reps", 0.0)
+        sessions.add_rep(store.db, set_id, parse_event({"type": "rep", "index": 1, "side": None, "start_s": 1.0, "end_s": 4.0,
                                            "metrics": {}, "faults": [],
                                            "not_judged": [{"code": "bridge_feet_position",
                                                            "reason": "couldn't see your hip and knee and ankle clearly"}]}))
-    rep = store.session_detail(sid)["sets"][0]["reps"][0]
-    assert rep["not_judged"][0]["code"] == "bridge_feet_position"
+    rep = store.session_detail(sid).sets[0].reps[0]
+    assert rep.not_judged[0].code == "bridge_feet_position"
     page = report_html(store, [sid])
     parsed = Collect()
     parsed.feed(page)
@@ -219,6 +220,6 @@ def test_a_threshold_edited_after_the_session_does_not_change_its_report(recorde
     edited = dataclasses.replace(original, rules=tuple(
         dataclasses.replace(r, min=r.min - 10) if r.min is not None else r for r in original.rules))
     monkeypatch.setattr(reports, "load_by_id", lambda _id: edited)  # "today's file", edited
-    st = store.session_detail(ids[0])["sets"][0]
-    assert reports.exercise_thresholds({**st, "definition": None}) != reports.exercise_thresholds(st)  # the edit shows
+    st = store.session_detail(ids[0]).sets[0]
+    assert reports.exercise_thresholds(dataclasses.replace(st, definition=None)) != reports.exercise_thresholds(st)  # the edit shows
     assert report_html(store, ids, today=date(2026, 11, 25)) == before

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 from formcheck.exercises.loader import load_library
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.store import Store
-from formcheck.ui.main_window import MainWindow
+from formcheck.ui.main.window import MainWindow
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker
-from formcheck.video.frames import CameraSource
+from formcheck.video.camera import CameraSource
 
 
 class FakeCameraDevice:

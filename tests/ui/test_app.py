@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 
 from formcheck.exercises.loader import load_library
 from formcheck.pose.estimator import PoseEstimator
-from formcheck.ui.main_window import MainWindow
+from formcheck.ui.main.window import MainWindow
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker
 from tests.conftest import sample
@@ -55,7 +55,7 @@ def test_fake_camera_drives_counter_and_cues(qtbot, window):
     # Recorded: the session's set holds the same three reps.
     c.close_source()
     session = c.store.sessions("me")[-1]
-    assert len(c.store.session_detail(session.id)["sets"][0]["reps"]) == 3
+    assert len(c.store.session_detail(session.id).sets[0].reps) == 3
     assert "disconnected" in window.view.placeholder
 
 
@@ -119,7 +119,7 @@ def test_video_end_closes_the_set_with_a_summary(qtbot, window):
     assert window.summary.text().startswith("The video ended.") and "3 reps" in window.summary.text()
     c.close_source()
     detail = c.store.session_detail(c.store.sessions()[-1].id)
-    assert detail["sets"][0]["ended_by"] == "video_end" and detail["status"] == "complete"
+    assert detail.sets[0].ended_by == "video_end" and detail.status == "complete"
 
 
 def test_flagged_reps_get_fault_cues_and_the_summary_counts_them(qtbot, window):
@@ -185,12 +185,12 @@ def test_pain_stop_ends_the_set_and_is_recorded(qtbot, window):
     # The live session was recorded with its pain stop.
     c.close_source()
     detail = c.store.session_detail(c.store.sessions()[-1].id)
-    assert len(detail["pain_stops"]) == 1 and detail["sets"][0]["ended_by"] == "pain"
+    assert len(detail.pain_stops) == 1 and detail.sets[0].ended_by == "pain"
 
 
 @pytest.mark.parametrize("window", [True], indirect=True)
 def test_kept_webcam_video_replays_in_review(qtbot, window):
-    from formcheck.ui.review import ReviewWindow
+    from formcheck.ui.review.window import ReviewWindow
 
     c = squat_on_fake_camera(window)
     qtbot.waitUntil(lambda: c.last is not None and c.last.counts.get("all", 0) >= 2, timeout=30000)
@@ -205,9 +205,9 @@ def test_kept_webcam_video_replays_in_review(qtbot, window):
     qtbot.addWidget(review)
     review.select_session(session_id)
     assert review.player.view.has_frame  # the live session replays from its own video
-    rep = review.detail["sets"][0]["reps"][0]
-    review.player.seek_seconds(rep["start_s"])
-    assert abs(review.player.current_s - rep["start_s"]) < 0.1  # video and events share one clock
+    rep = review.detail.sets[0].reps[0]
+    review.player.seek_seconds(rep.start_s)
+    assert abs(review.player.current_s - rep.start_s) < 0.1  # video and events share one clock
 
 
 def test_app_loads_custom_exercises_and_shows_skipped_files(qtbot, tmp_path, monkeypatch):

@@ -18,10 +18,11 @@ from PySide6.QtWidgets import QMessageBox
 from formcheck.core.exercise import Dose
 from formcheck.core.programme import Programme, ProgrammeItem
 from formcheck.records import programme_store
+from formcheck.records.database.rows import SessionDetail
 from formcheck.reports.adherence import adherence
 from formcheck.reports.session_report import report_html
 from formcheck.ui.app import start_up
-from formcheck.ui.main_window import DEMO_NOTE
+from formcheck.ui.main.flow import DEMO_NOTE
 from formcheck.ui.today import STOPPED_TODAY
 from tests.conftest import sample
 from tests.ui.conftest import (
@@ -98,7 +99,7 @@ def prescribe(window, *items: ProgrammeItem, person: str = "me", stop_at: int | 
     return store, saved
 
 
-def details(store, person: str = "me") -> list[dict]:
+def details(store, person: str = "me") -> list[SessionDetail]:
     return [store.session_detail(s.id) for s in store.sessions(person)]
 
 
@@ -123,7 +124,7 @@ def test_first_start_without_a_camera_shows_a_demo_that_is_never_saved_or_spoken
     qtbot.waitUntil(lambda: c.coach.state == "done", timeout=WAIT_MS)
     c.close_source()
     (d,) = details(c.store)
-    assert d["sets"][0]["exercise"] == "squat" and len(d["sets"][0]["reps"]) == 3
+    assert d.sets[0].exercise == "squat" and len(d.sets[0].reps) == 3
     assert_plain(said(w) + seen(w))
 
 
@@ -153,7 +154,7 @@ def test_choose_an_exercise_open_its_video_sets_rest_and_summary(qtbot, window_n
     assert not w.view.has_frame and w.view.placeholder.startswith("The video ended.")
     assert w.panel.state.text() == "Exercise finished" and w.banner.text() == "Exercise finished"
     (d,) = details(c.store)
-    assert [(st["exercise"], st["number"], st["ended_by"], len(st["reps"])) for st in d["sets"]] == [
+    assert [(st.exercise, st.number, st.ended_by, len(st.reps)) for st in d.sets] == [
         ("glute_bridge", 1, "dose", 1), ("glute_bridge", 2, "dose", 1)]
     assert_plain(said(w) + seen(w) + [w.summary.text(), w.panel.state.text()])
 
@@ -230,16 +231,16 @@ def test_today_three_exercises_on_video_files_with_a_pain_increase(qtbot, window
     assert [today.items.item(i).text()[0] for i in range(3)] == ["○", "✓", "✓"]  # the bridge's video ended first
     assert today.start_button.isEnabled()
     w.controller.close_source()
-    sessions = sorted(details(store), key=lambda d: d["id"])
-    assert [[st["exercise"] for st in d["sets"]] for d in sessions] == [["glute_bridge"], ["bird_dog"], ["forearm_plank"]]
-    assert [d["sets"][0]["ended_by"] for d in sessions] == ["video_end", "dose", "dose"]
-    assert len(sessions[0]["sets"][0]["reps"]) == 3
-    assert all(d["programme_version"] == v1.version for d in sessions)
-    assert [(r["kind"], r["moment"], r["score"]) for d in sessions for r in d["ratings"]] == [
+    sessions = sorted(details(store), key=lambda d: d.id)
+    assert [[st.exercise for st in d.sets] for d in sessions] == [["glute_bridge"], ["bird_dog"], ["forearm_plank"]]
+    assert [d.sets[0].ended_by for d in sessions] == ["video_end", "dose", "dose"]
+    assert len(sessions[0].sets[0].reps) == 3
+    assert all(d.programme_version == v1.version for d in sessions)
+    assert [(r.kind, r.moment, r.score) for d in sessions for r in d.ratings] == [
         ("pain", "before", 1), ("effort", "exercise", 4), ("pain", "during", 1),
         ("effort", "exercise", 4), ("pain", "during", 4),
         ("effort", "exercise", 4), ("pain", "after", 2)]
-    assert sessions[1]["flag"] == "pain rose from 1 to 4 (by 3; 2 or more means stop) (carried on)"
+    assert sessions[1].flag == "pain rose from 1 to 4 (by 3; 2 or more means stop) (carried on)"
     assert adherence(store, "me").pain_stopped == ()  # carried on: not a stop
     assert_plain(said(w) + seen(w) + [today.message.text()])
 
@@ -255,11 +256,11 @@ def test_today_on_real_clips_goes_through_every_exercise_and_keeps_every_try(qtb
     events = list(today_run_on_videos(qtbot, w, clips, pains=[1, 1, 1]))
     assert events == [] and not w.today.running and w.today.message.text().startswith("Done for today")
     w.controller.close_source()
-    tried = sorted(details(store), key=lambda d: d["id"])
+    tried = sorted(details(store), key=lambda d: d.id)
     assert len(tried) == 3  # each video is a session: counted sets, or a try with the reason why
     for d, exercise in zip(tried, clips, strict=True):
-        print(exercise, [(st["ended_by"], len(st["reps"])) for st in d["sets"]], d["flag"])  # what the clip gave
-        assert [st["exercise"] for st in d["sets"]] == [exercise] or d["flag"].startswith("tried ")
+        print(exercise, [(st.ended_by, len(st.reps)) for st in d.sets], d.flag)  # what the clip gave
+        assert [st.exercise for st in d.sets] == [exercise] or d.flag.startswith("tried ")
     assert_plain(said(w) + seen(w))
 
 
@@ -285,11 +286,11 @@ def test_esc_stops_at_once_says_so_records_it_and_today_is_over(qtbot, window):
     press(qtbot, KEY.Key_Escape)  # nothing under way: nothing more is stopped or recorded
     c.close_source()
     (d,) = details(store)
-    assert len(d["pain_stops"]) == 1 and d["flag"] == "stopped for pain: Stop pressed during Squat"
-    assert (d["pain_before"], d["pain_after"]) == (0, 3)
+    assert len(d.pain_stops) == 1 and d.flag == "stopped for pain: Stop pressed during Squat"
+    assert (d.pain_before, d.pain_after) == (0, 3)
     a = adherence(store, "me")
-    assert a.pain_stopped == (d["id"],)
-    html = report_html(store, [d["id"]])
+    assert a.pain_stopped == (d.id,)
+    html = report_html(store, [d.id])
     table = re.search(r"<table>(?:(?!</table>).)*stopped for pain</th>.*?</table>", html, re.S).group(0)
     week = re.findall(r"<td>(.*?)</td>", table, re.S)
     assert week[-1].strip() == "1"  # this week's "stopped for pain" column
@@ -308,7 +309,7 @@ def test_esc_while_setting_up_is_recorded_too(qtbot, window):
     qtbot.waitUntil(lambda: c.coach.state == "done", timeout=5000)
     c.close_source()
     (d,) = details(c.store)
-    assert d["sets"] == [] and len(d["pain_stops"]) == 1
+    assert d.sets == () and len(d.pain_stops) == 1
 
 
 def test_a_try_with_nothing_counted_is_kept_with_why(qtbot, window_no_camera):
@@ -320,8 +321,8 @@ def test_a_try_with_nothing_counted_is_kept_with_why(qtbot, window_no_camera):
     qtbot.waitUntil(lambda: not c.running, timeout=WAIT_MS)
     c.close_source()
     (d,) = details(c.store)
-    assert d["sets"] == [] and d["flag"].startswith("tried Bird dog for ")
-    assert "nothing was counted" in d["flag"]
+    assert d.sets == () and d.flag.startswith("tried Bird dog for ")
+    assert "nothing was counted" in d.flag
 
 
 def test_set_up_check_counts_nothing_and_saves_only_a_right_placement(qtbot, window, tmp_path, monkeypatch):
@@ -378,7 +379,7 @@ def test_review_note_verdict_switch_session_and_export(qtbot, recorded_bridges, 
     low_row = next(i for i in range(2) if r.sessions.item(i, 3).text() == "3")
     qtbot.mouseClick(r.sessions.viewport(), Qt.MouseButton.LeftButton,
                      pos=r.sessions.visualItemRect(r.sessions.item(low_row, 0)).center())
-    low_id = r.detail["id"]
+    low_id = r.detail.id
     assert r.reps.count() == 3 and r.reps.item(0).text().startswith("Glute bridge set 1 · rep 1")
     qtbot.mouseClick(r.reps.viewport(), Qt.MouseButton.LeftButton, pos=r.reps.visualItemRect(r.reps.item(0)).center())
     assert r.rep is not None and r.player.view.has_frame
@@ -388,7 +389,7 @@ def test_review_note_verdict_switch_session_and_export(qtbot, recorded_bridges, 
     assert focused() is not r.note and "\t" not in r.note.toPlainText()
     click(qtbot, r.disagree)  # before "Save note": the note is kept with the verdict
     rep = store_rep(r.store, low_id)
-    assert rep["faults"][0]["agree"] == 0 and rep["notes"] == ["Hips fine <b>really</b>"]
+    assert rep.faults[0].agree is False and rep.notes == ("Hips fine <b>really</b>",)
     assert r.note.toPlainText() == "" and "Hips fine" in r.saved_notes.text()
     assert "you disagreed" in r.faults.item(0).text()
     r.note.setFocus()
@@ -396,8 +397,8 @@ def test_review_note_verdict_switch_session_and_export(qtbot, recorded_bridges, 
     good_row = 1 - low_row
     qtbot.mouseClick(r.sessions.viewport(), Qt.MouseButton.LeftButton,
                      pos=r.sessions.visualItemRect(r.sessions.item(good_row, 0)).center())
-    assert r.detail["id"] != low_id and r.rep is None and r.player.view.has_frame
-    assert store_rep(r.store, low_id)["notes"] == ["Hips fine <b>really</b>", "Next one lower"]  # kept on leaving
+    assert r.detail.id != low_id and r.rep is None and r.player.view.has_frame
+    assert store_rep(r.store, low_id).notes == ("Hips fine <b>really</b>", "Next one lower")  # kept on leaving
     # The shown session filtered away: nothing of it stays on screen.
     click(qtbot, r.flagged_only)
     assert r.sessions.rowCount() == 1 and r.detail is None and not r.player.view.has_frame
@@ -414,7 +415,7 @@ def test_review_note_verdict_switch_session_and_export(qtbot, recorded_bridges, 
 
 
 def store_rep(store, session_id: int) -> dict:
-    return store.session_detail(session_id)["sets"][0]["reps"][0]
+    return store.session_detail(session_id).sets[0].reps[0]
 
 
 def test_a_new_programme_is_offered_in_todays_person_list(qtbot, window):

@@ -20,9 +20,8 @@ from formcheck.core.posture_judge import Baseline
 from formcheck.exercises.loader import load_library
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.posture_baseline import BaselineStore
-from formcheck.records.posture_records import posture_detail
 from formcheck.records.store import Store
-from formcheck.ui.main_window import MainWindow
+from formcheck.ui.main.window import MainWindow
 from formcheck.ui.posture_panel import PostureController, PosturePanel
 from formcheck.ui.session_controller import SessionController
 from formcheck.ui.speech import Speaker
@@ -121,9 +120,9 @@ def test_switch_on_calibrate_get_a_reminder_pause_releases_the_camera(qtbot, tmp
     qtbot.mouseClick(panel.on_button, Qt.MouseButton.LeftButton)  # off: the session is closed
     (session,) = store.sessions("me")
     assert session.kind == "posture" and session.status == "complete"
-    reminders = posture_detail(store, session.id)["reminders"]
-    assert [r["kind"] for r in reminders] == ["forward_head"]
-    assert reminders[0]["outcome"] == "paused"  # not "not corrected": nobody saw the minute out
+    reminders = store.posture_detail(session.id).reminders
+    assert [r.kind for r in reminders] == ["forward_head"]
+    assert reminders[0].outcome == "paused"  # not "not corrected": nobody saw the minute out
     store.close()
     controller.shutdown()
 

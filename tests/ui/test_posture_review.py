@@ -11,10 +11,10 @@ import pytest
 from formcheck.core.posture import measure
 from formcheck.core.posture_coach import PostureCoach, PostureSettings
 from formcheck.core.posture_judge import Baseline, PostureJudge
-from formcheck.records import store as store_module
+from formcheck.records.database import sessions
 from formcheck.records.posture_records import PostureRecorder
 from formcheck.records.store import Store
-from formcheck.ui.review import ReviewWindow
+from formcheck.ui.review.window import ReviewWindow
 from tests.core.test_posture import MIN, S, side_pose
 
 pytestmark = pytest.mark.gui
@@ -32,7 +32,7 @@ def record(store: Store, person: str, started_local: datetime) -> int:
     started = started_local.astimezone(UTC).isoformat(timespec="seconds")
     baseline = Baseline("side", {"trunk_deg": 0.0, "neck_deg": 10.0})
     with pytest.MonkeyPatch.context() as clock:
-        clock.setattr(store_module, "now_iso", lambda: started)  # the session's start; the rest is real
+        clock.setattr(sessions, "now_iso", lambda: started)  # the session's start; the rest is real
         rec = PostureRecorder(store, person, "camera 0", {"view": "side", "baseline": baseline.as_dict(),
                                                           "model": "pose_landmarker_full", "settings": {}})
     coach = PostureCoach(PostureJudge(baseline, window=1), PostureSettings(sample_ms=1000))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from formcheck.records.store import Store
-from formcheck.ui.review import ReviewWindow
+from formcheck.ui.review.window import ReviewWindow
 from tests.conftest import sample
 
 pytestmark = pytest.mark.gui
@@ -43,7 +43,7 @@ def test_replay_with_overlay_scrub_step_and_jump_to_flagged(qtbot, store):
     p.slider.setValue(30)
     assert p.frame_index == 30
     p.next_flag.click()
-    first_flag = w.detail["sets"][0]["reps"][0]["faults"][0]["t_s"]  # the moment the first fault began
+    first_flag = w.detail.sets[0].reps[0].faults[0].t_s  # the moment the first fault began
     assert abs(p.frame_index / 30 - first_flag) < 0.05
     p.next_flag.click()
     assert p.frame_index / 30 > first_flag + 1
@@ -61,8 +61,8 @@ def test_verdict_and_note_are_saved(qtbot, store, tmp_path):
     w.note.setPlainText("Hips fine <b>really</b>")
     w.save_note.click()
     again = Store(tmp_path / "data" / "formcheck.db")
-    rep = again.session_detail(w.detail["id"])["sets"][0]["reps"][0]
-    assert rep["faults"][0]["agree"] == 0 and rep["notes"] == ["Hips fine <b>really</b>"]
+    rep = again.session_detail(w.detail.id).sets[0].reps[0]
+    assert rep.faults[0].agree is False and rep.notes == ("Hips fine <b>really</b>",)
     again.close()
     assert "you disagreed" in w.faults.item(0).text()
     out = tmp_path / "report.html"
@@ -83,7 +83,7 @@ def test_any_video_file_is_analysed_recorded_and_replayed(qtbot, tmp_path, model
     with qtbot.waitSignal(job.done, timeout=120000) as finished:
         pass
     sid = finished.args[0]
-    qtbot.waitUntil(lambda: w.detail is not None and w.detail["id"] == sid, timeout=5000)
+    qtbot.waitUntil(lambda: w.detail is not None and w.detail.id == sid, timeout=5000)
     assert w.sessions.rowCount() == 1
     assert progress and progress[-1][0] == progress[-1][1] and len(progress) > 100
     assert w.reps.count() == 4 and w.player.view.has_frame
@@ -103,7 +103,7 @@ def test_switching_sessions_clears_the_previous_rep(qtbot, store):
     assert w.note.toPlainText() == ""
     w.disagree.click()  # must not land on the low session's fault
     low = store.session_detail(w._rows[1])
-    assert all(f["agree"] is None for r in low["sets"][0]["reps"] for f in r["faults"])
+    assert all(f.agree is None for r in low.sets[0].reps for f in r.faults)
 
 
 def test_export_writes_the_sessions_the_filter_shows_and_says_so(qtbot, store, tmp_path):
@@ -125,7 +125,7 @@ def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_p
 
     from formcheck.exercises.loader import load_library
     from formcheck.pose.estimator import PoseEstimator
-    from formcheck.ui.main_window import MainWindow
+    from formcheck.ui.main.window import MainWindow
     from formcheck.ui.session_controller import SessionController
     from formcheck.ui.speech import Speaker
 
@@ -145,7 +145,8 @@ def test_damaged_database_gives_one_sentence_in_the_app(qtbot, tmp_path, model_p
 
 def test_therapist_tunes_a_threshold_and_the_session_is_rejudged(qtbot, store):
     from formcheck.exercises.loader import load_by_id
-    from formcheck.exercises.profile import ProfileStore, apply_profile
+    from formcheck.exercises.personal_thresholds import apply_profile
+    from formcheck.exercises.profile import ProfileStore
     from tests.conftest import PERSON
 
     w = ReviewWindow(store)
@@ -166,7 +167,7 @@ def test_therapist_tunes_a_threshold_and_the_session_is_rejudged(qtbot, store):
     profiles = ProfileStore(store.path.parent / "calibration")
     latest = profiles.latest(PERSON)
     assert latest.exercises["glute_bridge"].rules == {"bridge_not_high_enough": {"min": 158.0}}
-    assert latest.made_from == f"review of session {w.detail['id']}"
+    assert latest.made_from == f"review of session {w.detail.id}"
     bridge, notes = apply_profile(load_by_id("glute_bridge"), latest)  # what the next session uses
     assert not notes and bridge.rules[0].min == 158.0 and bridge.profile == f"{PERSON} v1"
     # Back to the value it was judged with: nothing changes, nothing to save.
@@ -181,16 +182,16 @@ def test_a_flag_shows_the_curve_of_the_measure_that_fired_and_flagged_jumps_to_t
     qtbot.addWidget(w)
     w.select_session(w._rows[1])  # the low bridges: "Lift your hips higher" on every rep
     w.select_rep(0)
-    fault = w.rep["faults"][0]
+    fault = w.rep.faults[0]
     curve = w.evidence_curve
     assert curve is not None and curve.name == "hip"  # the rep's own measure, for a peak rule
     assert (163.0, "bridge_not_high_enough min") in curve.thresholds
-    in_rep = (curve.t_s >= w.rep["start_s"]) & (curve.t_s <= w.rep["end_s"])
+    in_rep = (curve.t_s >= w.rep.start_s) & (curve.t_s <= w.rep.end_s)
     assert curve.values[in_rep].max() < 163  # the evidence shows why: the hips never reached the line
-    assert abs(w.player.current_s - fault["t_s"]) < 0.1  # the replay is at the fault
+    assert abs(w.player.current_s - fault.t_s) < 0.1  # the replay is at the fault
     w.player.seek_seconds(0)
     w.player.next_flag.click()
-    assert abs(w.player.current_s - fault["t_s"]) < 0.05  # "flagged ▶" goes to the fault moment
+    assert abs(w.player.current_s - fault.t_s) < 0.05  # "flagged ▶" goes to the fault moment
 
 
 def test_a_note_typed_before_a_verdict_is_kept(qtbot, store):
@@ -201,8 +202,8 @@ def test_a_note_typed_before_a_verdict_is_kept(qtbot, store):
     w.select_rep(0)
     w.note.setPlainText("Knees drift out on the way up")
     w.agree.click()
-    rep = store.session_detail(w.detail["id"])["sets"][0]["reps"][0]
-    assert rep["faults"][0]["agree"] == 1 and rep["notes"] == ["Knees drift out on the way up"]
+    rep = store.session_detail(w.detail.id).sets[0].reps[0]
+    assert rep.faults[0].agree is True and rep.notes == ("Knees drift out on the way up",)
     assert w.note.toPlainText() == "" and "Knees drift out" in w.saved_notes.text()
     assert w.note.tabChangesFocus()  # Tab leaves the box instead of typing a tab
 

@@ -58,10 +58,10 @@ def test_today_runs_the_programme_one_exercise_after_another(qtbot, window):
     assert not today.running and today.message.text() == "Done for today. Well done!"
     c.close_source()
     d = last_session(store)
-    assert (d["programme_version"], d["pain_before"], d["pain_after"], d["flag"]) == (1, 2, 3, None)
-    assert [(st["exercise"], st["prescribed"], st["ended_by"]) for st in d["sets"]] == [
+    assert (d.programme_version, d.pain_before, d.pain_after, d.flag) == (1, 2, 3, None)
+    assert [(st.exercise, st.prescribed, st.ended_by) for st in d.sets] == [
         ("squat", "1 × 2 reps", "dose"), ("squat", "1 × 1 reps", "dose")]
-    assert [(r["kind"], r["moment"], r["score"]) for r in d["ratings"]] == [
+    assert [(r.kind, r.moment, r.score) for r in d.ratings] == [
         ("pain", "before", 2), ("effort", "exercise", 6), ("pain", "during", 2), ("effort", "exercise", 4),
         ("pain", "after", 3)]
     today.refresh()
@@ -85,9 +85,9 @@ def test_pain_rising_by_two_advises_stopping_and_flags_the_session(qtbot, window
     assert not today.running and window.controller.coach.exercise.id == "squat"  # the bridge never started
     window.controller.close_source()
     d = last_session(store)
-    assert d["flag"] == "stopped for pain: pain rose from 2 to 5 (by 3; 2 or more means stop)"
-    assert (d["pain_before"], d["pain_after"]) == (2, 5) and [st["exercise"] for st in d["sets"]] == ["squat"]
-    assert adherence(store, "me").pain_stopped == (d["id"],)
+    assert d.flag == "stopped for pain: pain rose from 2 to 5 (by 3; 2 or more means stop)"
+    assert (d.pain_before, d.pain_after) == (2, 5) and [st.exercise for st in d.sets] == ["squat"]
+    assert adherence(store, "me").pain_stopped == (d.id,)
     today.refresh()
     assert today.items.item(1).text().startswith("○")  # the bridge remains, but not for today:
     assert not today.start_button.isEnabled() and today.message.text().startswith("You stopped today because of pain")
@@ -109,12 +109,12 @@ def test_stop_it_hurts_during_an_exercise_ends_the_run(qtbot, window):
     assert not today.running and today.message.text().startswith("Stopped for today.")
     c.close_source()
     d = last_session(store)
-    assert d["flag"] == "stopped for pain: Stop pressed during Squat" and len(d["pain_stops"]) == 1
-    assert (d["pain_before"], d["pain_after"]) == (1, 6)
+    assert d.flag == "stopped for pain: Stop pressed during Squat" and len(d.pain_stops) == 1
+    assert (d.pain_before, d.pain_after) == (1, 6)
 
 
 def test_file_import_bundle_brings_the_programme_to_today(window, tmp_path):
-    from formcheck.records.bundle import export_bundle
+    from formcheck.records.bundle_export import export_bundle
     from formcheck.records.store import Store
 
     clinic = Store(tmp_path / "clinic" / "formcheck.db")

@@ -6,15 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.video.frames import (
-    CameraSource,
-    FrameSourceError,
-    ImageFolderSource,
-    VideoFileSource,
-    open_source,
-    paced,
-    prefetch,
-)
+from formcheck.video.camera import CameraSource
+from formcheck.video.file_sources import ImageFolderSource, VideoFileSource
+from formcheck.video.frames import open_source, paced, prefetch
+from formcheck.video.source import FrameSourceError
 from tests.conftest import damaged_copy
 
 

@@ -5,8 +5,8 @@ import time
 import numpy as np
 
 from formcheck.core.frame import Frame
-from formcheck.video.frames import SourceInfo
 from formcheck.video.live import LatestFrameGrabber
+from formcheck.video.source import SourceInfo
 
 
 class FastSource:

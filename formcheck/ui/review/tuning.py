@@ -8,8 +8,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -28,8 +26,9 @@ from PySide6.QtWidgets import (
 from formcheck.analysis.calibrate import login_name
 from formcheck.analysis.rejudge import SetJudgement, rejudge_session
 from formcheck.core.exercise import ADJUSTABLE, ADJUSTABLE_KINDS, ExerciseDef
-from formcheck.exercises.profile import ExerciseOverrides, Profile, ProfileError, ProfileStore, apply_profile
-from formcheck.records.store import now_iso
+from formcheck.exercises.personal_thresholds import apply_profile
+from formcheck.exercises.profile import ExerciseOverrides, Profile, ProfileError, ProfileStore
+from formcheck.records.database.rows import SessionDetail, SetDetail, now_iso
 from formcheck.reports.session_report import judged_with
 from formcheck.ui.background import call_in_background
 
@@ -105,8 +104,8 @@ class TuningPanel(QWidget):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.rejudge)
         self.save.clicked.connect(lambda: self.save_profile())
-        self._detail: dict[str, Any] | None = None
-        self._set: dict[str, Any] | None = None
+        self._detail: SessionDetail | None = None
+        self._set: SetDetail | None = None
         self._exercise: ExerciseDef | None = None
         self._rows: list[tuple[Threshold, QDoubleSpinBox]] = []
         self._busy = False
@@ -114,7 +113,7 @@ class TuningPanel(QWidget):
         self.last: list[SetJudgement] | None = None
 
     # ---- loading -----------------------------------------------------------------------------
-    def load(self, detail: dict[str, Any] | None) -> None:
+    def load(self, detail: SessionDetail | None) -> None:
         """Show the thresholds the session's first set was judged with."""
         self._detail, self._set, self._exercise = detail, None, None
         self._rows = []
@@ -122,15 +121,15 @@ class TuningPanel(QWidget):
         self.changes.clear()
         self.summary.setText("")
         self.save.setEnabled(False)
-        sets = [st for st in (detail or {}).get("sets", []) if judged_with(st) is not None]
-        if detail is None or not sets:
+        judged = [(st, ex) for st in (detail.sets if detail else ()) if (ex := judged_with(st)) is not None]
+        if detail is None or not judged:
             self.title.setText("Pick a session to tune its thresholds for the person")
             return
-        self._set = sets[0]
-        self._exercise = judged_with(sets[0])
-        self.title.setText(f"{self._set['exercise']}, set {self._set['number']}: judged with {self._set['profile']}. "
-                           f"Change a threshold for {detail['person']}; the session is re-judged at once.")
-        for t in thresholds(self._exercise):
+        self._set, exercise = judged[0]
+        self._exercise = exercise
+        self.title.setText(f"{self._set.exercise}, set {self._set.number}: judged with {self._set.profile}. "
+                           f"Change a threshold for {detail.person}; the session is re-judged at once.")
+        for t in thresholds(exercise):
             box = QDoubleSpinBox()
             lo, hi = t.limits()
             box.setDecimals(2)
@@ -180,7 +179,7 @@ class TuningPanel(QWidget):
         """The set's definition with the changed thresholds (within their floors)."""
         if self._exercise is None or self._detail is None:
             return None
-        edits = Profile(self._detail["person"], exercises={self._exercise.id: self.edited()})
+        edits = Profile(self._detail.person, exercises={self._exercise.id: self.edited()})
         exercise, _notes = apply_profile(self._exercise, edits)
         return dataclasses.replace(exercise, profile="unsaved changes")
 
@@ -194,8 +193,8 @@ class TuningPanel(QWidget):
             return
         self._busy = True
         self.summary.setText("Re-judging…")
-        folder = Path(detail["folder"])
-        call_in_background(lambda: rejudge_session(folder, exercise_for={st["number"]: draft}), self._show)
+        folder = detail.folder
+        call_in_background(lambda: rejudge_session(folder, exercise_for={st.number: draft}), self._show)
 
     def _show(self, result: object) -> None:
         self._busy = False
@@ -214,7 +213,7 @@ class TuningPanel(QWidget):
             item = QListWidgetItem(c.text())
             item.setForeground(Qt.GlobalColor.darkRed if c.appeared else Qt.GlobalColor.darkGreen)
             self.changes.addItem(item)
-        mine = [j for j in judgements if self._set and j.recorded.number == self._set["number"]]
+        mine = [j for j in judgements if self._set and j.recorded.number == self._set.number]
         text = mine[0].summary() if mine else ""
         self.summary.setText(text + ("" if changed else " — no flags change"))
         edits = self.edited()
@@ -226,7 +225,7 @@ class TuningPanel(QWidget):
         """Write the changed thresholds as the person's next profile version."""
         if self._exercise is None or self._detail is None:
             return None
-        person = self._detail["person"]
+        person = self._detail.person
         edits = self.edited()
         try:
             base = self.profiles.latest(person) or Profile(person)
@@ -237,7 +236,7 @@ class TuningPanel(QWidget):
                             + [f"rep.{k} = {v:g}" for k, v in edits.rep.items()])
         saved = self.profiles.save(base.with_values(
             self._exercise.id, rep=edits.rep, rules=edits.rules, created=now_iso(), created_by=login_name(),
-            made_from=f"review of session {self._detail['id']}",
+            made_from=f"review of session {self._detail.id}",
             reason=reason or f"tuned in review: {changed}"))
         self.summary.setText(f"Saved as {saved.label}: used from {person}'s next session.")
         self.save.setEnabled(False)

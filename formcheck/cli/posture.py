@@ -6,11 +6,14 @@ import argparse
 import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formcheck.core.posture_coach import PostureEvent, PostureMinute, PostureReminder, PostureSettings, ReminderResponse
 from formcheck.core.posture_judge import CalibrationError, typical_baseline
 from formcheck.records.posture_baseline import BaselineFileError, BaselineStore, SavedBaseline
+
+if TYPE_CHECKING:
+    from formcheck.cli.args import Subcommands
 
 MAX_FPS = 2.0
 
@@ -37,7 +40,7 @@ def _quiet(text: str) -> tuple[int, int]:
     return start.hour * 60 + start.minute, end.hour * 60 + end.minute
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subcommands) -> None:
     d = PostureSettings()
     p = sub.add_parser("posture", help="desk posture reminders from the camera, against your own sitting-tall baseline")
     src = p.add_mutually_exclusive_group(required=True)
@@ -62,6 +65,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--quiet", type=_quiet, action="append", default=[], metavar="HH:MM-HH:MM",
                    help="quiet hours: no reminders then (may be given more than once)")
     p.add_argument("--person", help="save the minutes and reminders under this person (nothing else is stored)")
+    p.set_defaults(run=run)
 
 
 def settings_from(args: argparse.Namespace) -> PostureSettings:
