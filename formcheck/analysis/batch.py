@@ -20,6 +20,7 @@ from formcheck.core.smoothing import SmoothingConfig
 from formcheck.core.tracker import ExerciseTracker
 from formcheck.pose.estimator import PoseError, PoseEstimator
 from formcheck.pose.model_store import ModelError, ensure_model
+from formcheck.records.database.location import DatabaseLocation
 from formcheck.records.recorder import RECORDING_ERRORS, SessionRecorder
 from formcheck.records.store import Store
 from formcheck.video.source import FrameSourceError
@@ -36,7 +37,7 @@ class RecordAs:
     """Save each analysed video as a session of ``person`` in the session database ``db`` (where,
     not an open connection, so that a worker process can record too)."""
 
-    db: Path
+    db: DatabaseLocation
     person: str
 
 

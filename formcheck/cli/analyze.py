@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         from formcheck.records.store import Store
 
         store = Store()  # opened first: a database problem is reported before minutes of analysis
-        record = RecordAs(store.path, args.person)
+        record = RecordAs(store.location, args.person)
     smoothing = SmoothingConfig(enabled=not args.no_smoothing)
     tasks = [VideoTask(video, out, definition, args.annotated, smoothing, record) for video, out in targets]
     try:
@@ -113,7 +113,7 @@ def _analyzed_one(item: BatchItem, store: Store | None) -> int:
     print("wrote " + ", ".join(str(p) for p in written))
     if result.session_id is not None and store is not None:
         state = "interrupted: " + result.recording_error if result.recording_error else "saved"
-        print(f"recorded as session {result.session_id} in {store.path} ({state})")
+        print(f"recorded as session {result.session_id} in {store.shown} ({state})")
     if result.recording_error:
         print(f"formcheck: {result.recording_error}", file=sys.stderr)
         return 1
@@ -141,7 +141,7 @@ def _analyzed_batch(items: Iterator[BatchItem], store: Store | None) -> int:
         else:
             done += 1
     if store is not None:
-        print(f"sessions recorded in {store.path}")
+        print(f"sessions recorded in {store.shown}")
     if failed:
         print(f"formcheck: {failed} of {done + failed} videos failed (see above); the others were analysed",
               file=sys.stderr)

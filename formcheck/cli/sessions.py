@@ -69,9 +69,9 @@ def sessions(args: argparse.Namespace) -> int:
 
 
 def repair(_args: argparse.Namespace) -> int:
-    from formcheck.paths import data_dir
+    from formcheck.records.database.location import database_location
     from formcheck.records.repair import repair as rebuild
 
-    result = rebuild(data_dir() / "formcheck.db")
+    result = rebuild(database_location())  # the data folder's file, or FORMCHECK_DATABASE_URL's server
     print(result.text())
     return 1 if result.skipped else 0

@@ -27,7 +27,7 @@ PENDING_DIR = "pending"
 
 
 def programmes_dir(store: Store) -> Path:
-    return store.path.parent / PROGRAMMES_DIR
+    return store.data / PROGRAMMES_DIR
 
 
 def save(store: Store, programme: Programme) -> tuple[Programme, bool]:

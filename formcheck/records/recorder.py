@@ -44,9 +44,19 @@ from formcheck.exercises.profile import POPULATION
 from formcheck.exercises.snapshot import to_json
 from formcheck.records.database.connection import ENGINE_ERRORS, StoreError
 from formcheck.records.database.indexer import EventIndexer
+from formcheck.records.database.pending import mark_pending
+from formcheck.records.database.postgres import ServerAway
+from formcheck.records.database.rows import now_iso
 from formcheck.records.results_json import hold_json, rep_json
 from formcheck.records.session_events import parse_event
-from formcheck.records.session_folder import EVENTS_FILE, TRACK_FILE, VIDEO_FILE, VIDEO_META, write_json_atomic
+from formcheck.records.session_folder import (
+    EVENTS_FILE,
+    TRACK_FILE,
+    VIDEO_FILE,
+    VIDEO_META,
+    update_session_json,
+    write_json_atomic,
+)
 from formcheck.records.session_track import track_row
 from formcheck.records.store import Store
 
@@ -83,6 +93,8 @@ class SessionRecorder:
         self._video_t0: int | None = None
         self._last_image: np.ndarray | None = None
         self.closed = False
+        # The sentence saying the clinic's server went away mid-session (None: indexing as it goes).
+        self.index_pending: str | None = None
 
     # ---- per frame -----------------------------------------------------------------------------
     def on_frame(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event]) -> None:
@@ -144,9 +156,7 @@ class SessionRecorder:
             self._rows = []
         lines = [line for line in map(self._line, self._pending) if line is not None]
         self._pending = []
-        with self.store.transaction():
-            for line in lines:
-                self._index.apply(parse_event(line))  # what repair and bundle import read, checked the same way
+        self._index_lines(lines)
         for line in lines:
             self._events.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._events.flush()
@@ -190,8 +200,7 @@ class SessionRecorder:
             self.flush()
             if self._index.set_id is not None:
                 line = {"type": "set_end", "t_s": self._last_t_ms / 1000, "ended_by": "closed"}
-                with self.store.transaction():
-                    self._index.apply(parse_event(line))
+                self._index_lines([line])
                 self._events.write(json.dumps(line) + "\n")
         finally:
             for closing in (self._track.close, self._events.close, self._release_video):
@@ -199,7 +208,7 @@ class SessionRecorder:
                     closing()
                 except OSError as exc:
                     log.warning("closing the recording: %s", exc)
-            self.store.end_session(self.session_id, status, reason)
+            self._end(status, reason)
 
     def abandon(self, reason: str) -> None:
         """Recording failed (disk full, folder gone): keep what was flushed, say how it ended."""
@@ -211,9 +220,36 @@ class SessionRecorder:
                 pass
         self.store.release_reserve()
         try:
-            self.store.end_session(self.session_id, "interrupted", reason)
+            self._end("interrupted", reason)
         except RECORDING_ERRORS as exc:  # noticed at the next start (the process check)
             log.warning("could not mark session %s interrupted: %s", self.session_id, exc)
+
+    def _index_lines(self, lines: list[dict[str, Any]]) -> None:
+        """Index event lines in one transaction, what repair and bundle import read, checked the
+        same way; while the clinic's server is away, the folder alone gets them."""
+        if self.index_pending is not None or not lines:
+            return
+        try:
+            with self.store.transaction():
+                for line in lines:
+                    self._index.apply(parse_event(line))
+        except ServerAway as exc:
+            self._server_away(exc)
+
+    def _end(self, status: str, reason: str | None) -> None:
+        if self.index_pending is None:
+            try:
+                self.store.end_session(self.session_id, status, reason)
+                return
+            except ServerAway as exc:
+                self._server_away(exc)
+        update_session_json(self.folder, ended=now_iso(), status=status, end_reason=reason)
+
+    def _server_away(self, exc: ServerAway) -> None:
+        """From now on the session is recorded to its folder only, and indexed at the next start."""
+        mark_pending(self.folder)
+        self.index_pending = str(exc)
+        log.warning("%s", exc)
 
     def _release_video(self) -> None:
         if self._video is not None:
@@ -256,6 +292,7 @@ class BackgroundRecorder:
         self._queue: queue.Queue[_Item | threading.Event | None] = queue.Queue()
         self.recorder: SessionRecorder | None = None
         self.failed = False
+        self._told_pending = False
         self.session_id: int | None = None
         self._end: tuple[str, str | None] = ("complete", None)
         self._early: list[Event] = []  # ratings given before the session exists
@@ -303,6 +340,9 @@ class BackgroundRecorder:
                     self._open_session()
                 assert self.recorder is not None
                 self.recorder.record(item.pose, item.image, item.evaluation, item.events)
+                if self.recorder.index_pending is not None and not self._told_pending:
+                    self._told_pending = True  # recording goes on; the one sentence says so
+                    self._on_error(self.recorder.index_pending)
             except RECORDING_ERRORS as exc:
                 self._fail(exc)
         if self.recorder is None and self._early and not self.failed:

@@ -22,9 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from formcheck.paths import data_dir
 from formcheck.records.database.connection import ENGINE_ERRORS, StoreError, integrity_problem, read_only_rows, take_lock
 from formcheck.records.database.indexer import EventIndexer
+from formcheck.records.database.location import DatabaseLocation
 from formcheck.records.database.processes import alive
+from formcheck.records.database.schema import TABLES
 from formcheck.records.database.sessions import SESSIONS_DIR
 from formcheck.records.programme_store import PROGRAMMES_DIR, index_folder
 from formcheck.records.session_events import read_events
@@ -44,7 +47,7 @@ class RepairError(StoreError):
 
 @dataclass
 class RepairReport:
-    database: Path
+    database: Path | str  # the SQLite file, or the clinic's server (its URL without the password)
     sessions: int = 0
     sets: int = 0
     reps: int = 0
@@ -52,7 +55,7 @@ class RepairReport:
     reviews: int = 0
     frames: int = 0
     programmes: int = 0
-    kept_old: Path | None = None
+    kept_old: Path | str | None = None  # the old file, or the schema on the server holding the old tables
     skipped: list[str] = field(default_factory=list)  # folders (or files) it could not read, and why
     lines: list[str] = field(default_factory=list)  # lines it could not read in folders it did
 
@@ -70,8 +73,14 @@ class RepairReport:
         return "\n".join(lines)
 
 
-def repair(database: Path) -> RepairReport:
-    """Rebuild ``database`` from the session folders next to it."""
+def repair(where: Path | DatabaseLocation) -> RepairReport:
+    """Rebuild the database (an SQLite file, or a clinic's server) from the session folders: those
+    next to the file, or the data folder's (the clinic's shared one)."""
+    if isinstance(where, DatabaseLocation):
+        if where.path is None:
+            return _repair_server(where)
+        where = where.path
+    database = where
     data = database.parent
     lock = take_lock(database, exclusive=True)
     try:
@@ -104,14 +113,7 @@ def _build(building: Path, data: Path, legacy: dict[str, dict[str, Any]]) -> Rep
     # .rebuilding file, removed by the next repair); it is synced once, whole, before the swap.
     store.db.without_sync()
     try:
-        for folder in sorted(p for p in (data / SESSIONS_DIR).glob("*") if p.is_dir() and not p.name.startswith(".")):
-            _index(store, folder, legacy, report)
-        with store.transaction():
-            report.programmes, problems = index_folder(store, data / PROGRAMMES_DIR)
-        report.skipped += problems
-        store.recover_orphans()
-        counts = {t: store.db.all(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in ("sets", "reps", "holds")}
-        report.sets, report.reps, report.holds = counts["sets"], counts["reps"], counts["holds"]
+        _fill(store, data, legacy, report)
         # One file, complete on disk, before anything is swapped: no write-ahead log left behind.
         store.db.as_one_file()
     finally:
@@ -124,6 +126,59 @@ def _build(building: Path, data: Path, legacy: dict[str, dict[str, Any]]) -> Rep
     with building.open("rb+") as f:
         os.fsync(f.fileno())
     return report
+
+
+def _fill(store: Store, data: Path, legacy: dict[str, dict[str, Any]], report: RepairReport) -> None:
+    """Index every session folder and programme file of ``data`` into ``store``."""
+    for folder in sorted(p for p in (data / SESSIONS_DIR).glob("*") if p.is_dir() and not p.name.startswith(".")):
+        _index(store, folder, legacy, report)
+    with store.transaction():
+        report.programmes, problems = index_folder(store, data / PROGRAMMES_DIR)
+    report.skipped += problems
+    store.recover_orphans()
+    counts = {t: store.db.all(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in ("sets", "reps", "holds")}
+    report.sets, report.reps, report.holds = counts["sets"], counts["reps"], counts["holds"]
+
+
+def _repair_server(location: DatabaseLocation) -> RepairReport:
+    """Rebuild a clinic's database from the shared data folder, in one transaction: the old
+    tables are first copied into a schema of their own (kept, never dropped), then emptied and
+    filled from the folders; any failure rolls everything back. It takes the in-use lock
+    exclusively, so it refuses while any machine of the clinic has the database open."""
+    from formcheck.records.database.postgres import PostgresConnection
+
+    data = data_dir()
+    guard = PostgresConnection(location)
+    try:
+        if not guard.hold_in_use(exclusive=True):
+            raise RepairError(f"Another formcheck (the app, `analyze --record` or another command, on this or another "
+                              f"machine of the clinic) is using {location.shown}; close it and run `formcheck repair` "
+                              "again. Nothing was changed.")
+        _refuse_live_writers(data)
+        report = RepairReport(location.shown)
+        store = Store(location, lock=False)
+        try:
+            with store.transaction():
+                report.kept_old = f"schema {_keep_server_copy(store)}"
+                store.db.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
+                _fill(store, data, {}, report)
+        except (OSError, StoreError) as exc:
+            raise RepairError(f"Could not rebuild {location.shown} ({exc}); the database is as it was. Fix what the "
+                              "message names and run `formcheck repair` again.") from exc
+        finally:
+            store.close()
+        return report
+    finally:
+        guard.close()
+
+
+def _keep_server_copy(store: Store) -> str:
+    """Copy every table into a new schema ``formcheck_replaced_<time>_<random>``; its name."""
+    schema = f"formcheck_replaced_{datetime.now(UTC).strftime('%Y%m%d_%H%M%S')}_{secrets.token_hex(3)}"
+    store.db.execute(f"CREATE SCHEMA {schema}")
+    for table in TABLES:
+        store.db.execute(f"CREATE TABLE {schema}.{table} AS TABLE {table}")
+    return schema
 
 
 def _index(store: Store, folder: Path, legacy: dict[str, dict[str, Any]], report: RepairReport) -> None:

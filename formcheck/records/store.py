@@ -1,6 +1,8 @@
-"""The session database: SQLite (WAL, transactions) with a versioned schema and migrations.
+"""The session database: SQLite (WAL, transactions) with a versioned schema and migrations, or a
+clinic's PostgreSQL server (FORMCHECK_DATABASE_URL) with the same schema and migrations.
 
-One database per data folder (``data_dir()/formcheck.db``) indexes people, sessions, sets, reps
+One database per data folder (``data_dir()/formcheck.db``, or the clinic's server for its shared
+data folder) indexes people, sessions, sets, reps
 (and attempts), holds, faults, cues, pain stops, pain and effort ratings, the therapist's verdicts
 and notes, and the versions of each person's home programme. Bulky data
 (the landmark track, the video) lives in the session's own folder next to it.
@@ -27,6 +29,8 @@ from formcheck.records.database.connection import (
     take_lock,
     unusable_data_folder,
 )
+from formcheck.records.database.location import CLINIC_ENV, DatabaseLocation, database_location, sqlite_location
+from formcheck.records.database.pending import index_pending
 from formcheck.records.database.rows import PostureDetail, SessionDetail, SessionRow, now_iso
 from formcheck.records.database.schema import check_tables, migrate
 from formcheck.records.database.session_detail import session_detail
@@ -38,26 +42,45 @@ log = logging.getLogger(__name__)
 
 
 class Store:
-    """The database of one data folder. While a Store is open it holds a shared lock on
-    ``<database>.lock``, so ``formcheck repair`` (which needs it exclusively) never replaces a
-    database someone is using; ``lock=False`` for the database repair builds."""
+    """The database of one data folder: ``where`` is the SQLite file (a path) or a database
+    location; by default FORMCHECK_DATABASE_URL's server, else ``<data folder>/formcheck.db``.
+    While a Store is open it holds a shared lock (``<database>.lock``; on a server, an advisory
+    lock), so ``formcheck repair`` (which needs it exclusively) never replaces a database someone
+    is using; ``lock=False`` for the database repair builds. ``clinic`` (default
+    FORMCHECK_CLINIC): whose people this machine lists and records."""
 
-    def __init__(self, path: Path | None = None, lock: bool = True) -> None:
-        self.path = path or data_dir() / "formcheck.db"
-        self.data = self.path.parent
+    def __init__(self, where: Path | DatabaseLocation | None = None, lock: bool = True,
+                 clinic: str | None = None) -> None:
+        if isinstance(where, DatabaseLocation):
+            self.location = where
+        else:
+            self.location = sqlite_location(where) if where is not None else database_location()
+        # SQLite: the folder of its file (a copied data folder keeps working); a server: this
+        # machine's data folder (the clinic's shared one, FORMCHECK_DATA_DIR).
+        self.data = self.location.path.parent if self.location.path is not None else data_dir()
         self._lock: int | None = None
         db: Connection | None = None
         try:
             self.data.mkdir(parents=True, exist_ok=True)
-            if lock:
-                self._lock = take_lock(self.path, exclusive=False)
-            db = Connection(self.path)
+            if self.location.path is not None:
+                if lock:
+                    self._lock = take_lock(self.location.path, exclusive=False)
+                db = Connection(self.location.path)
+            else:
+                from formcheck.records.database.postgres import PostgresConnection
+
+                db = PostgresConnection(self.location)
+                if lock and not db.hold_in_use(exclusive=False):
+                    raise StoreError(f"`formcheck repair` is rebuilding {self.location.shown}; wait for it to finish, "
+                                     "then try again.")
+            db.clinic = (os.environ.get(CLINIC_ENV, "") if clinic is None else clinic).strip()
             self.db = db
             migrate(db)
             check_tables(db)
             problem = db.problem()
             if problem is not None:
-                raise damaged(self.path, problem)
+                raise damaged(self.shown, problem)
+            index_pending(db, self.data)  # before the orphan check: their folders say how they ended
             self.recover_orphans()
         except (OSError, *ENGINE_ERRORS, StoreError) as exc:
             if db is not None:
@@ -66,8 +89,20 @@ class Store:
             if isinstance(exc, StoreError):
                 raise
             if is_damaged(exc):
-                raise damaged(self.path, exc) from exc
+                raise damaged(self.shown, exc) from exc
             raise unusable_data_folder(self.data, exc) from exc
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file (a Store on a clinic's server has none)."""
+        if self.location.path is None:
+            raise StoreError(f"The session database is on the clinic's server ({self.location.shown}), not in a file.")
+        return self.location.path
+
+    @property
+    def shown(self) -> str:
+        """The database as messages name it (a server's URL without its password)."""
+        return self.location.shown
 
     @property
     def version(self) -> int:
@@ -100,6 +135,9 @@ class Store:
 
     def same_person(self, name: str, uid: str) -> None:
         people.same_person(self.db, name, uid)
+
+    def people(self) -> list[str]:
+        return people.people(self.db)
 
     # ---- sessions ----------------------------------------------------------------------------
     def start_session(self, person: str, source: str, kind: str, programme: tuple[str, int] | None = None

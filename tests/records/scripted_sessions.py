@@ -48,7 +48,18 @@ def record(store: Store, person: str, done: list[Done], *, started: str | None =
     """Record one session; returns its id. ``started`` backdates it (ISO time); ``source`` and
     ``kind`` say what it was recorded from (a camera, or "file" and a video's path)."""
     rec = SessionRecorder(store, person, source, kind, programme=programme)
-    t = 1000
+    rec.on_frame(None, None, events_of(done, pain=pain, flag=flag))
+    rec.finish()
+    if started is not None:
+        store.db.execute("UPDATE sessions SET started = ?, ended = ? WHERE id = ?", (started, started, rec.session_id))
+        update_session_json(rec.folder, started=started, ended=started)
+    return rec.session_id
+
+
+def events_of(done: list[Done], *, pain: tuple[int | None, int | None] = (None, None), flag: str | None = None,
+              t: int = 1000, number: int = 1) -> list[Event]:
+    """The engine's events for ``done``, from ``t`` ms on, its sets numbered from ``number``."""
+    first = number
     events: list[Event] = []
     if pain[0] is not None:
         events.append(PainRated(0, pain[0], "before"))
@@ -57,7 +68,7 @@ def record(store: Store, person: str, done: list[Done], *, started: str | None =
         if d.dose is not None:
             ex = dataclasses.replace(ex, dose=d.dose)
         summaries = []
-        for number in range(1, d.sets + 1):
+        for number in range(first, first + d.sets):
             events.append(SetStarted(t, ex, number))
             flagged = 0
             for i, bad in enumerate(d.reps):
@@ -83,12 +94,7 @@ def record(store: Store, person: str, done: list[Done], *, started: str | None =
         events.append(PainRated(t, pain[1], "after"))
     if flag:
         events.append(SessionFlagged(t, flag))
-    rec.on_frame(None, None, events)
-    rec.finish()
-    if started is not None:
-        store.db.execute("UPDATE sessions SET started = ?, ended = ? WHERE id = ?", (started, started, rec.session_id))
-        update_session_json(rec.folder, started=started, ended=started)
-    return rec.session_id
+    return events
 
 
 def day(text: str) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from formcheck.records.database_url import (
+from formcheck.records.database.location import (
     DATABASE_URL_ENV,
     DatabaseSettingError,
     connection_problem,

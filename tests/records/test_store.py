@@ -19,6 +19,7 @@ from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.database import sessions
 from formcheck.records.database.connection import StoreError
+from formcheck.records.database.connection import DDL_WORDS
 from formcheck.records.database.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from formcheck.records.recorder import SessionRecorder
 from formcheck.records.session_events import parse_event
@@ -59,7 +60,7 @@ def test_recorded_analysis_round_trips(store, model_path):
 def test_migration_from_version_1_keeps_data(tmp_path):
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)
-    for statement in statements(MIGRATIONS[0]):
+    for statement in statements(MIGRATIONS[0], DDL_WORDS):
         old.execute(statement)
     old.execute("PRAGMA user_version=1")
     old.execute("INSERT INTO people(name, created) VALUES ('Bob', 'x')")
@@ -68,7 +69,7 @@ def test_migration_from_version_1_keeps_data(tmp_path):
     old.commit()
     old.close()
     store = Store(path)
-    assert store.version == SCHEMA_VERSION == 7
+    assert store.version == SCHEMA_VERSION == 8
     old_session = store.sessions("Bob")[0]
     assert old_session.source == "v.mp4" and old_session.status == "complete" and old_session.uid == "legacy-1"
     # 5 → 6: folders relative to the data folder, and every person has a uid

@@ -16,17 +16,32 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 try:  # the lock that keeps `formcheck repair` from replacing a database in use (POSIX)
     import fcntl
 except ImportError:  # Windows: repair still refuses while a session is being recorded
     fcntl = None  # type: ignore[assignment]
 
-Row = sqlite3.Row  # a row of a query: its columns by name
-ENGINE_ERRORS = (sqlite3.Error,)  # what the engine raises
-# The schema's words that engines spell differently, as the migrations write them ({id}, ...).
-DDL_WORDS = {"id": "INTEGER PRIMARY KEY", "random_uid": "lower(hex(randomblob(16)))"}
+ENGINE_ERRORS = (sqlite3.Error,)  # what the engine raises (PostgreSQL's become StoreError in its connection)
+# The schema's words that engines spell differently, as the migrations write them ({id}, ...);
+# PostgreSQL's are in ``postgres.DDL_WORDS``.
+DDL_WORDS = {"id": "INTEGER PRIMARY KEY", "real": "REAL", "random_uid": "lower(hex(randomblob(16)))"}
+
+
+class Row(Protocol):
+    """A row of a query: its columns by name or position (``sqlite3.Row``, ``postgres.Row``)."""
+
+    def __getitem__(self, key: Any) -> Any: ...
+    def keys(self) -> list[str]: ...
+
+
+class Rows(Protocol):
+    """What ``execute`` returns: the rows of a query."""
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
 
 T = TypeVar("T")
 
@@ -37,7 +52,11 @@ class StoreError(RuntimeError):
 
 class Connection:
     """An open session database. SQL goes through ``execute``/``one``/``all``/``insert``; writes
-    that belong together go in ``transaction()``."""
+    that belong together go in ``transaction()``. ``clinic``: whose people this machine sees
+    (FORMCHECK_CLINIC; empty at home: everyone)."""
+
+    ddl_words = DDL_WORDS
+    clinic = ""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -53,7 +72,12 @@ class Connection:
             raise
 
     # ---- SQL ---------------------------------------------------------------------------------
-    def execute(self, sql: str, args: Sequence[object] = ()) -> sqlite3.Cursor:
+    @property
+    def shown(self) -> str:
+        """The database as messages name it."""
+        return str(self.path)
+
+    def execute(self, sql: str, args: Sequence[object] = ()) -> Rows:
         return self._db.execute(sql, args)
 
     def one(self, sql: str, args: Sequence[object] = ()) -> Row | None:
@@ -148,7 +172,7 @@ def is_operational(exc: Exception) -> bool:
     return isinstance(exc, sqlite3.OperationalError)
 
 
-def damaged(path: Path, why: object) -> StoreError:
+def damaged(path: Path | str, why: object) -> StoreError:
     """The one sentence for a database that exists but can't be used as it is."""
     why = " ".join(str(why).replace("*** in database main ***", "").split())[:200]
     return StoreError(
@@ -170,7 +194,7 @@ def unusable_data_folder(data: Path, exc: Exception) -> StoreError:
                       "and the disk isn't full, or set FORMCHECK_DATA_DIR to another folder.")
 
 
-def not_saved(path: Path, exc: Exception) -> StoreError:
+def not_saved(path: Path | str, exc: Exception) -> StoreError:
     """The one sentence for a new session the database could not take."""
     if is_damaged(exc):
         return damaged(path, exc)

@@ -19,14 +19,26 @@ def person_name(name: str) -> str:
 
 
 def person_id(db: Connection, name: str, uid: str | None = None) -> int:
-    """The person of that name (made, with ``uid`` or a new one, when there is none)."""
-    row = db.one("SELECT id FROM people WHERE name = ?", (name,))
+    """The person of that name (made, with ``uid`` or a new one, when there is none). On a clinic's
+    server, never a person of another clinic: names are unique across the server, so one there
+    by this name is refused rather than shared."""
+    row = db.one("SELECT id, clinic FROM people WHERE name = ?", (name,))
     if row:
+        if db.clinic and row["clinic"] != db.clinic:
+            raise StoreError(f"A person named {name!r} is in another clinic's records on this server; save this "
+                             "session under a name that tells them apart (e.g. with an initial).")
         return int(row["id"])
     if uid is not None and person_by_uid(db, uid) is not None:  # that uid is someone here already
         uid = None
-    return db.insert("INSERT INTO people(name, created, uid) VALUES (?, ?, ?)",
-                     (name, now_iso(), uid or uuid.uuid4().hex))
+    return db.insert("INSERT INTO people(name, created, uid, clinic) VALUES (?, ?, ?, ?)",
+                     (name, now_iso(), uid or uuid.uuid4().hex, db.clinic))
+
+
+def people(db: Connection) -> list[str]:
+    """Everyone's name (a clinic's machine: the people of its clinic), sorted."""
+    if db.clinic:
+        return [r["name"] for r in db.all("SELECT name FROM people WHERE clinic = ? ORDER BY name", (db.clinic,))]
+    return [r["name"] for r in db.all("SELECT name FROM people ORDER BY name")]
 
 
 def person_uid(db: Connection, name: str) -> str | None:

@@ -2,14 +2,16 @@
 from version i to i + 1, run one transaction each when the database is opened.
 
 The steps are plain SQL; the few words engines spell differently are named (``{id}``: the row id
-column, ``{random_uid}``: a new random uid) and the connection fills them in (``DDL_WORDS``).
+column, ``{real}``: an 8-byte float, ``{random_uid}``: a new random uid) and each engine's
+connection fills them in (``ddl_words``): the same steps build the SQLite file and a clinic's
+PostgreSQL database.
 """
 
 from __future__ import annotations
 
-from formcheck.records.database.connection import DDL_WORDS, Connection, StoreError, damaged
+from formcheck.records.database.connection import Connection, StoreError, damaged
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 TABLES = ("people", "sessions", "sets", "reps", "holds", "faults", "cues", "pain_stops", "verdicts", "notes",
           "programmes", "ratings", "person_uids", "posture_minutes", "posture_reminders")
 
@@ -25,23 +27,23 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE sets (
         id {id}, session_id INTEGER NOT NULL REFERENCES sessions(id),
         exercise TEXT NOT NULL, number INTEGER NOT NULL, prescribed TEXT NOT NULL,
-        started_s REAL NOT NULL, ended_s REAL, ended_by TEXT);
+        started_s {real} NOT NULL, ended_s {real}, ended_by TEXT);
     CREATE TABLE reps (
         id {id}, set_id INTEGER NOT NULL REFERENCES sets(id), idx INTEGER NOT NULL,
-        side TEXT, start_s REAL NOT NULL, end_s REAL NOT NULL, attempt INTEGER NOT NULL,
+        side TEXT, start_s {real} NOT NULL, end_s {real} NOT NULL, attempt INTEGER NOT NULL,
         metrics TEXT NOT NULL);
     CREATE TABLE holds (
         id {id}, set_id INTEGER NOT NULL REFERENCES sets(id),
-        start_s REAL NOT NULL, end_s REAL NOT NULL, duration_s REAL NOT NULL, side TEXT);
+        start_s {real} NOT NULL, end_s {real} NOT NULL, duration_s {real} NOT NULL, side TEXT);
     CREATE TABLE faults (
         id {id}, rep_id INTEGER REFERENCES reps(id), hold_id INTEGER REFERENCES holds(id),
-        code TEXT NOT NULL, message TEXT NOT NULL, t_s REAL NOT NULL);
+        code TEXT NOT NULL, message TEXT NOT NULL, t_s {real} NOT NULL);
     CREATE TABLE cues (
         id {id}, session_id INTEGER NOT NULL REFERENCES sessions(id),
-        t_s REAL NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
+        t_s {real} NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
     CREATE TABLE pain_stops (
         id {id}, session_id INTEGER NOT NULL REFERENCES sessions(id),
-        set_id INTEGER REFERENCES sets(id), t_s REAL NOT NULL);
+        set_id INTEGER REFERENCES sets(id), t_s {real} NOT NULL);
     CREATE TABLE verdicts (
         id {id}, fault_id INTEGER NOT NULL UNIQUE REFERENCES faults(id),
         agree INTEGER NOT NULL, created TEXT NOT NULL);
@@ -81,7 +83,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN flag TEXT;
     CREATE TABLE ratings (
         id {id}, session_id INTEGER NOT NULL REFERENCES sessions(id),
-        kind TEXT NOT NULL, moment TEXT NOT NULL, exercise TEXT, score INTEGER NOT NULL, t_s REAL NOT NULL);
+        kind TEXT NOT NULL, moment TEXT NOT NULL, exercise TEXT, score INTEGER NOT NULL, t_s {real} NOT NULL);
     CREATE INDEX ratings_by_session ON ratings(session_id);
     """,
     # 4 → 5: the calibration profile each set was judged with ("population", or "Eve v3"); NULL for
@@ -108,19 +110,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE posture_minutes (
         id {id}, session_id INTEGER NOT NULL REFERENCES sessions(id), minute INTEGER NOT NULL,
-        upright_s REAL NOT NULL, slouched_s REAL NOT NULL, away_s REAL NOT NULL, detail TEXT NOT NULL);
+        upright_s {real} NOT NULL, slouched_s {real} NOT NULL, away_s {real} NOT NULL, detail TEXT NOT NULL);
     CREATE INDEX posture_minutes_by_session ON posture_minutes(session_id);
     CREATE TABLE posture_reminders (
-        id {id}, session_id INTEGER NOT NULL REFERENCES sessions(id), t_s REAL NOT NULL,
-        kind TEXT NOT NULL, text TEXT NOT NULL, lasted_s REAL NOT NULL, corrected INTEGER, after_s REAL,
+        id {id}, session_id INTEGER NOT NULL REFERENCES sessions(id), t_s {real} NOT NULL,
+        kind TEXT NOT NULL, text TEXT NOT NULL, lasted_s {real} NOT NULL, corrected INTEGER, after_s {real},
         outcome TEXT);
+    """,
+    # 7 → 8: the clinic a person is a patient of, on a clinic's shared server (FORMCHECK_CLINIC);
+    # empty at home. A therapist's machine lists only the people of its clinic.
+    """
+    ALTER TABLE people ADD COLUMN clinic TEXT NOT NULL DEFAULT '';
     """,
 )
 
 
-def statements(step: str) -> list[str]:
-    """The SQL statements of one step, in this engine's words."""
-    return [s.strip() for s in step.format_map(DDL_WORDS).split(";") if s.strip()]
+def statements(step: str, words: dict[str, str]) -> list[str]:
+    """The SQL statements of one step, in an engine's words (its connection's ``ddl_words``)."""
+    return [s.strip() for s in step.format_map(words).split(";") if s.strip()]
 
 
 def migrate(db: Connection, target: int = SCHEMA_VERSION) -> None:
@@ -128,14 +135,14 @@ def migrate(db: Connection, target: int = SCHEMA_VERSION) -> None:
     each step's transaction, so two first starts at once never both create the tables."""
     if db.schema_version() > SCHEMA_VERSION:
         raise StoreError(
-            f"The session database {db.path} was written by a newer formcheck (schema {db.schema_version()}; this "
+            f"The session database {db.shown} was written by a newer formcheck (schema {db.schema_version()}; this "
             f"one knows up to {SCHEMA_VERSION}); update formcheck to use it. Nothing in it was changed.")
     while db.schema_version() < target:
         with db.transaction():
             step = db.schema_version()
             if step >= target:
                 break
-            for statement in statements(MIGRATIONS[step]):
+            for statement in statements(MIGRATIONS[step], db.ddl_words):
                 db.execute(statement)
             db.set_schema_version(step + 1)
 
@@ -144,4 +151,4 @@ def check_tables(db: Connection) -> None:
     """Every table of the schema is there (a file can say version 7 and hold none of them)."""
     missing = [t for t in TABLES if t not in db.table_names()]
     if missing:
-        raise damaged(db.path, f"it has no {', '.join(missing)} table")
+        raise damaged(db.shown, f"it has no {', '.join(missing)} table")

@@ -12,7 +12,6 @@ import socket
 import uuid
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import Any
 
 from formcheck import __version__
 from formcheck.records.database.connection import ENGINE_ERRORS, Connection, StoreError, damaged, is_operational, not_saved
@@ -61,7 +60,7 @@ def start_session(db: Connection, data: Path, person: str, source: str, kind: st
             write_json_atomic(folder / "session.json", meta.as_json())
     except (*ENGINE_ERRORS, OSError) as exc:
         shutil.rmtree(folder, ignore_errors=True)  # no folder without its session: no phantom after repair
-        raise not_saved(db.path, exc) from exc
+        raise not_saved(db.shown, exc) from exc
     return sid, folder
 
 
@@ -132,7 +131,7 @@ def folder_of(db: Connection, data: Path, stored: str) -> Path:
     folder), always inside ``sessions/``."""
     name = PurePath(stored.replace("\\", "/")).name  # a name only: never a path out of sessions/
     if name in ("", ".", ".."):
-        raise damaged(db.path, f"a session's folder is {stored!r}")
+        raise damaged(db.shown, f"a session's folder is {stored!r}")
     return data / SESSIONS_DIR / name
 
 
@@ -211,11 +210,17 @@ def session(db: Connection, data: Path, session_id: int) -> SessionRow:
 
 
 def sessions(db: Connection, data: Path, person: str | None = None) -> list[SessionRow]:
-    query = "SELECT s.id FROM sessions s JOIN people p ON p.id = s.person_id"
-    args: tuple[Any, ...] = ()
+    """The sessions (of ``person``), oldest first; on a clinic's machine only its clinic's people's."""
+    where, args = [], []
     if person is not None:
-        query += " WHERE p.name = ?"
-        args = (person,)
+        where.append("p.name = ?")
+        args.append(person)
+    if db.clinic:
+        where.append("p.clinic = ?")
+        args.append(db.clinic)
+    query = "SELECT s.id FROM sessions s JOIN people p ON p.id = s.person_id"
+    if where:
+        query += " WHERE " + " AND ".join(where)
     return [session(db, data, r["id"]) for r in db.all(query + " ORDER BY s.started, s.id", args)]
 
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog, QWidget
 
 from formcheck.core.exercise import ExerciseDef
+from formcheck.records.database.location import DatabaseLocation
 from formcheck.records.store import Store
 
 
@@ -20,7 +21,7 @@ class AnalysisJob(QThread):
     done = Signal(int)  # the recorded session
     failed = Signal(str)  # one sentence for the user
 
-    def __init__(self, database: Path, video: Path, exercise: ExerciseDef, person: str) -> None:
+    def __init__(self, database: DatabaseLocation, video: Path, exercise: ExerciseDef, person: str) -> None:
         super().__init__()
         self.database, self.video, self.exercise, self.person = database, video, exercise, person
 
@@ -48,7 +49,7 @@ class AnalysisJob(QThread):
             self.done.emit(result.session_id)
 
 
-def start_analysis(parent: QWidget, database: Path, path: Path, exercise: ExerciseDef, person: str) -> AnalysisJob:
+def start_analysis(parent: QWidget, database: DatabaseLocation, path: Path, exercise: ExerciseDef, person: str) -> AnalysisJob:
     """A job for ``path`` with a progress dialog over ``parent`` (a failure is said in a message
     box); the caller connects ``done`` and starts it."""
     job = AnalysisJob(database, path, exercise, person)

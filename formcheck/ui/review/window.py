@@ -53,7 +53,7 @@ class ReviewWindow(QWidget):
             library = load_library().exercises
         self.library = library
         # People's profiles live beside the database they were tuned from (the data folder).
-        self.tuning = TuningPanel(profiles or ProfileStore(store.path.parent / "calibration"))
+        self.tuning = TuningPanel(profiles or ProfileStore(store.data / "calibration"))
         self.detail: SessionDetail | None = None
         self.rep: RepDetail | None = None
         self._set: SetDetail | None = None
@@ -264,7 +264,7 @@ class ReviewWindow(QWidget):
         from formcheck.exercises.personal_thresholds import personalise
 
         exercise, _notes = personalise(load_by_id(exercise_id), person, self.tuning.profiles)  # as the person is judged
-        job = start_analysis(self, self.store.path, path, exercise, person)
+        job = start_analysis(self, self.store.location, path, exercise, person)
         job.done.connect(lambda sid: self._analysed(sid, exercise_id, person))
         self._jobs.append(job)
         job.start()

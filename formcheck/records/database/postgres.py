@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from formcheck.records.database_url import DatabaseLocation, connection_problem, redact
-from formcheck.records.store import StoreError
+from formcheck.records.database.connection import Connection, StoreError
+from formcheck.records.database.location import DatabaseLocation, connection_problem, redact
 
 CONNECT_TIMEOUT_S = 10
 VERSION_TABLE = "formcheck_schema"  # one row: the schema version
@@ -62,6 +62,22 @@ def _rows(cursor: Any) -> Any:
     return lambda values: Row(index, values)
 
 
+class Cursor:
+    """What ``execute`` returns: the rows it read (all of them, already fetched)."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        self._rows = rows
+
+    def fetchone(self) -> Row | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Row]:
+        return list(self._rows)
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self._rows)
+
+
 @lru_cache(maxsize=1024)
 def to_postgres(sql: str) -> str:
     """``sql`` with ``?`` parameters (outside string literals) as psycopg's ``%s``."""
@@ -70,12 +86,12 @@ def to_postgres(sql: str) -> str:
     return "".join(part if i % 2 else part.replace("?", "%s") for i, part in enumerate(parts))
 
 
-class PostgresConnection:
+class PostgresConnection(Connection):
     """An open connection to the clinic's database, in autocommit mode outside ``transaction()``."""
 
     ddl_words = DDL_WORDS
 
-    def __init__(self, location: DatabaseLocation) -> None:
+    def __init__(self, location: DatabaseLocation) -> None:  # not SQLite's: no file to open
         import psycopg
 
         self._psycopg = psycopg
@@ -90,33 +106,30 @@ class PostgresConnection:
             raise StoreError(f"The clinic's database setting ({location.shown}) could not be used "
                              f"({redact(str(exc))}); check FORMCHECK_DATABASE_URL.") from None
 
+    @property
+    def shown(self) -> str:
+        return self.location.shown
+
     # ---- SQL ---------------------------------------------------------------------------------
-    def execute(self, sql: str, args: Sequence[object] = ()) -> list[Row]:
+    def execute(self, sql: str, args: Sequence[object] = ()) -> Cursor:
         # PostgreSQL's integer columns take no Python bool (SQLite stores them as 0 / 1 anyway).
         values = tuple(int(a) if isinstance(a, bool) else a for a in args)
         try:
             cur = self._db.execute(to_postgres(sql), values)  # type: ignore[call-overload]  # our own SQL text
-            return cur.fetchall() if cur.description is not None else []
+            return Cursor(cur.fetchall() if cur.description is not None else [])
         except self._psycopg.Error as exc:
             raise self._problem(exc, while_connecting=False) from None
 
-    def one(self, sql: str, args: Sequence[object] = ()) -> Row | None:
-        rows = self.execute(sql, args)
-        return rows[0] if rows else None
-
-    def all(self, sql: str, args: Sequence[object] = ()) -> list[Row]:
-        return self.execute(sql, args)
-
     def insert(self, sql: str, args: Sequence[object] = ()) -> int:
         """Run an INSERT of one row; the new row's id."""
-        return int(self.execute(f"{sql} RETURNING id", args)[0]["id"])
+        return int(self.execute(f"{sql} RETURNING id", args).fetchall()[0]["id"])
 
     @property
     def in_transaction(self) -> bool:
         return self._db.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
 
     @contextmanager
-    def transaction(self) -> Iterator[PostgresConnection]:
+    def transaction(self) -> Iterator[Connection]:
         if self.in_transaction:  # part of a larger one (a bundle import): that one commits or rolls back
             yield self
             return

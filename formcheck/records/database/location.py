@@ -16,8 +16,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from formcheck.paths import data_dir
+from formcheck.records.database.connection import StoreError
 
 DATABASE_URL_ENV = "FORMCHECK_DATABASE_URL"
+CLINIC_ENV = "FORMCHECK_CLINIC"  # on a shared server: whose people this machine lists and records
 SQLITE_FILE = "formcheck.db"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 HIDDEN = "***"
@@ -27,7 +29,7 @@ _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@\s]*):[^@\s]*@"
 _KEY_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)", re.IGNORECASE)
 
 
-class DatabaseSettingError(ValueError):
+class DatabaseSettingError(StoreError):
     """FORMCHECK_DATABASE_URL is not something formcheck can use; the message says what to set."""
 
 
