@@ -20,13 +20,6 @@ PROGRAMME = Programme("Ann", (ProgrammeItem("glute_bridge", Dose(2, 10, rest_s=4
                       3, date(2026, 11, 2), date(2026, 12, 14), "Slow.", Progression(), 7)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "data" / "formcheck.db")
-    yield s
-    s.close()
-
-
 def test_versions_are_numbered_kept_and_never_overwritten(store):
     v1, new1 = programme_store.save(store, PROGRAMME)
     again, new_again = programme_store.save(store, dataclasses.replace(PROGRAMME, uid="x", version=9))
@@ -55,9 +48,9 @@ def test_sessions_record_the_version_ratings_and_flag_and_repair_keeps_them(stor
     assert (meta["programme_uid"], meta["programme_version"]) == (v1.uid, 1)
     store.close()
 
-    report = repair(store.path)
+    report = repair(store.location)
     assert report.programmes == 1 and "1 programme version(s)" in report.text()
-    rebuilt = Store(store.path)
+    rebuilt = Store(store.location)
     again = rebuilt.session_detail(sid)
     for key in ("programme_version", "pain_before", "pain_after", "flag", "ratings"):
         assert getattr(again, key) == getattr(detail, key)

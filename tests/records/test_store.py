@@ -18,21 +18,13 @@ from formcheck.core.tracker import ExerciseTracker
 from formcheck.exercises.loader import load_by_id
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.records.database import sessions
-from formcheck.records.database.connection import StoreError
-from formcheck.records.database.connection import DDL_WORDS
+from formcheck.records.database.connection import DDL_WORDS, StoreError
 from formcheck.records.database.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from formcheck.records.recorder import SessionRecorder
 from formcheck.records.session_events import parse_event
 from formcheck.records.session_track import read_track
 from formcheck.records.store import Store
 from tests.conftest import ROOT, sample
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "data" / "formcheck.db")
-    yield s
-    s.close()
 
 
 def test_recorded_analysis_round_trips(store, model_path):
@@ -83,7 +75,7 @@ def test_migration_from_version_1_keeps_data(tmp_path):
     store.close()
 
 
-def test_verdicts_and_notes_persist(store, tmp_path):
+def test_verdicts_and_notes_persist(store):
     sid, _ = store.start_session("Cy", "cam", "live")
     with store.transaction():
         set_id = sessions.add_set(store.db, sid, "squat", 1, "2 × 10 reps", 0.0)
@@ -95,7 +87,7 @@ def test_verdicts_and_notes_persist(store, tmp_path):
     store.set_verdict(fault_id, agree=True)  # changing one's mind replaces the verdict
     store.add_note(sid, "Chest fine, camera angle", rep_id=rid)
     store.close()
-    again = Store(tmp_path / "data" / "formcheck.db")
+    again = Store(store.location)
     rep = again.session_detail(sid).sets[0].reps[0]
     assert rep.faults[0].agree is True and rep.notes == ("Chest fine, camera angle",)
     again.close()

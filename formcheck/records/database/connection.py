@@ -88,7 +88,7 @@ class Connection:
 
     def insert(self, sql: str, args: Sequence[object] = ()) -> int:
         """Run an INSERT of one row; the new row's id."""
-        row_id = self.execute(sql, args).lastrowid
+        row_id = self._db.execute(sql, args).lastrowid
         assert row_id is not None  # an INSERT always sets it
         return row_id
 

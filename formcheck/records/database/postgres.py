@@ -98,7 +98,7 @@ class PostgresConnection(Connection):
         self.location = location
         assert location.url is not None
         try:
-            self._db = psycopg.connect(location.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
+            self._pg = psycopg.connect(location.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
                                        row_factory=_rows, application_name="formcheck")
         except psycopg.Error as exc:
             raise self._problem(exc, while_connecting=True) from None
@@ -115,7 +115,7 @@ class PostgresConnection(Connection):
         # PostgreSQL's integer columns take no Python bool (SQLite stores them as 0 / 1 anyway).
         values = tuple(int(a) if isinstance(a, bool) else a for a in args)
         try:
-            cur = self._db.execute(to_postgres(sql), values)  # type: ignore[call-overload]  # our own SQL text
+            cur = self._pg.execute(to_postgres(sql), values)
             return Cursor(cur.fetchall() if cur.description is not None else [])
         except self._psycopg.Error as exc:
             raise self._problem(exc, while_connecting=False) from None
@@ -126,7 +126,7 @@ class PostgresConnection(Connection):
 
     @property
     def in_transaction(self) -> bool:
-        return self._db.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
+        return self._pg.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -137,7 +137,7 @@ class PostgresConnection(Connection):
         try:
             yield self
         except BaseException:
-            if not self._db.closed:
+            if not self._pg.closed:
                 try:
                     self.execute("ROLLBACK")
                 except ServerAway:
@@ -146,7 +146,7 @@ class PostgresConnection(Connection):
         self.execute("COMMIT")
 
     def close(self) -> None:
-        self._db.close()
+        self._pg.close()
 
     # ---- what PostgreSQL keeps its own way -------------------------------------------------------
     def schema_version(self) -> int:
