@@ -107,7 +107,8 @@ def versions(store: Store, person: str) -> list[Programme]:
 def pending(store: Store, person: str | None = None) -> list[Programme]:
     """Versions from bundles waiting to be confirmed (of ``person``, or everyone's)."""
     if person is None:
-        return _rows(store, "g.pending = 1", ())
+        mine = set(store.people())  # on a clinic's machine, its clinic's people only
+        return [p for p in _rows(store, "g.pending = 1", ()) if p.person in mine]
     return _rows(store, "p.name = ? AND g.pending = 1", (person,))
 
 
@@ -142,10 +143,11 @@ def by_uid(store: Store, uid: str) -> Programme | None:
 
 
 def people(store: Store) -> list[str]:
-    """People who have a (confirmed) programme."""
+    """People who have a (confirmed) programme (on a clinic's machine, of its clinic)."""
+    mine = set(store.people())
     return [r[0] for r in store.db.execute(
         "SELECT DISTINCT p.name FROM programmes g JOIN people p ON p.id = g.person_id WHERE g.pending = 0 "
-        "ORDER BY p.name")]
+        "ORDER BY p.name") if r[0] in mine]
 
 
 def outcomes(store: Store, programme: Programme) -> list[ExerciseOutcome]:

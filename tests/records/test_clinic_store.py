@@ -12,12 +12,14 @@ import threading
 import pytest
 
 from formcheck.cli import main
+from formcheck.records import programme_store
 from formcheck.records.database.location import DATABASE_URL_ENV, database_location
 from formcheck.records.repair import repair
 from formcheck.records.session_folder import REVIEW_FILE
 from formcheck.records.session_review import read_review
 from formcheck.records.store import Store, StoreError
 from tests.postgres_server import PASSWORD
+from tests.records.test_programme_store import PROGRAMME
 from tests.records.scripted_sessions import Done, record
 
 
@@ -84,18 +86,20 @@ def test_a_therapist_lists_only_the_people_of_their_clinic(clinic, monkeypatch):
     monkeypatch.setenv("FORMCHECK_CLINIC", "Northside")
     north = Store()
     record(north, "Ann", [Done("glute_bridge", [False])])
+    programme_store.save(north, PROGRAMME)
     north.close()
     monkeypatch.setenv("FORMCHECK_CLINIC", "Southside")
     south = Store()
     record(south, "Bea", [Done("glute_bridge", [True])])
     assert [s.person for s in south.sessions()] == ["Bea"]
-    assert south.people() == ["Bea"]
+    assert south.people() == ["Bea"] and programme_store.people(south) == []
     with pytest.raises(StoreError, match="another clinic"):  # never Northside's Ann by her name
         south.start_session("Ann", "camera 0", "live")
     south.close()
     monkeypatch.setenv("FORMCHECK_CLINIC", "Northside")
     north = Store()
     assert [s.person for s in north.sessions()] == ["Ann"] and north.people() == ["Ann"]
+    assert programme_store.people(north) == ["Ann"]
     north.close()
 
 
