@@ -34,7 +34,7 @@ test: install lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # The habits, enforced: ruff, the package contracts (formcheck/README.md; Qt only in ui,
-# MediaPipe only in the pose adapter and model provisioning), and mypy — any finding not in
+# MediaPipe only in pose), and mypy — any finding not in
 # mypy-baseline.txt fails; fixing old ones never fails (then `make mypy-baseline` shrinks the file).
 lint: install
 	$(BIN)/ruff check formcheck

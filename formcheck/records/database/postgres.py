@@ -6,7 +6,7 @@ psycopg's ``%s``. PostgreSQL keeps the schema version in a table of its own (SQL
 user_version), takes an advisory lock where SQLite locks the file (``BEGIN IMMEDIATE`` for
 migrations, ``<database>.lock`` for repair), and gives a new row's id with ``RETURNING id``.
 Every driver error becomes a ``StoreError`` of one sentence that never shows the password
-(``database_url``); losing the server is a ``ServerAway`` (the session keeps recording to its
+(``location``); losing the server is a ``ServerAway`` (the session keeps recording to its
 folder). psycopg is imported only here, when a clinic's URL is set: at home nothing loads it.
 """
 
