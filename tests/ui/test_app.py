@@ -83,7 +83,8 @@ def test_sets_and_rests_keep_panel_overlay_and_status_in_step(qtbot, window):
     c = window.controller
     qtbot.waitUntil(lambda: c.coach.state == "rest", timeout=30000)
     spoken_at_rest = len(c.speaker.spoken)
-    qtbot.wait(200)
+    # The coach is on the pipeline's thread: wait until the window has been told.
+    qtbot.waitUntil(lambda: window.banner.text().startswith("Rest "), timeout=5000)
     assert window.panel.counter.text() == "2 / 2"
     assert c.coach.overlay(c.last).lines[1] == "Reps 2/2"  # the video shows the same count
     assert window.statusBar().currentMessage().startswith("Set 1: 2 reps")
@@ -113,9 +114,11 @@ def test_video_end_closes_the_set_with_a_summary(qtbot, window):
     window.open_video(sample("squat_good.mp4"))
     c = window.controller
     qtbot.waitUntil(lambda: c.coach.state == "done", timeout=30000)
-    qtbot.wait(100)
+    # The coach lives on the pipeline's thread: its state is "done" before the packet that says so
+    # reaches the window, so wait for what the person sees.
+    qtbot.waitUntil(lambda: window.summary.text() != "", timeout=5000)
     assert c.coach.sets[0].ended_by == "video_end" and c.coach.sets[0].reps == {"all": 3}
-    assert window.banner.text() == "The video ended"
+    qtbot.waitUntil(lambda: window.banner.text() == "The video ended", timeout=5000)
     assert window.summary.text().startswith("The video ended.") and "3 reps" in window.summary.text()
     c.close_source()
     detail = c.store.session_detail(c.store.sessions()[-1].id)
@@ -130,6 +133,7 @@ def test_flagged_reps_get_fault_cues_and_the_summary_counts_them(qtbot, window):
     assert "Good bridge" not in c.speaker.spoken
     assert any(text == "Lift your hips higher" for text in c.speaker.spoken)
     assert c.coach.sets[0].flagged == 3
+    qtbot.waitUntil(lambda: window.summary.text() != "", timeout=5000)  # the window is told after the coach
     assert "3 flagged (Lift your hips higher ×3)" in window.summary.text()
 
 

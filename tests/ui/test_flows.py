@@ -140,12 +140,12 @@ def test_choose_an_exercise_open_its_video_sets_rest_and_summary(qtbot, window_n
     assert said(w) == ["Glute bridge. Lie on your back, knees bent, feet flat"]
     open_video_with_keys(qtbot, sample("glute_bridge_good.mp4"))
     qtbot.waitUntil(lambda: c.coach.state == "rest", timeout=WAIT_MS)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: w.banner.text().startswith("Rest "), timeout=5000)  # told after the coach
     assert w.banner.text().startswith("Rest ") and w.banner.text().endswith("then set 2 of 2")
     assert w.panel.counter.text() == "1 / 1" and w.statusBar().currentMessage() == "Set 1: 1 rep"
     assert "Set 1 done. Well done. Rest 3 seconds." in said(w)
     qtbot.waitUntil(lambda: c.coach.state == "done", timeout=WAIT_MS)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: w.summary.text() != "", timeout=5000)  # the window is told after the coach
     assert "Go — set 2" in said(w) and said(w)[-1] == "Exercise finished. Well done."
     assert w.summary.text() == "Glute bridge: 2 set(s)\n  Set 1: 1 rep\n  Set 2: 1 rep"
     # The video plays on to its end: nothing more is counted, and no frozen frame stays.
