@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from formcheck.cli.args import DEFAULT_SAMPLE, at_least_one, person
+from formcheck.cli.args import DEFAULT_SAMPLE, add_where_it_runs, person
 
 if TYPE_CHECKING:  # imported where used, so `formcheck --help` starts fast
     from formcheck.analysis.batch import BatchItem
@@ -23,13 +23,7 @@ def add_parser(sub: Subcommands) -> None:
     a.add_argument("--exercise", default=None, help="exercise id (see `formcheck exercises`)")
     a.add_argument("--out", type=Path, default=Path("out"),
                    help="output folder (default: out/); with several videos, one folder per video in it")
-    where = a.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=at_least_one, default=None,
-                       help="videos analysed at the same time, each in its own process (default: one per core); "
-                            "one video is always analysed whole in one process, so --jobs never changes its results")
-    where.add_argument("--cluster", metavar="ADDRESS",
-                       help="analyse on the workers of this Dask scheduler (tcp://HOST:8786), one task per video; the "
-                            "videos and --out must be at the same paths on every worker (a shared folder)")
+    add_where_it_runs(a, "video", "the videos and --out")
     a.add_argument("--annotated", action="store_true", help="also write annotated.mp4")
     a.add_argument("--no-smoothing", action="store_true", help="use raw landmarks")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")

@@ -24,6 +24,18 @@ def at_least_one(text: str) -> int:
     return value
 
 
+def add_where_it_runs(parser: argparse.ArgumentParser, unit: str, shared: str) -> None:
+    """``--jobs N`` or ``--cluster ADDRESS`` (never both) for a command that analyses several
+    ``unit``s (videos, clips); ``shared``: what must be at the same paths on every worker."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=at_least_one, default=None,
+                       help=f"{unit}s analysed at the same time, each in its own process (default: one per core); "
+                            f"a {unit} is always analysed whole in one process, so --jobs never changes its results")
+    where.add_argument("--cluster", metavar="ADDRESS",
+                       help=f"analyse on the workers of this Dask scheduler (tcp://HOST:8786), one task per {unit}; "
+                            f"{shared} must be at the same paths on every worker (a shared folder)")
+
+
 def person(text: str) -> str:
     from formcheck.records.database.connection import StoreError
     from formcheck.records.database.people import person_name

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from formcheck.cli.args import at_least_one
+from formcheck.cli.args import add_where_it_runs, at_least_one
 
 if TYPE_CHECKING:
     from formcheck.cli.args import Subcommands
@@ -22,12 +22,7 @@ def add_parser(sub: Subcommands) -> None:
     e.add_argument("--clips", type=Path, help="folder the clips' 'file' paths start from (default: "
                    "$FORMCHECK_REAL_CLIPS or ../shared/real_clips beside the checkout when present, else each "
                    "label file's folder)")
-    where = e.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=at_least_one,
-                       help="clips analysed at the same time, each whole in its own process (default: all cores)")
-    where.add_argument("--cluster", metavar="ADDRESS",
-                       help="analyse on the workers of this Dask scheduler (tcp://HOST:8786), one task per clip; the "
-                            "clips must be at the same paths on every worker (a shared folder)")
+    add_where_it_runs(e, "clip", "the clips")
     e.add_argument("--repeat", type=at_least_one, default=1,
                    help="analyse each clip this many times and say whether the results are identical")
     e.add_argument("--only", metavar="PATTERN", action="append", default=[],
