@@ -20,8 +20,9 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.core.wording import SOURCE_ENDED
 from formcheck.exercises.personal_thresholds import personalise
 from formcheck.exercises.profile import ProfileStore
+from formcheck.records.background_recorder import BackgroundRecorder
 from formcheck.records.database.connection import StoreError
-from formcheck.records.recorder import BackgroundRecorder, SessionRecorder
+from formcheck.records.recorder import record_session
 from formcheck.records.store import Store
 from formcheck.ui.speech import Speaker
 from formcheck.ui.worker import Command, LivePacket, PipelineWorker
@@ -159,7 +160,9 @@ class SessionController(QObject):
             return None
         fps = WEBCAM_VIDEO_FPS if kind == "live" and self._wants_webcam_video() else None
         factory, person, programme = self._store_factory, self.person, self.programme
-        return BackgroundRecorder(lambda: SessionRecorder(factory(), person, label, kind, fps, programme),
+        # The clinic's server down: the session is recorded to its folder all the same, and the
+        # recorder says so once (``_recording_failed``, shown like its other sentences).
+        return BackgroundRecorder(lambda: record_session(factory, person, label, kind, fps, programme),
                                   self._recording_failed.emit, keeps_video=fps is not None)
 
     def _wants_webcam_video(self) -> bool:
