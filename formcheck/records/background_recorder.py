@@ -41,18 +41,21 @@ class BackgroundRecorder:
     one thread). The session is created with the first set (never for a source that shows nothing);
     ratings given before it (pain before the session) are kept and saved first. When the
     disk is slow, frames beyond ``MAX_QUEUED`` lose their picture (the video repeats the previous
-    one; memory stays bounded) but never their landmarks or events. ``on_error`` is called (from this thread) with one
-    sentence when recording stops. A source that ends with ratings, a pain stop or a flag but no set
+    one; memory stays bounded) but never their landmarks or events. ``on_error`` is called (from
+    this thread) with one sentence when recording stops; ``on_notice`` (default: ``on_error``) once
+    with the sentence saying the clinic's server is away and the session goes on being saved to
+    its folder. A source that ends with ratings, a pain stop or a flag but no set
     is still saved as a session (with the frames just before its end), so a try is never lost.
     """
 
     MAX_QUEUED = 90  # about 3 s of camera pictures
 
     def __init__(self, make: Callable[[], SessionRecorder], on_error: Callable[[str], None],
-                 keeps_video: bool = False) -> None:
+                 keeps_video: bool = False, on_notice: Callable[[str], None] | None = None) -> None:
         self._make = make
         self._keeps_video = keeps_video  # else pictures are never queued
         self._on_error = on_error
+        self._on_notice = on_notice or on_error
         self._queue: queue.Queue[_Item | threading.Event | None] = queue.Queue()
         self.recorder: SessionRecorder | None = None
         self.failed = False
@@ -137,7 +140,7 @@ class BackgroundRecorder:
         """Once per session: the clinic's server is away, and recording goes on to the folder."""
         if self.recorder is not None and self.recorder.index_pending is not None and not self._told_pending:
             self._told_pending = True
-            self._on_error(self.recorder.index_pending)
+            self._on_notice(self.recorder.index_pending)
 
     def _fail(self, exc: BaseException) -> None:
         self.failed = True
