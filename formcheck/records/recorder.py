@@ -3,7 +3,7 @@ session's own folder (events, landmark track, optionally the camera video).
 
 Everything is flushed at least once a second (``FLUSH_MS``), each flush one database transaction
 and one fsync'd chunk of track and events, so a crash or ``kill -9`` loses at most the last second
-and never leaves the database half-written. ``BackgroundRecorder`` runs a recorder on its own
+and never leaves the database half-written. ``background_recorder`` runs a recorder on its own
 thread so disk, database and video encoding never hold up the live picture.
 """
 
@@ -14,11 +14,7 @@ import json
 import logging
 import math
 import os
-import queue
-import threading
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -42,11 +38,13 @@ from formcheck.core.landmarks import PoseResult
 from formcheck.core.tracker import FrameEvaluation
 from formcheck.exercises.profile import POPULATION
 from formcheck.exercises.snapshot import to_json
+from formcheck.paths import data_dir
 from formcheck.records.database.connection import ENGINE_ERRORS, StoreError
 from formcheck.records.database.indexer import EventIndexer
-from formcheck.records.database.pending import mark_pending
+from formcheck.records.database.pending import mark_pending, start_offline
 from formcheck.records.database.postgres import ServerAway
 from formcheck.records.database.rows import now_iso
+from formcheck.records.database.sessions import release_reserve
 from formcheck.records.results_json import hold_json, rep_json
 from formcheck.records.session_events import parse_event
 from formcheck.records.session_folder import (
@@ -63,24 +61,37 @@ from formcheck.records.store import Store
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 1000
-PRE_ROLL_FRAMES = 60  # about 2 s of frames before the first set are kept with the session
 # What stops a recording (disk full, folder removed, database gone): coaching goes on without it.
 RECORDING_ERRORS = (OSError, *ENGINE_ERRORS, StoreError)
-# Kept when they come before any set; a session is saved for them even if no set ever starts (the
-# person tried, rated their pain or stopped because it hurt: the therapist must see it).
-KEPT_WITHOUT_A_SET = (*RATING_EVENTS, PainStopped)
+STARTED_OFFLINE = ("The clinic's server can't be reached — this session is still saved, and it is added to the "
+                   "clinic's records when the server is back.")
 
 
 class SessionRecorder:
-    def __init__(self, store: Store, person: str, source: str, kind: str, keep_video_fps: float | None = None,
-                 programme: tuple[str, int] | None = None) -> None:
+    """Records one session to its new folder and, as it goes, the database of ``store``. With
+    ``store`` None (the clinic's server can't be reached: ``record_session``) the folder alone is
+    written, marked to be indexed when the server is back; ``index_pending`` then says so."""
+
+    def __init__(self, store: Store | None, person: str, source: str, kind: str,
+                 keep_video_fps: float | None = None, programme: tuple[str, int] | None = None) -> None:
         self.store = store
-        self.session_id, self.folder = store.start_session(person, source, kind, programme)
+        self.session_id: int | None = None  # None: not in the database yet
+        self._index: EventIndexer | None = None
+        # The sentence saying the clinic's server is away (None: indexing as it goes).
+        self.index_pending: str | None = None
+        if store is not None:
+            self.data = store.data
+            self.session_id, self.folder = store.start_session(person, source, kind, programme)
+            self._index = EventIndexer(store.db, self.session_id)
+        else:  # only a Store on a clinic's server is ever away, and its sessions are in this machine's data folder
+            self.data = data_dir()
+            self.folder = start_offline(self.data, person, source, kind, programme)
+            self.index_pending = STARTED_OFFLINE
         self._track = (self.folder / TRACK_FILE).open("ab")
         self._events = (self.folder / EVENTS_FILE).open("a", encoding="utf-8")
         self._rows: list[np.ndarray] = []
         self._pending: list[Event] = []
-        self._index = EventIndexer(store.db, self.session_id)
+        self._set_open = False  # a set_start written and not yet its set_end
         self._primary: str | None = None
         self._goal: float | None = None  # the set's personal goal, for each rep's progress
         self._counts = {"rep": 0, "attempt": 0}
@@ -93,8 +104,6 @@ class SessionRecorder:
         self._video_t0: int | None = None
         self._last_image: np.ndarray | None = None
         self.closed = False
-        # The sentence saying the clinic's server went away mid-session (None: indexing as it goes).
-        self.index_pending: str | None = None
 
     # ---- per frame -----------------------------------------------------------------------------
     def on_frame(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event]) -> None:
@@ -167,6 +176,7 @@ class SessionRecorder:
         """An event as a line of events.jsonl (and, through ``EventIndexer``, a database row)."""
         if isinstance(e, SetStarted):
             self._counts = {"rep": 0, "attempt": 0}
+            self._set_open = True
             return {"type": "set_start", "t_s": e.t_ms / 1000, "exercise": e.exercise.id, "number": e.number,
                     "prescribed": e.exercise.dose.text(), "profile": e.exercise.profile or POPULATION,
                     "definition": json.loads(to_json(e.exercise))}
@@ -181,6 +191,7 @@ class SessionRecorder:
         if isinstance(e, HoldEnded):
             return {"type": "hold", **hold_json(e.hold)}
         if isinstance(e, SetEnded):
+            self._set_open = False
             return {"type": "set_end", "t_s": e.t_ms / 1000, "ended_by": e.summary.ended_by}
         if isinstance(e, PainRated):
             return {"type": "pain", "t_s": e.t_ms / 1000, "moment": e.moment, "exercise": e.exercise, "score": e.score}
@@ -198,7 +209,7 @@ class SessionRecorder:
         self.closed = True
         try:
             self.flush()
-            if self._index.set_id is not None:
+            if self._set_open:
                 line = {"type": "set_end", "t_s": self._last_t_ms / 1000, "ended_by": "closed"}
                 self._index_lines([line])
                 self._events.write(json.dumps(line) + "\n")
@@ -218,7 +229,7 @@ class SessionRecorder:
                 closing()
             except OSError:
                 pass
-        self.store.release_reserve()
+        release_reserve(self.data)
         try:
             self._end("interrupted", reason)
         except RECORDING_ERRORS as exc:  # noticed at the next start (the process check)
@@ -227,17 +238,17 @@ class SessionRecorder:
     def _index_lines(self, lines: list[dict[str, Any]]) -> None:
         """Index event lines in one transaction, what repair and bundle import read, checked the
         same way; while the clinic's server is away, the folder alone gets them."""
-        if self.index_pending is not None or not lines:
+        if self._index is None or self.index_pending is not None or not lines:
             return
         try:
-            with self.store.transaction():
+            with self._index.db.transaction():
                 for line in lines:
                     self._index.apply(parse_event(line))
         except ServerAway as exc:
             self._server_away(exc)
 
     def _end(self, status: str, reason: str | None) -> None:
-        if self.index_pending is None:
+        if self.store is not None and self.session_id is not None and self.index_pending is None:
             try:
                 self.store.end_session(self.session_id, status, reason)
                 return
@@ -256,124 +267,27 @@ class SessionRecorder:
             self._video.release()
 
 
+def record_session(open_store: Callable[[], Store], person: str, source: str, kind: str,
+                   keep_video_fps: float | None = None, programme: tuple[str, int] | None = None) -> SessionRecorder:
+    """A recorder on a Store of its own from ``open_store``; while the clinic's server can't be
+    reached (not a wrong setting: that is refused), one on the session's folder alone."""
+    try:
+        store = open_store()
+    except ServerAway as exc:
+        log.warning("%s", exc)
+        return SessionRecorder(None, person, source, kind, keep_video_fps, programme)
+    try:
+        return SessionRecorder(store, person, source, kind, keep_video_fps, programme)
+    except ServerAway as exc:  # gone between opening and starting: nothing of it was left behind
+        log.warning("%s", exc)
+        store.close()
+        return SessionRecorder(None, person, source, kind, keep_video_fps, programme)
+    except BaseException:
+        store.close()
+        raise
+
+
 def recording_failed(exc: BaseException, folder: object) -> str:
     """The one sentence shown when recording stops."""
     return (f"Recording stopped ({exc}) — free some disk space or check {folder}; "
             "what was saved so far is kept, and coaching goes on.")
-
-
-@dataclass(frozen=True, slots=True)
-class _Item:
-    pose: PoseResult | None
-    image: np.ndarray | None  # dropped when the queue is long, so a slow disk can't fill memory
-    evaluation: FrameEvaluation | None
-    events: tuple[Event, ...]
-
-
-class BackgroundRecorder:
-    """A ``SessionRecorder`` on its own thread, fed through a queue.
-
-    ``make`` runs on the recording thread and opens its own ``Store`` (SQLite connections belong to
-    one thread). The session is created with the first set (never for a source that shows nothing);
-    ratings given before it (pain before the session) are kept and saved first. When the
-    disk is slow, frames beyond ``MAX_QUEUED`` lose their picture (the video repeats the previous
-    one; memory stays bounded) but never their landmarks or events. ``on_error`` is called (from this thread) with one
-    sentence when recording stops. A source that ends with ratings, a pain stop or a flag but no set
-    is still saved as a session (with the frames just before its end), so a try is never lost.
-    """
-
-    MAX_QUEUED = 90  # about 3 s of camera pictures
-
-    def __init__(self, make: Callable[[], SessionRecorder], on_error: Callable[[str], None],
-                 keeps_video: bool = False) -> None:
-        self._make = make
-        self._keeps_video = keeps_video  # else pictures are never queued
-        self._on_error = on_error
-        self._queue: queue.Queue[_Item | threading.Event | None] = queue.Queue()
-        self.recorder: SessionRecorder | None = None
-        self.failed = False
-        self._told_pending = False
-        self.session_id: int | None = None
-        self._end: tuple[str, str | None] = ("complete", None)
-        self._early: list[Event] = []  # ratings given before the session exists
-        self._pre_roll: deque[_Item] = deque(maxlen=PRE_ROLL_FRAMES)
-        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
-        self._thread.start()
-
-    def put(self, out: FrameOutput | None, evaluation: FrameEvaluation | None, events: Sequence[Event]) -> None:
-        if self.failed:
-            return
-        keep = out is not None and self._keeps_video and self._queue.qsize() <= self.MAX_QUEUED
-        image = out.frame.image if keep and out is not None else None
-        self._queue.put(_Item(out.pose if out else None, image, evaluation, tuple(events)))
-
-    def sync(self, timeout: float = 5.0) -> bool:
-        """Wait until everything put so far is written (what the window shows next reads the
-        database); False when that took longer than ``timeout``."""
-        done = threading.Event()
-        self._queue.put(done)
-        return done.wait(timeout) if self._thread.is_alive() else False
-
-    def close(self, status: str = "complete", reason: str | None = None, timeout: float = 30.0) -> None:
-        """Write everything queued, end the session with ``status``, and stop the thread."""
-        self._end = (status, reason)
-        self._queue.put(None)
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                break
-            if isinstance(item, threading.Event):
-                item.set()
-                continue
-            if self.failed:
-                continue
-            try:
-                if self.recorder is None:
-                    if not any(isinstance(e, SetStarted) for e in item.events):
-                        self._early += [e for e in item.events if isinstance(e, KEPT_WITHOUT_A_SET)]
-                        if item.pose is not None:
-                            self._pre_roll.append(item)
-                        continue
-                    self._open_session()
-                assert self.recorder is not None
-                self.recorder.record(item.pose, item.image, item.evaluation, item.events)
-                if self.recorder.index_pending is not None and not self._told_pending:
-                    self._told_pending = True  # recording goes on; the one sentence says so
-                    self._on_error(self.recorder.index_pending)
-            except RECORDING_ERRORS as exc:
-                self._fail(exc)
-        if self.recorder is None and self._early and not self.failed:
-            try:
-                self._open_session()
-            except RECORDING_ERRORS as exc:
-                self._fail(exc)
-        if self.recorder is not None:
-            if not self.failed:
-                try:
-                    self.recorder.finish(*self._end)
-                except RECORDING_ERRORS as exc:
-                    self._fail(exc)
-            self.recorder.store.close()  # made on this thread by ``make``
-
-    def _open_session(self) -> None:
-        self.recorder = self._make()
-        self.session_id = self.recorder.session_id
-        self.recorder.record(None, None, None, self._early)
-        self._early = []
-        # The moments before the first set: its first rep may have begun there (it counts), and the
-        # replay and a re-judging need them.
-        for before in self._pre_roll:
-            self.recorder.record(before.pose, before.image, before.evaluation, ())
-        self._pre_roll.clear()
-
-    def _fail(self, exc: BaseException) -> None:
-        self.failed = True
-        log.warning("recording stopped: %s", exc)
-        folder = self.recorder.folder if self.recorder else "the data folder"
-        message = recording_failed(exc, folder)
-        if self.recorder is not None:
-            self.recorder.abandon(f"recording failed: {exc}")
-        self._on_error(message)

@@ -52,6 +52,9 @@ class SessionMeta:
     # The analysed video file's size and the sha256 of its first MiB: its frames are shown only
     # while the file at ``source`` is still that video (not another person's at the same path).
     source_print: str | None = None
+    # The clinic (FORMCHECK_CLINIC, "" for none) of a session recorded while the clinic's server
+    # could not be reached: its person is found by name within it when it is indexed.
+    clinic: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None or k in ("ended", "end_reason")}
@@ -77,6 +80,7 @@ def parse_session_meta(data: Any, where: str = SESSION_FILE) -> SessionMeta:
         programme_version=f.whole("programme_version", VERSION, None),
         formcheck_version=f.text("formcheck_version", None, NAME_CHARS),
         source_print=f.text("source_print", None, 128),
+        clinic=f.text("clinic", None, NAME_CHARS),
     )
 
 

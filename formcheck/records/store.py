@@ -29,7 +29,7 @@ from formcheck.records.database.connection import (
     take_lock,
     unusable_data_folder,
 )
-from formcheck.records.database.location import CLINIC_ENV, DatabaseLocation, database_location, sqlite_location
+from formcheck.records.database.location import DatabaseLocation, clinic_setting, database_location, sqlite_location
 from formcheck.records.database.pending import index_pending
 from formcheck.records.database.rows import PostureDetail, SessionDetail, SessionRow, now_iso
 from formcheck.records.database.schema import check_tables, migrate
@@ -73,7 +73,7 @@ class Store:
                 if lock and not db.hold_in_use(exclusive=False):
                     raise StoreError(f"`formcheck repair` is rebuilding {self.location.shown}; wait for it to finish, "
                                      "then try again.")
-            db.clinic = (os.environ.get(CLINIC_ENV, "") if clinic is None else clinic).strip()
+            db.clinic = clinic_setting() if clinic is None else clinic.strip()
             self.db = db
             migrate(db)
             check_tables(db)
@@ -146,9 +146,6 @@ class Store:
 
     def insert_session(self, meta: SessionMeta, folder: Path) -> int:
         return sessions.insert_session(self.db, meta, folder)
-
-    def release_reserve(self) -> None:
-        sessions.release_reserve(self.data)
 
     def end_session(self, session_id: int, status: str = "complete", reason: str | None = None) -> None:
         sessions.end_session(self.db, self.data, session_id, status, reason)

@@ -20,8 +20,9 @@ from formcheck.core.exercise import ExerciseDef
 from formcheck.core.wording import SOURCE_ENDED
 from formcheck.exercises.personal_thresholds import personalise
 from formcheck.exercises.profile import ProfileStore
+from formcheck.records.background_recorder import BackgroundRecorder
 from formcheck.records.database.connection import StoreError
-from formcheck.records.recorder import BackgroundRecorder, SessionRecorder
+from formcheck.records.recorder import record_session
 from formcheck.records.store import Store
 from formcheck.ui.speech import Speaker
 from formcheck.ui.worker import Command, LivePacket, PipelineWorker
@@ -40,9 +41,11 @@ class SessionController(QObject):
     set_finished = Signal(object)  # SetSummary
     exercise_finished = Signal(object)  # ExerciseEnded
     error = Signal(str)
+    notice = Signal(str)  # what the person should know that stops nothing (the clinic's server is away)
     stopped = Signal()
     source_ended = Signal(str)  # the source stopped by itself: "video_end" or "source_lost"
     _recording_failed = Signal(str)  # from the recorder's thread, delivered on the GUI thread
+    _recording_notice = Signal(str)  # likewise
     _worker_done = Signal(object)  # a worker's run ended (delivered on the GUI thread)
 
     def __init__(
@@ -77,6 +80,7 @@ class SessionController(QObject):
         self.source_kind = ""  # "live", "file" or "demo" while a source is open
         self._unsaved: list[Event] = []  # ratings given while no session could take them yet
         self._recording_failed.connect(self.error)
+        self._recording_notice.connect(self.notice)
         self._worker_done.connect(self._on_worker_finished)
 
     # ---- reading -----------------------------------------------------------------------------------
@@ -159,8 +163,11 @@ class SessionController(QObject):
             return None
         fps = WEBCAM_VIDEO_FPS if kind == "live" and self._wants_webcam_video() else None
         factory, person, programme = self._store_factory, self.person, self.programme
-        return BackgroundRecorder(lambda: SessionRecorder(factory(), person, label, kind, fps, programme),
-                                  self._recording_failed.emit, keeps_video=fps is not None)
+        # The clinic's server down: the session is recorded to its folder all the same, and the
+        # recorder says so once (``notice``: coaching goes on, nothing waits for the person).
+        return BackgroundRecorder(lambda: record_session(factory, person, label, kind, fps, programme),
+                                  self._recording_failed.emit, keeps_video=fps is not None,
+                                  on_notice=self._recording_notice.emit)
 
     def _wants_webcam_video(self) -> bool:
         if self.keep_webcam_video is None and self.ask_keep_video is not None:

@@ -170,9 +170,10 @@ class TodayPanel(QWidget):
     def refresh(self) -> None:
         self.items.clear()
         p = self.programme
-        if p is None:
-            self.title.setText(f"No programme for {self.controller.person} — pick any exercise under "
-                               "\"All exercises\".")
+        if p is None:  # (records that can't be opened: the message why is in the video's place)
+            self.title.setText("Your programme can't be read right now — pick your exercises under \"All exercises\"."
+                               if self.controller.store_problem else
+                               f"No programme for {self.controller.person} — pick any exercise under \"All exercises\".")
             self.last.setText("")
             self.start_button.setEnabled(False)
             return

@@ -29,7 +29,7 @@ from formcheck.core.placement import DARK_FRAME
 from formcheck.core.smoothing import PoseSmoother
 from formcheck.pose.estimator import PoseError
 from formcheck.pose.model_store import ModelError
-from formcheck.records.recorder import BackgroundRecorder
+from formcheck.records.background_recorder import BackgroundRecorder
 from formcheck.video.annotate import annotate
 from formcheck.video.frames import brightness
 from formcheck.video.live import LatestFrameGrabber

@@ -10,7 +10,8 @@ import pytest
 from formcheck.core.coach import Coach
 from formcheck.core.events import PainRated, PainStopped, SessionFlagged
 from formcheck.exercises.loader import load_by_id
-from formcheck.records.recorder import BackgroundRecorder, SessionRecorder
+from formcheck.records.background_recorder import BackgroundRecorder
+from formcheck.records.recorder import SessionRecorder
 from formcheck.records.store import Store
 from tests.core.test_coach import play
 from tests.exercises.scripted import stay

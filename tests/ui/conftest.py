@@ -66,12 +66,14 @@ class FakeCameraDevice:
         self.cap.release()
 
 
-def make_window(qtbot, tmp_path: Path, model_path: Path, cameras: list[str], keep_video: bool = False) -> MainWindow:
+def make_window(qtbot, tmp_path: Path, model_path: Path, cameras: list[str], keep_video: bool = False,
+                store_factory: Callable[[], Store] | None = None) -> MainWindow:
+    """The window; its sessions in ``tmp_path/data/formcheck.db`` unless ``store_factory`` says otherwise."""
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue("keep_webcam_video", keep_video)
     speaker = Speaker(command=["true"])  # a real process per cue, silent; every line is logged
     controller = SessionController(lambda: PoseEstimator(model_path, mode="live"), speaker,
-                                   store_factory=lambda: Store(tmp_path / "data" / "formcheck.db"))
+                                   store_factory=store_factory or (lambda: Store(tmp_path / "data" / "formcheck.db")))
     devices: dict = {}
 
     def camera_factory(device, size):

@@ -61,6 +61,11 @@ class DatabaseLocation:
     __str__ = __repr__
 
 
+def clinic_setting() -> str:
+    """This machine's clinic on a shared server (FORMCHECK_CLINIC); "" for none (at home)."""
+    return os.environ.get(CLINIC_ENV, "").strip()
+
+
 def sqlite_location(path: Path | None = None) -> DatabaseLocation:
     return DatabaseLocation(path=path or data_dir() / SQLITE_FILE)
 

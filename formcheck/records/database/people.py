@@ -18,20 +18,26 @@ def person_name(name: str) -> str:
     return name
 
 
-def person_id(db: Connection, name: str, uid: str | None = None) -> int:
+class OtherClinic(StoreError):
+    """The name is a person of another clinic on this server (names are unique across it)."""
+
+
+def person_id(db: Connection, name: str, uid: str | None = None, clinic: str | None = None) -> int:
     """The person of that name (made, with ``uid`` or a new one, when there is none). On a clinic's
     server, never a person of another clinic: names are unique across the server, so one there
-    by this name is refused rather than shared."""
+    by this name is refused rather than shared. ``clinic``: the clinic the session was recorded
+    for, when it is not this machine's (a session recorded while the server was away)."""
+    clinic = db.clinic if clinic is None else clinic
     row = db.one("SELECT id, clinic FROM people WHERE name = ?", (name,))
     if row:
-        if db.clinic and row["clinic"] != db.clinic:
-            raise StoreError(f"A person named {name!r} is in another clinic's records on this server; save this "
-                             "session under a name that tells them apart (e.g. with an initial).")
+        if clinic and row["clinic"] != clinic:
+            raise OtherClinic(f"A person named {name!r} is in another clinic's records on this server; save this "
+                              "session under a name that tells them apart (e.g. with an initial).")
         return int(row["id"])
     if uid is not None and person_by_uid(db, uid) is not None:  # that uid is someone here already
         uid = None
     return db.insert("INSERT INTO people(name, created, uid, clinic) VALUES (?, ?, ?, ?)",
-                     (name, now_iso(), uid or uuid.uuid4().hex, db.clinic))
+                     (name, now_iso(), uid or uuid.uuid4().hex, clinic))
 
 
 def people(db: Connection) -> list[str]:

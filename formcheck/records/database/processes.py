@@ -4,8 +4,11 @@ doesn't ended in a crash, a kill or a power cut)."""
 from __future__ import annotations
 
 import os
+import socket
 from datetime import datetime
 from pathlib import Path
+
+from formcheck.records.session_meta import SessionMeta
 
 
 def alive(pid: int, started: int | None = None, session_started: str | None = None) -> bool:
@@ -30,6 +33,14 @@ def alive(pid: int, started: int | None = None, session_started: str | None = No
             return True
         return _boot_time() + now_started / os.sysconf("SC_CLK_TCK") <= began + 2
     return True
+
+
+def still_recording(meta: SessionMeta) -> bool:
+    """Whether the session of this session.json is still being recorded: it says 'recording' and
+    its process runs (on another computer, that computer's own check decides, as for orphans)."""
+    if meta.status != "recording" or meta.pid is None:
+        return False
+    return meta.host != socket.gethostname() or alive(meta.pid, meta.pid_start, meta.started)
 
 
 def process_start(pid: int) -> int | None:

@@ -4,6 +4,7 @@ stops, ratings, flags) and reading it back."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from formcheck.records.database.people import person_id, person_name, person_uid
 from formcheck.records.database.processes import alive, process_start
 from formcheck.records.database.rows import SessionRow, now_iso
 from formcheck.records.session_events import HoldLine, RepLine
-from formcheck.records.session_folder import update_session_json, video_print, write_json_atomic
+from formcheck.records.session_folder import SESSION_FILE, update_session_json, video_print, write_json_atomic
 from formcheck.records.session_meta import SessionMeta
 
 log = logging.getLogger(__name__)
@@ -37,38 +38,45 @@ ORPHAN_REASON = "the app stopped without closing the session (a crash, a kill or
 # ---- the session ------------------------------------------------------------------------------
 def start_session(db: Connection, data: Path, person: str, source: str, kind: str,
                   programme: tuple[str, int] | None = None) -> tuple[int, Path]:
-    """A new session with its own new folder (never one that exists: numbers can repeat after
-    the database was deleted, folder names can't); ``programme`` (uid, version) it follows.
-    When the database can't take it (read-only, locked, damaged), nothing is left behind."""
-    person = person_name(person)
+    """A new session with its own new folder; ``programme`` (uid, version) it follows. When the
+    database can't take it (read-only, locked, damaged, the server gone), nothing is left behind."""
+    meta, folder = new_session(data, person_name(person), source, kind, programme)
+    try:
+        with db.transaction():
+            person_id(db, meta.person)  # made when new
+            meta = dataclasses.replace(meta, person_uid=person_uid(db, meta.person))
+            sid = insert_session(db, meta, folder)
+            write_json_atomic(folder / SESSION_FILE, meta.as_json())
+    except (*ENGINE_ERRORS, OSError, StoreError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)  # no folder without its session: no phantom after repair
+        if isinstance(exc, StoreError):
+            raise
+        raise not_saved(db.shown, exc) from exc
+    return sid, folder
+
+
+def new_session(data: Path, person: str, source: str, kind: str, programme: tuple[str, int] | None
+                ) -> tuple[SessionMeta, Path]:
+    """A new session's session.json (not yet written; no person uid) and its own new folder, never
+    one that exists: numbers can repeat after the database was deleted, folder names can't."""
     started = now_iso()
     uid = uuid.uuid4().hex
     _keep_reserve(data)
     stamp = datetime.fromisoformat(started).strftime("%Y%m%d-%H%M%S")
     folder = data / SESSIONS_DIR / f"{stamp}-{uid[:8]}"
     folder.mkdir(parents=True, exist_ok=False)
-    try:
-        with db.transaction():
-            person_id(db, person)  # made when new
-            meta = SessionMeta(uid, person, started, source, kind, person_uid=person_uid(db, person),
-                               pid=os.getpid(), pid_start=process_start(os.getpid()), host=socket.gethostname(),
-                               programme_uid=programme[0] if programme else None,
-                               programme_version=programme[1] if programme else None,
-                               formcheck_version=__version__,
-                               source_print=video_print(Path(source)) if kind == "file" else None)
-            sid = insert_session(db, meta, folder)
-            write_json_atomic(folder / "session.json", meta.as_json())
-    except (*ENGINE_ERRORS, OSError) as exc:
-        shutil.rmtree(folder, ignore_errors=True)  # no folder without its session: no phantom after repair
-        raise not_saved(db.shown, exc) from exc
-    return sid, folder
+    meta = SessionMeta(uid, person, started, source, kind, pid=os.getpid(), pid_start=process_start(os.getpid()),
+                       host=socket.gethostname(), programme_uid=programme[0] if programme else None,
+                       programme_version=programme[1] if programme else None, formcheck_version=__version__,
+                       source_print=video_print(Path(source)) if kind == "file" else None)
+    return meta, folder
 
 
 def insert_session(db: Connection, meta: SessionMeta, folder: Path) -> int:
     return db.insert(
         "INSERT INTO sessions(person_id, started, ended, source, kind, folder, status, uid, pid, host, end_reason, "
         "programme_uid, pid_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (person_id(db, meta.person, meta.person_uid), meta.started, meta.ended, meta.source, meta.kind,
+        (person_id(db, meta.person, meta.person_uid, meta.clinic), meta.started, meta.ended, meta.source, meta.kind,
          stored_folder(folder), meta.status, meta.uid, meta.pid, meta.host, meta.end_reason,
          meta.programme_uid, meta.pid_start),
     )

@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         controller.keep_webcam_video = None if keep is None else str(keep).lower() == "true"
         controller.frame.connect(self.display.on_frame)
         controller.error.connect(self.display.show_error)
+        # Above the video, so the banner goes on showing the cues.
+        controller.notice.connect(lambda text: self.notice.show_text(text, offer_demo=False))
         controller.set_started.connect(self.display.set_started)
         controller.set_finished.connect(self.display.set_finished)
         controller.exercise_finished.connect(self.display.exercise_finished)
