@@ -76,7 +76,7 @@ class ReviewWindow(QWidget):
         self.reps = RepList()
         self.player = SessionPlayer()
         self.curve = CurvePane()
-        self.flags = FlagPane()
+        self.flags = FlagPane(store.reviewer)
         # The rep tab's parts, by the names callers (tests, tools) have always used on the window.
         self.faults, self.agree, self.disagree = self.flags.faults, self.flags.agree, self.flags.disagree
         self.saved_notes, self.note, self.save_note = self.flags.saved_notes, self.flags.note, self.flags.save_note
