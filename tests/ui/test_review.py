@@ -64,11 +64,11 @@ def test_verdict_and_note_are_saved(qtbot, store, tmp_path):
     rep = again.session_detail(w.detail.id).sets[0].reps[0]
     assert rep.faults[0].agree is False and rep.notes == ("Hips fine <b>really</b>",)
     again.close()
-    assert "you disagreed" in w.faults.item(0).text()
+    assert w.faults.item(0).text().endswith(f" — Disagreed: {store.reviewer}") and w.disagree.isChecked()
     out = tmp_path / "report.html"
     w.export_to(out)
     html = out.read_text()
-    assert "Hips fine &lt;b&gt;really&lt;/b&gt;" in html and "therapist disagrees" in html
+    assert "Hips fine &lt;b&gt;really&lt;/b&gt;" in html and f"Disagreed: {store.reviewer}</b>" in html
 
 
 def test_any_video_file_is_analysed_recorded_and_replayed(qtbot, tmp_path, model_path):
