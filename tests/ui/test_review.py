@@ -220,3 +220,36 @@ def test_switching_person_clears_the_replay(qtbot, store):
     w.person.setCurrentIndex(w.person.findText("Bo"))
     assert w.detail is None and not w.player.view.has_frame and w.player.view.placeholder == "Pick a session"
     assert [w.sessions.item(i, 1).text() for i in range(w.sessions.rowCount())] == ["Squat"]
+
+
+def test_two_reviewers_see_each_others_verdicts_and_their_own_buttons(qtbot, tmp_path, monkeypatch):
+    from formcheck.records.reviewer import REVIEWER_ENV
+    from tests.records.scripted_sessions import Done, record
+
+    monkeypatch.setenv(REVIEWER_ENV, "anna")
+    anna = Store(tmp_path / "formcheck.db")
+    sid = record(anna, "Ann", [Done("glute_bridge", [True, True])])
+    monkeypatch.setenv(REVIEWER_ENV, "ben")
+    ben = Store(tmp_path / "formcheck.db")  # another therapist's machine on the same database
+    mine, theirs = ReviewWindow(anna), ReviewWindow(ben)
+    for w in (mine, theirs):
+        qtbot.addWidget(w)
+        w.select_session(sid)
+        w.select_rep(0)
+    assert mine.flags.reviewing_as.text() == "Reviewing as anna"
+    assert theirs.flags.reviewing_as.text() == "Reviewing as ben"
+    mine.agree.click()
+    theirs.disagree.click()  # ben's window read the session before anna's verdict: his does not replace it
+    assert theirs.faults.item(0).text().endswith(" — Agreed: anna · Disagreed: ben (disputed)")
+    assert theirs.disagree.isChecked() and not theirs.agree.isChecked()
+    assert mine.faults.item(0).text().endswith(" — Agreed: anna")  # what anna's window has read so far
+    mine.select_rep(1)  # nobody judged the second flag: no verdict shown, no button pressed
+    assert "Agreed" not in mine.faults.item(0).text() and not mine.agree.isChecked() and not mine.disagree.isChecked()
+    mine.select_rep(0)  # back on the first rep, anna's window reads it again: ben's verdict is there
+    assert mine.faults.item(0).text().endswith(" — Agreed: anna · Disagreed: ben (disputed)")
+    assert mine.agree.isChecked() and not mine.disagree.isChecked()  # her own verdict, not ben's
+    theirs.agree.click()  # ben changes his mind: only his verdict changes
+    assert theirs.faults.item(0).text().endswith(" — Agreed: anna, ben")
+    assert theirs.agree.isChecked() and not theirs.disagree.isChecked()
+    anna.close()
+    ben.close()

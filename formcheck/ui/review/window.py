@@ -199,7 +199,12 @@ class ReviewWindow(QWidget):
 
     def _rep_chosen(self, row: int) -> None:
         self._keep_note()
-        if row < 0 or self.detail is None or row >= len(self.reps.entries):
+        if row < 0 or self.detail is None:
+            return
+        # Read again: another reviewer may have judged this rep since the session was opened.
+        self.detail = self.store.session_detail(self.detail.id)
+        self.reps.reread(self.detail, self.flagged_only.isChecked())
+        if row >= len(self.reps.entries):
             return
         self._set, self.rep = self.reps.entries[row]
         self._track = read_track(self.detail.folder)
@@ -244,13 +249,8 @@ class ReviewWindow(QWidget):
         return True
 
     def _reload_rep(self) -> None:
-        row = self.reps.currentRow()
-        sid = self.detail.id if self.detail else None
-        if sid is None:
-            return
-        self.detail = self.store.session_detail(sid)
-        self.reps.reread(self.detail, self.flagged_only.isChecked())
-        self._rep_chosen(row)
+        """The rep on show as the store has it now (``_rep_chosen`` reads the session again)."""
+        self._rep_chosen(self.reps.currentRow())
 
     def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         self._keep_note()
