@@ -10,6 +10,7 @@ import getpass
 import io
 import json
 import sqlite3
+import zipfile
 
 import pytest
 
@@ -244,3 +245,21 @@ def test_sqlite_unique_verdict_per_reviewer_is_enforced(tmp_path):
         db.execute("INSERT INTO verdicts(fault_id, reviewer, agree, created) VALUES (?, 'anna', 0, 't')", (fault,))
     db.execute("INSERT INTO verdicts(fault_id, reviewer, agree, created) VALUES (?, 'ben', 0, 't')", (fault,))
     db.close()
+
+
+def test_a_pseudonymised_bundle_keeps_reviewers_apart_without_their_names(judged, tmp_path, monkeypatch):
+    anna, _ben, sid, _faults = judged
+    bundle = tmp_path / "p.formcheck"
+    export_bundle(anna, "Ann", bundle, pseudonym="P-017")
+    with zipfile.ZipFile(bundle) as zf:
+        [member] = [n for n in zf.namelist() if n.endswith(REVIEW_FILE)]
+        data = zf.read(member).decode()
+    assert '"anna"' not in data and '"ben"' not in data  # (the notes themselves say "anna on …")
+    assert [json.loads(line)["reviewer"] for line in data.splitlines()] == [
+        "reviewer 1", "reviewer 2", "reviewer 2", "reviewer 1", "reviewer 2"]
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    research = Store(sqlite_location(tmp_path / "research" / "formcheck.db"))
+    import_bundle(research, bundle)
+    [imported] = [s.id for s in research.sessions()]
+    assert verdicts(research, imported)[0] == (ReviewerVerdict("reviewer 1", True), ReviewerVerdict("reviewer 2", False))
+    research.close()
