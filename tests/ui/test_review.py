@@ -253,3 +253,31 @@ def test_two_reviewers_see_each_others_verdicts_and_their_own_buttons(qtbot, tmp
     assert theirs.agree.isChecked() and not theirs.disagree.isChecked()
     anna.close()
     ben.close()
+
+
+def test_a_verdict_on_the_second_flag_of_a_rep_stays_on_it(qtbot, tmp_path):
+    from formcheck.core.events import RepCompleted
+    from formcheck.records.recorder import SessionRecorder
+    from tests.records.scripted_sessions import Done, events_of
+
+    store = Store(tmp_path / "formcheck.db")
+    events = events_of([Done("glute_bridge", [True])])
+    for e in events:
+        if isinstance(e, RepCompleted):  # a rep with two flags
+            e.rep.faults["wide"] = ("Knees apart", e.rep.start_ms + 900)
+    rec = SessionRecorder(store, "Ann", "camera 0", "live")
+    rec.on_frame(None, None, events)
+    rec.finish()
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(rec.session_id)
+    w.select_rep(0)
+    assert w.faults.count() == 2
+    w.faults.setCurrentRow(1)
+    w.disagree.click()
+    assert w.faults.currentRow() == 1 and w.disagree.isChecked() and not w.agree.isChecked()
+    assert w.faults.item(1).text().endswith(f" — Disagreed: {store.reviewer}")
+    assert "Disagreed" not in w.faults.item(0).text()
+    w.faults.setCurrentRow(0)  # the first flag: not judged, no button pressed
+    assert not w.disagree.isChecked() and not w.agree.isChecked()
+    store.close()

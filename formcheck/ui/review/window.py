@@ -249,8 +249,12 @@ class ReviewWindow(QWidget):
         return True
 
     def _reload_rep(self) -> None:
-        """The rep on show as the store has it now (``_rep_chosen`` reads the session again)."""
+        """The rep on show as the store has it now (``_rep_chosen`` reads the session again), on
+        the flag that was chosen (its verdict buttons show this reviewer's new verdict)."""
+        fault_row = self.faults.currentRow()
         self._rep_chosen(self.reps.currentRow())
+        if 0 < fault_row < self.faults.count():
+            self.faults.setCurrentRow(fault_row)
 
     def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         self._keep_note()
