@@ -194,6 +194,16 @@ def text(value: Any, what: str, max_chars: int = TEXT_CHARS) -> str:
     return value
 
 
+def name(value: Any, what: str) -> str:
+    """A name as lists and reports show it (a reviewer's): 1 to ``NAME_CHARS`` characters, not all
+    blank, and no line break, escape or other control character (which could rewrite what a list,
+    a log or a report shows)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > NAME_CHARS or not value.isprintable():
+        raise Refused(f"{what} must be a name of 1 to {NAME_CHARS} characters without line breaks or other control "
+                      f"characters, got {_short(value)}")
+    return value
+
+
 def iso_time(value: Any, what: str) -> str:
     """A date and time as formcheck writes them (ISO 8601 with a time zone)."""
     text(value, what, 64)
@@ -235,6 +245,9 @@ class Fields:
 
     def text(self, key: str, default: Any = ..., max_chars: int = TEXT_CHARS) -> Any:
         return self.get(key, lambda v, w: text(v, w, max_chars), default)
+
+    def name(self, key: str, default: Any = ...) -> Any:
+        return self.get(key, name, default)
 
     def choice(self, key: str, options: tuple[str, ...], default: Any = ...) -> Any:
         def check(v: Any, w: str) -> str:

@@ -58,7 +58,8 @@ def export_bundle(store: Store, person: str, out: Path, since: date | None = Non
     """Write ``person``'s sessions (from ``since``), programme versions and calibration profile to
     ``out``. With ``pseudonym`` that name replaces theirs everywhere: the person fields, their name
     (and each part of it) in notes and any other text, the video file names, the computer's name,
-    and the person uid (a stand-in derived from it, so bundles under one pseudonym stay one person)."""
+    the person uid (a stand-in derived from it, so bundles under one pseudonym stay one person), and
+    each reviewer's name (a login name can say who someone is) by "reviewer 1", "reviewer 2", …"""
     name = person_name(pseudonym) if pseudonym is not None else person
     person_uid, aliases = store.person_uid(person), store.person_aliases(person)
     scrub: Callable[[str], str] = _scrubber(person, name) if pseudonym is not None else (lambda t: t)
@@ -73,6 +74,7 @@ def export_bundle(store: Store, person: str, out: Path, since: date | None = Non
     partial = out.with_name(out.name + ".partial")
     members: dict[str, dict[str, Any]] = {}
     uids = []
+    reviewers: dict[str, str] = {}  # with a pseudonym: each reviewer's stand-in, the same across the bundle
     try:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
             for s in rows:
@@ -104,7 +106,8 @@ def export_bundle(store: Store, person: str, out: Path, since: date | None = Non
                     if not path.is_file() or (not video and file in VIDEO_FILES):
                         continue
                     if pseudonym is not None and file in (EVENTS_FILE, REVIEW_FILE):
-                        _put_bytes(zf, members, base + file, _scrubbed_lines(path, scrub))
+                        _put_bytes(zf, members, base + file,
+                                   _scrubbed_lines(path, scrub, reviewers if file == REVIEW_FILE else None))
                     else:
                         _put_file(zf, members, base + file, path)
                 uids.append(meta.uid)
@@ -153,11 +156,18 @@ def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
     return value
 
 
-def _scrubbed_lines(path: Path, scrub: Callable[[str], str]) -> bytes:
-    """A JSON-lines file with every text in it scrubbed (lines that aren't JSON are left out)."""
-    lines = json_lines(read_bytes(path, EVENTS_BYTES), path.name, EVENTS_BYTES)
-    return b"".join(json.dumps(_scrubbed(v, scrub), ensure_ascii=False).encode() + b"\n"
-                    for _n, v in lines if not isinstance(v, Refused))
+def _scrubbed_lines(path: Path, scrub: Callable[[str], str], reviewers: dict[str, str] | None = None) -> bytes:
+    """A JSON-lines file with every text in it scrubbed (lines that aren't JSON are left out); with
+    ``reviewers`` (review.jsonl), each line's reviewer replaced by their stand-in (made on first sight)."""
+    out = []
+    for _n, v in json_lines(read_bytes(path, EVENTS_BYTES), path.name, EVENTS_BYTES):
+        if isinstance(v, Refused):
+            continue
+        line = _scrubbed(v, scrub)
+        if reviewers is not None and isinstance(line, dict) and isinstance(line.get("reviewer"), str):
+            line["reviewer"] = reviewers.setdefault(line["reviewer"], f"reviewer {len(reviewers) + 1}")
+        out.append(json.dumps(line, ensure_ascii=False).encode() + b"\n")
+    return b"".join(out)
 
 
 def _anonymous_source(source: str) -> str:

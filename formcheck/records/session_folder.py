@@ -6,7 +6,7 @@
                        set_end, pain_stop, and what the person rated or why the session was flagged:
                        pain, effort, flag (appended and flushed with each recorder flush)
         track.npys     the landmark track: a stream of .npy chunks, one per flush
-        review.jsonl   the therapist's verdicts and notes (appended)
+        review.jsonl   the therapists' verdicts and notes, each with its reviewer (appended)
         video.mp4      the camera picture, only when the person chose to keep it (+ video.json)
 
 session.json also names the programme version the session followed (programme_uid, _version);

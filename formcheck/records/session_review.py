@@ -1,5 +1,6 @@
-"""The lines of a session's review.jsonl as typed, checked records: the therapist's verdicts on
-reps and holds, and notes.
+"""The lines of a session's review.jsonl as typed, checked records: the therapists' verdicts on
+reps and holds, and notes, each with the reviewer who gave it (``reviewer``; a line written before
+reviewers were recorded has none, read as "").
 
 The file comes from the session's folder (``session_folder``), which may come from another
 computer or be damaged: each line is read only through ``parse_review`` (bounded by
@@ -33,14 +34,17 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """One reviewer's verdict on one flag (a later one of the same reviewer replaces it)."""
+
     target: Target
     code: str
     agree: bool
     created: str | None = None
+    reviewer: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {"type": "verdict", "target": self.target.as_json(), "code": self.code, "agree": self.agree,
-                "created": self.created}
+                "created": self.created} | _by(self.reviewer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +52,16 @@ class Note:
     target: Target | None
     text: str
     created: str | None = None
+    reviewer: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {"type": "note", "target": self.target.as_json() if self.target else None, "text": self.text,
-                "created": self.created}
+                "created": self.created} | _by(self.reviewer)
+
+
+def _by(reviewer: str) -> dict[str, str]:
+    """A line's reviewer; none on a line from before reviewers were recorded (it is read back as "")."""
+    return {"reviewer": reviewer} if reviewer else {}
 
 
 Review = Verdict | Note
@@ -70,11 +80,12 @@ def parse_review(data: Any, where: str = REVIEW_FILE) -> Review | None:
         target = Target(t.whole("set", SET_NUMBER), None if hold is not None else t.whole("rep", ITEM_INDEX),
                         bool(t.flag("attempt", False)), hold)
     created = f.time("created", None)
+    reviewer = f.name("reviewer", "")
     if kind == "verdict":
         if target is None:
             raise Refused(f"{where}: a verdict needs the rep or hold it is on")
-        return Verdict(target, f.text("code", max_chars=NAME_CHARS), f.flag("agree"), created)
-    return Note(target, f.text("text"), created)
+        return Verdict(target, f.text("code", max_chars=NAME_CHARS), f.flag("agree"), created, reviewer)
+    return Note(target, f.text("text"), created, reviewer)
 
 
 def read_review(folder: Path, strict: bool = False) -> Lines:

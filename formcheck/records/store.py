@@ -3,8 +3,8 @@ clinic's PostgreSQL server (FORMCHECK_DATABASE_URL) with the same schema and mig
 
 One database per data folder (``data_dir()/formcheck.db``, or the clinic's server for its shared
 data folder) indexes people, sessions, sets, reps
-(and attempts), holds, faults, cues, pain stops, pain and effort ratings, the therapist's verdicts
-and notes, and the versions of each person's home programme. Bulky data
+(and attempts), holds, faults, cues, pain stops, pain and effort ratings, the therapists' verdicts
+and notes (each reviewer's own), and the versions of each person's home programme. Bulky data
 (the landmark track, the video) lives in the session's own folder next to it.
 
 ``Store`` is the one class callers use; it composes the parts in ``formcheck.records.database``
@@ -34,6 +34,7 @@ from formcheck.records.database.pending import index_pending
 from formcheck.records.database.rows import PostureDetail, SessionDetail, SessionRow, now_iso
 from formcheck.records.database.schema import check_tables, migrate
 from formcheck.records.database.session_detail import session_detail
+from formcheck.records.reviewer import reviewer_name
 from formcheck.records.session_folder import REVIEW_FILE, append_jsonl
 from formcheck.records.session_meta import SessionMeta
 from formcheck.records.session_review import Review
@@ -47,7 +48,8 @@ class Store:
     While a Store is open it holds a shared lock (``<database>.lock``; on a server, an advisory
     lock), so ``formcheck repair`` (which needs it exclusively) never replaces a database someone
     is using; ``lock=False`` for the database repair builds. ``clinic`` (default
-    FORMCHECK_CLINIC): whose people this machine lists and records."""
+    FORMCHECK_CLINIC): whose people this machine lists and records. ``reviewer``
+    (``records.reviewer``): whose verdicts and notes this machine gives."""
 
     def __init__(self, where: Path | DatabaseLocation | None = None, lock: bool = True,
                  clinic: str | None = None) -> None:
@@ -58,6 +60,7 @@ class Store:
         # SQLite: the folder of its file (a copied data folder keeps working); a server: this
         # machine's data folder (the clinic's shared one, FORMCHECK_DATA_DIR).
         self.data = self.location.path.parent if self.location.path is not None else data_dir()
+        self.reviewer = reviewer_name()
         self._lock: int | None = None
         db: Connection | None = None
         try:
@@ -170,16 +173,17 @@ class Store:
         """A session's posture minutes and reminders (none for exercise sessions)."""
         return posture.posture_detail(self.db, session_id)
 
-    # ---- the therapist's review (kept in the session folder too, so it survives a rebuild) ----
+    # ---- the therapists' review (kept in the session folder too, so it survives a rebuild) ----
     def set_verdict(self, fault_id: int, agree: bool) -> None:
+        """This reviewer's verdict on a flag (replacing only their own earlier one)."""
         created = now_iso()
-        reviews.set_verdict(self.db, fault_id, agree, created)
-        self._keep_review(*reviews.verdict_line(self.db, fault_id, agree, created))
+        reviews.set_verdict(self.db, fault_id, self.reviewer, agree, created)
+        self._keep_review(*reviews.verdict_line(self.db, fault_id, self.reviewer, agree, created))
 
     def add_note(self, session_id: int, text: str, rep_id: int | None = None) -> int:
         created = now_iso()
-        nid = reviews.add_note(self.db, session_id, text, rep_id, created)
-        self._keep_review(session_id, reviews.note_line(self.db, text, rep_id, created))
+        nid = reviews.add_note(self.db, session_id, text, rep_id, self.reviewer, created)
+        self._keep_review(session_id, reviews.note_line(self.db, text, rep_id, self.reviewer, created))
         return nid
 
     def _keep_review(self, session_id: int, line: Review) -> None:

@@ -27,6 +27,7 @@ from formcheck.exercises.loader import load_by_id
 from formcheck.exercises.snapshot import from_json
 from formcheck.exercises.toml_reader import ExerciseFileError
 from formcheck.records.database.rows import FaultDetail, HoldDetail, RepDetail, SessionDetail, SetDetail
+from formcheck.records.reviewer import said
 from formcheck.records.session_track import read_track
 from formcheck.records.store import Store
 from formcheck.reports import posture_report
@@ -37,7 +38,7 @@ from formcheck.reports.plots import plt, png
 
 CSV_FIELDS = ("session", "person", "started", "source", "exercise", "set", "kind", "number", "side", "start_s",
               "end_s", "duration_s", "peak_deg", "range_deg", "fault_code", "fault_message", "fault_t_s",
-              "therapist_agrees", "notes", "profile", "goal_pct", *posture_report.CSV_FIELDS)
+              "therapist_agrees", "verdicts", "notes", "profile", "goal_pct", *posture_report.CSV_FIELDS)
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -63,8 +64,10 @@ def _fault_rows(base: dict[str, Any], faults: tuple[FaultDetail, ...]) -> list[d
     for f in faults or (None,):
         row = dict(base)
         if f:
-            agree = "" if f.agree is None else ("yes" if f.agree else "no")
-            row |= {"fault_code": f.code, "fault_message": f.message, "fault_t_s": f.t_s, "therapist_agrees": agree}
+            # The reviewers together (records.database.rows): yes / no when all agree, else disputed.
+            agree = "disputed" if f.disputed else "" if f.agree is None else ("yes" if f.agree else "no")
+            row |= {"fault_code": f.code, "fault_message": f.message, "fault_t_s": f.t_s, "therapist_agrees": agree,
+                    "verdicts": said(f)}
         rows.append(row)
     return rows
 
@@ -262,7 +265,7 @@ _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("formcheck.reports",
                                 autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                                 lstrip_blocks=True, keep_trailing_newline=False)
 _TEMPLATES.filters.update(f1=_f1, g=_g)
-_TEMPLATES.globals.update(of=_of)
+_TEMPLATES.globals.update(of=_of, said=said)
 
 
 def report_html(store: Store, session_ids: list[int], today: date | None = None) -> str:

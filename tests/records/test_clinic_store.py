@@ -14,7 +14,9 @@ import pytest
 from formcheck.cli import main
 from formcheck.records import programme_store
 from formcheck.records.database.location import DATABASE_URL_ENV, database_location
+from formcheck.records.database.rows import ReviewerVerdict
 from formcheck.records.repair import repair
+from formcheck.records.reviewer import REVIEWER_ENV
 from formcheck.records.session_folder import REVIEW_FILE
 from formcheck.records.session_review import read_review
 from formcheck.records.store import Store, StoreError
@@ -31,11 +33,14 @@ def clinic(postgres_url, tmp_path, monkeypatch):
     return database_location(postgres_url)
 
 
-def test_two_reviewers_on_one_session_see_each_other_and_overwrite_nothing(clinic):
+def test_two_reviewers_on_one_session_see_each_other_and_overwrite_nothing(clinic, monkeypatch):
     recording = Store()
     sid = record(recording, "Ann", [Done("glute_bridge", [True] * 6)])
     recording.close()
-    first, second = Store(), Store()  # two therapists' machines, two connections
+    monkeypatch.setenv(REVIEWER_ENV, "first")
+    first = Store()  # two therapists' machines, two connections
+    monkeypatch.setenv(REVIEWER_ENV, "second")
+    second = Store()
     faults = [r.faults[0].id for r in first.session_detail(sid).sets[0].reps]
     reps = [r.id for r in first.session_detail(sid).sets[0].reps]
     start = threading.Barrier(2)
@@ -44,6 +49,7 @@ def test_two_reviewers_on_one_session_see_each_other_and_overwrite_nothing(clini
     def review(store: Store, name: str, mine: list[int]) -> None:
         try:
             start.wait()
+            store.set_verdict(faults[0], agree=name == "second")  # both judge the first flag, at once
             for i, fault in enumerate(mine):
                 store.set_verdict(fault, agree=name == "first")
                 store.add_note(sid, f"{name} note {i}")
@@ -51,7 +57,7 @@ def test_two_reviewers_on_one_session_see_each_other_and_overwrite_nothing(clini
         except BaseException as exc:  # seen by the test, not lost in the thread
             failures.append(exc)
 
-    threads = [threading.Thread(target=review, args=(first, "first", faults[:3])),
+    threads = [threading.Thread(target=review, args=(first, "first", faults[1:3])),
                threading.Thread(target=review, args=(second, "second", faults[3:]))]
     for t in threads:
         t.start()
@@ -60,23 +66,26 @@ def test_two_reviewers_on_one_session_see_each_other_and_overwrite_nothing(clini
     assert not failures
     for store in (first, second):  # each sees the other's verdicts and notes, and their own
         detail = store.session_detail(sid)
-        assert [f.agree for r in detail.sets[0].reps for f in r.faults] == [True] * 3 + [False] * 3
-        assert sorted(detail.notes) == sorted([f"first note {i}" for i in range(3)] +
+        assert [f.verdicts for r in detail.sets[0].reps for f in r.faults] == [
+            (ReviewerVerdict("first", False), ReviewerVerdict("second", True))] + [
+            (ReviewerVerdict("first", True),)] * 2 + [(ReviewerVerdict("second", False),)] * 3
+        assert detail.sets[0].reps[0].faults[0].disputed
+        assert sorted(detail.notes) == sorted([f"first note {i}" for i in range(2)] +
                                               [f"second note {i}" for i in range(3)])
         assert sorted(n for r in detail.sets[0].reps for n in r.notes) == sorted(
-            [f"first on rep {i}" for i in range(3)] + [f"second on rep {i}" for i in range(3)])
+            [f"first on rep {i}" for i in range(2)] + [f"second on rep {i}" for i in range(3)])
     folder = first.session(sid).folder
-    assert len(read_review(folder).items) == 6 + 12  # every line of both, in the shared folder
+    assert len(read_review(folder).items) == 2 + 5 + 10  # every line of both, in the shared folder
 
     def review_of(store: Store) -> list[object]:
         d = store.session_detail(sid)  # notes in any order: the two wrote them at once
-        return [sorted(d.notes)] + [(r.index, [f.agree for f in r.faults], sorted(r.notes)) for r in d.sets[0].reps]
+        return [sorted(d.notes)] + [(r.index, [f.verdicts for f in r.faults], sorted(r.notes)) for r in d.sets[0].reps]
 
     before = review_of(first)
     first.close()
     second.close()
     report = repair(clinic)  # the server's index rebuilt from the shared folder says the same
-    assert report.reviews == 18
+    assert report.reviews == 17
     again = Store()
     assert review_of(again) == before
     again.close()

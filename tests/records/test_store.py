@@ -61,7 +61,7 @@ def test_migration_from_version_1_keeps_data(tmp_path):
     old.commit()
     old.close()
     store = Store(path)
-    assert store.version == SCHEMA_VERSION == 8
+    assert store.version == SCHEMA_VERSION == 9
     old_session = store.sessions("Bob")[0]
     assert old_session.source == "v.mp4" and old_session.status == "complete" and old_session.uid == "legacy-1"
     # 5 → 6: folders relative to the data folder, and every person has a uid

@@ -87,7 +87,7 @@ def test_html_is_self_contained_and_escapes_user_text(recorded):
     # frame at the fault (with the skeleton) and the curve of the measure that fired
     assert len(parsed.images) == 1 + 1 + 2 + 3 * 2
     assert "last session: today" in text
-    assert "therapist disagrees" in text and "Lift your hips higher" in text
+    assert f"Disagreed: {store.reviewer}" in text and "Lift your hips higher" in text
 
 
 def test_html_shows_notes_on_clean_reps_too(recorded):
@@ -113,6 +113,7 @@ def test_csv_reads_back(recorded):
     flagged = [r for r in reps if r["fault_code"]]
     assert {r["fault_code"] for r in flagged} == {"bridge_not_high_enough"}
     assert flagged[0]["therapist_agrees"] == "no" and flagged[0]["notes"] == EVIL
+    assert flagged[0]["verdicts"] == f"Disagreed: {store.reviewer}"
     assert [r["notes"] for r in reps if r["session"] == str(ids[1]) and r["number"] == "2"] == [CLEAN_NOTE]
     assert all(float(r["end_s"]) > float(r["start_s"]) for r in reps)
     assert [(r["session"], r["notes"]) for r in rows if r["kind"] == "note"] == [(str(ids[1]), SESSION_NOTE)]

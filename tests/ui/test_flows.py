@@ -391,7 +391,7 @@ def test_review_note_verdict_switch_session_and_export(qtbot, recorded_bridges, 
     rep = store_rep(r.store, low_id)
     assert rep.faults[0].agree is False and rep.notes == ("Hips fine <b>really</b>",)
     assert r.note.toPlainText() == "" and "Hips fine" in r.saved_notes.text()
-    assert "you disagreed" in r.faults.item(0).text()
+    assert r.faults.item(0).text().endswith(f" — Disagreed: {r.store.reviewer}") and r.disagree.isChecked()
     r.note.setFocus()
     qtbot.keyClicks(r.note, "Next one lower")
     good_row = 1 - low_row
@@ -410,7 +410,7 @@ def test_review_note_verdict_switch_session_and_export(qtbot, recorded_bridges, 
     click(qtbot, r.export)
     assert confirmation == [f"Exported 2 sessions to {out}"]
     html = out.read_text()
-    assert "Hips fine &lt;b&gt;really&lt;/b&gt;" in html and "therapist disagrees" in html
+    assert "Hips fine &lt;b&gt;really&lt;/b&gt;" in html and f"Disagreed: {r.store.reviewer}</b>" in html
     w.controller.shutdown()
 
 

@@ -64,11 +64,11 @@ def test_verdict_and_note_are_saved(qtbot, store, tmp_path):
     rep = again.session_detail(w.detail.id).sets[0].reps[0]
     assert rep.faults[0].agree is False and rep.notes == ("Hips fine <b>really</b>",)
     again.close()
-    assert "you disagreed" in w.faults.item(0).text()
+    assert w.faults.item(0).text().endswith(f" — Disagreed: {store.reviewer}") and w.disagree.isChecked()
     out = tmp_path / "report.html"
     w.export_to(out)
     html = out.read_text()
-    assert "Hips fine &lt;b&gt;really&lt;/b&gt;" in html and "therapist disagrees" in html
+    assert "Hips fine &lt;b&gt;really&lt;/b&gt;" in html and f"Disagreed: {store.reviewer}</b>" in html
 
 
 def test_any_video_file_is_analysed_recorded_and_replayed(qtbot, tmp_path, model_path):
@@ -220,3 +220,64 @@ def test_switching_person_clears_the_replay(qtbot, store):
     w.person.setCurrentIndex(w.person.findText("Bo"))
     assert w.detail is None and not w.player.view.has_frame and w.player.view.placeholder == "Pick a session"
     assert [w.sessions.item(i, 1).text() for i in range(w.sessions.rowCount())] == ["Squat"]
+
+
+def test_two_reviewers_see_each_others_verdicts_and_their_own_buttons(qtbot, tmp_path, monkeypatch):
+    from formcheck.records.reviewer import REVIEWER_ENV
+    from tests.records.scripted_sessions import Done, record
+
+    monkeypatch.setenv(REVIEWER_ENV, "anna")
+    anna = Store(tmp_path / "formcheck.db")
+    sid = record(anna, "Ann", [Done("glute_bridge", [True, True])])
+    monkeypatch.setenv(REVIEWER_ENV, "ben")
+    ben = Store(tmp_path / "formcheck.db")  # another therapist's machine on the same database
+    mine, theirs = ReviewWindow(anna), ReviewWindow(ben)
+    for w in (mine, theirs):
+        qtbot.addWidget(w)
+        w.select_session(sid)
+        w.select_rep(0)
+    assert mine.flags.reviewing_as.text() == "Reviewing as anna"
+    assert theirs.flags.reviewing_as.text() == "Reviewing as ben"
+    mine.agree.click()
+    theirs.disagree.click()  # ben's window read the session before anna's verdict: his does not replace it
+    assert theirs.faults.item(0).text().endswith(" — Agreed: anna · Disagreed: ben (disputed)")
+    assert theirs.disagree.isChecked() and not theirs.agree.isChecked()
+    assert mine.faults.item(0).text().endswith(" — Agreed: anna")  # what anna's window has read so far
+    mine.select_rep(1)  # nobody judged the second flag: no verdict shown, no button pressed
+    assert "Agreed" not in mine.faults.item(0).text() and not mine.agree.isChecked() and not mine.disagree.isChecked()
+    mine.select_rep(0)  # back on the first rep, anna's window reads it again: ben's verdict is there
+    assert mine.faults.item(0).text().endswith(" — Agreed: anna · Disagreed: ben (disputed)")
+    assert mine.agree.isChecked() and not mine.disagree.isChecked()  # her own verdict, not ben's
+    theirs.agree.click()  # ben changes his mind: only his verdict changes
+    assert theirs.faults.item(0).text().endswith(" — Agreed: anna, ben")
+    assert theirs.agree.isChecked() and not theirs.disagree.isChecked()
+    anna.close()
+    ben.close()
+
+
+def test_a_verdict_on_the_second_flag_of_a_rep_stays_on_it(qtbot, tmp_path):
+    from formcheck.core.events import RepCompleted
+    from formcheck.records.recorder import SessionRecorder
+    from tests.records.scripted_sessions import Done, events_of
+
+    store = Store(tmp_path / "formcheck.db")
+    events = events_of([Done("glute_bridge", [True])])
+    for e in events:
+        if isinstance(e, RepCompleted):  # a rep with two flags
+            e.rep.faults["wide"] = ("Knees apart", e.rep.start_ms + 900)
+    rec = SessionRecorder(store, "Ann", "camera 0", "live")
+    rec.on_frame(None, None, events)
+    rec.finish()
+    w = ReviewWindow(store)
+    qtbot.addWidget(w)
+    w.select_session(rec.session_id)
+    w.select_rep(0)
+    assert w.faults.count() == 2
+    w.faults.setCurrentRow(1)
+    w.disagree.click()
+    assert w.faults.currentRow() == 1 and w.disagree.isChecked() and not w.agree.isChecked()
+    assert w.faults.item(1).text().endswith(f" — Disagreed: {store.reviewer}")
+    assert "Disagreed" not in w.faults.item(0).text()
+    w.faults.setCurrentRow(0)  # the first flag: not judged, no button pressed
+    assert not w.disagree.isChecked() and not w.agree.isChecked()
+    store.close()

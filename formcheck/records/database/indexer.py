@@ -47,7 +47,8 @@ class EventIndexer:
             self.set_id = None
 
     def apply_review(self, line: Review) -> bool:
-        """A verdict or note from the session's review.jsonl; False when its rep isn't there."""
+        """A verdict or note from the session's review.jsonl, under its reviewer (a later verdict
+        replaces only the same reviewer's); False when its rep isn't there."""
         target = line.target
         rep_id = fault_id = None
         if target is not None:
@@ -56,9 +57,9 @@ class EventIndexer:
                 return False
             rep_id, fault_id = found
         if isinstance(line, Verdict) and fault_id is not None:
-            reviews.set_verdict(self.db, fault_id, line.agree, line.created or now_iso())
+            reviews.set_verdict(self.db, fault_id, line.reviewer, line.agree, line.created or now_iso())
             return True
         if isinstance(line, Note) and (target is None or rep_id is not None):
-            reviews.add_note(self.db, self.session_id, line.text, rep_id, line.created or now_iso())
+            reviews.add_note(self.db, self.session_id, line.text, rep_id, line.reviewer, line.created or now_iso())
             return True
         return False

@@ -1,7 +1,7 @@
-"""The therapist's review in the session database: a verdict (agree / disagree) on each flag and
-free-text notes on a rep or a whole session. Each is named by its place in the session (set
-number, rep or hold), so the session folder's review.jsonl can index it again in a rebuilt
-database."""
+"""The therapists' review in the session database: each reviewer's verdict (agree / disagree) on
+each flag and free-text notes on a rep or a whole session, each with the reviewer who gave it. Each
+is named by its place in the session (set number, rep or hold), so the session folder's
+review.jsonl can index it again in a rebuilt database."""
 
 from __future__ import annotations
 
@@ -9,37 +9,38 @@ from formcheck.records.database.connection import Connection, Row
 from formcheck.records.session_review import Note, Target, Verdict
 
 
-def set_verdict(db: Connection, fault_id: int, agree: bool, created: str) -> None:
-    """The therapist agrees or disagrees with a flag (a second verdict replaces the first)."""
+def set_verdict(db: Connection, fault_id: int, reviewer: str, agree: bool, created: str) -> None:
+    """A reviewer agrees or disagrees with a flag: their second verdict replaces their first, and
+    never another reviewer's."""
     with db.transaction():
-        db.execute("INSERT INTO verdicts(fault_id, agree, created) VALUES (?, ?, ?) "
-                   "ON CONFLICT(fault_id) DO UPDATE SET agree = excluded.agree, created = excluded.created",
-                   (fault_id, int(agree), created))
+        db.execute("INSERT INTO verdicts(fault_id, reviewer, agree, created) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT(fault_id, reviewer) DO UPDATE SET agree = excluded.agree, created = excluded.created",
+                   (fault_id, reviewer, int(agree), created))
 
 
-def verdict_line(db: Connection, fault_id: int, agree: bool, created: str) -> tuple[int, Verdict]:
+def verdict_line(db: Connection, fault_id: int, reviewer: str, agree: bool, created: str) -> tuple[int, Verdict]:
     """The session a verdict is in, and the line that keeps it in that session's folder."""
     row = db.one("SELECT f.code, COALESCE(r.set_id, h.set_id) AS set_id, r.idx, r.attempt, h.id AS hold_id, "
                  "s.session_id FROM faults f LEFT JOIN reps r ON r.id = f.rep_id LEFT JOIN holds h ON h.id = f.hold_id "
                  "JOIN sets s ON s.id = COALESCE(r.set_id, h.set_id) WHERE f.id = ?", (fault_id,))
     assert row is not None, fault_id
-    return row["session_id"], Verdict(_target(db, row), row["code"], bool(agree), created)
+    return row["session_id"], Verdict(_target(db, row), row["code"], bool(agree), created, reviewer)
 
 
-def add_note(db: Connection, session_id: int, text: str, rep_id: int | None, created: str) -> int:
-    """A note on a rep (``rep_id``) or the whole session."""
+def add_note(db: Connection, session_id: int, text: str, rep_id: int | None, reviewer: str, created: str) -> int:
+    """A reviewer's note on a rep (``rep_id``) or the whole session."""
     with db.transaction():
-        return db.insert("INSERT INTO notes(session_id, rep_id, text, created) VALUES (?, ?, ?, ?)",
-                         (session_id, rep_id, text, created))
+        return db.insert("INSERT INTO notes(session_id, rep_id, text, created, reviewer) VALUES (?, ?, ?, ?, ?)",
+                         (session_id, rep_id, text, created, reviewer))
 
 
-def note_line(db: Connection, text: str, rep_id: int | None, created: str) -> Note:
+def note_line(db: Connection, text: str, rep_id: int | None, reviewer: str, created: str) -> Note:
     """The line that keeps a note in its session's folder."""
     if rep_id is None:
-        return Note(None, text, created)
+        return Note(None, text, created, reviewer)
     row = db.one("SELECT set_id, idx, attempt, NULL AS hold_id FROM reps WHERE id = ?", (rep_id,))
     assert row is not None, rep_id
-    return Note(_target(db, row), text, created)
+    return Note(_target(db, row), text, created, reviewer)
 
 
 def _target(db: Connection, row: Row) -> Target:

@@ -3,11 +3,16 @@ second).
 
 ``as_json`` writes a session's detail as the JSON report has always written it: the fields in
 order, folders as text, a verdict as 1 (agrees) / 0 (disagrees) / null.
+
+A flag's verdict is each reviewer's (``FaultDetail.verdicts``); where one answer per flag is
+needed (a figure, a column), ``FaultDetail.agree`` is the reviewers' together: agreed when every
+reviewer who judged it agreed, disagreed when every one disagreed, and ``disputed`` (no answer)
+when they differ.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -34,14 +39,37 @@ class SessionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewerVerdict:
+    reviewer: str  # "" for a verdict from before reviewers were recorded
+    agree: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FaultDetail:
-    """A flag on a rep or hold, with the therapist's verdict (None: none given)."""
+    """A flag on a rep or hold, with each reviewer's verdict (sorted by reviewer) and what they
+    say together (see the module docstring): ``agree`` True / False when all who judged it
+    agree / disagree, None when nobody judged it or when they differ (``disputed``)."""
 
     id: int
     code: str
     message: str
     t_s: float
-    agree: bool | None
+    verdicts: tuple[ReviewerVerdict, ...]
+    agree: bool | None = field(init=False)
+    disputed: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        given = {v.agree for v in self.verdicts}
+        object.__setattr__(self, "agree", next(iter(given)) if len(given) == 1 else None)
+        object.__setattr__(self, "disputed", len(given) > 1)
+
+    def by(self, agree: bool) -> tuple[str, ...]:
+        """The reviewers who agreed (``agree``) or disagreed."""
+        return tuple(v.reviewer for v in self.verdicts if v.agree is agree)
+
+    def of(self, reviewer: str) -> bool | None:
+        """That reviewer's verdict (None: they gave none)."""
+        return next((v.agree for v in self.verdicts if v.reviewer == reviewer), None)
 
 
 @dataclass(frozen=True, slots=True)

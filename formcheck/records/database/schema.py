@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from formcheck.records.database.connection import Connection, StoreError, damaged
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 TABLES = ("people", "sessions", "sets", "reps", "holds", "faults", "cues", "pain_stops", "verdicts", "notes",
           "programmes", "ratings", "person_uids", "posture_minutes", "posture_reminders")
 
@@ -121,6 +121,19 @@ MIGRATIONS: tuple[str, ...] = (
     # empty at home. A therapist's machine lists only the people of its clinic.
     """
     ALTER TABLE people ADD COLUMN clinic TEXT NOT NULL DEFAULT '';
+    """,
+    # 8 → 9: a verdict per flag and reviewer (two therapists judging one flag keep both), and who
+    # wrote each note. Verdicts and notes from before have the reviewer '' ("earlier review"). A
+    # UNIQUE column can't be changed in place in SQLite, so verdicts is built anew and renamed.
+    """
+    CREATE TABLE reviewer_verdicts (
+        id {id}, fault_id INTEGER NOT NULL REFERENCES faults(id), reviewer TEXT NOT NULL,
+        agree INTEGER NOT NULL, created TEXT NOT NULL, UNIQUE(fault_id, reviewer));
+    INSERT INTO reviewer_verdicts(fault_id, reviewer, agree, created)
+        SELECT fault_id, '', agree, created FROM verdicts ORDER BY id;
+    DROP TABLE verdicts;
+    ALTER TABLE reviewer_verdicts RENAME TO verdicts;
+    ALTER TABLE notes ADD COLUMN reviewer TEXT NOT NULL DEFAULT '';
     """,
 )
 

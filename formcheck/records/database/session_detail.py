@@ -7,12 +7,21 @@ from pathlib import Path
 
 from formcheck.exercises.profile import POPULATION
 from formcheck.records.database.connection import Connection, Row
-from formcheck.records.database.rows import FaultDetail, HoldDetail, PainStopDetail, RepDetail, SessionDetail, SetDetail
+from formcheck.records.database.rows import (
+    FaultDetail,
+    HoldDetail,
+    PainStopDetail,
+    RepDetail,
+    ReviewerVerdict,
+    SessionDetail,
+    SetDetail,
+)
 from formcheck.records.database.sessions import session
 from formcheck.records.session_events import Cue, NotJudged, Rating
 
-_FAULTS = ("SELECT f.id, f.code, f.message, f.t_s, v.agree FROM faults f LEFT JOIN verdicts v ON v.fault_id = f.id "
-           "WHERE f.{of} = ? ORDER BY f.id")
+_FAULTS = "SELECT id, code, message, t_s FROM faults WHERE {of} = ? ORDER BY id"
+_VERDICTS = ("SELECT v.fault_id, v.reviewer, v.agree FROM verdicts v JOIN faults f ON f.id = v.fault_id "
+             "WHERE f.{of} = ?")
 
 
 def session_detail(db: Connection, data: Path, session_id: int) -> SessionDetail:
@@ -51,7 +60,12 @@ def _set(db: Connection, st: Row) -> SetDetail:
 
 
 def _faults(db: Connection, of: str, item_id: int) -> tuple[FaultDetail, ...]:
-    return tuple(FaultDetail(f["id"], f["code"], f["message"], f["t_s"], None if f["agree"] is None else bool(f["agree"]))
+    verdicts: dict[int, list[ReviewerVerdict]] = {}
+    for v in db.all(_VERDICTS.format(of=of), (item_id,)):
+        verdicts.setdefault(v["fault_id"], []).append(ReviewerVerdict(v["reviewer"], bool(v["agree"])))
+    # By reviewer, sorted here: the two engines sort text differently.
+    return tuple(FaultDetail(f["id"], f["code"], f["message"], f["t_s"],
+                             tuple(sorted(verdicts.get(f["id"], []), key=lambda v: v.reviewer)))
                  for f in db.all(_FAULTS.format(of=of), (item_id,)))
 
 

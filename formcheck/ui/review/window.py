@@ -76,7 +76,7 @@ class ReviewWindow(QWidget):
         self.reps = RepList()
         self.player = SessionPlayer()
         self.curve = CurvePane()
-        self.flags = FlagPane()
+        self.flags = FlagPane(store.reviewer)
         # The rep tab's parts, by the names callers (tests, tools) have always used on the window.
         self.faults, self.agree, self.disagree = self.flags.faults, self.flags.agree, self.flags.disagree
         self.saved_notes, self.note, self.save_note = self.flags.saved_notes, self.flags.note, self.flags.save_note
@@ -199,7 +199,12 @@ class ReviewWindow(QWidget):
 
     def _rep_chosen(self, row: int) -> None:
         self._keep_note()
-        if row < 0 or self.detail is None or row >= len(self.reps.entries):
+        if row < 0 or self.detail is None:
+            return
+        # Read again: another reviewer may have judged this rep since the session was opened.
+        self.detail = self.store.session_detail(self.detail.id)
+        self.reps.reread(self.detail, self.flagged_only.isChecked())
+        if row >= len(self.reps.entries):
             return
         self._set, self.rep = self.reps.entries[row]
         self._track = read_track(self.detail.folder)
@@ -244,13 +249,12 @@ class ReviewWindow(QWidget):
         return True
 
     def _reload_rep(self) -> None:
-        row = self.reps.currentRow()
-        sid = self.detail.id if self.detail else None
-        if sid is None:
-            return
-        self.detail = self.store.session_detail(sid)
-        self.reps.reread(self.detail, self.flagged_only.isChecked())
-        self._rep_chosen(row)
+        """The rep on show as the store has it now (``_rep_chosen`` reads the session again), on
+        the flag that was chosen (its verdict buttons show this reviewer's new verdict)."""
+        fault_row = self.faults.currentRow()
+        self._rep_chosen(self.reps.currentRow())
+        if 0 < fault_row < self.faults.count():
+            self.faults.setCurrentRow(fault_row)
 
     def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         self._keep_note()
